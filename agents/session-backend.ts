@@ -1,0 +1,66 @@
+/**
+ * The one interface every session backend (tmux, node-pty) implements.
+ * Adapters and the reconciler speak only to this; they never shell out to
+ * tmux or touch a pty themselves.
+ */
+
+export type BackendName = 'tmux' | 'pty';
+
+export interface SessionSpec {
+  /** Collision-free session name (see session-name.ts): no '.' or ':'. */
+  name: string;
+  /** Absolute working directory of the session. */
+  cwd: string;
+  /** argv[0] and arguments of the program to run. */
+  command: string;
+  args: string[];
+  /** Full environment for the session (the caller merges process.env if wanted). */
+  env: Record<string, string>;
+  cols?: number;
+  rows?: number;
+  /** When set, everything the session prints is appended here (size-capped by the caller's logger). */
+  logFile?: string;
+}
+
+export interface SessionInfo {
+  name: string;
+  backend: BackendName;
+  /** pid of the program running in the session (the process group leader). */
+  pid: number;
+}
+
+/** Keys an adapter can send besides plain text. */
+export type Key = 'Enter' | 'Escape' | 'Up' | 'Down' | 'Left' | 'Right' | 'Tab' | 'C-c' | 'C-d' | 'BSpace';
+
+export interface TerminateOptions {
+  /** Keys (or text) that ask the program to quit on its own, sent first. */
+  exitKeys?: Array<Key | { text: string }>;
+  /** How long to wait after exit keys, and after SIGTERM, before escalating. */
+  graceMs?: number;
+}
+
+export interface TerminateResult {
+  /** Which step ended the session. */
+  endedBy: 'exit-keys' | 'sigterm' | 'sigkill' | 'already-gone';
+}
+
+export interface SessionBackend {
+  readonly name: BackendName;
+  start(spec: SessionSpec): Promise<SessionInfo>;
+  /** Types text literally (no key-name interpretation); bracketed paste when `paste` is set. */
+  sendText(name: string, text: string, opts?: { paste?: boolean }): Promise<void>;
+  sendKeys(name: string, keys: Key[]): Promise<void>;
+  /** The visible screen as plain text (no escape sequences), newest lines last. */
+  readScreen(name: string): Promise<string>;
+  isAlive(name: string): Promise<boolean>;
+  pid(name: string): Promise<number | undefined>;
+  /** Names of live sessions this backend knows of (tmux: on its socket). */
+  list(): Promise<string[]>;
+  /**
+   * Graceful then firm: exit keys, SIGTERM to the process group, SIGKILL after
+   * graceMs, then confirms the session is gone. Call only from subscriber/terminate-session.ts.
+   */
+  terminate(name: string, opts?: TerminateOptions): Promise<TerminateResult>;
+  /** Releases backend resources (pty fds, timers). Does not kill tmux sessions. */
+  close(): Promise<void>;
+}
