@@ -1,0 +1,72 @@
+/**
+ * TypeScript shapes of the event bodies described by schemas/events/<type>.json.
+ * The JSON Schemas are the source of truth; these types only describe what a
+ * body looks like after it passed validation (test/schemas checks samples of
+ * each type against its schema).
+ */
+
+export interface JobStartedBody {
+  pid?: number;
+  backend?: 'tmux' | 'pty';
+  session?: string;
+  /** The agent CLI's own session id, kept so the job can be resumed. */
+  agentSessionId?: string;
+}
+
+export type ProgressPhase = 'working' | 'testing' | 'review';
+
+export interface JobProgressBody {
+  message?: string;
+  percent?: number;
+  phase?: ProgressPhase;
+}
+
+export type JobHeartbeatBody = Record<string, never>;
+
+export interface JobBlockedBody {
+  reason: string;
+}
+
+export interface JobDoneBody {
+  summary?: string;
+  artifacts?: string[];
+}
+
+export interface JobFailedBody {
+  reason: string;
+  retryable?: boolean;
+}
+
+export interface JobCancelledBody {
+  reason?: string;
+  by?: string;
+}
+
+export type VerdictKind = 'PASS' | 'NOT_PASS';
+
+export interface ReviewFinding {
+  message: string;
+  severity?: 'info' | 'minor' | 'major' | 'critical';
+  file?: string;
+  line?: number;
+}
+
+export interface ReviewVerdictBody {
+  verdict: VerdictKind;
+  findings: ReviewFinding[];
+  reviewer?: string;
+}
+
+/** Body type by event type, for code that switches on `msg.type`. */
+export interface EventBodies {
+  'job.started': JobStartedBody;
+  'job.progress': JobProgressBody;
+  'job.heartbeat': JobHeartbeatBody;
+  'job.blocked': JobBlockedBody;
+  'job.done': JobDoneBody;
+  'job.failed': JobFailedBody;
+  'job.cancelled': JobCancelledBody;
+  'review.verdict': ReviewVerdictBody;
+}
+
+export type EventType = keyof EventBodies;

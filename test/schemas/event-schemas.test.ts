@@ -1,0 +1,127 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+
+const DIR = fileURLToPath(new URL('../../schemas/events/', import.meta.url));
+const load = (type: string): Record<string, unknown> => JSON.parse(readFileSync(`${DIR}${type}.json`, 'utf8'));
+
+const long = (n: number): string => 'x'.repeat(n);
+const findings = (n: number): unknown[] => Array.from({ length: n }, (_, i) => ({ message: `f${i}` }));
+
+// Each type: bodies that must pass, and labelled bodies that must fail.
+const CASES: Record<string, { valid: unknown[]; invalid: Array<[string, unknown]> }> = {
+  'job.started': {
+    valid: [{}, { pid: 1, backend: 'tmux', session: 'mam-j1', agentSessionId: '0b7c2c3e-9f1d-4c1a-8a53-3f0e4c5a6b7d' }, { backend: 'pty' }],
+    invalid: [
+      ['pid 0', { pid: 0 }], ['pid not integer', { pid: 1.5 }], ['pid as string', { pid: '12' }],
+      ['unknown backend', { backend: 'screen' }], ['session too long', { session: long(257) }],
+      ['session with a newline', { session: 'a\nb' }], ['empty agentSessionId', { agentSessionId: '' }],
+      ['extra property', { pid: 1, host: 'h' }], ['not an object', []],
+    ],
+  },
+  'job.progress': {
+    valid: [{}, { message: long(4096), percent: 0, phase: 'working' }, { percent: 100, phase: 'testing' }, { percent: 42.5, phase: 'review' }],
+    invalid: [
+      ['message too long', { message: long(4097) }], ['percent over 100', { percent: 100.1 }],
+      ['percent negative', { percent: -1 }], ['unknown phase', { phase: 'done' }],
+      ['extra property', { message: 'm', state: 'running' }], ['null', null],
+    ],
+  },
+  'job.heartbeat': {
+    valid: [{}],
+    invalid: [['any property', { at: 1 }], ['a string', 'beat'], ['an array', []]],
+  },
+  'job.blocked': {
+    valid: [{ reason: 'needs an API key' }, { reason: long(4096) }],
+    invalid: [
+      ['no reason', {}], ['empty reason', { reason: '' }], ['reason too long', { reason: long(4097) }],
+      ['reason not a string', { reason: 7 }], ['extra property', { reason: 'r', since: 1 }],
+    ],
+  },
+  'job.done': {
+    valid: [{}, { summary: long(16384), artifacts: [] }, { artifacts: Array.from({ length: 64 }, (_, i) => `out/${i}.txt`) }],
+    invalid: [
+      ['summary too long', { summary: long(16385) }],
+      ['too many artifacts', { artifacts: Array.from({ length: 65 }, (_, i) => `a${i}`) }],
+      ['empty artifact path', { artifacts: [''] }], ['artifact path too long', { artifacts: [long(1025)] }],
+      ['artifact path with NUL', { artifacts: ['a\u0000b'] }], ['artifacts not an array', { artifacts: 'a.txt' }],
+      ['extra property', { summary: 's', exitCode: 0 }],
+    ],
+  },
+  'job.failed': {
+    valid: [{ reason: 'tests fail' }, { reason: 'rate limited', retryable: true }],
+    invalid: [
+      ['no reason', { retryable: false }], ['empty reason', { reason: '' }], ['reason too long', { reason: long(4097) }],
+      ['retryable not boolean', { reason: 'r', retryable: 'yes' }], ['extra property', { reason: 'r', code: 1 }],
+    ],
+  },
+  'job.cancelled': {
+    valid: [{}, { reason: 'superseded', by: 'operator@host-a' }, { reason: '' }],
+    invalid: [
+      ['reason too long', { reason: long(4097) }], ['by too long', { by: long(129) }], ['empty by', { by: '' }],
+      ['by with escape', { by: 'op\u001b[2J' }], ['extra property', { at: 1 }],
+    ],
+  },
+  'review.verdict': {
+    valid: [
+      { verdict: 'PASS', findings: [] },
+      { verdict: 'NOT_PASS', findings: [{ message: 'missing test', severity: 'major', file: 'src/a.ts', line: 0 }], reviewer: 'codex' },
+      { verdict: 'NOT_PASS', findings: findings(256) },
+    ],
+    invalid: [
+      ['no verdict', { findings: [] }], ['no findings', { verdict: 'PASS' }], ['lower-case verdict', { verdict: 'pass', findings: [] }],
+      ['too many findings', { verdict: 'NOT_PASS', findings: findings(257) }],
+      ['finding without message', { verdict: 'NOT_PASS', findings: [{ severity: 'minor' }] }],
+      ['finding message too long', { verdict: 'NOT_PASS', findings: [{ message: long(4097) }] }],
+      ['unknown severity', { verdict: 'NOT_PASS', findings: [{ message: 'm', severity: 'blocker' }] }],
+      ['negative line', { verdict: 'NOT_PASS', findings: [{ message: 'm', line: -1 }] }],
+      ['fractional line', { verdict: 'NOT_PASS', findings: [{ message: 'm', line: 1.5 }] }],
+      ['extra finding property', { verdict: 'NOT_PASS', findings: [{ message: 'm', fix: 'x' }] }],
+      ['reviewer too long', { verdict: 'PASS', findings: [], reviewer: long(129) }],
+      ['extra property', { verdict: 'PASS', findings: [], score: 10 }],
+    ],
+  },
+};
+
+// Walks a schema and lists every place missing a bound the project requires.
+function missingBounds(node: unknown, where: string, out: string[]): string[] {
+  if (node === null || typeof node !== 'object') return out;
+  const s = node as Record<string, unknown>;
+  if (s.type === 'string' && s.enum === undefined && typeof s.maxLength !== 'number') out.push(`${where}: string without maxLength`);
+  if (s.type === 'array' && typeof s.maxItems !== 'number') out.push(`${where}: array without maxItems`);
+  if (s.type === 'object' && s.additionalProperties !== false) out.push(`${where}: object allows additional properties`);
+  for (const [k, v] of Object.entries(s)) missingBounds(v, `${where}/${k}`, out);
+  return out;
+}
+
+describe('event body schemas', () => {
+  it('there is one schema for each event type, and no other', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+    expect(files.sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  // One strict instance for all eight, so a duplicate $id would fail here as well.
+  const ajv = new Ajv({ allErrors: true, strict: true });
+
+  for (const [type, { valid, invalid }] of Object.entries(CASES)) {
+    describe(type, () => {
+      const schema = load(type);
+      const validate = ajv.compile(schema);
+
+      it('is draft-07 with $id mam:event/<type> and bounded everywhere', () => {
+        expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+        expect(schema.$id).toBe(`mam:event/${type}`);
+        expect(missingBounds(schema, type, [])).toEqual([]);
+      });
+
+      it.each(valid.map((b) => [JSON.stringify(b).slice(0, 80), b]))('accepts %s', (_label, body) => {
+        expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+      });
+
+      it.each(invalid)('refuses %s', (_label, body) => {
+        expect(validate(body)).toBe(false);
+      });
+    });
+  }
+});
