@@ -26,43 +26,13 @@ const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const BACKDATE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
-/**
- * tsyringe (a dependency of @peculiar/x509) refuses to load without a Reflect
- * metadata polyfill, and none is installed. It only calls defineMetadata,
- * getOwnMetadata and getMetadata (for constructor-parameter tokens), so those
- * three are provided, and only when no real polyfill is already present.
- */
-function installReflectMetadata(): void {
-  const r = Reflect as unknown as Record<string, unknown>;
-  if (typeof r.getMetadata === 'function') return;
-  const store = new WeakMap<object, Map<unknown, Map<unknown, unknown>>>();
-  const table = (target: object, prop: unknown, create: boolean): Map<unknown, unknown> | undefined => {
-    let byProp = store.get(target);
-    if (!byProp && create) store.set(target, (byProp = new Map()));
-    let byKey = byProp?.get(prop);
-    if (byProp && !byKey && create) byProp.set(prop, (byKey = new Map()));
-    return byKey;
-  };
-  const getOwn = (key: unknown, target: object, prop?: unknown): unknown => table(target, prop, false)?.get(key);
-  r.defineMetadata = (key: unknown, value: unknown, target: object, prop?: unknown): void => {
-    table(target, prop, true)!.set(key, value);
-  };
-  r.getOwnMetadata = getOwn;
-  r.getMetadata = (key: unknown, target: object, prop?: unknown): unknown => {
-    for (let t: object | null = target; t; t = Object.getPrototypeOf(t)) {
-      const v = getOwn(key, t, prop);
-      if (v !== undefined) return v;
-    }
-    return undefined;
-  };
-}
-
 let x509Module: Promise<typeof X509> | undefined;
 
-// Loaded lazily so that the polyfill is in place first (static imports would run before it).
+// Loaded lazily: tsyringe (inside @peculiar/x509) needs the Reflect metadata
+// polyfill first, and commands that never touch certificates skip both.
 function loadX509(): Promise<typeof X509> {
   x509Module ??= (async () => {
-    installReflectMetadata();
+    await import('reflect-metadata');
     const x509 = await import('@peculiar/x509');
     // Same object as globalThis.crypto; only @types/node and lib.dom disagree on newer algorithm overloads.
     x509.cryptoProvider.set(webcrypto as unknown as Crypto);

@@ -1,0 +1,72 @@
+/**
+ * The graceful-then-firm termination ladder both backends share: exit keys,
+ * SIGTERM to the process group, SIGKILL, then the backend's own last resort.
+ * Each backend supplies only how to observe and act on its sessions.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MamError } from '../../core/errors.js';
+import type { Key, TerminateOptions, TerminateResult } from '../session-backend.js';
+
+export const DEFAULT_GRACE_MS = 3000;
+
+export interface TerminationSteps {
+  name: string;
+  isAlive(): Promise<boolean>;
+  /** Resolves true once the session is gone, false if still alive after `ms`. */
+  waitGone(ms: number): Promise<boolean>;
+  /** The process group leader, read before anything is sent; undefined if unknown. */
+  pid(): Promise<number | undefined>;
+  sendExitKey(key: Key | { text: string }): Promise<void>;
+  /** Backend-specific removal after SIGKILL (tmux: kill-session; pty: destroy). */
+  finalRemove(): Promise<void>;
+}
+
+/** Signals a whole process group; refuses pids that would hit init or our own group. */
+export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 1) return;
+  try {
+    process.kill(-pid, signal);
+  } catch (err) {
+    // ESRCH: the group is already gone, which is what we wanted.
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/** Polls `check` until it returns false or `ms` elapses; true when it turned false. */
+export async function pollUntilGone(check: () => Promise<boolean>, ms: number, everyMs = 50): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (!(await check())) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(Math.min(everyMs, Math.max(1, deadline - Date.now())));
+  }
+}
+
+export async function escalateTermination(steps: TerminationSteps, opts: TerminateOptions = {}): Promise<TerminateResult> {
+  const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  if (!(await steps.isAlive())) return { endedBy: 'already-gone' };
+  const pid = await steps.pid();
+
+  if (opts.exitKeys && opts.exitKeys.length > 0) {
+    try {
+      for (const key of opts.exitKeys) await steps.sendExitKey(key);
+    } catch (err) {
+      // The program may quit half-way through the keys; only a live session makes this an error.
+      if (await steps.isAlive()) throw err;
+    }
+    if (await steps.waitGone(graceMs)) return { endedBy: 'exit-keys' };
+  }
+
+  signalGroup(pid, 'SIGTERM');
+  if (await steps.waitGone(graceMs)) return { endedBy: 'sigterm' };
+
+  signalGroup(pid, 'SIGKILL');
+  // SIGKILL cannot be caught; the short wait only covers the kernel and the reaper.
+  if (await steps.waitGone(Math.min(graceMs, 1000))) return { endedBy: 'sigkill' };
+
+  await steps.finalRemove();
+  if (await steps.waitGone(Math.max(graceMs, 1000))) return { endedBy: 'sigkill' };
+  throw new MamError('SESSION', `session ${steps.name} is still alive after SIGKILL`, {
+    hint: 'a process in it may be stuck in the kernel (state D); check it with ps',
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Runs tmux on one socket. Every argument goes through `escapeTmuxArg`, so
+ * user text can never be read as a command separator; several commands can
+ * be chained into one invocation, which tmux runs without interleaving other
+ * events (used to configure a session before its program can exit).
+ */
+import { execa } from 'execa';
+import { MamError } from '../../core/errors.js';
+
+/** `new-session -e` (environment per session) first appeared in tmux 3.2. */
+export const MIN_TMUX = { major: 3, minor: 2 } as const;
+
+const MISSING_HINT = 'install tmux (3.2 or newer) or run with backend "pty"';
+
+/**
+ * Variables the tmux client keeps. A tmux server copies its first client's
+ * environment into every session, so the daemon's own environment (which may
+ * hold secrets) stays out; TMUX_TMPDIR keeps the socket where `tmux attach` looks.
+ */
+const CLIENT_VARS = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMUX_TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE'];
+
+export interface TmuxClientOptions {
+  /** tmux socket name (`tmux -L <socket>`); default 'mam'. */
+  socket?: string;
+  /** Environment of the tmux client (binary lookup, socket dir, a new server's globals). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface TmuxResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export type TmuxRunner = (commands: string[][], input?: string) => Promise<TmuxResult>;
+
+export function defaultClientEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of CLIENT_VARS) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+/**
+ * tmux treats an argument ending in ';' as the end of a command and turns a
+ * trailing '\;' into ';', so a final ';' is escaped to survive as text.
+ */
+export function escapeTmuxArg(arg: string): string {
+  return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+/** tmux expands `#{...}` formats in some arguments (start directory, pipe-pane command). */
+export function escapeTmuxFormat(text: string): string {
+  return text.replaceAll('#', '##');
+}
+
+/** Single-quotes a word for the /bin/sh that tmux runs pipe-pane commands with. */
+export function quoteShellWord(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+function missing(cause: unknown): MamError {
+  return new MamError('TMUX_MISSING', 'tmux was not found on PATH', { hint: MISSING_HINT, cause });
+}
+
+export function createTmuxRunner(opts: TmuxClientOptions = {}): TmuxRunner {
+  const socket = opts.socket ?? 'mam';
+  const env = opts.env ?? defaultClientEnv();
+  return async (commands, input) => {
+    const args = ['-L', socket];
+    commands.forEach((command, i) => {
+      if (i > 0) args.push(';');
+      args.push(...command.map(escapeTmuxArg));
+    });
+    const result = await execa('tmux', args, {
+      env,
+      extendEnv: false,
+      reject: false,
+      ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
+    });
+    if (result.code === 'ENOENT') throw missing(result);
+    if (result.failed && result.exitCode === undefined) {
+      throw new MamError('SESSION', `tmux could not be run: ${result.shortMessage}`, { cause: result });
+    }
+    return { ok: !result.failed, stdout: String(result.stdout), stderr: String(result.stderr) };
+  };
+}
+
+/** Runs tmux and throws MamError('SESSION') with tmux's own message when it fails. */
+export async function runTmuxOrThrow(run: TmuxRunner, commands: string[][], what: string, input?: string): Promise<string> {
+  const result = await run(commands, input);
+  if (!result.ok) {
+    throw new MamError('SESSION', `tmux could not ${what}: ${result.stderr.trim() || 'unknown error'}`);
+  }
+  return result.stdout;
+}
+
+/**
+ * Reports the installed tmux version ("3.3a"); throws TMUX_MISSING when tmux
+ * is absent or older than MIN_TMUX. Builds without a numeric version (e.g.
+ * "master") are assumed recent.
+ */
+export async function probeTmuxVersion(run: TmuxRunner): Promise<string> {
+  const result = await run([['-V']]);
+  const version = result.stdout.trim().replace(/^tmux\s+/, '');
+  if (!result.ok || version === '') throw missing(new Error(result.stderr));
+  const match = /(\d+)\.(\d+)/.exec(version);
+  if (match) {
+    const [major, minor] = [Number(match[1]), Number(match[2])];
+    if (major < MIN_TMUX.major || (major === MIN_TMUX.major && minor < MIN_TMUX.minor)) {
+      throw new MamError('TMUX_MISSING', `tmux ${version} is too old (need ${MIN_TMUX.major}.${MIN_TMUX.minor} or newer)`, {
+        hint: MISSING_HINT,
+      });
+    }
+  }
+  return version;
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { MamError } from '../core/errors.js';
+
+export interface ClientOptions {
+  url: string;
+  /** PEM of the CA the broker's certificate must chain to (pinned: the system store is not used) */
+  ca: string | Buffer;
+  username: string;
+  password: string;
+  /** fixed id for durable sessions (clean: false); a random one otherwise */
+  clientId?: string;
+  clean?: boolean;
+  will?: IClientOptions['will'];
+  /** 0 disables reconnecting (one-shot CLI commands fail fast) */
+  reconnectMs?: number;
+  connectTimeoutMs?: number;
+  /** publishes awaiting PUBACK at once; more wait their turn */
+  maxInflight?: number;
+}
+
+export interface MeshClient {
+  mqtt: MqttClient;
+  /** Publishes and resolves on PUBACK (QoS 1) or on write (QoS 0), bounded by maxInflight. */
+  publish(topic: string, payload: Buffer | string, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+function refusal(err: Error & { code?: string | number }, url: string): MamError {
+  const code = err.code;
+  if (code === 4 || code === 5 || /not authorized|bad user/i.test(err.message)) {
+    return new MamError('BROKER_REFUSED', `broker at ${url} refused the login: ${err.message}`, {
+      hint: 'check the workspace credentials (.mam/credentials.json) match the broker, or run `mam doctor`',
+      cause: err,
+    });
+  }
+  return new MamError('BROKER_UNREACHABLE', `cannot connect to the broker at ${url}: ${err.message}`, {
+    hint: 'start it with `mam up` (or `mam broker`), or check broker.url in .mam/config.json; `mam doctor` tells more',
+    cause: err,
+  });
+}
+
+/** The one MQTT client factory: every part of mam connects through here. */
+export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
+  const reconnect = opts.reconnectMs ?? 1000;
+  const options: IClientOptions = {
+    protocolVersion: 4, // MQTT 3.1.1: the embedded broker speaks nothing newer
+    ca: opts.ca,
+    rejectUnauthorized: true,
+    username: opts.username,
+    password: opts.password,
+    clientId: opts.clientId ?? `mam-${randomBytes(6).toString('hex')}`,
+    clean: opts.clean ?? true,
+    will: opts.will,
+    reconnectPeriod: reconnect,
+    connectTimeout: opts.connectTimeoutMs ?? 10_000,
+    keepalive: 30,
+    resubscribe: true,
+  };
+  let client: MqttClient;
+  try {
+    client = await mqtt.connectAsync(opts.url, options, reconnect > 0 && opts.clean === false);
+  } catch (err) {
+    throw refusal(err as Error, opts.url);
+  }
+  // Reconnect errors are reported through the log of whoever owns the client, never thrown.
+  client.on('error', () => {});
+
+  const limit = Math.max(1, opts.maxInflight ?? 256);
+  let inflight = 0;
+  const waiting: Array<() => void> = [];
+  const acquire = () =>
+    inflight < limit ? (inflight++, Promise.resolve()) : new Promise<void>((r) => waiting.push(() => (inflight++, r())));
+  const release = () => {
+    inflight--;
+    waiting.shift()?.();
+  };
+
+  // Without reconnects a lost connection (e.g. the broker dropping a refused
+  // publish) would leave publishes pending forever: fail them instead.
+  const lost = new Set<(err: Error) => void>();
+  if (reconnect === 0) {
+    client.on('close', () => {
+      const err = new MamError('BROKER_UNREACHABLE', `connection to ${opts.url} closed before the broker acknowledged`, {
+        hint: 'the broker dropped the connection: a publish outside this login\'s topics is refused this way (see docs/PROTOCOL.md, ACL)',
+      });
+      for (const fail of lost) fail(err);
+    });
+  }
+
+  return {
+    mqtt: client,
+    async publish(topic, payload, popts = {}) {
+      await acquire();
+      let fail!: (err: Error) => void;
+      const dropped = new Promise<never>((_, reject) => (fail = reject));
+      lost.add(fail);
+      try {
+        await Promise.race([client.publishAsync(topic, payload, { qos: popts.qos ?? 1, retain: popts.retain ?? false }), dropped]);
+      } finally {
+        lost.delete(fail);
+        release();
+      }
+    },
+    async close() {
+      await client.endAsync().catch(() => client.end(true));
+    },
+  };
+}

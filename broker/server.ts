@@ -1,0 +1,134 @@
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { Aedes, type Client } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { CredentialFile } from '../core/credentials.js';
+import type { Logger } from '../core/logger.js';
+import { canPublish, canSubscribe, type Principal } from './acl.js';
+import { createAuthenticator } from './authenticate.js';
+import { PacketSizeGuard } from './packet-size-guard.js';
+
+export interface BrokerOptions {
+  ns: string;
+  credentials: CredentialFile;
+  tls: { cert: string | Buffer; key: string | Buffer };
+  bind: string;
+  port: number;
+  /** WebSocket-over-TLS listener for browsers; off when null/undefined */
+  wssPort?: number | null;
+  /** plaintext MQTT on loopback only, for local debugging; off unless set */
+  plaintextPort?: number | null;
+  maxPacketBytes: number;
+  maxTopicLevels: number;
+  logger: Logger;
+}
+
+export interface RunningBroker {
+  port: number;
+  wssPort?: number;
+  plaintextPort?: number;
+  close(): Promise<void>;
+}
+
+const principals = new WeakMap<Client, Principal>();
+
+function listen(server: NetServer | TlsServer | HttpsServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function denied(what: string): Error {
+  return Object.assign(new Error(what), { returnCode: 5 });
+}
+
+/** Starts the embedded Aedes broker: TLS only by default, every client authenticated and confined by ACL. */
+export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
+  const log = opts.logger;
+  const authenticate = createAuthenticator(opts.credentials);
+  const aedes = await Aedes.createBroker({
+    maxTopicLevels: opts.maxTopicLevels,
+    maxClientsIdLength: 128,
+    authenticate(client, username, password, done) {
+      const p = authenticate(username ?? undefined, password ?? undefined);
+      if (!p) {
+        log.warn('login refused', { clientId: client.id, username: username ?? null });
+        return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);
+      }
+      principals.set(client, p);
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const p = client ? principals.get(client) : undefined;
+      // client null: the broker's own publishes (none in mam), never from the wire
+      if (!client) return done(null);
+      if (!p || !canPublish(p, opts.ns, packet.topic) || packet.payload.length > opts.maxPacketBytes) {
+        log.warn('publish refused', { clientId: client.id, role: p?.role, topic: packet.topic });
+        return done(denied('publish not authorized'));
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, sub, done) {
+      const p = principals.get(client);
+      if (!p || !canSubscribe(p, opts.ns, sub.topic)) {
+        log.warn('subscribe refused', { clientId: client.id, role: p?.role, topic: sub.topic });
+        // a null subscription yields SUBACK 0x80 (failure) without dropping the connection
+        return done(null, null);
+      }
+      done(null, sub);
+    },
+  });
+  aedes.on('clientError', (client, err) => log.debug('client error', { clientId: client.id, error: err.message }));
+  aedes.on('connectionError', (_client, err) => log.debug('connection error', { error: err.message }));
+
+  // Every stream reaches Aedes through the size guard, whatever the transport.
+  const handle = (stream: Duplex, raw: Socket | Duplex) => {
+    const guard = new PacketSizeGuard(opts.maxPacketBytes);
+    guard.on('error', (err) => {
+      log.warn('connection dropped', { error: err.message });
+      raw.destroy();
+    });
+    stream.pipe(guard);
+    aedes.handle(Duplex.from({ readable: guard, writable: stream }));
+  };
+
+  const tlsServer = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, (s) => handle(s, s));
+  tlsServer.on('tlsClientError', (err) => log.debug('tls handshake failed', { error: err.message }));
+  const closers: Array<() => Promise<void>> = [];
+  const result: RunningBroker = { port: await listen(tlsServer, opts.port, opts.bind), close: async () => {} };
+  closers.push(() => new Promise((r) => tlsServer.close(() => r())));
+
+  if (opts.wssPort !== undefined && opts.wssPort !== null) {
+    const https = createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' });
+    const wss = new WebSocketServer({ server: https, maxPayload: opts.maxPacketBytes });
+    wss.on('connection', (ws) => {
+      const s = createWebSocketStream(ws);
+      handle(s, s);
+    });
+    result.wssPort = await listen(https, opts.wssPort, opts.bind);
+    closers.push(() => new Promise((r) => { wss.close(); https.close(() => r()); }));
+  }
+  if (opts.plaintextPort !== undefined && opts.plaintextPort !== null) {
+    const plain = createNetServer((s) => handle(s, s));
+    // Plaintext never leaves loopback: credentials would cross the wire in clear.
+    result.plaintextPort = await listen(plain, opts.plaintextPort, '127.0.0.1');
+    log.warn('plaintext MQTT listener enabled on loopback; credentials travel unencrypted', { port: result.plaintextPort });
+    closers.push(() => new Promise((r) => plain.close(() => r())));
+  }
+
+  let closed = false;
+  result.close = async () => {
+    if (closed) return;
+    closed = true;
+    await new Promise<void>((r) => aedes.close(() => r()));
+    await Promise.all(closers.map((c) => c()));
+  };
+  return result;
+}

@@ -1,0 +1,94 @@
+import type { CommandRun } from './io.js';
+
+export interface CommandEntry {
+  summary: string;
+  help: string;
+  load: () => Promise<{ run: CommandRun }>;
+}
+
+const EXIT_CODES = `Exit codes: 0 ok, 1 failure, 2 usage, 3 config/workspace, 4 not found, 5 broker, 6 unsupported platform, 75 queued in outbox (not yet acknowledged), 70 internal.`;
+
+/** Every command with its help text; modules load only when the command runs, so --help stays fast. */
+export const COMMANDS: Record<string, CommandEntry> = {
+  init: {
+    summary: 'create .mam/ in this project: config, private CA, keys, broker logins',
+    help: `mam init [--namespace <ns>] [--host <name>] [--san <name>]... [--force] [--json]
+
+Turns .mam.example into .mam/ at the workspace root (the first folder above
+the current one holding .mam/ or .git/, or MAM_HOME). Generates a private CA and
+a server certificate (SAN: localhost, 127.0.0.1, ::1, this hostname and every
+--san), an HMAC master key with a key id, and one broker login per role
+(reconciler, operator, agent, reader). Secrets are 0600 in 0700 folders.
+A second init keeps every key; --force regenerates them all and says so.`,
+    load: () => import('./commands/init.js'),
+  },
+  doctor: {
+    summary: 'check Node, native modules, tmux, certificates, permissions, broker',
+    help: `mam doctor [--json]
+
+Checks the Node version, that native modules load, tmux, certificate validity and
+expiry, secret file permissions and broker reachability with the workspace
+credentials. Prints a fix for each failure; exits 1 when anything failed.`,
+    load: () => import('./commands/doctor.js'),
+  },
+  broker: {
+    summary: 'run the embedded TLS MQTT broker in the foreground',
+    help: `mam broker [--port <n>] [--bind <addr>] [--wss-port <n>] [--plaintext-port <n>] [--json]
+
+Runs the embedded Aedes broker: TLS only (default port 8883; --port 0 picks a
+free port and prints it), every login checked, every topic confined by role.
+--wss-port adds WebSocket over TLS for browsers. --plaintext-port adds an
+unencrypted listener on 127.0.0.1 only, with a warning: for local debugging.
+Stops cleanly on SIGINT/SIGTERM.`,
+    load: () => import('./commands/broker.js'),
+  },
+  emit: {
+    summary: 'sign and publish one job event; wait until the reconciler commits it',
+    help: `mam emit <type> --job <id> [--body <json> | --field key=value ...] [--sender <name>] [--gen <n>] [--timeout <dur>] [--no-wait] [--json]
+
+Types: job.started job.progress job.heartbeat job.blocked job.done job.failed job.cancelled.
+Signs with the job key (MAM_JOB_KEY in an agent session, else derived from the
+workspace), allocates the next seq under the job's lock, keeps the event in the
+job's outbox, publishes it with QoS 1 and waits (--timeout, default from config)
+until the reconciler's state for the job shows it committed. Fields: values
+that parse as JSON numbers/booleans are typed (use --body for exact control).
+--no-wait exits 0 after the broker's PUBACK; the outbox keeps the event until
+the reconciler commits it.
+Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time: the
+event stays in .mam/jobs/<id>/outbox and is re-sent by the next emit and by the
+host reconciler. ${EXIT_CODES}`,
+    load: () => import('./commands/emit.js'),
+  },
+  watch: {
+    summary: 'print verified events as they arrive',
+    help: `mam watch [--job <id>] [--state] [--json] [--count <n>]
+
+Subscribes to job events and review verdicts (and retained job state with
+--state), verifies every message and prints the verified ones; a message that
+fails verification is shown as UNVERIFIED with its error code, never as an
+event. --count exits after n messages. Stops on SIGINT/SIGTERM.`,
+    load: () => import('./commands/watch.js'),
+  },
+  keys: {
+    summary: 'rotate the HMAC master key (old keys stay accepted)',
+    help: `mam keys rotate [--json] | mam keys list [--json] | mam keys retire <kid>
+
+rotate: adds a new master key and makes it active; every older key id is still
+accepted (the overlap window) until retired. Restart daemons to load new keys.
+list: key ids and which is active (never the secrets).
+retire: removes an inactive key id; events signed with it are refused afterwards.`,
+    load: () => import('./commands/keys.js'),
+  },
+};
+
+export const GLOBAL_HELP = `mam — multi-agent-mux: run CLI coding agents in tmux/pty sessions, watched through signed MQTT events.
+
+Usage: mam <command> [options]     mam <command> --help
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([n, c]) => `  ${n.padEnd(11)} ${c.summary}`)
+  .join('\n')}
+
+Global: --debug shows stack traces. MAM_HOME selects the workspace root.
+${EXIT_CODES}`;

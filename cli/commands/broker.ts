@@ -1,0 +1,58 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { createBroker } from '../../broker/server.js';
+import { loadContext } from '../../core/context.js';
+import { brokerRunFile } from '../../core/endpoint.js';
+import { createLogger } from '../../core/logger.js';
+import { writeSecretFile } from '../../core/secret-file.js';
+import { parseFlags, usage } from '../args.js';
+import type { Io } from '../io.js';
+
+function port(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage('broker', `--${name} must be a port number 0-65535, got "${v}"`);
+  return n;
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags('broker', argv, {
+    port: { type: 'string' },
+    bind: { type: 'string' },
+    'wss-port': { type: 'string' },
+    'plaintext-port': { type: 'string' },
+    json: { type: 'boolean' },
+  }, false);
+  const ctx = loadContext(io.cwd, io.env);
+  const bind = values.bind ?? ctx.cfg.broker.bind;
+  const log = createLogger({ component: 'broker', write: (l) => io.err(l + '\n') });
+  const broker = await createBroker({
+    ns: ctx.cfg.namespace,
+    credentials: ctx.creds,
+    tls: { cert: readFileSync(ctx.ws.serverCert), key: readFileSync(ctx.ws.serverKey) },
+    bind,
+    port: port('port', values.port) ?? ctx.cfg.broker.port,
+    wssPort: port('wss-port', values['wss-port']) ?? ctx.cfg.broker.wssPort,
+    plaintextPort: port('plaintext-port', values['plaintext-port']) ?? null,
+    maxPacketBytes: ctx.cfg.broker.maxPacketBytes,
+    maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
+    logger: log,
+  });
+  const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  const url = `mqtts://${host.includes(':') ? `[${host}]` : host}:${broker.port}`;
+  const runFile = brokerRunFile(ctx.ws);
+  writeSecretFile(runFile, JSON.stringify({ url, pid: process.pid, port: broker.port, wssPort: broker.wssPort ?? null }) + '\n');
+  if (values.json) io.out(JSON.stringify({ url, port: broker.port, wssPort: broker.wssPort ?? null, plaintextPort: broker.plaintextPort ?? null }) + '\n');
+  else io.out(`broker listening on ${url}${broker.wssPort ? ` (wss port ${broker.wssPort})` : ''}\n`);
+  log.info('listening', { url, wssPort: broker.wssPort, plaintextPort: broker.plaintextPort });
+
+  await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
+  log.info('shutting down', { signal: String(io.signal.reason) });
+  await broker.close();
+  // Remove the run file only if it is still ours (a newer broker may have replaced it).
+  try {
+    if (JSON.parse(readFileSync(runFile, 'utf8')).pid === process.pid) rmSync(runFile, { force: true });
+  } catch {
+    // already gone
+  }
+  return 0;
+}

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { loadContext } from '../../core/context.js';
+import { agentLogin } from '../../core/credentials.js';
+import { emitEvent, type EmitIdentity } from '../../core/emit.js';
+import { MamError } from '../../core/errors.js';
+import { isKnownType } from '../../core/event-schema.js';
+import { singleKeyring } from '../../core/keys.js';
+import { assertId } from '../../core/topics.js';
+import { parseDuration, parseFlags, usage } from '../args.js';
+import type { Io } from '../io.js';
+
+/** `--field k=v`: numbers, booleans and null are typed; everything else is a string. */
+export function fieldsToBody(command: string, fields: string[]): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const f of fields) {
+    const i = f.indexOf('=');
+    if (i <= 0) throw usage(command, `--field needs key=value, got "${f}"`);
+    const raw = f.slice(i + 1);
+    body[f.slice(0, i)] = /^(-?\d+(\.\d+)?|true|false|null)$/.test(raw) ? JSON.parse(raw) : raw;
+  }
+  return body;
+}
+
+export function parseBody(command: string, json: string | undefined, fields: string[] | undefined): Record<string, unknown> {
+  if (json !== undefined && fields?.length) throw usage(command, 'use either --body or --field, not both');
+  if (json === undefined) return fieldsToBody(command, fields ?? []);
+  let body: unknown;
+  try {
+    body = JSON.parse(json);
+  } catch (err) {
+    throw usage(command, `--body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw usage(command, '--body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/**
+ * An agent session carries MAM_JOB_ID, MAM_JOB_KEY, MAM_KID and its broker login;
+ * anywhere else the workspace supplies the operator login and derives the job key.
+ */
+export function resolveIdentity(io: Io, job: string | undefined, sender: string | undefined, gen: number | undefined): EmitIdentity & { ackTimeoutMs: number } {
+  const env = io.env;
+  if (env.MAM_JOB_KEY && env.MAM_JOB_ID) {
+    if (job && job !== env.MAM_JOB_ID) {
+      throw new MamError('USAGE', `this session belongs to job ${env.MAM_JOB_ID}; it cannot emit for ${job}`, {
+        hint: 'omit --job inside an agent session',
+      });
+    }
+    const need = ['MAM_KID', 'MAM_NAMESPACE', 'MAM_BROKER_URL', 'MAM_BROKER_USERNAME', 'MAM_BROKER_PASSWORD', 'MAM_BROKER_CA', 'MAM_JOB_DIR'];
+    const missing = need.filter((k) => !env[k]);
+    if (missing.length) throw new MamError('CONFIG_INVALID', `agent session environment lacks ${missing.join(', ')}`, { hint: 'relaunch the job (`mam job resume <id>`)' });
+    return {
+      ns: env.MAM_NAMESPACE!,
+      job: env.MAM_JOB_ID,
+      sender: sender ?? env.MAM_SENDER ?? 'agent',
+      gen: gen ?? (env.MAM_GEN ? Number(env.MAM_GEN) : undefined),
+      keyring: singleKeyring(env.MAM_KID!, env.MAM_JOB_ID, Buffer.from(env.MAM_JOB_KEY, 'base64')),
+      login: { username: env.MAM_BROKER_USERNAME!, password: env.MAM_BROKER_PASSWORD! },
+      url: env.MAM_BROKER_URL!,
+      ca: readFileSync(env.MAM_BROKER_CA!),
+      jobDir: env.MAM_JOB_DIR!,
+      maxMessageBytes: Number(env.MAM_MAX_MESSAGE_BYTES ?? 65536),
+      ackTimeoutMs: Number(env.MAM_ACK_TIMEOUT_MS ?? 10_000),
+    };
+  }
+  if (!job) throw usage('emit', '--job <id> is required outside an agent session');
+  const ctx = loadContext(io.cwd, env);
+  assertId(job, 'job id');
+  return {
+    ns: ctx.cfg.namespace,
+    job,
+    sender: sender ?? `operator@${ctx.cfg.host}`,
+    gen,
+    keyring: ctx.keyring,
+    login: ctx.creds.operator,
+    url: ctx.endpoint.url,
+    ca: ctx.endpoint.ca,
+    jobDir: ctx.ws.jobDir(job),
+    maxMessageBytes: ctx.cfg.events.maxMessageBytes,
+    ackTimeoutMs: ctx.cfg.emit.ackTimeoutMs,
+  };
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags('emit', argv, {
+    job: { type: 'string' },
+    body: { type: 'string' },
+    field: { type: 'string', multiple: true },
+    sender: { type: 'string' },
+    gen: { type: 'string' },
+    timeout: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const type = positionals[0];
+  if (!type || positionals.length > 1) throw usage('emit', 'give exactly one event type, e.g. `mam emit job.progress --job J1 --field message=hi`');
+  if (!isKnownType(type) || type === 'review.verdict' || !type.startsWith('job.')) {
+    throw usage('emit', `unknown event type "${type}" (job.started, job.progress, job.heartbeat, job.blocked, job.done, job.failed, job.cancelled; verdicts: \`mam verdict\`)`);
+  }
+  const body = parseBody('emit', values.body, values.field);
+  const gen = values.gen === undefined ? undefined : Number(values.gen);
+  if (gen !== undefined && (!Number.isInteger(gen) || gen < 0)) throw usage('emit', '--gen must be a whole number ≥ 0');
+  const id = resolveIdentity(io, values.job, values.sender, gen);
+  const timeoutMs = values.timeout ? parseDuration('emit', values.timeout) : id.ackTimeoutMs;
+  const r = await emitEvent(id, 'events', type, body, { wait: !values['no-wait'], timeoutMs });
+  const queued = !values['no-wait'] && !r.committed;
+  if (values.json) io.out(JSON.stringify({ job: id.job, type, seq: r.seq, gen: r.gen, committed: r.committed, queued, resent: r.resent }) + '\n');
+  else if (queued) io.err(`mam emit: ${type} seq ${r.seq} published but not acknowledged within ${timeoutMs} ms; kept in ${id.jobDir}/outbox for re-sending\n  hint: is the reconciler running? \`mam up\` starts it; \`mam ps\` shows it\n`);
+  else io.out(`${type} job=${id.job} seq=${r.seq}${r.committed ? ' committed' : ' published'}${r.resent ? ` (+${r.resent} re-sent from outbox)` : ''}\n`);
+  return queued ? 75 : 0;
+}

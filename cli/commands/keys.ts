@@ -1,0 +1,28 @@
+import { loadKeyFile, rotateKeyFile, saveKeyFile } from '../../core/keys.js';
+import { openWorkspace } from '../../core/workspace.js';
+import { parseFlags, usage } from '../args.js';
+import type { Io } from '../io.js';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags('keys', argv, { json: { type: 'boolean' } });
+  const ws = openWorkspace(io.cwd, io.env);
+  let kf = loadKeyFile(ws.keys);
+  const [action, kid] = positionals;
+  if (action === 'rotate') {
+    kf = rotateKeyFile(kf);
+    saveKeyFile(ws.keys, kf);
+    if (!values.json) io.out(`new active key ${kf.active}; older keys stay accepted until \`mam keys retire <kid>\`. Restart daemons (mam down && mam up) to load it.\n`);
+  } else if (action === 'retire') {
+    if (!kid || !kf.keys[kid]) throw usage('keys', `no key id "${kid ?? ''}" (see \`mam keys list\`)`);
+    if (kid === kf.active) throw usage('keys', `${kid} is the active key; rotate first`);
+    delete kf.keys[kid];
+    saveKeyFile(ws.keys, kf);
+    if (!values.json) io.out(`retired ${kid}\n`);
+  } else if (action !== 'list') {
+    throw usage('keys', 'say `mam keys rotate`, `mam keys list` or `mam keys retire <kid>`');
+  }
+  const list = Object.entries(kf.keys).map(([id, k]) => ({ kid: id, active: id === kf.active, created: k.created }));
+  if (values.json) io.out(JSON.stringify({ active: kf.active, keys: list }) + '\n');
+  else if (action === 'list') for (const k of list) io.out(`${k.kid}${k.active ? ' (active)' : ''} created ${k.created}\n`);
+  return 0;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { COMMANDS, GLOBAL_HELP } from './commands.js';
+import type { Io } from './io.js';
+
+/** The only place that exits: commands throw typed errors, mapped here to messages and exit codes. */
+async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(GLOBAL_HELP + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write('mam 0.1.0\n');
+    return 0;
+  }
+  if (process.platform === 'win32') {
+    // FW-P2: job locks and process groups need POSIX; refusing beats running without locks.
+    process.stderr.write('mam: Windows is not supported (mam needs POSIX file locks and process groups)\n  hint: run mam under WSL2, Linux or macOS\n');
+    return 6;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`mam: unknown command "${name}"\n  hint: run \`mam --help\` for the list of commands\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(entry.help + '\n');
+    return 0;
+  }
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    // A second signal, or a close that overruns its deadline, ends the process at once.
+    if (signals > 1) process.exit(1);
+    controller.abort(sig);
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: Io = {
+    cwd: process.cwd(),
+    env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    debug,
+    signal: controller.signal,
+  };
+  try {
+    const mod = await entry.load();
+    return (await mod.run(rest.filter((a) => a !== '--debug'), io)) ?? 0;
+  } catch (err) {
+    const e = err as Error & { code?: string; exitCode?: number; hint?: string };
+    if (e && typeof e.code === 'string' && e.code.startsWith('MAM_ERR_')) {
+      process.stderr.write(`mam ${name}: ${e.message}\n`);
+      if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+      if (debug) process.stderr.write(`  code: ${e.code}\n${e.stack}\n`);
+      return e.exitCode ?? 1;
+    }
+    process.stderr.write(`mam ${name}: internal error: ${e?.message ?? String(err)}\n`);
+    process.stderr.write(debug ? `${e?.stack}\n` : '  hint: run again with --debug for details\n');
+    return 70;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  // Exit explicitly once output is flushed: a library handle left open must never hang a script.
+  (code) => {
+    process.stdout.write('', () => process.exit(code));
+  },
+  (err) => {
+    process.stderr.write(`mam: ${String(err)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { MamError } from './errors.js';
+import { describeErrors, validatorFor } from './json-schema.js';
+import type { Workspace } from './workspace.js';
+
+export interface AgentConfig {
+  bin?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+/** The validated, defaulted, frozen workspace config (schemas/config.schema.json). */
+export interface Config {
+  namespace: string;
+  host: string;
+  broker: {
+    url?: string;
+    caFile?: string;
+    bind: string;
+    port: number;
+    wssPort: number | null;
+    maxPacketBytes: number;
+    maxTopicLevels: number;
+    maxInflight: number;
+    reconnectMs: number;
+  };
+  events: { maxMessageBytes: number; maxAgeSeconds: number; maxSkewSeconds: number; replayWindow: number };
+  emit: { ackTimeoutMs: number };
+  reconciler: { sweepIntervalMs: number; batchMax: number; batchDelayMs: number };
+  sessions: {
+    backend: 'auto' | 'tmux' | 'pty';
+    tmuxSocket: string;
+    killGraceMs: number;
+    stalledAfterSeconds: number;
+    logMaxBytes: number;
+    logKeep: number;
+  };
+  agents: Record<string, AgentConfig>;
+  worktrees: { enabled: boolean; removeOnEnd: 'always' | 'on-success' | 'never' };
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj && typeof obj === 'object') {
+    for (const v of Object.values(obj)) deepFreeze(v);
+    Object.freeze(obj);
+  }
+  return obj;
+}
+
+/** Validates a raw config object; every problem is listed in one error. */
+export function validateConfig(raw: unknown, source: string): Config {
+  const validate = validatorFor('config.schema.json');
+  const copy = structuredClone(raw);
+  if (!validate(copy)) {
+    const problems = describeErrors(validate.errors);
+    throw new MamError('CONFIG_INVALID', `${source} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, {
+      hint: `fix ${source} (schema: schemas/config.schema.json), then run the command again`,
+    });
+  }
+  const cfg = copy as Config;
+  cfg.host ??= safeHostname();
+  return cfg;
+}
+
+/** The machine hostname reduced to the characters allowed in a topic level. */
+export function safeHostname(): string {
+  return (hostname().split('.')[0] || 'host').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 63) || 'host';
+}
+
+/**
+ * defaults ← file ← environment ← flags. Only this loader reads environment
+ * variables for configuration: MAM_BROKER_URL and MAM_HOST.
+ */
+export function loadConfig(ws: Workspace, env: NodeJS.ProcessEnv, flags: { brokerUrl?: string; host?: string } = {}): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(ws.config, 'utf8'));
+  } catch (err) {
+    throw new MamError('CONFIG_INVALID', `cannot read ${ws.config}: ${(err as Error).message}`, {
+      hint: 'fix the JSON syntax, or run `mam init --force` to regenerate the workspace',
+      cause: err,
+    });
+  }
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    const r = raw as Record<string, any>;
+    const url = flags.brokerUrl ?? env.MAM_BROKER_URL;
+    if (url) r.broker = { ...(r.broker ?? {}), url };
+    const host = flags.host ?? env.MAM_HOST;
+    if (host) r.host = host;
+  }
+  return deepFreeze(validateConfig(raw, ws.config));
+}
+
+/** The URL clients connect to: the configured external broker, else the embedded one. */
+export function brokerUrl(cfg: Config): string {
+  if (cfg.broker.url) return cfg.broker.url;
+  const host = cfg.broker.bind === '0.0.0.0' || cfg.broker.bind === '::' ? '127.0.0.1' : cfg.broker.bind;
+  return `mqtts://${host.includes(':') ? `[${host}]` : host}:${cfg.broker.port}`;
+}

@@ -1,0 +1,117 @@
+import { connectClient } from '../broker/client.js';
+import { openEnvelope, sealEnvelope, type Msg } from './envelope.js';
+import { MamError } from './errors.js';
+import type { Keyring } from './keys.js';
+import { addToOutbox, listOutbox, removeFromOutbox, type OutboxEntry } from './outbox.js';
+import { allocateSeq } from './seq.js';
+import { topics } from './topics.js';
+
+/** Who emits, and how they reach the broker: from an agent session's MAM_* variables or the workspace. */
+export interface EmitIdentity {
+  ns: string;
+  job: string;
+  sender: string;
+  /** the session generation; undefined: taken from the job's retained state (0 when none) */
+  gen?: number;
+  keyring: Keyring;
+  login: { username: string; password: string };
+  url: string;
+  ca: Buffer | string;
+  jobDir: string;
+  maxMessageBytes: number;
+}
+
+export interface EmitResult {
+  topic: string;
+  seq: number;
+  gen: number;
+  /** committed by the reconciler (false with wait: false, or when the wait timed out) */
+  committed: boolean;
+  /** earlier outbox entries of this job re-sent along the way */
+  resent: number;
+}
+
+/** The body of the reconciler's retained jobs/<job>/state message, as far as emitters need it. */
+export interface StateBody {
+  state: string;
+  gen: number;
+  acks?: Array<[string, number]>;
+}
+
+/**
+ * Signs one event, keeps it in the job's outbox (write-ahead), publishes it
+ * with every older outbox entry of the job, and — with `wait` — resolves once
+ * the reconciler's signed state acknowledges each of them.
+ */
+export async function emitEvent(
+  id: EmitIdentity,
+  kind: 'events' | 'verdicts',
+  type: string,
+  body: object,
+  opts: { wait: boolean; timeoutMs: number },
+): Promise<EmitResult> {
+  const topic = kind === 'events' ? topics.events(id.ns, id.job) : topics.verdicts(id.ns, id.job);
+  const stateTopic = topics.state(id.ns, id.job);
+  const client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0 });
+  try {
+    const pending = new Map<string, OutboxEntry>();
+    let latestGen: number | undefined;
+    let sawState: () => void = () => {};
+    const firstState = new Promise<void>((r) => (sawState = r));
+    let allAcked: () => void = () => {};
+    const acked = new Promise<void>((r) => (allAcked = r));
+    client.mqtt.on('message', (t, payload) => {
+      if (t !== stateTopic) return;
+      let state: StateBody;
+      try {
+        state = openEnvelope(id.ns, t, payload, id.keyring, 1 << 20).msg.body as unknown as StateBody;
+      } catch {
+        return; // an unverifiable state message proves nothing: keep waiting
+      }
+      latestGen = state.gen;
+      sawState();
+      for (const [sender, seq] of state.acks ?? []) {
+        const key = `${sender}\0${seq}`;
+        const entry = pending.get(key);
+        if (entry) {
+          pending.delete(key);
+          removeFromOutbox(id.jobDir, entry.sender, entry.seq);
+        }
+      }
+      if (pending.size === 0) allAcked();
+    });
+    await client.mqtt.subscribeAsync(stateTopic, { qos: 1 });
+
+    let gen = id.gen;
+    if (gen === undefined) {
+      // The retained state follows the SUBACK; a job without state yet is generation 0.
+      await Promise.race([firstState, new Promise((r) => setTimeout(r, 300))]);
+      gen = latestGen ?? 0;
+    }
+    const seq = await allocateSeq(id.jobDir, id.sender);
+    const msg: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq, ts: Date.now(), body };
+    const payload = sealEnvelope(id.ns, topic, msg, id.keyring);
+    if (payload.length > id.maxMessageBytes) {
+      throw new MamError('OVERSIZE', `event is ${payload.length} bytes; the limit is ${id.maxMessageBytes}`, {
+        hint: 'shorten the body (long output belongs in a file named as an artifact)',
+      });
+    }
+    addToOutbox(id.jobDir, { topic, sender: id.sender, seq, payload: payload.toString('base64'), created: Date.now() });
+
+    const entries = listOutbox(id.jobDir);
+    for (const e of entries) pending.set(`${e.sender}\0${e.seq}`, e);
+    for (const e of entries) await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
+    const resent = entries.length - 1;
+    if (!opts.wait) return { topic, seq, gen, committed: false, resent };
+
+    let timer: NodeJS.Timeout | undefined;
+    const committed = await Promise.race([
+      acked.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return { topic, seq, gen, committed: committed || !pending.has(`${id.sender}\0${seq}`), resent };
+  } finally {
+    await client.close();
+  }
+}

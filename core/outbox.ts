@@ -1,0 +1,52 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One signed message waiting for the reconciler's acknowledgement. */
+export interface OutboxEntry {
+  topic: string;
+  sender: string;
+  seq: number;
+  /** the exact signed bytes, base64 */
+  payload: string;
+  created: number;
+}
+
+export function outboxDir(jobDir: string): string {
+  return join(jobDir, 'outbox');
+}
+
+function entryFile(jobDir: string, sender: string, seq: number): string {
+  return join(outboxDir(jobDir), `${sender}-${String(seq).padStart(12, '0')}.json`);
+}
+
+/** Written before the first publish attempt (write-ahead), so a crash at any point loses nothing. */
+export function addToOutbox(jobDir: string, entry: OutboxEntry): void {
+  mkdirSync(outboxDir(jobDir), { recursive: true, mode: 0o700 });
+  const file = entryFile(jobDir, entry.sender, entry.seq);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+export function removeFromOutbox(jobDir: string, sender: string, seq: number): void {
+  rmSync(entryFile(jobDir, sender, seq), { force: true });
+}
+
+/** Entries oldest seq first; unreadable files (a torn write from a crash) are skipped, never fatal. */
+export function listOutbox(jobDir: string): OutboxEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(outboxDir(jobDir)).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const out: OutboxEntry[] = [];
+  for (const n of names) {
+    try {
+      out.push(JSON.parse(readFileSync(join(outboxDir(jobDir), n), 'utf8')) as OutboxEntry);
+    } catch {
+      // a half-written temp never gets the .json name; anything else unreadable is left for inspection
+    }
+  }
+  return out;
+}

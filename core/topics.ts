@@ -1,0 +1,59 @@
+import { MamError } from './errors.js';
+import { OPERATOR_SCOPE } from './keys.js';
+
+/** Job ids and host names are single topic levels: no '/', '+', '#', no dots. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export type TopicKind = 'events' | 'state' | 'output' | 'verdicts' | 'control' | 'status';
+
+export interface ParsedTopic {
+  kind: TopicKind;
+  /** job id for job and review topics, host name for host topics */
+  id: string;
+}
+
+export function prefix(ns: string): string {
+  return `mam/v1/${ns}`;
+}
+
+export const topics = {
+  events: (ns: string, job: string) => `${prefix(ns)}/jobs/${job}/events`,
+  state: (ns: string, job: string) => `${prefix(ns)}/jobs/${job}/state`,
+  output: (ns: string, job: string) => `${prefix(ns)}/jobs/${job}/output`,
+  verdicts: (ns: string, job: string) => `${prefix(ns)}/reviews/${job}/verdicts`,
+  control: (ns: string, host: string) => `${prefix(ns)}/hosts/${host}/control`,
+  status: (ns: string, host: string) => `${prefix(ns)}/hosts/${host}/status`,
+  /** The reconciler's one wildcard subscription set: every job and review topic plus its host's control. */
+  allJobEvents: (ns: string) => `${prefix(ns)}/jobs/+/events`,
+  allVerdicts: (ns: string) => `${prefix(ns)}/reviews/+/verdicts`,
+  allStates: (ns: string) => `${prefix(ns)}/jobs/+/state`,
+};
+
+const KINDS: Record<string, Record<string, TopicKind>> = {
+  jobs: { events: 'events', state: 'state', output: 'output' },
+  reviews: { verdicts: 'verdicts' },
+  hosts: { control: 'control', status: 'status' },
+};
+
+/** Parses a concrete topic of namespace `ns`; undefined when it is not one of mam's topics. */
+export function parseTopic(ns: string, topic: string): ParsedTopic | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 6 || parts[0] !== 'mam' || parts[1] !== 'v1' || parts[2] !== ns) return undefined;
+  const kind = KINDS[parts[3]]?.[parts[5]];
+  if (!kind || !ID_PATTERN.test(parts[4])) return undefined;
+  return { kind, id: parts[4] };
+}
+
+/** The key scope a topic's envelopes are signed under: the job's own key, or the operator key for host control. */
+export function scopeOf(t: ParsedTopic): string {
+  return t.kind === 'control' || t.kind === 'status' ? OPERATOR_SCOPE : t.id;
+}
+
+export function assertId(value: string, what: string): string {
+  if (!ID_PATTERN.test(value)) {
+    throw new MamError('USAGE', `invalid ${what} "${value}"`, {
+      hint: `${what}s are 1-64 characters of letters, digits, '-' and '_', starting with a letter or digit`,
+    });
+  }
+  return value;
+}
