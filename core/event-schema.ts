@@ -11,8 +11,8 @@ export const TYPES_BY_KIND: Record<TopicKind, readonly string[]> = {
   verdicts: ['review.verdict'],
   state: ['job.state'],
   output: ['job.output'],
-  control: ['control.create', 'control.stop', 'control.resume'],
-  status: [],
+  control: ['control.create', 'control.resume'],
+  status: ['host.status'],
 };
 
 export const EVENT_TYPES = TYPES_BY_KIND.events;

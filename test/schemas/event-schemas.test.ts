@@ -82,6 +82,37 @@ const CASES: Record<string, { valid: unknown[]; invalid: Array<[string, unknown]
       ['extra property', { verdict: 'PASS', findings: [], score: 10 }],
     ],
   },
+  'job.state': {
+    valid: [
+      { state: 'running', gen: 1, host: 'h1', updatedAt: 1, acks: [['agent', 3]], hwm: [['agent', 3]] },
+      { state: 'blocked', reason: 'artifacts missing: out.txt', gen: 0, host: 'h', agent: null, session: null, updatedAt: 0 },
+    ],
+    invalid: [
+      ['unknown state', { state: 'zombie', gen: 1, host: 'h', updatedAt: 1 }], ['missing gen', { state: 'done', host: 'h', updatedAt: 1 }],
+      ['ack seq 0', { state: 'done', gen: 1, host: 'h', updatedAt: 1, acks: [['agent', 0]] }],
+      ['ack not a pair', { state: 'done', gen: 1, host: 'h', updatedAt: 1, acks: [['agent']] }],
+      ['extra property', { state: 'done', gen: 1, host: 'h', updatedAt: 1, pid: 4 }],
+    ],
+  },
+  'job.output': {
+    valid: [{ data: '' }, { data: long(32768) }],
+    invalid: [['missing data', {}], ['too long', { data: long(32769) }], ['extra', { data: 'x', n: 1 }]],
+  },
+  'host.status': {
+    valid: [{ status: 'online', pid: 12, since: 1 }, { status: 'offline' }],
+    invalid: [['unknown status', { status: 'away' }], ['missing status', {}], ['pid 0', { status: 'online', pid: 0 }]],
+  },
+  'control.create': {
+    valid: [{ agent: 'command' }, { agent: 'claude', workdir: '/w', prompt: 'fix it', expect: ['git:commit', 'out.txt'], timeoutMs: 60000, worktree: true, backend: 'tmux', launch: true }],
+    invalid: [
+      ['missing agent', { workdir: '/w' }], ['agent with a slash', { agent: 'a/b' }], ['empty expect entry', { agent: 'command', expect: [''] }],
+      ['unknown backend', { agent: 'command', backend: 'screen' }], ['extra', { agent: 'command', host: 'x' }],
+    ],
+  },
+  'control.resume': {
+    valid: [{}, { prompt: 'continue' }],
+    invalid: [['extra', { gen: 2 }], ['prompt too long', { prompt: long(262145) }]],
+  },
 };
 
 // Walks a schema and lists every place missing a bound the project requires.
@@ -101,7 +132,7 @@ describe('event body schemas', () => {
     expect(files.sort()).toEqual(Object.keys(CASES).sort());
   });
 
-  // One strict instance for all eight, so a duplicate $id would fail here as well.
+  // One strict instance for all of them, so a duplicate $id would fail here as well.
   const ajv = new Ajv({ allErrors: true, strict: true });
 
   for (const [type, { valid, invalid }] of Object.entries(CASES)) {

@@ -1,0 +1,100 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations by PRAGMA user_version: migration i brings the database
+ * from version i to i+1, each in its own transaction. Never edit a shipped
+ * migration; append a new one.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    reason TEXT,
+    gen INTEGER NOT NULL DEFAULT 0,
+    host TEXT NOT NULL,
+    agent TEXT,
+    workdir TEXT,
+    spec TEXT NOT NULL DEFAULT '{}',
+    state_seq INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_event_at INTEGER
+  );
+  CREATE INDEX jobs_state ON jobs(state);
+  CREATE TABLE sessions (
+    job TEXT NOT NULL,
+    gen INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    name TEXT NOT NULL,
+    pid INTEGER,
+    agent_session_id TEXT,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT,
+    PRIMARY KEY (job, gen)
+  );
+  CREATE INDEX sessions_live ON sessions(host, ended_at);
+  -- Append-only audit log of every verified, fresh message; raw = the exact signed bytes.
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    job TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    gen INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    kid TEXT NOT NULL,
+    applied INTEGER NOT NULL,
+    state_after TEXT,
+    raw BLOB NOT NULL,
+    UNIQUE (job, sender, seq)
+  );
+  CREATE TABLE hwm (
+    job TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (job, sender)
+  ) WITHOUT ROWID;
+  CREATE TABLE verdicts (
+    id INTEGER PRIMARY KEY,
+    job TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    verdict TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    reviewer TEXT,
+    ts INTEGER NOT NULL
+  );
+  CREATE INDEX verdicts_job ON verdicts(job);
+  CREATE TABLE rejections (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT,
+    topic TEXT NOT NULL,
+    job TEXT,
+    sender TEXT,
+    seq INTEGER,
+    raw BLOB
+  );
+  CREATE INDEX rejections_job ON rejections(job);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`registry schema version ${current} is newer than this mam (${MIGRATIONS.length}); upgrade mam`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

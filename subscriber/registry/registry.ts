@@ -1,0 +1,147 @@
+import Database from 'better-sqlite3';
+import { MamError } from '../../core/errors.js';
+import type { JobState } from '../state-machine.js';
+import { migrate } from './migrations.js';
+
+export interface JobRow {
+  id: string;
+  state: JobState;
+  reason: string | null;
+  gen: number;
+  host: string;
+  agent: string | null;
+  workdir: string | null;
+  spec: string;
+  state_seq: number;
+  created_at: number;
+  updated_at: number;
+  last_event_at: number | null;
+}
+
+export interface SessionRow {
+  job: string;
+  gen: number;
+  host: string;
+  backend: string;
+  name: string;
+  pid: number | null;
+  agent_session_id: string | null;
+  started_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+}
+
+export interface EventRow {
+  job: string;
+  sender: string;
+  seq: number;
+  gen: number;
+  type: string;
+  ts: number;
+  received_at: number;
+  kid: string;
+  applied: number;
+  state_after: string | null;
+  raw: Buffer;
+}
+
+export interface RejectionRow {
+  id: number;
+  at: number;
+  reason: string;
+  detail: string | null;
+  topic: string;
+  job: string | null;
+  sender: string | null;
+  seq: number | null;
+  raw: Buffer | null;
+}
+
+/** Bytes of a refused message kept for inspection: enough to see what it was, never unbounded. */
+export const REJECTION_RAW_MAX = 2048;
+
+/**
+ * The SQLite job registry (.mam/mam.db). WAL with synchronous=FULL: every
+ * committed batch survives a crash of the process or the machine. Only the
+ * host's reconciler writes; CLI readers open it read-only and never block it.
+ */
+export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (err) {
+    throw new MamError('REGISTRY_MISSING', `cannot open the job registry ${path}: ${(err as Error).message}`, {
+      hint: 'the registry is created by the reconciler: start it with `mam up`',
+      cause: err,
+    });
+  }
+  db.pragma('busy_timeout = 5000');
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    migrate(db);
+  }
+  const q = {
+    getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    insertJob: db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, created_at, updated_at)
+      VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @now, @now)`),
+    updateJob: db.prepare(`UPDATE jobs SET state = @state, reason = @reason, gen = @gen, state_seq = state_seq + 1,
+      updated_at = @now, last_event_at = COALESCE(@eventAt, last_event_at) WHERE id = @id`),
+    touchJob: db.prepare('UPDATE jobs SET last_event_at = @eventAt WHERE id = @id'),
+    getHwm: db.prepare<[string, string], { seq: number }>('SELECT seq FROM hwm WHERE job = ? AND sender = ?'),
+    setHwm: db.prepare('INSERT INTO hwm (job, sender, seq) VALUES (?, ?, ?) ON CONFLICT (job, sender) DO UPDATE SET seq = excluded.seq'),
+    hwmOf: db.prepare<[string], { sender: string; seq: number }>('SELECT sender, seq FROM hwm WHERE job = ?'),
+    hasEvent: db.prepare<[string, string, number], { one: number }>('SELECT 1 AS one FROM events WHERE job = ? AND sender = ? AND seq = ?'),
+    insertEvent: db.prepare(`INSERT INTO events (job, sender, seq, gen, type, ts, received_at, kid, applied, state_after, raw)
+      VALUES (@job, @sender, @seq, @gen, @type, @ts, @received_at, @kid, @applied, @state_after, @raw)`),
+    insertVerdict: db.prepare(`INSERT INTO verdicts (job, sender, seq, verdict, findings, reviewer, ts)
+      VALUES (@job, @sender, @seq, @verdict, @findings, @reviewer, @ts)`),
+    insertRejection: db.prepare(`INSERT INTO rejections (at, reason, detail, topic, job, sender, seq, raw)
+      VALUES (@at, @reason, @detail, @topic, @job, @sender, @seq, @raw)`),
+    insertSession: db.prepare(`INSERT OR REPLACE INTO sessions (job, gen, host, backend, name, pid, started_at)
+      VALUES (@job, @gen, @host, @backend, @name, @pid, @now)`),
+    endSession: db.prepare('UPDATE sessions SET ended_at = @now, end_reason = @reason WHERE job = @job AND gen = @gen AND ended_at IS NULL'),
+    setAgentSessionId: db.prepare('UPDATE sessions SET agent_session_id = ? WHERE job = ? AND gen = ?'),
+    getSession: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE job = ? AND gen = ?'),
+    liveSessions: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE host = ? AND ended_at IS NULL'),
+  };
+
+  return {
+    db,
+    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    getJob: (id: string) => q.getJob.get(id),
+    createJob(j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string }) {
+      q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now() });
+    },
+    updateJob(id: string, state: JobState, reason: string | null, gen: number, eventAt?: number) {
+      q.updateJob.run({ id, state, reason, gen, now: Date.now(), eventAt: eventAt ?? null });
+    },
+    touchJob: (id: string, eventAt: number) => q.touchJob.run({ id, eventAt }),
+    hwm: (job: string, sender: string) => q.getHwm.get(job, sender)?.seq ?? 0,
+    setHwm: (job: string, sender: string, seq: number) => q.setHwm.run(job, sender, seq),
+    hwmOf: (job: string) => q.hwmOf.all(job),
+    hasEvent: (job: string, sender: string, seq: number) => q.hasEvent.get(job, sender, seq) !== undefined,
+    insertEvent: (e: EventRow) => q.insertEvent.run(e),
+    insertVerdict: (v: { job: string; sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }) => q.insertVerdict.run(v),
+    insertRejection(r: { reason: string; detail?: string; topic: string; job?: string; sender?: string; seq?: number; raw?: Buffer }) {
+      q.insertRejection.run({
+        at: Date.now(),
+        reason: r.reason,
+        detail: r.detail?.slice(0, 1000) ?? null,
+        topic: r.topic.slice(0, 512),
+        job: r.job ?? null,
+        sender: r.sender ?? null,
+        seq: typeof r.seq === 'number' && Number.isSafeInteger(r.seq) ? r.seq : null,
+        raw: r.raw ? r.raw.subarray(0, REJECTION_RAW_MAX) : null,
+      });
+    },
+    recordSession: (s: { job: string; gen: number; host: string; backend: string; name: string; pid: number | null }) => q.insertSession.run({ ...s, now: Date.now() }),
+    endSession: (job: string, gen: number, reason: string) => q.endSession.run({ job, gen, reason, now: Date.now() }),
+    setAgentSessionId: (job: string, gen: number, id: string) => q.setAgentSessionId.run(id, job, gen),
+    getSession: (job: string, gen: number) => q.getSession.get(job, gen),
+    liveSessions: (host: string) => q.liveSessions.all(host),
+    close: () => db.close(),
+  };
+}
+
+export type Registry = ReturnType<typeof openRegistry>;
