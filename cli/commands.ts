@@ -69,6 +69,58 @@ fails verification is shown as UNVERIFIED with its error code, never as an
 event. --count exits after n messages. Stops on SIGINT/SIGTERM.`,
     load: () => import('./commands/watch.js'),
   },
+  reconcile: {
+    summary: "run this host's reconciler in the foreground",
+    help: `mam reconcile [--subscribe] [--host <name>]
+
+Runs the host's one reconciler: one persistent MQTT session with one wildcard
+subscription over the namespace. Every message is verified (signature before
+parsing, schema, timestamp window, generation, replay) and committed with its
+job update and the sender's high-water mark in one SQLite transaction
+(.mam/mam.db); only then is it acknowledged to the broker and the job's signed,
+retained state published on jobs/<job>/state. Refused messages are recorded
+(see \`mam rejections\`). Sweeps re-send this host's outboxes. Publishes
+hosts/<host>/status (retained; last will: offline). SIGINT/SIGTERM: finishes
+the open transaction, closes the database, disconnects.`,
+    load: () => import('./commands/reconcile.js'),
+  },
+  jobs: {
+    summary: 'list jobs from the registry',
+    help: `mam jobs [--state <state>] [--json]
+
+Lists jobs in this host's registry (.mam/mam.db), newest first.
+Monitoring from any MQTT client: subscribe to mam/v1/<ns>/jobs/+/state.`,
+    load: () => import('./commands/jobs.js'),
+  },
+  job: {
+    summary: 'create, show, stop or resume a job',
+    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--json] [-- <program> <args>...]
+mam job show <id> [--json]
+mam job stop <id> [--reason <text>] [--json]
+mam job resume <id> [--prompt <text>] [--json]
+
+create: sends a signed control.create to the host's reconciler, which registers
+the job and (unless --no-launch) launches its agent in a session; prints the job
+id. --expect names an artifact that must exist before the session may be ended
+on a done event: a path relative to the workdir, or git:commit (the workdir's
+branch has commits beyond its base). --no-launch only registers the job: its
+agent is started elsewhere and reports with \`mam emit\`.
+show: state, sessions, the event timeline, verdicts and refused messages.
+stop: a signed operator job.cancelled on the job's event topic; the session is
+ended through the same verified path as any terminal event.
+resume: a new session generation; events of older generations stop counting.
+Exit 75: not acknowledged in time (kept in the outbox and re-sent).`,
+    load: () => import('./commands/job.js'),
+  },
+  rejections: {
+    summary: 'list refused messages and why',
+    help: `mam rejections [--job <id>] [--limit <n>] [--json]
+
+Messages the reconciler refused, newest first, with their reason code
+(bad_signature, unknown_key_id, schema, oversize, topic_mismatch, replay,
+stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).`,
+    load: () => import('./commands/rejections.js'),
+  },
   keys: {
     summary: 'rotate the HMAC master key (old keys stay accepted)',
     help: `mam keys rotate [--json] | mam keys list [--json] | mam keys retire <kid>

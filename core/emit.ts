@@ -45,12 +45,11 @@ export interface StateBody {
  */
 export async function emitEvent(
   id: EmitIdentity,
-  kind: 'events' | 'verdicts',
+  topic: string,
   type: string,
   body: object,
   opts: { wait: boolean; timeoutMs: number },
 ): Promise<EmitResult> {
-  const topic = kind === 'events' ? topics.events(id.ns, id.job) : topics.verdicts(id.ns, id.job);
   const stateTopic = topics.state(id.ns, id.job);
   const client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0 });
   try {

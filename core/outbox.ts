@@ -32,6 +32,14 @@ export function removeFromOutbox(jobDir: string, sender: string, seq: number): v
   rmSync(entryFile(jobDir, sender, seq), { force: true });
 }
 
+/** Moves an entry that can no longer be accepted to outbox/expired/, kept for inspection. */
+export function expireOutboxEntry(jobDir: string, sender: string, seq: number): void {
+  const dir = join(outboxDir(jobDir), 'expired');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const from = entryFile(jobDir, sender, seq);
+  renameSync(from, join(dir, from.slice(from.lastIndexOf('/') + 1)));
+}
+
 /** Entries oldest seq first; unreadable files (a torn write from a crash) are skipped, never fatal. */
 export function listOutbox(jobDir: string): OutboxEntry[] {
   let names: string[];

@@ -5,7 +5,7 @@
  * events (used to configure a session before its program can exit).
  */
 import { execa } from 'execa';
-import { MamError } from '../../core/errors.js';
+import { isMamError, MamError } from '../../core/errors.js';
 
 /** `new-session -e` (environment per session) first appeared in tmux 3.2. */
 export const MIN_TMUX = { major: 3, minor: 2 } as const;
@@ -97,23 +97,33 @@ export async function runTmuxOrThrow(run: TmuxRunner, commands: string[][], what
   return result.stdout;
 }
 
-/**
- * Reports the installed tmux version ("3.3a"); throws TMUX_MISSING when tmux
- * is absent or older than MIN_TMUX. Builds without a numeric version (e.g.
- * "master") are assumed recent.
- */
-export async function probeTmuxVersion(run: TmuxRunner): Promise<string> {
-  const result = await run([['-V']]);
-  const version = result.stdout.trim().replace(/^tmux\s+/, '');
-  if (!result.ok || version === '') throw missing(new Error(result.stderr));
-  const match = /(\d+)\.(\d+)/.exec(version);
-  if (match) {
-    const [major, minor] = [Number(match[1]), Number(match[2])];
-    if (major < MIN_TMUX.major || (major === MIN_TMUX.major && minor < MIN_TMUX.minor)) {
-      throw new MamError('TMUX_MISSING', `tmux ${version} is too old (need ${MIN_TMUX.major}.${MIN_TMUX.minor} or newer)`, {
-        hint: MISSING_HINT,
-      });
-    }
+export type TmuxInstall = { found: false } | { found: true; version: string; supported: boolean };
+
+/** What tmux is installed: absent, or its version ("3.3a") and whether it is new enough. */
+export async function inspectTmux(run: TmuxRunner): Promise<TmuxInstall> {
+  let result: TmuxResult;
+  try {
+    result = await run([['-V']]);
+  } catch (err) {
+    if (isMamError(err, 'TMUX_MISSING')) return { found: false };
+    throw err;
   }
-  return version;
+  const version = result.stdout.trim().replace(/^tmux\s+/, '');
+  if (!result.ok || version === '') return { found: false };
+  // Builds without a numeric version (e.g. "master") are assumed recent.
+  const match = /(\d+)\.(\d+)/.exec(version);
+  const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [Infinity, 0];
+  return { found: true, version, supported: major > MIN_TMUX.major || (major === MIN_TMUX.major && minor >= MIN_TMUX.minor) };
+}
+
+/** The installed tmux version; throws TMUX_MISSING when tmux is absent or older than MIN_TMUX. */
+export async function probeTmuxVersion(run: TmuxRunner): Promise<string> {
+  const tmux = await inspectTmux(run);
+  if (!tmux.found) throw missing(undefined);
+  if (!tmux.supported) {
+    throw new MamError('TMUX_MISSING', `tmux ${tmux.version} is too old (need ${MIN_TMUX.major}.${MIN_TMUX.minor} or newer)`, {
+      hint: MISSING_HINT,
+    });
+  }
+  return tmux.version;
 }

@@ -5,9 +5,10 @@ import { emitEvent, type EmitIdentity } from '../../core/emit.js';
 import { MamError } from '../../core/errors.js';
 import { isKnownType } from '../../core/event-schema.js';
 import { singleKeyring } from '../../core/keys.js';
-import { assertId } from '../../core/topics.js';
+import { assertId, topics } from '../../core/topics.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
+import { operatorIdentity } from '../operator-identity.js';
 
 /** `--field k=v`: numbers, booleans and null are typed; everything else is a string. */
 export function fieldsToBody(command: string, fields: string[]): Record<string, unknown> {
@@ -66,19 +67,8 @@ export function resolveIdentity(io: Io, job: string | undefined, sender: string 
   if (!job) throw usage('emit', '--job <id> is required outside an agent session');
   const ctx = loadContext(io.cwd, env);
   assertId(job, 'job id');
-  return {
-    ns: ctx.cfg.namespace,
-    job,
-    sender: sender ?? `operator@${ctx.cfg.host}`,
-    gen,
-    keyring: ctx.keyring,
-    login: ctx.creds.operator,
-    url: ctx.endpoint.url,
-    ca: ctx.endpoint.ca,
-    jobDir: ctx.ws.jobDir(job),
-    maxMessageBytes: ctx.cfg.events.maxMessageBytes,
-    ackTimeoutMs: ctx.cfg.emit.ackTimeoutMs,
-  };
+  const id = operatorIdentity(ctx, job, gen);
+  return { ...id, sender: sender ?? id.sender, ackTimeoutMs: ctx.cfg.emit.ackTimeoutMs };
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -102,7 +92,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (gen !== undefined && (!Number.isInteger(gen) || gen < 0)) throw usage('emit', '--gen must be a whole number ≥ 0');
   const id = resolveIdentity(io, values.job, values.sender, gen);
   const timeoutMs = values.timeout ? parseDuration('emit', values.timeout) : id.ackTimeoutMs;
-  const r = await emitEvent(id, 'events', type, body, { wait: !values['no-wait'], timeoutMs });
+  const r = await emitEvent(id, topics.events(id.ns, id.job), type, body, { wait: !values['no-wait'], timeoutMs });
   const queued = !values['no-wait'] && !r.committed;
   if (values.json) io.out(JSON.stringify({ job: id.job, type, seq: r.seq, gen: r.gen, committed: r.committed, queued, resent: r.resent }) + '\n');
   else if (queued) io.err(`mam emit: ${type} seq ${r.seq} published but not acknowledged within ${timeoutMs} ms; kept in ${id.jobDir}/outbox for re-sending\n  hint: is the reconciler running? \`mam up\` starts it; \`mam ps\` shows it\n`);

@@ -1,0 +1,147 @@
+/**
+ * Sessions as tmux sessions on a dedicated socket, so they outlive the daemon
+ * and a person can watch one with `tmux -L mam attach -t <name>`.
+ */
+import { randomBytes } from 'node:crypto';
+import { MamError } from '../../core/errors.js';
+import { escalateTermination, pollUntilGone } from './escalate-termination.js';
+import { prepareSpec, tidyScreen } from './prepare-spec.js';
+import { createTmuxRunner, escapeTmuxFormat, probeTmuxVersion, quoteShellWord, runTmuxOrThrow } from './tmux-command.js';
+import type { Key, SessionBackend, SessionInfo, SessionSpec } from '../session-backend.js';
+import type { TmuxClientOptions } from './tmux-command.js';
+
+export type TmuxBackendOptions = TmuxClientOptions;
+
+const TMUX_KEYS: Record<Key, string> = {
+  Enter: 'Enter',
+  Escape: 'Escape',
+  Up: 'Up',
+  Down: 'Down',
+  Left: 'Left',
+  Right: 'Right',
+  Tab: 'Tab',
+  'C-c': 'C-c',
+  'C-d': 'C-d',
+  BSpace: 'BSpace',
+};
+
+/** Keeps each tmux message well under its 16 KiB limit even for 4-byte characters. */
+const SEND_CHUNK = 2048;
+
+/**
+ * '=' makes tmux match the session name exactly instead of by prefix; the ':'
+ * is needed too, or commands taking a window or pane target read it otherwise.
+ */
+const paneOf = (name: string): string => `=${name}:`;
+
+function chunkText(text: string): string[] {
+  const chars = Array.from(text); // code points, so a surrogate pair is never split
+  const chunks: string[] = [];
+  for (let i = 0; i < chars.length; i += SEND_CHUNK) chunks.push(chars.slice(i, i + SEND_CHUNK).join(''));
+  return chunks;
+}
+
+export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend {
+  const run = createTmuxRunner(opts);
+  let closed = false;
+  let probed: Promise<string> | undefined;
+
+  const ensureTmux = (): Promise<string> => {
+    // A failed probe is not cached: tmux may be installed while the daemon runs.
+    probed ??= probeTmuxVersion(run).catch((err: unknown) => {
+      probed = undefined;
+      throw err;
+    });
+    return probed;
+  };
+
+  const isAlive = async (name: string): Promise<boolean> => (await run([['has-session', '-t', `=${name}`]])).ok;
+
+  const pid = async (name: string): Promise<number | undefined> => {
+    // list-panes fails on an unknown session; display-message would quietly print nothing.
+    const result = await run([['list-panes', '-s', '-t', paneOf(name), '-F', '#{pane_pid}']]);
+    const value = Number.parseInt(result.stdout.split('\n')[0] ?? '', 10);
+    return result.ok && value > 0 ? value : undefined;
+  };
+
+  const sendText = async (name: string, text: string, sendOpts: { paste?: boolean } = {}): Promise<void> => {
+    if (text === '') return;
+    if (sendOpts.paste) {
+      // Through stdin, so a long prompt is not bound by tmux's message size; -d frees the buffer.
+      const buffer = `mam-paste-${randomBytes(6).toString('hex')}`;
+      const commands = [['load-buffer', '-b', buffer, '-'], ['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneOf(name)]];
+      await runTmuxOrThrow(run, commands, `paste into ${name}`, text);
+      return;
+    }
+    for (const chunk of chunkText(text)) {
+      await runTmuxOrThrow(run, [['send-keys', '-l', '-t', paneOf(name), '--', chunk]], `type into ${name}`);
+    }
+  };
+
+  const sendKeys = async (name: string, keys: Key[]): Promise<void> => {
+    if (keys.length === 0) return;
+    await runTmuxOrThrow(run, [['send-keys', '-t', paneOf(name), ...keys.map((key) => TMUX_KEYS[key])]], `send keys to ${name}`);
+  };
+
+  const start = async (input: SessionSpec): Promise<SessionInfo> => {
+    if (closed) throw new MamError('SESSION', 'the tmux backend is closed');
+    await ensureTmux();
+    const spec = await prepareSpec(input);
+    const env = Object.entries(spec.env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+    // tmux hands a lone argument to a shell; two or more are exec'd directly, so pad with env(1).
+    const program = spec.args.length > 0 ? [spec.command, ...spec.args] : ['/usr/bin/env', '--', spec.command];
+    const size = ['-x', String(spec.cols), '-y', String(spec.rows)];
+    const commands = [
+      ['new-session', '-d', '-s', spec.name, '-c', escapeTmuxFormat(spec.cwd), ...size, ...env, ...program],
+      // Chained in one invocation, so these apply before tmux can notice the program exiting.
+      ['set-option', '-w', '-t', paneOf(spec.name), 'remain-on-exit', 'off'],
+    ];
+    if (spec.logFile !== undefined) {
+      const pipe = `cat >> ${quoteShellWord(spec.logFile)}`;
+      commands.push(['pipe-pane', '-o', '-t', paneOf(spec.name), escapeTmuxFormat(pipe)]);
+    }
+    commands.push(['list-panes', '-t', paneOf(spec.name), '-F', '#{pane_pid}']);
+    const out = await runTmuxOrThrow(run, commands, `start session ${spec.name}`);
+    const panePid = Number.parseInt(out.trim().split('\n').pop() ?? '', 10);
+    if (!(panePid > 0)) throw new MamError('SESSION', `tmux started ${spec.name} but reported no pid`);
+    return { name: spec.name, backend: 'tmux', pid: panePid };
+  };
+
+  return {
+    name: 'tmux',
+    start,
+    sendText,
+    sendKeys,
+    isAlive,
+    pid,
+    async readScreen(name) {
+      const out = await runTmuxOrThrow(run, [['capture-pane', '-p', '-J', '-t', paneOf(name)]], `read the screen of ${name}`);
+      return tidyScreen(out.split('\n'));
+    },
+    async list() {
+      const result = await run([['list-sessions', '-F', '#{session_name}']]);
+      // No server on the socket (or no socket yet) simply means no sessions.
+      if (!result.ok && /no server running|error connecting to/.test(result.stderr)) return [];
+      if (!result.ok) throw new MamError('SESSION', `tmux could not list sessions: ${result.stderr.trim()}`);
+      return result.stdout.split('\n').filter((line) => line !== '');
+    },
+    terminate(name, termOpts) {
+      return escalateTermination(
+        {
+          name,
+          isAlive: () => isAlive(name),
+          waitGone: (ms) => pollUntilGone(() => isAlive(name), ms),
+          pid: () => pid(name),
+          sendExitKey: (key) => (typeof key === 'string' ? sendKeys(name, [key]) : sendText(name, key.text)),
+          finalRemove: async () => {
+            await run([['kill-session', '-t', `=${name}`]]);
+          },
+        },
+        termOpts,
+      );
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

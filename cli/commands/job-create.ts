@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadContext } from '../../core/context.js';
+import { emitEvent } from '../../core/emit.js';
+import { assertId, ID_PATTERN, topics } from '../../core/topics.js';
+import { parseDuration, parseFlags, usage } from '../args.js';
+import type { Io } from '../io.js';
+import { operatorIdentity } from '../operator-identity.js';
+
+export function newJobId(): string {
+  return `j${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+function promptText(value: string | undefined, cwd: string): string | undefined {
+  if (value === undefined || !value.startsWith('@')) return value;
+  try {
+    return readFileSync(resolve(cwd, value.slice(1)), 'utf8');
+  } catch (err) {
+    throw usage('job create', `cannot read the prompt file ${value.slice(1)}: ${(err as Error).message}`);
+  }
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags('job', argv, {
+    agent: { type: 'string' },
+    workdir: { type: 'string' },
+    prompt: { type: 'string' },
+    expect: { type: 'string', multiple: true },
+    host: { type: 'string' },
+    timeout: { type: 'string' },
+    id: { type: 'string' },
+    backend: { type: 'string' },
+    worktree: { type: 'boolean' },
+    'no-worktree': { type: 'boolean' },
+    'no-launch': { type: 'boolean' },
+    wait: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (!values.agent || !/^[a-z][a-z0-9_-]{0,31}$/.test(values.agent)) {
+    throw usage('job', '--agent <name> is required (command, claude, gemini, codex, hermes)');
+  }
+  if (values.backend && !['auto', 'tmux', 'pty'].includes(values.backend)) throw usage('job', '--backend is auto, tmux or pty');
+  const ctx = loadContext(io.cwd, io.env);
+  const job = values.id ? assertId(values.id, 'job id') : newJobId();
+  const host = values.host ?? ctx.cfg.host;
+  if (!ID_PATTERN.test(host)) throw usage('job', `invalid --host "${host}"`);
+  const body: Record<string, unknown> = {
+    agent: values.agent,
+    workdir: resolve(io.cwd, values.workdir ?? '.'),
+    launch: !values['no-launch'],
+  };
+  const prompt = promptText(values.prompt, io.cwd);
+  if (prompt !== undefined) body.prompt = prompt;
+  // Everything after `--` is the program the `command` agent runs.
+  if (positionals.length) body.command = positionals;
+  if (values.expect?.length) body.expect = values.expect;
+  if (values.timeout) body.timeoutMs = parseDuration('job', values.timeout);
+  if (values.backend) body.backend = values.backend;
+  if (values.worktree || values['no-worktree']) body.worktree = !values['no-worktree'];
+  const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
+  const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, host), 'control.create', body, { wait: true, timeoutMs });
+  if (values.json) io.out(JSON.stringify({ job, host, created: r.committed, queued: !r.committed }) + '\n');
+  else if (r.committed) io.out(`${job}\n`);
+  else io.err(`mam job create: ${job} sent to host ${host} but not acknowledged in time; kept in the outbox\n  hint: is that host's reconciler running? (\`mam up\` on ${host})\n`);
+  return r.committed ? 0 : 75;
+}

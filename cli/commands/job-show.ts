@@ -1,0 +1,42 @@
+import { assertId } from '../../core/topics.js';
+import { jobSessions, jobTimeline, listRejections, listVerdicts } from '../../subscriber/registry/queries.js';
+import { parseFlags, usage } from '../args.js';
+import type { Io } from '../io.js';
+import { ago, openRegistryReadOnly } from '../open-registry.js';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags('job', argv, { json: { type: 'boolean' } });
+  if (positionals.length !== 1) throw usage('job', 'say which job: `mam job show <id>`');
+  const id = assertId(positionals[0], 'job id');
+  const reg = openRegistryReadOnly(io);
+  try {
+    const job = reg.getJob(id);
+    if (!job) throw usage('job', `no job "${id}" in this host's registry (see \`mam jobs\`)`);
+    const timeline = jobTimeline(reg, id);
+    const rejections = listRejections(reg, { job: id, limit: 50 }).map(({ raw: _raw, ...r }) => r);
+    const verdicts = listVerdicts(reg, id);
+    const sessions = jobSessions(reg, id);
+    if (values.json) {
+      io.out(JSON.stringify({ job: { ...job, spec: JSON.parse(job.spec) }, sessions, timeline, verdicts, rejections }) + '\n');
+      return 0;
+    }
+    io.out(`job ${job.id}: ${job.state}${job.reason ? ` (${job.reason})` : ''}\n`);
+    io.out(`  host ${job.host}, agent ${job.agent ?? '-'}, generation ${job.gen}, workdir ${job.workdir ?? '-'}\n`);
+    io.out(`  created ${ago(job.created_at)}, updated ${ago(job.updated_at)}\n`);
+    for (const s of sessions) {
+      io.out(`  session gen ${s.gen}: ${s.backend} ${s.name} pid ${s.pid ?? '-'}${s.ended_at ? ` ended (${s.end_reason})` : ' live'}${s.agent_session_id ? ` agent-session ${s.agent_session_id}` : ''}\n`);
+    }
+    io.out('timeline:\n');
+    for (const e of timeline) {
+      const body = JSON.stringify(e.body);
+      io.out(`  ${new Date(e.ts).toISOString()} ${e.type.padEnd(15)} seq=${e.seq} gen=${e.gen} ${e.sender}${e.applied ? ` → ${e.state_after}` : ' (not applied)'} ${body.length > 120 ? body.slice(0, 117) + '...' : body}\n`);
+    }
+    if (verdicts.length) io.out('verdicts:\n');
+    for (const v of verdicts) io.out(`  ${v.verdict} by ${v.reviewer ?? v.sender}: ${v.findings.length} finding(s)\n`);
+    if (rejections.length) io.out('rejected messages for this job:\n');
+    for (const r of rejections) io.out(`  ${ago(r.at)} ${r.reason}: ${r.detail ?? ''}\n`);
+    return 0;
+  } finally {
+    reg.close();
+  }
+}

@@ -1,0 +1,27 @@
+import { JOB_STATES } from '../../subscriber/state-machine.js';
+import { listJobs } from '../../subscriber/registry/queries.js';
+import { parseFlags, usage } from '../args.js';
+import type { Io } from '../io.js';
+import { ago, openRegistryReadOnly } from '../open-registry.js';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags('jobs', argv, { state: { type: 'string' }, json: { type: 'boolean' } }, false);
+  if (values.state && !(JOB_STATES as readonly string[]).includes(values.state)) {
+    throw usage('jobs', `unknown state "${values.state}" (one of ${JOB_STATES.join(', ')})`);
+  }
+  const reg = openRegistryReadOnly(io);
+  try {
+    const jobs = listJobs(reg, { state: values.state });
+    if (values.json) {
+      io.out(JSON.stringify(jobs.map(({ spec, ...j }) => ({ ...j, spec: JSON.parse(spec) }))) + '\n');
+      return 0;
+    }
+    if (jobs.length === 0) io.out('no jobs\n');
+    for (const j of jobs) {
+      io.out(`${j.id.padEnd(24)} ${j.state.padEnd(10)} gen=${j.gen} host=${j.host} agent=${j.agent ?? '-'} updated ${ago(j.updated_at)}${j.reason ? `  (${j.reason})` : ''}\n`);
+    }
+    return 0;
+  } finally {
+    reg.close();
+  }
+}

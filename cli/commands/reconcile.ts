@@ -1,0 +1,18 @@
+import { loadContext } from '../../core/context.js';
+import { createLogger } from '../../core/logger.js';
+import { createHostDaemon } from '../../subscriber/host-daemon.js';
+import { parseFlags } from '../args.js';
+import type { Io } from '../io.js';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  // --subscribe is the historical spelling of the same thing: one wildcard subscriber per host.
+  const { values } = parseFlags('reconcile', argv, { subscribe: { type: 'boolean' }, host: { type: 'string' } }, false);
+  const ctx = loadContext(io.cwd, io.env, { host: values.host });
+  const log = createLogger({ component: 'reconciler', write: (l) => io.err(l + '\n') });
+  const daemon = await createHostDaemon(ctx, log);
+  io.out(`reconciler for host ${ctx.cfg.host} running (namespace ${ctx.cfg.namespace}, registry ${ctx.ws.db})\n`);
+  await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
+  log.info('shutting down', { signal: String(io.signal.reason) });
+  await daemon.close();
+  return 0;
+}

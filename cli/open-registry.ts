@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import { MamError } from '../core/errors.js';
+import { openWorkspace } from '../core/workspace.js';
+import { openRegistry, type Registry } from '../subscriber/registry/registry.js';
+import type { Io } from './io.js';
+
+/** The host registry opened read-only: readers never block the reconciler (WAL). */
+export function openRegistryReadOnly(io: Io): Registry {
+  const ws = openWorkspace(io.cwd, io.env);
+  if (!existsSync(ws.db)) {
+    throw new MamError('REGISTRY_MISSING', `no job registry yet at ${ws.db}`, { hint: 'start the reconciler (`mam up`); it creates the registry' });
+  }
+  return openRegistry(ws.db, { readonly: true });
+}
+
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}

@@ -1,0 +1,99 @@
+import type { Opened } from '../core/envelope.js';
+import { MamError, reasonOf } from '../core/errors.js';
+import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
+import type { JobRow, Registry } from './registry/registry.js';
+
+/** What committing one verified message did; the reconciler acts on these after the commit. */
+export type Outcome =
+  | { kind: 'applied'; job: string; sender: string; seq: number; type: string; gen: number; from: JobState; to: JobState; body: Record<string, unknown> }
+  | { kind: 'recorded'; job: string; sender: string; seq: number }
+  | { kind: 'duplicate'; job: string; sender: string; seq: number }
+  | { kind: 'created'; job: string; sender: string; seq: number; launch: boolean; ownHost: boolean }
+  | { kind: 'resumed'; job: string; sender: string; seq: number; gen: number; ownHost: boolean; prompt?: string }
+  | { kind: 'rejected'; reason: string; job?: string };
+
+export interface ApplyContext {
+  reg: Registry;
+  host: string;
+  /** how far below a sender's high-water mark an unseen seq is still accepted (late outbox resends) */
+  replayWindow: number;
+}
+
+/**
+ * Applies one verified message inside the caller's transaction. Order: known
+ * job → replay (seq vs the stored high-water mark and the event log) →
+ * generation → state transition → append event, update job, advance mark.
+ * A message that is fresh but not applicable still consumes its seq (stored
+ * with applied = 0), so a later replay of it can never become applicable.
+ */
+export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: string, now: number): Outcome {
+  const { msg } = o;
+  const job = c.reg.getJob(msg.job);
+  if (!job && msg.type !== 'control.create') throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
+  if (job && msg.type === 'control.create') throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
+
+  const hwm = c.reg.hwm(msg.job, msg.sender);
+  if (msg.seq <= hwm) {
+    if (c.reg.hasEvent(msg.job, msg.sender, msg.seq)) return { kind: 'duplicate', job: msg.job, sender: msg.sender, seq: msg.seq };
+    if (msg.seq <= hwm - c.replayWindow) throw new MamError('STALE_SEQ', `seq ${msg.seq} is below the replay window (high-water mark ${hwm})`);
+  }
+  const consume = (applied: boolean, stateAfter: string | null) => {
+    c.reg.insertEvent({ job: msg.job, sender: msg.sender, seq: msg.seq, gen: msg.gen, type: msg.type, ts: msg.ts, received_at: now, kid: o.kid, applied: applied ? 1 : 0, state_after: stateAfter, raw });
+    if (msg.seq > hwm) c.reg.setHwm(msg.job, msg.sender, msg.seq);
+  };
+  const ids = { job: msg.job, sender: msg.sender, seq: msg.seq };
+
+  if (msg.type === 'control.create') {
+    const body = msg.body as { agent: string; workdir?: string; launch?: boolean };
+    const host = o.topic.id;
+    // A job whose agent is started elsewhere (launch: false) waits in starting for its job.started.
+    const state: JobState = body.launch === false ? 'starting' : 'queued';
+    c.reg.createJob({ id: msg.job, state, host, agent: body.agent, workdir: body.workdir, spec: msg.body });
+    consume(true, state);
+    return { kind: 'created', ...ids, launch: body.launch !== false, ownHost: host === c.host };
+  }
+  const row = job as JobRow;
+  if (msg.type === 'control.resume') {
+    const to = nextState(row.state, 'resume');
+    if (!to) return refuse(c, o, raw, topic, consume, new MamError('ILLEGAL_TRANSITION', `illegal transition: resume from ${row.state}`));
+    c.reg.updateJob(row.id, to, 'resumed by operator', row.gen + 1, now);
+    consume(true, to);
+    return { kind: 'resumed', ...ids, gen: row.gen + 1, ownHost: row.host === c.host, prompt: (msg.body as { prompt?: string }).prompt };
+  }
+  if (row.host !== c.host) {
+    // Another host owns this job: keep the audit trail, take state only from the owner's snapshots.
+    consume(false, null);
+    return { kind: 'recorded', ...ids };
+  }
+  if (msg.gen !== row.gen) {
+    return refuse(c, o, raw, topic, consume, new MamError('WRONG_GENERATION', `generation ${msg.gen} is not the job's current generation ${row.gen}`));
+  }
+  const input: Transition = transitionFor(msg.type, msg.body);
+  const to = nextState(row.state, input);
+  if (!to) return refuse(c, o, raw, topic, consume, new MamError('ILLEGAL_TRANSITION', `illegal transition: ${input} in state ${row.state}`));
+  if (msg.type === 'review.verdict') {
+    const b = msg.body as { verdict: string; findings: unknown[]; reviewer?: string };
+    c.reg.insertVerdict({ ...ids, verdict: b.verdict, findings: JSON.stringify(b.findings), reviewer: b.reviewer ?? null, ts: msg.ts });
+  }
+  if (msg.type === 'job.started' && typeof msg.body.agentSessionId === 'string') {
+    c.reg.setAgentSessionId(row.id, row.gen, msg.body.agentSessionId);
+  }
+  const reason = typeof msg.body.reason === 'string' ? msg.body.reason : to === row.state ? row.reason : null;
+  if (to !== row.state || reason !== row.reason) c.reg.updateJob(row.id, to, reason, row.gen, now);
+  else c.reg.touchJob(row.id, now);
+  consume(true, to);
+  return { kind: 'applied', ...ids, type: msg.type, gen: msg.gen, from: row.state, to, body: msg.body };
+}
+
+/** A verified, fresh message that may not act: its seq is consumed and the refusal recorded, in the same savepoint. */
+function refuse(c: ApplyContext, o: Opened, raw: Buffer, topic: string, consume: (applied: boolean, s: string | null) => void, err: MamError): Outcome {
+  consume(false, null);
+  return recordRejection(c.reg, err, topic, raw, o);
+}
+
+/** Records a refused message; never throws, so one bad message cannot stop a batch. */
+export function recordRejection(reg: Registry, err: unknown, topic: string, raw: Buffer, o?: Opened): Outcome {
+  const reason = reasonOf(err);
+  reg.insertRejection({ reason, detail: (err as Error)?.message, topic, job: o?.msg.job, sender: o?.msg.sender, seq: o?.msg.seq, raw });
+  return { kind: 'rejected', reason, job: o?.msg.job };
+}

@@ -1,0 +1,223 @@
+import { connectClient, type MeshClient } from '../broker/client.js';
+import type { Context } from '../core/context.js';
+import { openEnvelope, sealEnvelope, type Opened } from '../core/envelope.js';
+import { MamError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { parseTopic, prefix, topics } from '../core/topics.js';
+import { applyMessage, recordRejection, type Outcome } from './apply-message.js';
+import { deferPubacks } from './deferred-pubacks.js';
+import { openRegistry, type Registry } from './registry/registry.js';
+import { createStatePublisher } from './state-publisher.js';
+import { sweepOutboxes } from './sweep-outboxes.js';
+
+interface Pending {
+  topic: string;
+  payload: Buffer;
+  messageId?: number;
+  connection: number;
+}
+
+export interface ReconcilerHooks {
+  /** Runs after each committed batch, with what it did (launch, terminate …: issue-level features plug in here). */
+  afterCommit?(outcomes: Outcome[]): void | Promise<void>;
+  /** Extra work for each sweep (drift checks). */
+  sweep?(): void | Promise<void>;
+}
+
+export interface Reconciler {
+  reg: Registry;
+  client: MeshClient;
+  /** Publishes the retained state of a job of this host (after changes made outside the event path). */
+  publishState(job: string): Promise<void>;
+  sweepNow(): Promise<void>;
+  stats: { received: number; committed: number; duplicates: number; rejected: number; batches: number };
+  close(): Promise<void>;
+}
+
+/**
+ * The host's one reconciler: one persistent session, one wildcard subscription
+ * over the namespace, batches verified and committed in one SQLite transaction
+ * each, PUBACKs released only after the commit, signed state published after.
+ */
+export async function createReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks = {}): Promise<Reconciler> {
+  const { cfg, keyring } = ctx;
+  const ns = cfg.namespace;
+  const host = cfg.host;
+  const reg = openRegistry(ctx.ws.db);
+  const statusTopic = topics.status(ns, host);
+  const status = (s: 'online' | 'offline') =>
+    sealEnvelope(ns, statusTopic, { v: 1, ns, job: host, type: 'host.status', sender: `reconciler@${host}`, gen: 0, seq: Date.now(), ts: Date.now(), body: { status: s, pid: process.pid, since: Date.now() } }, keyring);
+
+  const client = await connectClient({
+    url: ctx.endpoint.url,
+    ca: ctx.endpoint.ca,
+    username: ctx.creds.reconciler.username,
+    password: ctx.creds.reconciler.password,
+    clientId: `mam-reconciler-${ns}-${host}`,
+    clean: false,
+    reconnectMs: cfg.broker.reconnectMs,
+    maxInflight: cfg.broker.maxInflight,
+    will: { topic: statusTopic, payload: status('offline'), qos: 1, retain: true },
+  });
+  const acks = deferPubacks(client.mqtt);
+  const states = createStatePublisher({ client, reg, keyring, ns, host });
+  const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0 };
+  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow };
+
+  let batch: Pending[] = [];
+  let scheduled: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  client.mqtt.handleMessage = (packet, done) => {
+    if (!closed) {
+      stats.received++;
+      batch.push({ topic: packet.topic, payload: packet.payload as Buffer, messageId: packet.messageId, connection: acks.connection() });
+      if (batch.length >= cfg.reconciler.batchMax) flushSoon(0);
+      else flushSoon(cfg.reconciler.batchDelayMs);
+    }
+    done();
+  };
+  client.mqtt.on('connect', () => {
+    log.info('connected', { url: ctx.endpoint.url });
+    void client.publish(statusTopic, status('online'), { qos: 1, retain: true }).catch(() => {});
+  });
+  client.mqtt.on('offline', () => log.warn('broker connection lost; reconnecting'));
+
+  function flushSoon(delay: number) {
+    if (scheduled && delay > 0) return;
+    clearTimeout(scheduled);
+    scheduled = setTimeout(() => {
+      scheduled = undefined;
+      flushing = flushing.then(flush).catch(flushFailed);
+    }, delay);
+  }
+
+  /**
+   * A failed commit acknowledged nothing; dropping the connection makes the
+   * broker redeliver every unacknowledged message to the persistent session.
+   */
+  function flushFailed(err: unknown) {
+    log.error('commit failed; reconnecting for redelivery', err);
+    client.mqtt.stream?.destroy();
+  }
+
+  async function flush(): Promise<void> {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    stats.batches++;
+    const now = Date.now();
+    const outcomes: Outcome[] = [];
+    const ackedByJob = new Map<string, Array<[string, number]>>();
+    const touched = new Set<string>();
+    // Verification is pure CPU and needs no lock: done before the transaction opens.
+    const opened = items.map((it) => verify(it, now));
+    reg.transaction(() => {
+      items.forEach((it, i) => {
+        const o = opened[i];
+        if (o === null) return;
+        if (o instanceof Error) {
+          outcomes.push(recordRejection(reg, o, it.topic, it.payload));
+          return;
+        }
+        if (o.topic.kind === 'state') return mirrorState(o);
+        let out: Outcome;
+        try {
+          out = reg.transaction(() => applyMessage(applyCtx, o, it.payload, it.topic, now));
+        } catch (err) {
+          out = recordRejection(reg, err, it.topic, it.payload, o);
+        }
+        if (out.kind === 'duplicate') recordRejection(reg, new MamError('REPLAY', 'seq already committed (duplicate or replay); acknowledged, not applied'), it.topic, it.payload, o);
+        outcomes.push(out);
+        if (out.kind !== 'rejected' || reg.hasEvent(o.msg.job, o.msg.sender, o.msg.seq)) {
+          const list = ackedByJob.get(o.msg.job) ?? [];
+          list.push([o.msg.sender, o.msg.seq]);
+          ackedByJob.set(o.msg.job, list);
+        }
+        touched.add(o.msg.job);
+      });
+    });
+    for (const it of items) acks.release(it.messageId, it.connection);
+    for (const out of outcomes) {
+      if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded') stats.committed++;
+      else if (out.kind === 'duplicate') stats.duplicates++;
+      else stats.rejected++;
+    }
+    const publishes: Promise<void>[] = [];
+    for (const job of touched) {
+      if (reg.getJob(job)?.host === host) publishes.push(...states.publish(job, ackedByJob.get(job)));
+    }
+    await Promise.all(publishes).catch((err) => log.warn('state publish failed', err));
+    if (hooks.afterCommit) await hooks.afterCommit(outcomes);
+  }
+
+  /** null: not for the reconciler (its own echoes, output chunks); an Error: refused. */
+  function verify(it: Pending, now: number): Opened | Error | null {
+    const t = parseTopic(ns, it.topic);
+    if (t && (t.kind === 'output' || t.kind === 'status')) return null;
+    try {
+      const o = openEnvelope(ns, it.topic, it.payload, keyring, cfg.events.maxMessageBytes);
+      if (o.topic.kind === 'state' && o.msg.sender === `reconciler@${host}`) return null;
+      if (o.msg.ts < now - cfg.events.maxAgeSeconds * 1000 || o.msg.ts > now + cfg.events.maxSkewSeconds * 1000) {
+        throw new MamError('TIMESTAMP', `timestamp ${o.msg.ts} is outside the accepted window`);
+      }
+      return o;
+    } catch (err) {
+      return err as Error;
+    }
+  }
+
+  /** Snapshots from the owner of a job on another host keep this host's copy of the job current. */
+  function mirrorState(o: Opened) {
+    const row = reg.getJob(o.msg.job);
+    if (!row || row.host === host || o.msg.sender !== `reconciler@${row.host}`) return;
+    const b = o.msg.body as { state: typeof row.state; reason: string | null; gen: number };
+    reg.updateJob(row.id, b.state, b.reason, b.gen);
+  }
+
+  let sweeping = false;
+  async function sweepNow() {
+    if (sweeping || closed) return;
+    sweeping = true;
+    try {
+      const r = await sweepOutboxes(ctx.ws.jobsDir, reg, client, {
+        graceMs: Math.max(5000, cfg.emit.ackTimeoutMs),
+        maxAgeMs: cfg.events.maxAgeSeconds * 1000,
+      });
+      if (r.resent || r.expired) log.info('outbox sweep', r);
+      await hooks.sweep?.();
+    } catch (err) {
+      log.warn('sweep failed', err);
+    } finally {
+      sweeping = false;
+    }
+  }
+  const sweepTimer = setInterval(() => void sweepNow(), cfg.reconciler.sweepIntervalMs);
+
+  await client.mqtt.subscribeAsync(`${prefix(ns)}/#`, { qos: 1 });
+  await client.publish(statusTopic, status('online'), { qos: 1, retain: true });
+  log.info('reconciling', { ns, host, db: ctx.ws.db });
+
+  return {
+    reg,
+    client,
+    stats,
+    sweepNow,
+    publishState: async (job) => void (await Promise.all(states.publish(job))),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweepTimer);
+      clearTimeout(scheduled);
+      // Finish what was received: commit it and release its PUBACKs before leaving.
+      flushing = flushing.then(flush).catch((err) => log.error('final commit failed; the broker keeps the messages', err));
+      await flushing;
+      while (sweeping) await new Promise((r) => setTimeout(r, 10));
+      await client.publish(statusTopic, status('offline'), { qos: 1, retain: true }).catch(() => {});
+      await client.close();
+      reg.close();
+      log.info('closed', stats);
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { JobRow, RejectionRow, Registry, SessionRow } from './registry.js';
+
+/** Read-side queries for the CLI (`mam jobs`, `mam job show`, `mam rejections`). */
+export function listJobs(reg: Registry, opts: { state?: string; limit?: number } = {}): JobRow[] {
+  const limit = opts.limit ?? 1000;
+  return opts.state
+    ? reg.db.prepare<[string, number], JobRow>('SELECT * FROM jobs WHERE state = ? ORDER BY created_at DESC LIMIT ?').all(opts.state, limit)
+    : reg.db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?').all(limit);
+}
+
+export interface TimelineEntry {
+  seq: number;
+  sender: string;
+  gen: number;
+  type: string;
+  ts: number;
+  received_at: number;
+  applied: number;
+  state_after: string | null;
+  body: unknown;
+}
+
+export function jobTimeline(reg: Registry, job: string, limit = 500): TimelineEntry[] {
+  const rows = reg.db
+    .prepare<[string, number], { seq: number; sender: string; gen: number; type: string; ts: number; received_at: number; applied: number; state_after: string | null; raw: Buffer }>(
+      'SELECT seq, sender, gen, type, ts, received_at, applied, state_after, raw FROM events WHERE job = ? ORDER BY id DESC LIMIT ?',
+    )
+    .all(job, limit)
+    .reverse();
+  return rows.map(({ raw, ...r }) => {
+    let body: unknown = null;
+    try {
+      // raw was verified before it was stored; reading it back needs no second check
+      body = JSON.parse(JSON.parse(raw.toString('utf8')).msg).body;
+    } catch {
+      body = null;
+    }
+    return { ...r, body };
+  });
+}
+
+export function listRejections(reg: Registry, opts: { job?: string; limit?: number } = {}): RejectionRow[] {
+  const limit = opts.limit ?? 100;
+  return opts.job
+    ? reg.db.prepare<[string, number], RejectionRow>('SELECT * FROM rejections WHERE job = ? ORDER BY id DESC LIMIT ?').all(opts.job, limit)
+    : reg.db.prepare<[number], RejectionRow>('SELECT * FROM rejections ORDER BY id DESC LIMIT ?').all(limit);
+}
+
+export function countRejections(reg: Registry): Array<{ reason: string; n: number }> {
+  return reg.db.prepare<[], { reason: string; n: number }>('SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason ORDER BY n DESC').all();
+}
+
+export function listVerdicts(reg: Registry, job: string) {
+  return reg.db
+    .prepare<[string], { sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }>(
+      'SELECT sender, seq, verdict, findings, reviewer, ts FROM verdicts WHERE job = ? ORDER BY id',
+    )
+    .all(job)
+    .map((v) => ({ ...v, findings: JSON.parse(v.findings) as unknown[] }));
+}
+
+export function jobSessions(reg: Registry, job: string): SessionRow[] {
+  return reg.db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE job = ? ORDER BY gen').all(job);
+}

@@ -1,0 +1,46 @@
+import { readdirSync } from 'node:fs';
+import type { MeshClient } from '../broker/client.js';
+import { expireOutboxEntry, listOutbox, removeFromOutbox } from '../core/outbox.js';
+import { ID_PATTERN } from '../core/topics.js';
+import type { Registry } from './registry/registry.js';
+
+/**
+ * Re-sends every outbox entry on this host that the registry has not
+ * committed, and deletes the ones it has. Resends are harmless: a committed
+ * seq comes back as a duplicate, is acknowledged and dropped.
+ */
+export async function sweepOutboxes(
+  jobsDir: string,
+  reg: Registry,
+  client: MeshClient,
+  opts: { graceMs: number; maxAgeMs: number },
+): Promise<{ resent: number; cleared: number; expired: number }> {
+  let resent = 0;
+  let cleared = 0;
+  let expired = 0;
+  const now = Date.now();
+  let jobs: string[];
+  try {
+    jobs = readdirSync(jobsDir).filter((j) => ID_PATTERN.test(j));
+  } catch {
+    return { resent, cleared, expired };
+  }
+  for (const job of jobs) {
+    const dir = `${jobsDir}/${job}`;
+    for (const e of listOutbox(dir)) {
+      if (reg.hasEvent(job, e.sender, e.seq)) {
+        removeFromOutbox(dir, e.sender, e.seq);
+        cleared++;
+      } else if (now - e.created > opts.maxAgeMs) {
+        // The reconciler refuses it by timestamp now: keep it for inspection, stop re-sending.
+        expireOutboxEntry(dir, e.sender, e.seq);
+        expired++;
+      } else if (now - e.created > opts.graceMs) {
+        // Younger entries are still their emitter's to deliver: re-sending them now would only duplicate.
+        await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
+        resent++;
+      }
+    }
+  }
+  return { resent, cleared, expired };
+}
