@@ -61,6 +61,9 @@ export interface SessionBackend {
    * graceMs, then confirms the session is gone. Call only from subscriber/terminate-session.ts.
    */
   terminate(name: string, opts?: TerminateOptions): Promise<TerminateResult>;
-  /** Releases backend resources (pty fds, timers). Does not kill tmux sessions. */
+  /**
+   * Releases backend resources (pty fds, timers). Does not kill tmux sessions;
+   * pty sessions belong to this process, so closing hangs them up (SIGKILL if they ignore it).
+   */
   close(): Promise<void>;
 }

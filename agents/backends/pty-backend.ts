@@ -98,8 +98,12 @@ export function createPtyBackend(): SessionBackend {
   const start = async (input: SessionSpec): Promise<SessionInfo> => {
     if (closed) throw new MamError('SESSION', 'the pty backend is closed');
     const spec = await prepareSpec(input);
-    if (sessions.has(spec.name)) throw new MamError('SESSION', `a pty session named ${spec.name} is already running`);
     const log = spec.logFile === undefined ? undefined : await openLog(spec.logFile);
+    // Checked after the last await, so two concurrent starts cannot both take the name.
+    if (sessions.has(spec.name)) {
+      log?.destroy();
+      throw new MamError('SESSION', `a pty session named ${spec.name} is already running`);
+    }
     let term: IPty;
     try {
       term = spawn(spec.command, spec.args, {

@@ -4,6 +4,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionName } from '../../agents/session-name.js';
 import { isRunning, liveGroupMembers, waitFor, writeScripts } from './session-helpers.js';
@@ -53,7 +54,7 @@ export function describeBackendContract(label: string, makeBackend: () => Sessio
       await screenOf(s.name, 'echo:hello world');
       expect(await backend.pid(s.name)).toBe(info.pid);
       expect(isRunning(info.pid)).toBe(true);
-      expect(readFileSync(`/proc/${info.pid}/cmdline`, 'utf8')).toContain('echo.sh');
+      expect((await execa('ps', ['-o', 'args=', '-p', String(info.pid)])).stdout).toContain('echo.sh');
       expect(await backend.list()).toContain(s.name);
       expect(await backend.isAlive(s.name)).toBe(true);
       expect(await backend.terminate(s.name, { exitKeys: [{ text: 'quit' }, 'Enter'], graceMs: 3000 })).toEqual({ endedBy: 'exit-keys' });

@@ -20,6 +20,8 @@ process.env.MAM_TEST_LEAK = 'secret';
 
 afterAll(async () => {
   await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
+  // tmux leaves the socket file behind; a test run should not.
+  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
 });
 
 describe.runIf(runTmuxSuites)('tmux', () => {
