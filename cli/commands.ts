@@ -98,6 +98,8 @@ Monitoring from any MQTT client: subscribe to mam/v1/<ns>/jobs/+/state.`,
 mam job show <id> [--json]
 mam job stop <id> [--reason <text>] [--json]
 mam job resume <id> [--prompt <text>] [--json]
+mam job attach <id>
+mam job logs [-f] <id>
 
 create: sends a signed control.create to the host's reconciler, which registers
 the job and (unless --no-launch) launches its agent in a session; prints the job
@@ -109,6 +111,8 @@ show: state, sessions, the event timeline, verdicts and refused messages.
 stop: a signed operator job.cancelled on the job's event topic; the session is
 ended through the same verified path as any terminal event.
 resume: a new session generation; events of older generations stop counting.
+attach: plain \`tmux attach\` to the job's session (detach with C-b d).
+logs: the session's captured output (.mam/jobs/<id>/session.log); -f follows.
 Exit 75: not acknowledged in time (kept in the outbox and re-sent).`,
     load: () => import('./commands/job.js'),
   },
@@ -120,6 +124,43 @@ Messages the reconciler refused, newest first, with their reason code
 (bad_signature, unknown_key_id, schema, oversize, topic_mismatch, replay,
 stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).`,
     load: () => import('./commands/rejections.js'),
+  },
+  up: {
+    summary: 'start the broker and this host\'s reconciler in the background',
+    help: `mam up [--json]
+
+Starts the embedded broker (unless broker.url names an external one) and the
+host's reconciler as background daemons: pid files and logs in .mam/run/.
+Idempotent: running daemons are kept; stale pid files are detected and replaced.
+Waits until the broker answers and the reconciler reports online.`,
+    load: () => import('./commands/up.js'),
+  },
+  down: {
+    summary: 'stop the daemons started by mam up',
+    help: `mam down [--json]
+
+Stops the reconciler (it finishes its transaction and publishes offline), then
+the broker, each with SIGTERM and a deadline. tmux sessions keep running.`,
+    load: () => import('./commands/down.js'),
+  },
+  ps: {
+    summary: 'daemons and live sessions of this host',
+    help: `mam ps [--json]
+
+Shows whether the broker and reconciler run, and every live session of this
+host: job, generation, state, backend, session name, pid and how to attach.`,
+    load: () => import('./commands/ps.js'),
+  },
+  demo: {
+    summary: 'the end-to-end demo: a scripted agent does real work, mam verifies and ends it',
+    help: `mam demo [--backend auto|tmux|pty] [--keep]
+
+Initialises the workspace if needed, starts the daemons, launches a job whose
+agent is a small script working in a temporary git repository (writes a file,
+commits, reports progress and done), streams its verified events live, shows
+the verified termination, then stops the daemons it started (--keep leaves
+them running).`,
+    load: () => import('./commands/demo.js'),
   },
   keys: {
     summary: 'rotate the HMAC master key (old keys stay accepted)',

@@ -4,7 +4,8 @@ import { MamError } from './errors.js';
 import type { Keyring } from './keys.js';
 import { addToOutbox, listOutbox, removeFromOutbox, type OutboxEntry } from './outbox.js';
 import { allocateSeq } from './seq.js';
-import { topics } from './topics.js';
+import { parseTopic, topics } from './topics.js';
+import { validateMsg } from './event-schema.js';
 
 /** Who emits, and how they reach the broker: from an agent session's MAM_* variables or the workspace. */
 export interface EmitIdentity {
@@ -59,6 +60,8 @@ export async function emitEvent(
     const firstState = new Promise<void>((r) => (sawState = r));
     let allAcked: () => void = () => {};
     const acked = new Promise<void>((r) => (allAcked = r));
+    // Acks count only for what this run published: the retained state arrives before that.
+    let published = false;
     client.mqtt.on('message', (t, payload) => {
       if (t !== stateTopic) return;
       let state: StateBody;
@@ -77,7 +80,7 @@ export async function emitEvent(
           removeFromOutbox(id.jobDir, entry.sender, entry.seq);
         }
       }
-      if (pending.size === 0) allAcked();
+      if (published && pending.size === 0) allAcked();
     });
     await client.mqtt.subscribeAsync(stateTopic, { qos: 1 });
 
@@ -89,6 +92,8 @@ export async function emitEvent(
     }
     const seq = await allocateSeq(id.jobDir, id.sender);
     const msg: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq, ts: Date.now(), body };
+    // The reconciler would refuse it: say so now, before it is kept and re-sent.
+    validateMsg(parseTopic(id.ns, topic)!.kind, msg);
     const payload = sealEnvelope(id.ns, topic, msg, id.keyring);
     if (payload.length > id.maxMessageBytes) {
       throw new MamError('OVERSIZE', `event is ${payload.length} bytes; the limit is ${id.maxMessageBytes}`, {
@@ -99,7 +104,9 @@ export async function emitEvent(
 
     const entries = listOutbox(id.jobDir);
     for (const e of entries) pending.set(`${e.sender}\0${e.seq}`, e);
+    published = true;
     for (const e of entries) await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
+    if (pending.size === 0) allAcked();
     const resent = entries.length - 1;
     if (!opts.wait) return { topic, seq, gen, committed: false, resent };
 

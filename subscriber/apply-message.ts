@@ -5,7 +5,7 @@ import type { JobRow, Registry } from './registry/registry.js';
 
 /** What committing one verified message did; the reconciler acts on these after the commit. */
 export type Outcome =
-  | { kind: 'applied'; job: string; sender: string; seq: number; type: string; gen: number; from: JobState; to: JobState; body: Record<string, unknown> }
+  | { kind: 'applied'; job: string; sender: string; seq: number; type: string; gen: number; from: JobState; to: JobState; reason: string | null; body: Record<string, unknown> }
   | { kind: 'recorded'; job: string; sender: string; seq: number }
   | { kind: 'duplicate'; job: string; sender: string; seq: number }
   | { kind: 'created'; job: string; sender: string; seq: number; launch: boolean; ownHost: boolean }
@@ -17,6 +17,8 @@ export interface ApplyContext {
   host: string;
   /** how far below a sender's high-water mark an unseen seq is still accepted (late outbox resends) */
   replayWindow: number;
+  /** the expected artifacts of a job that are missing now (checked when a done would end it) */
+  missingArtifacts?(job: JobRow): string[];
 }
 
 /**
@@ -68,7 +70,16 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   if (msg.gen !== row.gen) {
     return refuse(c, o, raw, topic, consume, new MamError('WRONG_GENERATION', `generation ${msg.gen} is not the job's current generation ${row.gen}`));
   }
-  const input: Transition = transitionFor(msg.type, msg.body);
+  let input: Transition = transitionFor(msg.type, msg.body);
+  let reasonOverride: string | undefined;
+  if (nextState(row.state, input) === 'done') {
+    // A verified done is final only with its artifacts: otherwise the job waits, saying what is missing.
+    const missing = c.missingArtifacts?.(row) ?? [];
+    if (missing.length) {
+      input = 'artifacts-missing';
+      reasonOverride = `done reported but expected artifacts are missing: ${missing.join(', ')}`;
+    }
+  }
   const to = nextState(row.state, input);
   if (!to) return refuse(c, o, raw, topic, consume, new MamError('ILLEGAL_TRANSITION', `illegal transition: ${input} in state ${row.state}`));
   if (msg.type === 'review.verdict') {
@@ -78,11 +89,11 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   if (msg.type === 'job.started' && typeof msg.body.agentSessionId === 'string') {
     c.reg.setAgentSessionId(row.id, row.gen, msg.body.agentSessionId);
   }
-  const reason = typeof msg.body.reason === 'string' ? msg.body.reason : to === row.state ? row.reason : null;
+  const reason = reasonOverride ?? (typeof msg.body.reason === 'string' ? msg.body.reason : to === row.state ? row.reason : null);
   if (to !== row.state || reason !== row.reason) c.reg.updateJob(row.id, to, reason, row.gen, now);
   else c.reg.touchJob(row.id, now);
   consume(true, to);
-  return { kind: 'applied', ...ids, type: msg.type, gen: msg.gen, from: row.state, to, body: msg.body };
+  return { kind: 'applied', ...ids, type: msg.type, gen: msg.gen, from: row.state, to, reason, body: msg.body };
 }
 
 /** A verified, fresh message that may not act: its seq is consumed and the refusal recorded, in the same savepoint. */

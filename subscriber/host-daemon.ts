@@ -1,17 +1,24 @@
 import type { Context } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
+import { createSessionManager } from './session-manager.js';
 
 export interface HostDaemon {
   reconciler: Reconciler;
   close(): Promise<void>;
 }
 
-/** Everything one host runs in its reconciler process: the reconciler and, plugged into it, session management. */
-export async function createHostDaemon(ctx: Context, log: Logger): Promise<HostDaemon> {
-  const reconciler = await createReconciler(ctx, log.child('reconcile'));
+/** Everything one host runs in its reconciler process: the reconciler and, plugged into it, its sessions. */
+export async function createHostDaemon(ctx: Context, log: Logger, env: NodeJS.ProcessEnv): Promise<HostDaemon> {
+  const sessions = createSessionManager(ctx, log.child('sessions'), env);
+  const reconciler = await createReconciler(ctx, log.child('reconcile'), sessions.hooks);
+  sessions.attach(reconciler);
   return {
     reconciler,
-    close: () => reconciler.close(),
+    async close() {
+      await reconciler.close();
+      // pty sessions belong to this process; tmux sessions outlive it by design.
+      await sessions.close();
+    },
   };
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { parseTopic, prefix, topics } from '../core/topics.js';
 import { applyMessage, recordRejection, type Outcome } from './apply-message.js';
 import { deferPubacks } from './deferred-pubacks.js';
-import { openRegistry, type Registry } from './registry/registry.js';
+import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
 import { createStatePublisher } from './state-publisher.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
 
@@ -22,6 +22,8 @@ export interface ReconcilerHooks {
   afterCommit?(outcomes: Outcome[]): void | Promise<void>;
   /** Extra work for each sweep (drift checks). */
   sweep?(): void | Promise<void>;
+  /** Expected artifacts of a job that are missing (a done without them does not end the job). */
+  missingArtifacts?(job: JobRow): string[];
 }
 
 export interface Reconciler {
@@ -62,11 +64,12 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   const acks = deferPubacks(client.mqtt);
   const states = createStatePublisher({ client, reg, keyring, ns, host });
   const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0 };
-  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow };
+  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, missingArtifacts: hooks.missingArtifacts };
 
   let batch: Pending[] = [];
   let scheduled: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
+  let actions: Promise<void> = Promise.resolve();
   let closed = false;
 
   client.mqtt.handleMessage = (packet, done) => {
@@ -149,7 +152,11 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
       if (reg.getJob(job)?.host === host) publishes.push(...states.publish(job, ackedByJob.get(job)));
     }
     await Promise.all(publishes).catch((err) => log.warn('state publish failed', err));
-    if (hooks.afterCommit) await hooks.afterCommit(outcomes);
+    // Launches and terminations run in their own ordered queue so a slow session never stalls ingestion.
+    if (hooks.afterCommit) {
+      const run = hooks.afterCommit;
+      actions = actions.then(() => run(outcomes)).catch((err) => log.error('post-commit action failed', err));
+    }
   }
 
   /** null: not for the reconciler (its own echoes, output chunks); an Error: refused. */
@@ -213,6 +220,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
       // Finish what was received: commit it and release its PUBACKs before leaving.
       flushing = flushing.then(flush).catch((err) => log.error('final commit failed; the broker keeps the messages', err));
       await flushing;
+      await actions;
       while (sweeping) await new Promise((r) => setTimeout(r, 10));
       await client.publish(statusTopic, status('offline'), { qos: 1, retain: true }).catch(() => {});
       await client.close();

@@ -88,8 +88,10 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
     await ensureTmux();
     const spec = await prepareSpec(input);
     const env = Object.entries(spec.env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
-    // tmux hands a lone argument to a shell; two or more are exec'd directly, so pad with env(1).
-    const program = spec.args.length > 0 ? [spec.command, ...spec.args] : ['/usr/bin/env', '--', spec.command];
+    // tmux sets a new session's PATH from its client, ignoring `-e PATH=`; env(1) applies the
+    // session's own PATH. It also keeps a lone argument from being handed to a shell.
+    const path = spec.env.PATH === undefined ? [] : [`PATH=${spec.env.PATH}`];
+    const program = ['/usr/bin/env', '--', ...path, spec.command, ...spec.args];
     const size = ['-x', String(spec.cols), '-y', String(spec.rows)];
     const commands = [
       ['new-session', '-d', '-s', spec.name, '-c', escapeTmuxFormat(spec.cwd), ...size, ...env, ...program],

@@ -6,6 +6,8 @@ const SUB: Record<string, () => Promise<{ run: (argv: string[], io: Io) => Promi
   show: () => import('./job-show.js'),
   stop: () => import('./job-control.js').then((m) => ({ run: m.stop })),
   resume: () => import('./job-control.js').then((m) => ({ run: m.resume })),
+  attach: () => import('./job-attach.js'),
+  logs: () => import('./job-logs.js'),
 };
 
 export async function run(argv: string[], io: Io): Promise<number> {

@@ -9,7 +9,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags('reconcile', argv, { subscribe: { type: 'boolean' }, host: { type: 'string' } }, false);
   const ctx = loadContext(io.cwd, io.env, { host: values.host });
   const log = createLogger({ component: 'reconciler', write: (l) => io.err(l + '\n') });
-  const daemon = await createHostDaemon(ctx, log);
+  const daemon = await createHostDaemon(ctx, log, io.env);
   io.out(`reconciler for host ${ctx.cfg.host} running (namespace ${ctx.cfg.namespace}, registry ${ctx.ws.db})\n`);
   await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   log.info('shutting down', { signal: String(io.signal.reason) });

@@ -29,6 +29,8 @@ const MIGRATIONS: string[] = [
     backend TEXT NOT NULL,
     name TEXT NOT NULL,
     pid INTEGER,
+    workdir TEXT,
+    git_base TEXT,
     agent_session_id TEXT,
     started_at INTEGER NOT NULL,
     ended_at INTEGER,

@@ -25,6 +25,8 @@ export interface SessionRow {
   backend: string;
   name: string;
   pid: number | null;
+  workdir: string | null;
+  git_base: string | null;
   agent_session_id: string | null;
   started_at: number;
   ended_at: number | null;
@@ -98,8 +100,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
       VALUES (@job, @sender, @seq, @verdict, @findings, @reviewer, @ts)`),
     insertRejection: db.prepare(`INSERT INTO rejections (at, reason, detail, topic, job, sender, seq, raw)
       VALUES (@at, @reason, @detail, @topic, @job, @sender, @seq, @raw)`),
-    insertSession: db.prepare(`INSERT OR REPLACE INTO sessions (job, gen, host, backend, name, pid, started_at)
-      VALUES (@job, @gen, @host, @backend, @name, @pid, @now)`),
+    insertSession: db.prepare(`INSERT OR REPLACE INTO sessions (job, gen, host, backend, name, pid, workdir, git_base, started_at)
+      VALUES (@job, @gen, @host, @backend, @name, @pid, @workdir, @git_base, @now)`),
     endSession: db.prepare('UPDATE sessions SET ended_at = @now, end_reason = @reason WHERE job = @job AND gen = @gen AND ended_at IS NULL'),
     setAgentSessionId: db.prepare('UPDATE sessions SET agent_session_id = ? WHERE job = ? AND gen = ?'),
     getSession: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE job = ? AND gen = ?'),
@@ -135,7 +137,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
         raw: r.raw ? r.raw.subarray(0, REJECTION_RAW_MAX) : null,
       });
     },
-    recordSession: (s: { job: string; gen: number; host: string; backend: string; name: string; pid: number | null }) => q.insertSession.run({ ...s, now: Date.now() }),
+    recordSession: (s: { job: string; gen: number; host: string; backend: string; name: string; pid: number | null; workdir: string | null; git_base: string | null }) =>
+      q.insertSession.run({ ...s, now: Date.now() }),
     endSession: (job: string, gen: number, reason: string) => q.endSession.run({ job, gen, reason, now: Date.now() }),
     setAgentSessionId: (job: string, gen: number, id: string) => q.setAgentSessionId.run(id, job, gen),
     getSession: (job: string, gen: number) => q.getSession.get(job, gen),

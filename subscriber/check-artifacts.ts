@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+/**
+ * Which expected artifacts are missing. An artifact is a path relative to the
+ * workdir (never outside it), or `git:commit`: the workdir's branch has commits
+ * beyond `gitBase` (the HEAD recorded when the session launched).
+ */
+export function missingArtifacts(workdir: string, expect: string[], gitBase?: string): string[] {
+  const missing: string[] = [];
+  for (const a of expect) {
+    if (a === 'git:commit') {
+      if (!hasCommitsBeyond(workdir, gitBase)) missing.push(a);
+      continue;
+    }
+    const path = resolve(workdir, a);
+    const rel = relative(workdir, path);
+    if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(path)) missing.push(a);
+  }
+  return missing;
+}
+
+function hasCommitsBeyond(workdir: string, base: string | undefined): boolean {
+  try {
+    const range = base ? `${base}..HEAD` : 'HEAD';
+    // Synchronous on purpose: runs inside the commit of a done event; git answers in milliseconds.
+    const out = execFileSync('git', ['-C', workdir, 'rev-list', '--count', range], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    return Number(out.trim()) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** HEAD of the workdir, recorded at launch as the base `git:commit` is measured from; undefined outside git. */
+export function gitHead(workdir: string): string | undefined {
+  try {
+    return execFileSync('git', ['-C', workdir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,44 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from '../core/context.js';
+import { agentLogin } from '../core/credentials.js';
+import { packageRoot } from '../core/package-root.js';
+
+/**
+ * The environment of a job's session: its job id, generation, per-job key
+ * and a broker login bound to the job — never a master key or the workspace
+ * path — and a `mam` on PATH so the agent can report with `mam emit`.
+ */
+export function sessionEnv(ctx: Context, job: string, gen: number, base: NodeJS.ProcessEnv): Record<string, string> {
+  const jobDir = ctx.ws.jobDir(job);
+  const binDir = join(jobDir, 'bin');
+  mkdirSync(binDir, { recursive: true, mode: 0o700 });
+  const shim = join(binDir, 'mam');
+  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(packageRoot(), 'dist', 'cli', 'main.js')}" "$@"\n`, { mode: 0o700 });
+  chmodSync(shim, 0o700);
+  const login = agentLogin(ctx.creds, job);
+  const kid = ctx.keyring.activeKid;
+  const env: Record<string, string> = {};
+  // Only what a program needs to run; the daemon's own MAM_* settings (MAM_HOME …) never leak in.
+  for (const k of ['HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TERM', 'TMPDIR', 'TZ']) {
+    if (base[k]) env[k] = base[k]!;
+  }
+  env.TERM ??= 'xterm-256color';
+  env.PATH = `${binDir}:${base.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`;
+  Object.assign(env, {
+    MAM_JOB_ID: job,
+    MAM_GEN: String(gen),
+    MAM_KID: kid,
+    MAM_JOB_KEY: ctx.keyring.keyFor(kid, job)!.toString('base64'),
+    MAM_NAMESPACE: ctx.cfg.namespace,
+    MAM_BROKER_URL: ctx.endpoint.url,
+    MAM_BROKER_USERNAME: login.username,
+    MAM_BROKER_PASSWORD: login.password,
+    MAM_BROKER_CA: ctx.cfg.broker.caFile ? join(ctx.ws.root, ctx.cfg.broker.caFile) : ctx.ws.caCert,
+    MAM_JOB_DIR: jobDir,
+    MAM_SENDER: 'agent',
+    MAM_ACK_TIMEOUT_MS: String(ctx.cfg.emit.ackTimeoutMs),
+    MAM_MAX_MESSAGE_BYTES: String(ctx.cfg.events.maxMessageBytes),
+  });
+  return env;
+}

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { adapterFor } from '../agents/adapters/index.js';
+import { isMamSessionName } from '../agents/session-name.js';
+import type { BackendName } from '../agents/session-backend.js';
+import type { Context } from '../core/context.js';
+import type { Logger } from '../core/logger.js';
+import type { Outcome } from './apply-message.js';
+import { missingArtifacts } from './check-artifacts.js';
+import { launchSession, type JobSpec } from './launch-session.js';
+import type { Reconciler } from './reconciler.js';
+import type { JobRow } from './registry/registry.js';
+import { createSessionBackends } from './session-backends.js';
+import { isTerminal, nextState, type Transition } from './state-machine.js';
+import { terminateSession } from './terminate-session.js';
+
+const LIVE = new Set(['starting', 'running', 'testing', 'review', 'blocked']);
+
+/**
+ * Sessions of this host: launches on create/resume, ends a session through
+ * terminate-session.ts after a verified terminal event, and sweeps for drift
+ * (vanished sessions → lost, unknown mam sessions → orphans, timeouts).
+ */
+export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.ProcessEnv) {
+  const host = ctx.cfg.host;
+  const backends = createSessionBackends({ tmuxSocket: ctx.cfg.sessions.tmuxSocket, log });
+  let rec: Reconciler | undefined;
+  let attached: () => void = () => {};
+  // A batch can commit before createReconciler has returned: hooks wait for the handle.
+  const ready = new Promise<void>((res) => (attached = res));
+  const r = () => rec!;
+  const specOf = (row: JobRow) => JSON.parse(row.spec) as JobSpec;
+
+  /** Applies a reconciler action (not an event) through the state table and publishes the new state. */
+  async function act(job: string, input: Transition, reason: string): Promise<JobRow | undefined> {
+    const row = r().reg.getJob(job);
+    const to = row && nextState(row.state, input);
+    if (!row || !to) return undefined;
+    r().reg.updateJob(job, to, reason, row.gen);
+    await r().publishState(job);
+    return r().reg.getJob(job);
+  }
+
+  async function end(row: JobRow, reason: string) {
+    const session = r().reg.getSession(row.id, row.gen);
+    if (!session || session.ended_at) return;
+    const backend = await backends.get(session.backend as BackendName);
+    const verdict = await terminateSession({
+      reg: r().reg, backend, adapter: adapterFor(row.agent ?? 'command'), job: row.id, gen: row.gen, reason,
+      graceMs: ctx.cfg.sessions.killGraceMs, log,
+    });
+    if (!verdict.terminated) log.warn('termination refused', { job: row.id, why: verdict.why });
+    await r().publishState(row.id);
+  }
+
+  async function launch(job: string, prompt?: string) {
+    let row = r().reg.getJob(job);
+    if (!row) return;
+    if (row.state === 'queued' || row.state === 'retrying') {
+      r().reg.updateJob(job, 'starting', null, row.gen + 1);
+      row = r().reg.getJob(job)!;
+    }
+    try {
+      const l = await launchSession({ ctx, reg: r().reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
+      log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason });
+      await r().publishState(job);
+    } catch (err) {
+      log.error('launch failed', { job, error: (err as Error).message });
+      r().reg.updateJob(job, 'failed', `launch failed: ${(err as Error).message}`.slice(0, 4000), row.gen);
+      await r().publishState(job);
+    }
+  }
+
+  async function afterCommit(outcomes: Outcome[]) {
+    await ready;
+    for (const o of outcomes) {
+      if (o.kind === 'created' && o.ownHost && o.launch) await launch(o.job);
+      else if (o.kind === 'resumed' && o.ownHost) {
+        const prev = r().reg.getSession(o.job, o.gen - 1);
+        if (prev && !prev.ended_at) {
+          // The old generation is superseded by the operator's resume: that is its verified end.
+          const backend = await backends.get(prev.backend as BackendName);
+          await terminateSession({ reg: r().reg, backend, job: o.job, gen: o.gen - 1, reason: 'superseded by resume', graceMs: ctx.cfg.sessions.killGraceMs, log }).catch(() => undefined);
+        }
+        await launch(o.job, o.prompt);
+      } else if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
+        const row = r().reg.getJob(o.job);
+        if (row && row.host === host && row.gen === o.gen) await end(row, `${o.type} (seq ${o.seq} from ${o.sender})`);
+      }
+    }
+  }
+
+  /** Drift: sessions gone behind mam's back, mam sessions mam does not know, jobs past their timeout. */
+  async function sweep() {
+    await ready;
+    const reg = r().reg;
+    for (const s of reg.liveSessions(host)) {
+      const backend = await backends.get(s.backend as BackendName).catch(() => undefined);
+      if (backend && (await backend.isAlive(s.name))) continue;
+      reg.endSession(s.job, s.gen, 'lost: session vanished');
+      const row = reg.getJob(s.job);
+      if (row && row.gen === s.gen && LIVE.has(row.state)) {
+        log.warn('session lost', { job: s.job, gen: s.gen, name: s.name });
+        await act(s.job, 'lost', `session ${s.name} vanished without a terminal event`);
+      }
+    }
+    const known = new Set(reg.db.prepare<[], { name: string }>('SELECT name FROM sessions').all().map((x) => x.name));
+    for (const backend of await backendsToScan()) {
+      for (const name of await backend.list().catch(() => [] as string[])) {
+        if (!isMamSessionName(name) || known.has(name)) continue;
+        const id = `orphan-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+        if (!reg.getJob(id)) {
+          const pid = (await backend.pid(name)) ?? null;
+          reg.transaction(() => {
+            reg.createJob({ id, state: 'running', host, agent: name.split('-')[1], reason: `orphan: session ${name} has no registry row; left running` });
+            reg.recordSession({ job: id, gen: 0, host, backend: backend.name, name, pid, workdir: null, git_base: null });
+          });
+          log.warn('orphan session registered (not killed)', { job: id, name, backend: backend.name });
+          await r().publishState(id);
+        }
+      }
+    }
+    const now = Date.now();
+    for (const row of reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state IN ('starting','running','testing','review','blocked')").all(host)) {
+      const t = specOf(row).timeoutMs;
+      const since = reg.getSession(row.id, row.gen)?.started_at ?? row.created_at;
+      if (t && now - since > t) {
+        log.warn('job timed out', { job: row.id, timeoutMs: t });
+        const after = await act(row.id, 'timeout', `timed out after ${t} ms`);
+        if (after) await end(after, 'timeout');
+      }
+    }
+  }
+
+  /** tmux whenever it is installed (its sessions outlive a daemon restart), pty only once this process used it. */
+  async function backendsToScan() {
+    const list = await backends.active();
+    if (!list.some((b) => b.name === 'tmux')) {
+      const tmux = await backends.get('tmux').catch(() => undefined);
+      if (tmux) list.push(tmux);
+    }
+    return list;
+  }
+
+  return {
+    attach(reconciler: Reconciler) {
+      rec = reconciler;
+      attached();
+    },
+    hooks: {
+      afterCommit,
+      sweep,
+      missingArtifacts(row: JobRow): string[] {
+        const expect = specOf(row).expect ?? [];
+        if (!expect.length) return [];
+        const s = r().reg.getSession(row.id, row.gen);
+        return missingArtifacts(s?.workdir ?? row.workdir ?? ctx.ws.root, expect, s?.git_base ?? undefined);
+      },
+    },
+    close: () => backends.close(),
+  };
+}
