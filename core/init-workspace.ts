@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { safeHostname, validateConfig } from './config.js';
@@ -39,6 +40,8 @@ export async function initWorkspace(opts: InitOptions): Promise<InitResult> {
     const example = JSON.parse(readFileSync(join(packageRoot(), '.mam.example', 'config.json'), 'utf8'));
     if (opts.namespace) example.namespace = opts.namespace;
     example.host = opts.host ?? example.host ?? safeHostname();
+    // One tmux server per workspace: another workspace's sessions are never mistaken for orphans here.
+    example.sessions = { ...example.sessions, tmuxSocket: `mam-${createHash('sha256').update(opts.root).digest('hex').slice(0, 8)}` };
     validateConfig(example, '--namespace/--host');
     writeSecretFile(ws.config, JSON.stringify(example, null, 2) + '\n');
     created.push('config.json');
