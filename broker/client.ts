@@ -103,7 +103,9 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
       }
     },
     async close() {
-      await client.endAsync().catch(() => client.end(true));
+      // A dropped connection never acknowledges its outstanding publishes: a
+      // graceful end would wait for them forever, so end at once.
+      await client.endAsync(!client.connected).catch(() => client.end(true));
     },
   };
 }

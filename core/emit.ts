@@ -82,7 +82,14 @@ export async function emitEvent(
       }
       if (published && pending.size === 0) allAcked();
     });
-    await client.mqtt.subscribeAsync(stateTopic, { qos: 1 });
+    await client.mqtt.subscribeAsync(stateTopic, { qos: 1 }).catch((err: Error & { packet?: unknown }) => {
+      // A SUBACK failure means this login is not the job's: a broker answer, not an internal error.
+      if (!err.packet) throw err;
+      throw new MamError('NOT_AUTHORIZED', `the broker refused ${id.login.username} the state topic of job ${id.job}: ${err.message}`, {
+        hint: 'the broker login does not belong to this job: check MAM_BROKER_USERNAME/MAM_JOB_ID, or relaunch the job',
+        cause: err,
+      });
+    });
 
     let gen = id.gen;
     if (gen === undefined) {

@@ -1,63 +1,25 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MeshClient } from '../../broker/client.js';
-import type { Context } from '../../core/context.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { topics } from '../../core/topics.js';
-import { ClientPool, connectAs, subscribeAll, type Received, type Who } from '../helpers/mesh.js';
-import { makeWorkspace, startBroker, type TestWorkspace } from '../helpers/workspace.js';
+import { flushThrough, grantedFor, subscribeAll, useBrokerSuite, type Received, type Who } from '../helpers/mesh.js';
 
 const NS = 'acl';
 const REFUSED = 128; // SUBACK failure [MQTT-3.9.3]
 
-let tw: TestWorkspace;
-let broker: Awaited<ReturnType<typeof startBroker>>;
-let ctx: Context;
-const pool = new ClientPool();
+const suite = useBrokerSuite(NS);
 let seen: Received[];
 
-beforeAll(async () => {
-  tw = await makeWorkspace({ namespace: NS });
-  broker = await startBroker(tw);
-  ctx = tw.context();
-});
 // A reader on every topic of the namespace witnesses what the broker let through.
 beforeEach(async () => {
-  const reader = await pool.add(connectAs(ctx, broker.url, 'reader'));
-  const sub = await subscribeAll(reader, [`mam/v1/${NS}/#`]);
+  const sub = await subscribeAll(await suite.connect('reader'), [`mam/v1/${NS}/#`]);
   expect(sub.granted).toEqual([1]);
   seen = sub.messages;
 });
-afterEach(() => pool.closeAll());
-afterAll(async () => {
-  await broker?.close();
-  tw?.cleanup();
-});
 
-const client = (who: Who) => pool.add(connectAs(ctx, broker.url, who));
+const published = (who: Who, topic: string, payload = `from ${JSON.stringify(who)}`) => suite.publishes(who, topic, payload);
 
-/** Publishes as `who` on a fresh connection; resolves true on PUBACK, false when the broker dropped the connection. */
-async function published(who: Who, topic: string, payload = `from ${JSON.stringify(who)}`): Promise<boolean> {
-  const c = await client(who);
-  return c.publish(topic, payload, { qos: 1 }).then(
-    () => true,
-    (err: { code?: string }) => {
-      expect(err.code).toBe('MAM_ERR_BROKER_UNREACHABLE');
-      expect(c.mqtt.connected).toBe(false);
-      return false;
-    },
-  );
-}
-
-/** An allowed marker published after the refused message: once it arrives, anything forwarded earlier has too. */
 async function expectNotDelivered(payload: string): Promise<void> {
-  const marker = `marker-${Math.random()}`;
-  expect(await published('operator', topics.events(NS, 'MARK'), marker)).toBe(true);
-  await vi.waitFor(() => expect(seen.some((m) => m.payload.toString() === marker)).toBe(true));
+  await flushThrough(suite, seen, topics.events(NS, 'MARK'));
   expect(seen.map((m) => m.payload.toString())).not.toContain(payload);
-}
-
-async function granted(c: MeshClient, filter: string): Promise<number> {
-  const [g] = await c.mqtt.subscribeAsync(filter, { qos: 1 });
-  return g!.qos;
 }
 
 describe('publish ACL', () => {
@@ -94,7 +56,7 @@ describe('publish ACL', () => {
   });
 
   it('lets the reconciler publish job state, output and host status', async () => {
-    const c = await client('reconciler');
+    const c = await suite.connect('reconciler');
     await c.publish(topics.state(NS, 'X'), 'state-X', { qos: 1, retain: true });
     await c.publish(topics.output(NS, 'X'), 'output-X', { qos: 1 });
     await c.publish(topics.status(NS, 'h1'), 'status-h1', { qos: 1 });
@@ -112,22 +74,22 @@ describe('subscribe ACL', () => {
   it.each(['#', `mam/v1/${NS}/#`, `mam/v1/${NS}/jobs/+/events`, topics.state(NS, 'B'), topics.output(NS, 'A'), 'mam/v1/other/jobs/A/state'])(
     'gives an agent of job A a SUBACK failure for %s',
     async (filter) => {
-      const agent = await client({ agent: 'A' });
-      expect(await granted(agent, filter)).toBe(REFUSED);
+      const agent = await suite.connect({ agent: 'A' });
+      expect(await grantedFor(agent, filter)).toBe(REFUSED);
       // A refused subscription leaves the connection usable.
-      expect(await granted(agent, topics.state(NS, 'A'))).toBe(1);
+      expect(await grantedFor(agent, topics.state(NS, 'A'))).toBe(1);
     },
   );
 
   it("grants an agent its own job's state and events", async () => {
-    const agent = await client({ agent: 'A' });
-    expect(await granted(agent, topics.state(NS, 'A'))).toBe(1);
-    expect(await granted(agent, topics.events(NS, 'A'))).toBe(1);
+    const agent = await suite.connect({ agent: 'A' });
+    expect(await grantedFor(agent, topics.state(NS, 'A'))).toBe(1);
+    expect(await grantedFor(agent, topics.events(NS, 'A'))).toBe(1);
   });
 
   it.each<Who>(['reconciler', 'operator', 'reader'])('confines %s to the namespace', async (who) => {
-    const c = await client(who);
-    expect(await granted(c, `mam/v1/${NS}/jobs/+/events`)).toBe(1);
-    for (const filter of ['#', '+/v1/#', 'mam/v1/other/#', '$SYS/#', `mam/v1/${NS}`]) expect(await granted(c, filter), filter).toBe(REFUSED);
+    const c = await suite.connect(who);
+    expect(await grantedFor(c, `mam/v1/${NS}/jobs/+/events`)).toBe(1);
+    for (const filter of ['#', '+/v1/#', 'mam/v1/other/#', '$SYS/#', `mam/v1/${NS}`]) expect(await grantedFor(c, filter), filter).toBe(REFUSED);
   });
 });

@@ -1,92 +1,69 @@
 import { networkInterfaces } from 'node:os';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../../broker/client.js';
-import type { Context } from '../../core/context.js';
+import { describe, expect, it } from 'vitest';
 import { isMamError } from '../../core/errors.js';
 import { generateCa } from '../../core/tls-certs.js';
-import { ClientPool, connectAs, loginOf, tryConnect, type Who } from '../helpers/mesh.js';
-import { makeWorkspace, startBroker, type TestWorkspace } from '../helpers/workspace.js';
+import { connectError, loginOf, tryConnect, useBrokerSuite, type Who } from '../helpers/mesh.js';
 
 // What Node reports when the peer's certificate does not chain to the pinned CA.
 const UNTRUSTED = ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'DEPTH_ZERO_SELF_SIGNED_CERT'];
 
-let tw: TestWorkspace;
-let broker: Awaited<ReturnType<typeof startBroker>>;
-let ctx: Context;
-const pool = new ClientPool();
-
-beforeAll(async () => {
-  tw = await makeWorkspace();
-  broker = await startBroker(tw, { plaintextPort: 0 });
-  ctx = tw.context();
-});
-afterEach(() => pool.closeAll());
-afterAll(async () => {
-  await broker?.close();
-  tw?.cleanup();
-});
-
-async function refusal(p: Promise<unknown>): Promise<Error & { code?: string; cause?: { code?: string | number } }> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err, 'the connection was expected to fail').toBeInstanceOf(Error);
-  return err as Error & { code?: string; cause?: { code?: string | number } };
-}
+const suite = useBrokerSuite('test', { plaintextPort: 0 });
 
 describe('broker authentication', () => {
   it.each<Who>(['reconciler', 'operator', 'reader', { agent: 'J1' }])('accepts the valid login of %j', async (who) => {
-    const c = await pool.add(connectAs(ctx, broker.url, who));
+    const c = await suite.connect(who);
     expect(c.mqtt.connected).toBe(true);
   });
 
   it('refuses an anonymous connect (no username) with CONNACK 4', async () => {
-    const r = await tryConnect(broker.url, { ca: ctx.endpoint.ca });
+    const r = await tryConnect(suite.broker.url, { ca: suite.ctx.endpoint.ca });
     expect(r.connected).toBe(false);
     expect(r.error?.code).toBe(4);
   });
 
   it('refuses a username without password', async () => {
-    const r = await tryConnect(broker.url, { ca: ctx.endpoint.ca, username: 'operator' });
+    const r = await tryConnect(suite.broker.url, { ca: suite.ctx.endpoint.ca, username: 'operator' });
     expect(r.connected).toBe(false);
     expect([4, 5]).toContain(r.error?.code);
   });
 
   it('maps a wrong password to MAM_ERR_BROKER_REFUSED', async () => {
-    const err = await refusal(connectClient({ url: broker.url, ca: ctx.endpoint.ca, username: 'operator', password: 'wrong', reconnectMs: 0 }));
+    const err = await connectError({ url: suite.broker.url, ca: suite.ctx.endpoint.ca, username: 'operator', password: 'wrong' });
     expect(isMamError(err, 'BROKER_REFUSED')).toBe(true);
     expect([4, 5]).toContain(err.cause?.code);
   });
 
   it("refuses an agent password used for another job's login", async () => {
-    const other = loginOf(ctx, { agent: 'J2' });
-    const err = await refusal(connectClient({ url: broker.url, ca: ctx.endpoint.ca, username: 'agent:J1', password: other.password, reconnectMs: 0 }));
+    const other = loginOf(suite.ctx, { agent: 'J2' });
+    const err = await connectError({ url: suite.broker.url, ca: suite.ctx.endpoint.ca, username: 'agent:J1', password: other.password });
     expect(err.code).toBe('MAM_ERR_BROKER_REFUSED');
   });
 
   it('refuses an agent login whose job id is not a topic level', async () => {
-    const bad = loginOf(ctx, { agent: 'a/#' });
-    const err = await refusal(connectClient({ url: broker.url, ca: ctx.endpoint.ca, ...bad, reconnectMs: 0 }));
+    const bad = loginOf(suite.ctx, { agent: 'a/#' });
+    const err = await connectError({ url: suite.broker.url, ca: suite.ctx.endpoint.ca, ...bad });
     expect(err.code).toBe('MAM_ERR_BROKER_REFUSED');
   });
 
   it('gives plaintext MQTT on the TLS port no CONNACK', async () => {
-    const port = new URL(broker.url).port;
-    const r = await tryConnect(`mqtt://127.0.0.1:${port}`, { ...ctx.creds.reader, connectTimeout: 3000 });
+    const port = new URL(suite.broker.url).port;
+    const r = await tryConnect(`mqtt://127.0.0.1:${port}`, { ...suite.ctx.creds.reader, connectTimeout: 3000 });
     expect(r.connected).toBe(false);
   });
 
   it('fails the TLS handshake for a client pinning another CA', async () => {
     const other = await generateCa({ commonName: 'someone else', days: 1 });
-    const raw = await tryConnect(broker.url, { ca: other.certPem, ...ctx.creds.reader });
+    const raw = await tryConnect(suite.broker.url, { ca: other.certPem, ...suite.ctx.creds.reader });
     expect(raw.connected).toBe(false);
     expect(UNTRUSTED).toContain(raw.error?.code);
 
-    const err = await refusal(connectClient({ url: broker.url, ca: other.certPem, ...ctx.creds.reader, reconnectMs: 0 }));
+    const err = await connectError({ url: suite.broker.url, ca: other.certPem, ...suite.ctx.creds.reader });
     expect(err.code).toBe('MAM_ERR_BROKER_UNREACHABLE');
     expect(UNTRUSTED).toContain(err.cause?.code);
   });
 
   it('refuses a client that trusts no CA at all (system store is never enough)', async () => {
-    const r = await tryConnect(broker.url, { ...ctx.creds.reader, rejectUnauthorized: true });
+    const r = await tryConnect(suite.broker.url, { ...suite.ctx.creds.reader, rejectUnauthorized: true });
     expect(r.connected).toBe(false);
     expect(UNTRUSTED).toContain(r.error?.code);
   });
@@ -94,21 +71,21 @@ describe('broker authentication', () => {
 
 describe('plaintext debug listener', () => {
   it('authenticates like the TLS listener', async () => {
-    const url = `mqtt://127.0.0.1:${broker.plaintextPort}`;
-    expect((await tryConnect(url, { ...ctx.creds.reader })).connected).toBe(true);
+    const url = `mqtt://127.0.0.1:${suite.broker.plaintextPort}`;
+    expect((await tryConnect(url, { ...suite.ctx.creds.reader })).connected).toBe(true);
     const anon = await tryConnect(url, {});
     expect(anon).toMatchObject({ connected: false, error: { code: 4 } });
   });
 
   it('binds 127.0.0.1 only', async () => {
-    expect(broker.plaintextPort).toBeGreaterThan(0);
+    expect(suite.broker.plaintextPort).toBeGreaterThan(0);
     // Linux routes all of 127/8 to loopback: a socket bound to 0.0.0.0 or 127/8 would answer on 127.0.0.2.
     const others = ['127.0.0.2'];
     for (const addrs of Object.values(networkInterfaces())) {
       for (const a of addrs ?? []) if (!a.internal && a.family === 'IPv4') others.push(a.address);
     }
     for (const host of others) {
-      const r = await tryConnect(`mqtt://${host}:${broker.plaintextPort}`, { ...ctx.creds.reader, connectTimeout: 2000 });
+      const r = await tryConnect(`mqtt://${host}:${suite.broker.plaintextPort}`, { ...suite.ctx.creds.reader, connectTimeout: 2000 });
       expect(r.connected, host).toBe(false);
       if (r.error?.code) expect(r.error.code, host).toMatch(/ECONNREFUSED|EADDRNOTAVAIL|ENETUNREACH|EHOSTUNREACH/);
     }

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type IClientOptions } from 'mqtt';
-import { connectClient, type MeshClient } from '../../broker/client.js';
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
+import { connectClient, type ClientOptions, type MeshClient } from '../../broker/client.js';
 import type { Context } from '../../core/context.js';
 import { agentLogin, type Login } from '../../core/credentials.js';
+import { makeWorkspace, startBroker, type TestWorkspace } from './workspace.js';
 
 /** A fixed role of the workspace, or the agent login bound to one job. */
 export type Who = 'reconciler' | 'operator' | 'reader' | { agent: string };
@@ -15,6 +17,18 @@ export function loginOf(ctx: Context, who: Who): Login {
 export function connectAs(ctx: Context, url: string, who: Who): Promise<MeshClient> {
   const login = loginOf(ctx, who);
   return connectClient({ url, ca: ctx.endpoint.ca, ...login, reconnectMs: 0, connectTimeoutMs: 5000 });
+}
+
+export type ConnectError = Error & { code?: string; cause?: { code?: string | number } };
+
+/** The error the real client factory fails with; a connection that succeeds is closed and fails the test. */
+export async function connectError(opts: ClientOptions): Promise<ConnectError> {
+  const err = await connectClient({ reconnectMs: 0, connectTimeoutMs: 5000, ...opts }).then(
+    (c) => c.close().then(() => undefined),
+    (e: unknown) => e,
+  );
+  expect(err, 'the connection was expected to fail').toBeInstanceOf(Error);
+  return err as ConnectError;
 }
 
 /** Closes clients opened by a test; already-dropped ones close quietly. */
@@ -32,6 +46,51 @@ export class ClientPool {
   }
 }
 
+/** One workspace and embedded broker for a whole test file; filled in by beforeAll. */
+export interface BrokerSuite {
+  tw: TestWorkspace;
+  ctx: Context;
+  broker: Awaited<ReturnType<typeof startBroker>>;
+  pool: ClientPool;
+  /** a client closed after each test */
+  connect(who: Who): Promise<MeshClient>;
+  /** Publishes QoS 1 on a fresh connection: true on PUBACK, false when the broker dropped the connection instead. */
+  publishes(who: Who, topic: string, payload: string | Buffer): Promise<boolean>;
+}
+
+/**
+ * Registers the hooks of a broker-backed test file: workspace (config patched
+ * before the broker reads it) and broker before all, clients closed after each
+ * test, broker closed and workspace removed after all.
+ */
+export function useBrokerSuite(namespace: string, opts: { config?: Record<string, unknown>; plaintextPort?: number } = {}): BrokerSuite {
+  const s = { pool: new ClientPool() } as BrokerSuite;
+  s.connect = (who) => s.pool.add(connectAs(s.ctx, s.broker.url, who));
+  s.publishes = async (who, topic, payload) => {
+    const c = await s.connect(who);
+    return c.publish(topic, payload, { qos: 1 }).then(
+      () => true,
+      (err: { code?: string }) => {
+        // A refused publish in MQTT 3.1.1 has no negative PUBACK: Aedes closes the connection.
+        if (err.code !== 'MAM_ERR_BROKER_UNREACHABLE' || c.mqtt.connected) throw err;
+        return false;
+      },
+    );
+  };
+  beforeAll(async () => {
+    s.tw = await makeWorkspace({ namespace });
+    if (opts.config) s.tw.patchConfig(opts.config);
+    s.broker = await startBroker(s.tw, { plaintextPort: opts.plaintextPort });
+    s.ctx = s.tw.context();
+  });
+  afterEach(() => s.pool.closeAll());
+  afterAll(async () => {
+    await s.broker?.close();
+    s.tw?.cleanup();
+  });
+  return s;
+}
+
 export interface Received {
   topic: string;
   payload: Buffer;
@@ -43,6 +102,24 @@ export async function subscribeAll(client: MeshClient, filters: string[]): Promi
   client.mqtt.on('message', (topic, payload) => messages.push({ topic, payload }));
   const granted = await client.mqtt.subscribeAsync(filters, { qos: 1 });
   return { messages, granted: granted.map((g) => g.qos) };
+}
+
+/** The SUBACK code for one filter (128 = refused); mqtt.js rejects on a failure code, carrying the SUBACK packet. */
+export function grantedFor(client: MeshClient, filter: string): Promise<number> {
+  return client.mqtt.subscribeAsync(filter, { qos: 1 }).then(
+    ([g]) => g!.qos,
+    (err: { packet?: { granted?: number[] } }) => err.packet?.granted?.[0] ?? -1,
+  );
+}
+
+/**
+ * Publishes an operator marker on `topic` and waits until `seen` holds it:
+ * whatever the broker forwarded before has arrived by then, so an absence is final.
+ */
+export async function flushThrough(suite: BrokerSuite, seen: Received[], topic: string): Promise<void> {
+  const marker = `marker-${Math.random()}`;
+  expect(await suite.publishes('operator', topic, marker)).toBe(true);
+  await vi.waitFor(() => expect(seen.some((m) => m.payload.toString() === marker)).toBe(true));
 }
 
 export interface ConnectOutcome {
