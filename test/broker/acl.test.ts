@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { topics } from '../../core/topics.js';
-import { flushThrough, grantedFor, subscribeAll, useBrokerSuite, type Received, type Who } from '../helpers/mesh.js';
+import { eventually, flushThrough, grantedFor, subscribeAll, useBrokerSuite, type Received, type Who } from '../helpers/mesh.js';
 
 const NS = 'acl';
 const REFUSED = 128; // SUBACK failure [MQTT-3.9.3]
@@ -25,7 +25,7 @@ async function expectNotDelivered(payload: string): Promise<void> {
 describe('publish ACL', () => {
   it("lets an agent publish its own job's events", async () => {
     expect(await published({ agent: 'A' }, topics.events(NS, 'A'), 'own')).toBe(true);
-    await vi.waitFor(() => expect(seen.map((m) => m.payload.toString())).toContain('own'));
+    await eventually(() => expect(seen.map((m) => m.payload.toString())).toContain('own'));
   });
 
   it("refuses an agent of job A publishing to job B's events, and never delivers it", async () => {
@@ -52,7 +52,7 @@ describe('publish ACL', () => {
   it('lets the operator publish events and host control', async () => {
     expect(await published('operator', topics.events(NS, 'X'), 'op-event')).toBe(true);
     expect(await published('operator', topics.control(NS, 'h1'), 'op-control')).toBe(true);
-    await vi.waitFor(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['op-event', 'op-control'])));
+    await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['op-event', 'op-control'])));
   });
 
   it('lets the reconciler publish job state, output and host status', async () => {
@@ -60,7 +60,7 @@ describe('publish ACL', () => {
     await c.publish(topics.state(NS, 'X'), 'state-X', { qos: 1, retain: true });
     await c.publish(topics.output(NS, 'X'), 'output-X', { qos: 1 });
     await c.publish(topics.status(NS, 'h1'), 'status-h1', { qos: 1 });
-    await vi.waitFor(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['state-X', 'output-X', 'status-h1'])));
+    await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['state-X', 'output-X', 'status-h1'])));
   });
 
   const outside = ['mam/v1/other/jobs/X/events', '$SYS/x', 'foo', 'mam/v1/acl', `mam/v1/${NS}/jobs/X/events/extra`, `mam/v1/${NS}/jobs/X/bogus`];

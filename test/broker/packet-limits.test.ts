@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { topics } from '../../core/topics.js';
-import { flushThrough, grantedFor, subscribeAll, useBrokerSuite, type Received } from '../helpers/mesh.js';
+import { eventually, flushThrough, grantedFor, subscribeAll, useBrokerSuite, type Received } from '../helpers/mesh.js';
 
 const NS = 'limits';
 const MAX_PACKET = 4096;
@@ -19,7 +19,7 @@ describe('packet size limit', () => {
   it('delivers a publish just under broker.maxPacketBytes', async () => {
     const payload = Buffer.alloc(MAX_PACKET - 200, 'a');
     expect(await publishes(topics.events(NS, 'J'), payload)).toBe(true);
-    await vi.waitFor(() => expect(seen.map((m) => m.payload.length)).toContain(payload.length));
+    await eventually(() => expect(seen.map((m) => m.payload.length)).toContain(payload.length));
   });
 
   it.each([MAX_PACKET + 1, 64 * 1024, 2 * 1024 * 1024])('drops the connection for a %i-byte payload and never delivers it', async (size) => {

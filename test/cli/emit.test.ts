@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { agentLogin } from '../../core/credentials.js';
 import { openEnvelope, type Msg } from '../../core/envelope.js';
 import { deriveKey } from '../../core/keys.js';
 import { listOutbox, outboxDir } from '../../core/outbox.js';
 import { topics } from '../../core/topics.js';
 import { expectCleanFailure } from '../helpers/cli-output.js';
-import { subscribeAll, useBrokerSuite, type Received } from '../helpers/mesh.js';
+import { eventually, subscribeAll, useBrokerSuite, type Received } from '../helpers/mesh.js';
 import { runMam } from '../helpers/workspace.js';
 
 const NS = 'emit';
@@ -34,7 +34,7 @@ describe('mam emit', () => {
     expect([...seqs].sort((a, b) => a - b)).toEqual(range(20));
 
     // Each emit re-sends the unacknowledged outbox, so seqs repeat on the wire; the set must be exactly 1..20.
-    await vi.waitFor(() => expect(new Set(seen.map((m) => verified(m).seq)).size).toBe(20), { timeout: 10_000 });
+    await eventually(() => expect(new Set(seen.map((m) => verified(m).seq)).size).toBe(20));
     const bytesBySeq = new Map<number, Set<string>>();
     for (const m of seen) {
       const msg = verified(m);
@@ -58,13 +58,13 @@ describe('mam emit', () => {
     expect(files).toHaveLength(1);
     const kept = JSON.parse(readFileSync(join(box, files[0]!), 'utf8'));
     expect(kept).toMatchObject({ seq: 1, topic: topics.events(NS, 'Q1') });
-    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await eventually(() => expect(seen).toHaveLength(1));
     expect(seen[0]!.payload.toString('base64')).toBe(kept.payload);
 
     const again = await runMam(suite.tw, ['emit', 'job.progress', '--job', 'Q1', '--no-wait', '--json', '--field', 'message=second']);
     expect(again.exitCode, String(again.stderr)).toBe(0);
     expect(JSON.parse(String(again.stdout))).toMatchObject({ seq: 2, resent: 1, committed: false });
-    await vi.waitFor(() => expect(seen.map((m) => verified(m).seq)).toEqual([1, 1, 2]));
+    await eventually(() => expect(seen.map((m) => verified(m).seq)).toEqual([1, 1, 2]));
     expect(seen[1]!.payload.equals(seen[0]!.payload)).toBe(true);
   });
 
@@ -135,7 +135,7 @@ describe('mam emit inside an agent session', () => {
     const r = await runMam(suite.tw, ['emit', 'job.heartbeat', '--no-wait', '--json'], { cwd: tmpdir(), env: agentEnv() });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(JSON.parse(String(r.stdout))).toMatchObject({ job, seq: 1 });
-    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await eventually(() => expect(seen).toHaveLength(1));
     const opened = openEnvelope(NS, seen[0]!.topic, seen[0]!.payload, suite.ctx.keyring, 65536);
     expect(opened.kid).toBe(suite.ctx.keyFile.active);
     expect(opened.msg).toMatchObject({ job, type: 'job.heartbeat', sender: 'agent', seq: 1 });

@@ -112,6 +112,11 @@ export function grantedFor(client: MeshClient, filter: string): Promise<number> 
   );
 }
 
+/** Retries an assertion until it holds: a busy machine delivers late, beyond vi.waitFor's 1 s default. */
+export function eventually(assertion: () => void, timeoutMs = 10_000): Promise<void> {
+  return vi.waitFor(assertion, { timeout: timeoutMs, interval: 20 });
+}
+
 /**
  * Publishes an operator marker on `topic` and waits until `seen` holds it:
  * whatever the broker forwarded before has arrived by then, so an absence is final.
@@ -119,7 +124,7 @@ export function grantedFor(client: MeshClient, filter: string): Promise<number> 
 export async function flushThrough(suite: BrokerSuite, seen: Received[], topic: string): Promise<void> {
   const marker = `marker-${Math.random()}`;
   expect(await suite.publishes('operator', topic, marker)).toBe(true);
-  await vi.waitFor(() => expect(seen.some((m) => m.payload.toString() === marker)).toBe(true));
+  await eventually(() => expect(seen.some((m) => m.payload.toString() === marker)).toBe(true));
 }
 
 export interface ConnectOutcome {
