@@ -97,10 +97,11 @@ export async function emitEvent(
       await Promise.race([firstState, new Promise((r) => setTimeout(r, 300))]);
       gen = latestGen ?? 0;
     }
+    // The reconciler would refuse it: say so now, before a seq is spent and the event kept and re-sent.
+    const draft: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq: 1, ts: Date.now(), body };
+    validateMsg(parseTopic(id.ns, topic)!.kind, draft);
     const seq = await allocateSeq(id.jobDir, id.sender);
-    const msg: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq, ts: Date.now(), body };
-    // The reconciler would refuse it: say so now, before it is kept and re-sent.
-    validateMsg(parseTopic(id.ns, topic)!.kind, msg);
+    const msg: Msg<object> = { ...draft, seq, ts: Date.now() };
     const payload = sealEnvelope(id.ns, topic, msg, id.keyring);
     if (payload.length > id.maxMessageBytes) {
       throw new MamError('OVERSIZE', `event is ${payload.length} bytes; the limit is ${id.maxMessageBytes}`, {

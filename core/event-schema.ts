@@ -29,7 +29,9 @@ export function validateMsg(kind: TopicKind, msg: unknown): void {
   }
   const body = validatorFor(`events/${m.type}.json`);
   if (!body(m.body)) {
-    throw new MamError('SCHEMA', `${m.type} body: ${describeErrors(body.errors, 'body').join('; ')}`);
+    throw new MamError('SCHEMA', `${m.type} body: ${describeErrors(body.errors, 'body').join('; ')}`, {
+      hint: `the body must match schemas/events/${m.type}.json`,
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { initWorkspace } from '../../core/init-workspace.js';
 import { findRoot } from '../../core/workspace.js';
-import { parseFlags } from '../args.js';
+import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -11,6 +11,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   }, false);
+  if (values.namespace !== undefined && !/^[a-z0-9][a-z0-9_-]{0,31}$/.test(values.namespace)) {
+    throw usage('init', `invalid --namespace "${values.namespace}": 1-32 of a-z, 0-9, '-' and '_', starting with a letter or digit`);
+  }
   const root = findRoot(io.cwd, io.env);
   const r = await initWorkspace({ root, namespace: values.namespace, host: values.host, sans: values.san, force: values.force });
   if (values.json) {
