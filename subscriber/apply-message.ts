@@ -91,7 +91,8 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   }
   const reason = reasonOverride ?? (typeof msg.body.reason === 'string' ? msg.body.reason : to === row.state ? row.reason : null);
   if (to !== row.state || reason !== row.reason) c.reg.updateJob(row.id, to, reason, row.gen, now);
-  else c.reg.touchJob(row.id, now);
+  // Every event of a batch carries the batch's `now`: after the first, the row already says so.
+  else if (row.last_event_at !== now) c.reg.touchJob(row.id, now);
   consume(true, to);
   return { kind: 'applied', ...ids, type: msg.type, gen: msg.gen, from: row.state, to, reason, body: msg.body };
 }

@@ -108,9 +108,14 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     liveSessions: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE host = ? AND ended_at IS NULL'),
   };
 
+  // One wrapper for every call: better-sqlite3 builds four functions per db.transaction(),
+  // which cost more than the SAVEPOINT itself when every message runs in its own.
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
+
   return {
     db,
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    /** Runs fn in a transaction, or in a savepoint when one is already open (nested: rolled back alone). */
+    transaction: <T>(fn: () => T): T => inTransaction(fn) as T,
     getJob: (id: string) => q.getJob.get(id),
     createJob(j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string }) {
       q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now() });

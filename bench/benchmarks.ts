@@ -1,0 +1,7 @@
+import type { Benchmark } from './benchmark.js';
+import { emitLatency } from './emit-latency.js';
+import { publishThroughput } from './publish-throughput.js';
+import { reconcileThroughput } from './reconcile-throughput.js';
+
+/** Every benchmark `npm run bench` knows, in the order it runs them: add a new one here. */
+export const BENCHMARKS: readonly Benchmark[] = [publishThroughput, emitLatency, reconcileThroughput];

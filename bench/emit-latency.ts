@@ -1,0 +1,57 @@
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { figure, type Benchmark } from './benchmark.js';
+import { createJobs, MAM_BIN, withMesh, type BenchWorkspace } from './setup.js';
+import { median, percentile } from './stats.js';
+
+const NAME = 'emit-latency';
+
+/** Wall time of one `mam emit` process, spawn to exit; a non-zero exit fails the benchmark. */
+async function timeEmit(ws: BenchWorkspace, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const r = await execa(process.execPath, [MAM_BIN, 'emit', 'job.progress', ...args], {
+    cwd: ws.root, env: ws.env, extendEnv: false, reject: false, timeout: 30_000,
+  });
+  const ms = performance.now() - t0;
+  if (r.exitCode !== 0) throw new Error(`mam emit ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
+  return ms;
+}
+
+/**
+ * `mam emit` as an operator runs it (workspace login, job key derived), one
+ * process at a time: start → PUBACK with --no-wait, and start → the
+ * reconciler's signed state acknowledging the commit, with a real
+ * `mam reconcile` running. Each --no-wait run has a job of its own, so no
+ * run re-sends an earlier run's outbox entry.
+ */
+export const emitLatency: Benchmark = {
+  name: NAME,
+  issue: '#2/#3',
+  describe: '`mam emit job.progress` process, spawn → exit: --no-wait (PUBACK) and committed-ack, broker and reconciler as their own processes',
+  run: (opts) =>
+    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir }, async (mesh) => {
+      const runs = opts.quick ? 10 : 30;
+      await mesh.startReconciler('reconciler');
+      const noWaitJobs = Array.from({ length: runs + 1 }, (_, i) => `nowait-${i}`);
+      await createJobs(mesh.ctx, ['wait-0', ...noWaitJobs]);
+      const emit = (args: string[]) => timeEmit(mesh.ws, args);
+      // One untimed run of each: the first process start pays for cold caches.
+      await emit(['--job', noWaitJobs[runs], '--field', 'message=warm', '--no-wait']);
+      await emit(['--job', 'wait-0', '--field', 'message=warm']);
+      const noWait: number[] = [];
+      const committed: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        noWait.push(await emit(['--job', noWaitJobs[i], '--field', `message=run ${i}`, '--no-wait']));
+        committed.push(await emit(['--job', 'wait-0', '--field', `message=run ${i}`]));
+      }
+      opts.log(`  --no-wait: ${noWait.map(Math.round).join(' ')}`);
+      opts.log(`  committed: ${committed.map(Math.round).join(' ')}`);
+      const note = `${runs} runs`;
+      return [
+        figure(NAME, 'emit --no-wait (PUBACK) median', median(noWait), 'ms', { note }),
+        figure(NAME, 'emit --no-wait (PUBACK) p95', percentile(noWait, 95), 'ms', { note }),
+        figure(NAME, 'emit committed-ack median', median(committed), 'ms', { goal: { op: '<=', value: 250 }, note }),
+        figure(NAME, 'emit committed-ack p95', percentile(committed, 95), 'ms', { note }),
+      ];
+    }),
+};

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: runs every benchmark (or `--only <name>`), prints the
+ * table, writes bench/results/latest.json. A missed goal is a result, not a
+ * failure: the exit status is 0 unless a benchmark could not run at all.
+ * Flags: --only <name>[,<name>] (repeatable), --quick (smaller counts),
+ * --cpu-prof <dir> (profile every broker and reconciler the benchmarks start),
+ * --wait-quiet <s> (wait up to s seconds, default 30, for other work on the
+ * machine to stop before each benchmark; 0: do not wait).
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../core/package-root.js';
+import type { Figure } from './benchmark.js';
+import { BENCHMARKS } from './benchmarks.js';
+import { waitForQuiet } from './machine.js';
+import { busyWarnings, collectResults, formatTable, writeResults, type Results } from './report.js';
+
+const USAGE = `usage: npm run bench -- [--only <name>[,<name>]] [--quick] [--cpu-prof <dir>] [--wait-quiet <seconds>]
+benchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}`;
+
+async function main(): Promise<number> {
+  let values: { only?: string[]; quick?: boolean; 'cpu-prof'?: string; 'wait-quiet'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' }, 'wait-quiet': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const only = values.only?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
+  const unknown = (only ?? []).filter((o) => !BENCHMARKS.some((b) => b.name === o));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')}\n${USAGE}\n`);
+    return 2;
+  }
+  const cpuProfDir = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
+  if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  const quick = values.quick ?? false;
+  const waitQuietS = Number(values['wait-quiet'] ?? 30);
+  if (!Number.isFinite(waitQuietS) || waitQuietS < 0) {
+    process.stderr.write(`bench: --wait-quiet takes a number of seconds\n${USAGE}\n`);
+    return 2;
+  }
+  const log = (line: string) => process.stderr.write(line + '\n');
+
+  const figures: Figure[] = [];
+  const errors: Results['errors'] = [];
+  const busyBefore: Results['busyBefore'] = {};
+  for (const b of BENCHMARKS.filter((x) => !only || only.includes(x.name))) {
+    log(`bench: ${b.name} — ${b.describe}${quick ? ' (quick)' : ''}`);
+    const busy = await waitForQuiet(waitQuietS * 1000);
+    busyBefore[b.name] = busy === undefined ? null : Math.round(busy * 100) / 100;
+    const t0 = Date.now();
+    try {
+      figures.push(...(await b.run({ quick, cpuProfDir, log })));
+    } catch (err) {
+      errors.push({ bench: b.name, error: (err as Error).message });
+      log(`bench: ${b.name} failed: ${(err as Error).stack ?? String(err)}`);
+    }
+    log(`bench: ${b.name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const results = collectResults(figures, errors, { quick, only: only ?? null }, busyBefore);
+  const file = join(packageRoot(), 'bench', 'results', 'latest.json');
+  writeResults(file, results);
+  process.stdout.write(`\n${formatTable(results)}\n\n`);
+  for (const w of busyWarnings(results)) process.stdout.write(w + '\n');
+  process.stdout.write(`${results.cpuCount} × ${results.cpuModel}, node ${results.node}; ${results.allGoalsMet ? 'every goal met' : 'NOT every goal met'}; results in ${file}\n`);
+  if (cpuProfDir) process.stdout.write(`broker and reconciler CPU profiles in ${cpuProfDir}\n`);
+  return errors.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.stdout.write('', () => process.exit(code)),
+  (err) => {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(70);
+  },
+);

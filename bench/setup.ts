@@ -1,0 +1,218 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { loadContext, type Context } from '../core/context.js';
+import { emitEvent } from '../core/emit.js';
+import { initWorkspace } from '../core/init-workspace.js';
+import { packageRoot } from '../core/package-root.js';
+import { topics } from '../core/topics.js';
+import { operatorIdentity } from '../cli/operator-identity.js';
+
+export const MAM_BIN = join(packageRoot(), 'dist', 'cli', 'main.js');
+
+/** A process the benchmark started: its pid, its peak memory, and a graceful stop. */
+export interface Child {
+  name: string;
+  pid: number;
+  /** The first stdout line (since the start) that matches; rejects on exit or after timeoutMs. */
+  waitForLine(match: (line: string) => boolean, timeoutMs: number): Promise<string>;
+  /** VmHWM from /proc: the most resident memory the process ever had, in KiB */
+  peakRssKb(): number | undefined;
+  /** user + system CPU time the process has used so far, in ms (10 ms resolution on Linux) */
+  cpuMs(): number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** the child's stderr goes here (daemon logs), kept for a look after a failed run */
+  logFile: string;
+  nodeArgs?: string[];
+  /** the stdout line that says the child is ready */
+  ready: (line: string) => boolean;
+  timeoutMs?: number;
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks: 100 a second on every Linux build node supports.
+const TICK_MS = 10;
+
+function cpuTime(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+function peakRss(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined; // no /proc (macOS), or already gone
+  }
+}
+
+/** Starts `node <args>` and resolves with its ready line; a child that exits or stays silent fails the run. */
+export async function spawnNode(name: string, args: string[], o: SpawnOptions): Promise<{ child: Child; line: string }> {
+  const proc = execa(process.execPath, [...(o.nodeArgs ?? []), ...args], {
+    cwd: o.cwd,
+    env: o.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: { file: o.logFile },
+    buffer: false,
+    reject: false,
+    // SIGTERM first (the daemons close cleanly and write their profiles), SIGKILL if that hangs.
+    forceKillAfterDelay: 10_000,
+    cleanup: true,
+  });
+  const pid = proc.pid;
+  if (pid === undefined) throw new Error(`${name}: could not start node`);
+  let exited = false;
+  const done = proc.then(() => void (exited = true));
+  // Every stdout line is kept, so a line printed before anyone waits for it is still found.
+  const seen: string[] = [];
+  const waiters = new Set<() => void>();
+  createInterface({ input: proc.stdout! }).on('line', (l) => {
+    seen.push(l);
+    for (const w of waiters) w();
+  });
+  const waitForLine = (match: (line: string) => boolean, timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      let from = 0;
+      const check = () => {
+        for (; from < seen.length; from++) if (match(seen[from])) return finish(() => resolve(seen[from]));
+        if (exited) finish(() => reject(new Error(`${name} exited (log: ${o.logFile})`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`${name}: no awaited output after ${timeoutMs} ms (log: ${o.logFile})`))), timeoutMs);
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        settle();
+      };
+      waiters.add(check);
+      void done.then(check);
+      check();
+    });
+  const child: Child = {
+    name,
+    pid,
+    waitForLine,
+    peakRssKb: () => peakRss(pid),
+    cpuMs: () => cpuTime(pid),
+    async stop() {
+      if (!exited) proc.kill('SIGTERM');
+      await done;
+    },
+  };
+  try {
+    return { child, line: await waitForLine(o.ready, o.timeoutMs ?? 30_000) };
+  } catch (err) {
+    proc.kill('SIGKILL');
+    await done;
+    throw err;
+  }
+}
+
+/** A fresh workspace made by the real `initWorkspace` (its own tmux socket too), in a temp folder. */
+export interface BenchWorkspace {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  log(name: string): string;
+  context(): Context;
+  cleanup(): void;
+}
+
+async function makeWorkspace(): Promise<BenchWorkspace> {
+  const root = mkdtempSync(join(tmpdir(), 'mam-bench-'));
+  await initWorkspace({ root, namespace: 'bench', host: 'benchhost' });
+  const env: NodeJS.ProcessEnv = { ...process.env, MAM_HOME: root };
+  for (const k of Object.keys(env)) if (k.startsWith('MAM_') && k !== 'MAM_HOME') delete env[k];
+  return {
+    root,
+    env,
+    log: (name) => join(root, `${name}.log`),
+    context: () => loadContext(root, env),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** A `mam` daemon as its own process, so it gets a core of its own; profiled under `node --cpu-prof` when asked. */
+async function startDaemon(ws: BenchWorkspace, args: string[], ready: (line: string) => boolean, cpuProfDir: string | undefined, tag: string): Promise<Child> {
+  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${tag}-${Date.now()}.cpuprofile`] : [];
+  const { child } = await spawnNode(tag, [MAM_BIN, ...args], { env: ws.env, cwd: ws.root, logFile: ws.log(tag), nodeArgs, ready });
+  return child;
+}
+
+/**
+ * Registers jobs through the operator's signed control.create with launch:
+ * false (the path of `mam job create --no-launch`): each job waits in
+ * `starting` for its agent's events, and no session is started.
+ */
+export async function createJobs(ctx: Context, ids: string[]): Promise<void> {
+  const topic = topics.control(ctx.cfg.namespace, ctx.cfg.host);
+  for (let i = 0; i < ids.length; i += 8) {
+    await Promise.all(
+      ids.slice(i, i + 8).map(async (job) => {
+        const r = await emitEvent(operatorIdentity(ctx, job, 0), topic, 'control.create', { agent: 'command', launch: false }, { wait: true, timeoutMs: 15_000 });
+        if (!r.committed) throw new Error(`job ${job} was not committed by the reconciler`);
+      }),
+    );
+  }
+}
+
+/** A workspace with its broker running, and everything a benchmark started in it. */
+export interface Mesh {
+  ws: BenchWorkspace;
+  /** the workspace's context, loaded after the broker recorded its address */
+  ctx: Context;
+  broker: Child;
+  /** starts a `mam reconcile`, its log ws.log(`${name}-${tag}`) and its profile named alike; stopped with the mesh */
+  startReconciler(tag: string): Promise<Child>;
+  /** runs `close` when the mesh is taken down, before the daemons stop */
+  defer(close: () => Promise<void>): void;
+}
+
+/**
+ * Runs `fn` against a fresh workspace and broker process, then stops what it
+ * started, last first; a stop that fails never hides the others. After a
+ * failed run the workspace stays, with the daemons' logs in it. With
+ * cpuProfDir, every daemon runs under `node --cpu-prof` and writes its
+ * profile there when it stops. Logs and profiles are named `${name}-<daemon>`.
+ */
+export async function withMesh<T>(opts: { name: string; cpuProfDir?: string }, fn: (mesh: Mesh) => Promise<T>): Promise<T> {
+  const ws = await makeWorkspace();
+  const closers: Array<() => Promise<void>> = [];
+  let failed = true;
+  try {
+    // Port 0: the broker records where it listens in .mam/run/broker.json, where every client looks.
+    const broker = await startDaemon(ws, ['broker', '--port', '0', '--json'], (l) => l.startsWith('{'), opts.cpuProfDir, `${opts.name}-broker`);
+    closers.push(() => broker.stop());
+    const mesh: Mesh = {
+      ws,
+      ctx: ws.context(),
+      broker,
+      async startReconciler(tag) {
+        const child = await startDaemon(ws, ['reconcile'], (l) => l.startsWith('reconciler for host'), opts.cpuProfDir, `${opts.name}-${tag}`);
+        closers.push(() => child.stop());
+        return child;
+      },
+      defer: (close) => void closers.push(close),
+    };
+    const result = await fn(mesh);
+    failed = false;
+    return result;
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    if (failed) process.stderr.write(`bench: workspace kept for inspection: ${ws.root}\n`);
+    else ws.cleanup();
+  }
+}
