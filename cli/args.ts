@@ -3,13 +3,23 @@ import { MamError } from '../core/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** parseArgs with mam's error style: an unknown or malformed flag names the command's --help. */
+/** Thrown when a command's flags ask for help; the entry point prints the command's help text. */
+export class HelpRequested extends Error {}
+
+/**
+ * parseArgs with mam's error style: an unknown or malformed flag names the
+ * command's --help. --help counts only as a flag of its own, never as an
+ * option's value or after `--`, where it belongs to the agent's program.
+ */
 export function parseFlags<O extends Options>(command: string, argv: string[], options: O, positionals = true) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } }, allowPositionals: positionals, strict: true });
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } }, allowPositionals: positionals, strict: true });
   } catch (err) {
     throw new MamError('USAGE', (err as Error).message.replace(/\. To specify.*$/s, ''), { hint: `see \`mam ${command} --help\`` });
   }
+  if ((parsed.values as { help?: boolean }).help) throw new HelpRequested();
+  return parsed;
 }
 
 export function usage(command: string, message: string): MamError {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { HelpRequested } from './args.js';
 import { COMMANDS, GLOBAL_HELP } from './commands.js';
 import type { Io } from './io.js';
 
@@ -24,7 +25,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mam: unknown command "${name}"\n  hint: run \`mam --help\` for the list of commands\n`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // The common `mam <command> --help` answers without loading the command.
+  if (rest[0] === '--help' || rest[0] === '-h') {
     process.stdout.write(entry.help + '\n');
     return 0;
   }
@@ -51,6 +53,10 @@ async function main(argv: string[]): Promise<number> {
     const mod = await entry.load();
     return (await mod.run(rest.filter((a) => a !== '--debug'), io)) ?? 0;
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(entry.help + '\n');
+      return 0;
+    }
     const e = err as Error & { code?: string; exitCode?: number; hint?: string };
     if (e && typeof e.code === 'string' && e.code.startsWith('MAM_ERR_')) {
       process.stderr.write(`mam ${name}: ${e.message}\n`);

@@ -1,4 +1,4 @@
-import { usage } from '../args.js';
+import { HelpRequested, usage } from '../args.js';
 import type { Io } from '../io.js';
 
 const SUB: Record<string, () => Promise<{ run: (argv: string[], io: Io) => Promise<number> }>> = {
@@ -12,6 +12,7 @@ const SUB: Record<string, () => Promise<{ run: (argv: string[], io: Io) => Promi
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h') throw new HelpRequested();
   const load = sub ? SUB[sub] : undefined;
   if (!load) throw usage('job', `say one of: ${Object.keys(SUB).join(', ')} (e.g. \`mam job show <id>\`)`);
   return (await load()).run(rest, io);
