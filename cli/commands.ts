@@ -107,14 +107,55 @@ id. --expect names an artifact that must exist before the session may be ended
 on a done event: a path relative to the workdir, or git:commit (the workdir's
 branch has commits beyond its base). --no-launch only registers the job: its
 agent is started elsewhere and reports with \`mam emit\`.
-show: state, sessions, the event timeline, verdicts and refused messages.
+show: state, sessions, the event timeline, verdicts with their findings,
+refused messages and the last lines of the session log.
+--worktree / --no-worktree: the job gets its own git worktree (branch
+mam/<job> under .mam/worktrees/) by default when the workdir is in a git
+repository and worktrees.enabled is set; the session works there.
 stop: a signed operator job.cancelled on the job's event topic; the session is
 ended through the same verified path as any terminal event.
 resume: a new session generation; events of older generations stop counting.
 attach: plain \`tmux attach\` to the job's session (detach with C-b d).
-logs: the session's captured output (.mam/jobs/<id>/session.log); -f follows.
+logs: the session's captured output (.mam/jobs/<id>/session.log, capped and
+rotated to session.log.1 …); -f follows, across rotations.
 Exit 75: not acknowledged in time (kept in the outbox and re-sent).`,
     load: () => import('./commands/job.js'),
+  },
+  verdict: {
+    summary: "publish a reviewer's signed verdict on a job: PASS or NOT_PASS with findings",
+    help: `mam verdict <job> PASS|NOT_PASS [--finding <text>]... [--finding-json <json>]... [--reviewer <name>] [--sender <name>] [--timeout <dur>] [--no-wait] [--json]
+
+Publishes a signed review.verdict on reviews/<job>/verdicts: a structured
+verdict, never text to be grepped. --finding adds a finding with just a
+message; --finding-json adds one object or a list of them, each
+{"message": "...", "severity": "info|minor|major|critical", "file": "...", "line": n}.
+Checked against schemas/events/review.verdict.json before it is signed.
+Inside an agent session the job is the session's own (\`mam verdict PASS\`) and
+the job key signs; elsewhere the workspace's operator identity does.
+The reconciler stores every verdict (\`mam job show\` lists them). A job in
+review goes to done on PASS (its expected artifacts checked as for job.done)
+and back to running on NOT_PASS; in other live states a verdict is recorded
+and the state is unchanged.
+Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time (kept in
+the job's outbox and re-sent). ${EXIT_CODES}`,
+    load: () => import('./commands/verdict.js'),
+  },
+  gc: {
+    summary: 'free disk: worktrees of ended jobs, rotated logs, expired outbox entries',
+    help: `mam gc [--dry-run] [--json]
+
+Removes what ended jobs leave behind and prints the bytes freed:
+- worktrees (.mam/worktrees/<job>) of jobs that are done, failed, cancelled,
+  timed out or lost, and of jobs the registry no longer has; the branch
+  mam/<job> is kept, so their commits survive. Uncommitted changes in them are
+  discarded: look first with --dry-run. A worktree a process still works in
+  is kept.
+- rotated session logs (session.log.1 …) of ended jobs;
+- expired outbox entries (.mam/jobs/<job>/outbox/expired/).
+Jobs with a live session are never touched. --dry-run only reports.
+The reconciler removes worktrees on its own per worktrees.removeOnEnd
+(see docs/OPERATIONS.md); gc is for what that policy keeps.`,
+    load: () => import('./commands/gc.js'),
   },
   rejections: {
     summary: 'list refused messages and why',

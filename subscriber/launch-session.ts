@@ -8,6 +8,7 @@ import { gitHead } from './check-artifacts.js';
 import type { Registry } from './registry/registry.js';
 import type { SessionBackends } from './session-backends.js';
 import { sessionEnv } from './session-env.js';
+import { prepareWorktree } from './worktrees.js';
 
 export interface JobSpec {
   agent: string;
@@ -41,7 +42,9 @@ export async function launchSession(opts: {
 }): Promise<Launched> {
   const { ctx, reg, spec, jobId, gen } = opts;
   const adapter = adapterFor(spec.agent);
-  const workdir = spec.workdir ?? ctx.ws.root;
+  // The job's own git worktree when it gets one: the session, its artifacts and git:commit live there.
+  const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree);
+  const workdir = tree?.cwd ?? spec.workdir ?? ctx.ws.root;
   const jobDir = ctx.ws.jobDir(jobId);
   const previous = gen > 1 ? reg.getSession(jobId, gen - 1) : undefined;
   const job: AdapterJob = {
@@ -58,7 +61,7 @@ export async function launchSession(opts: {
   const launch = adapter.launch(job);
   const { backend, reason } = await opts.backends.choose(spec.backend ?? ctx.cfg.sessions.backend);
   const name = sessionName({ agent: spec.agent, workdir, job: `${jobId}#${gen}` });
-  const base = gitHead(workdir);
+  const base = tree?.base ?? gitHead(workdir);
   const info = await backend.start({
     name,
     cwd: workdir,

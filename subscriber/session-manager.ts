@@ -10,8 +10,10 @@ import { launchSession, type JobSpec } from './launch-session.js';
 import type { Reconciler } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createSessionBackends } from './session-backends.js';
+import { followSessionLogs, type SessionLogs } from './session-logs.js';
 import { isTerminal, nextState, type Transition } from './state-machine.js';
 import { terminateSession } from './terminate-session.js';
+import { createWorktreeSweeper } from './worktrees.js';
 
 const LIVE = new Set(['starting', 'running', 'testing', 'review', 'blocked']);
 
@@ -29,6 +31,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   const ready = new Promise<void>((res) => (attached = res));
   const r = () => rec!;
   const specOf = (row: JobRow) => JSON.parse(row.spec) as JobSpec;
+  let logs: SessionLogs | undefined;
+  const sweepWorktrees = createWorktreeSweeper(ctx, log.child('worktrees'));
 
   /** Applies a reconciler action (not an event) through the state table and publishes the new state. */
   async function act(job: string, input: Transition, reason: string): Promise<JobRow | undefined> {
@@ -50,6 +54,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     });
     if (!verdict.terminated) log.warn('termination refused', { job: row.id, why: verdict.why });
     await r().publishState(row.id);
+    // The removal policy decides; a session that refused to end keeps its worktree.
+    await sweepWorktrees(r().reg, row.id);
   }
 
   async function launch(job: string, prompt?: string) {
@@ -60,6 +66,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       row = r().reg.getJob(job)!;
     }
     try {
+      logs?.track(job, row.gen);
       const l = await launchSession({ ctx, reg: r().reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
       log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason });
       await r().publishState(job);
@@ -129,6 +136,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         if (after) await end(after, 'timeout');
       }
     }
+    await sweepWorktrees(reg);
   }
 
   /** tmux whenever it is installed (its sessions outlive a daemon restart), pty only once this process used it. */
@@ -144,6 +152,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   return {
     attach(reconciler: Reconciler) {
       rec = reconciler;
+      logs = followSessionLogs(ctx, log.child('logs'), reconciler);
       attached();
     },
     hooks: {
@@ -156,6 +165,9 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         return missingArtifacts(s?.workdir ?? row.workdir ?? ctx.ws.root, expect, s?.git_base ?? undefined);
       },
     },
-    close: () => backends.close(),
+    close: () => {
+      logs?.close();
+      return backends.close();
+    },
   };
 }

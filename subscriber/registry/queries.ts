@@ -62,3 +62,8 @@ export function listVerdicts(reg: Registry, job: string) {
 export function jobSessions(reg: Registry, job: string): SessionRow[] {
   return reg.db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE job = ? ORDER BY gen').all(job);
 }
+
+/** Jobs with a session not yet ended, on any host: their worktrees and logs are in use. */
+export function liveSessionJobs(reg: Registry): Set<string> {
+  return new Set(reg.db.prepare<[], { job: string }>('SELECT DISTINCT job FROM sessions WHERE ended_at IS NULL').all().map((r) => r.job));
+}

@@ -1,0 +1,125 @@
+import { closeSync, copyFileSync, existsSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The file a job's sessions append their output to (tmux pipe-pane, or the pty backend). */
+export function sessionLogFile(jobDir: string): string {
+  return join(jobDir, 'session.log');
+}
+
+/** session.log.1 … session.log.<keep>, newest first. */
+export function rotatedLogFiles(file: string, keep = 20): string[] {
+  const out: string[] = [];
+  for (let i = 1; i <= keep; i++) if (existsSync(`${file}.${i}`)) out.push(`${file}.${i}`);
+  return out;
+}
+
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Bytes [from, min(to, from + max)) of a file; empty when it is gone. */
+export function readRange(file: string, from: number, to: number, max = Infinity): Buffer {
+  const len = Math.max(0, Math.min(to - from, max));
+  if (len === 0) return Buffer.alloc(0);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buf = Buffer.alloc(len);
+    const n = readSync(fd, buf, 0, len, from);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Rotates by copy-then-truncate: the writers (tmux's `cat >>`, the pty
+ * backend's stream) keep an O_APPEND descriptor open, so renaming the file
+ * would leave them writing into the rotated copy. After the truncate their
+ * next write lands at offset 0. Bytes written between the copy and the
+ * truncate are lost, as with logrotate's copytruncate; the window is one copy.
+ */
+export function rotateLog(file: string, keep: number): void {
+  rmSync(`${file}.${keep}`, { force: true });
+  for (let i = keep - 1; i >= 1; i--) {
+    if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+  }
+  copyFileSync(file, `${file}.1`);
+  truncateSync(file, 0);
+}
+
+/** Where a reader of a log is: its offset, and which rotated copy it last saw. */
+export interface LogCursor {
+  pos: number;
+  /** identity of session.log.1 at the last read: a change means a rotation happened since */
+  rotated: string;
+}
+
+function identity(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+export function openCursor(file: string, tailBytes: number): LogCursor {
+  return { pos: Math.max(0, fileSize(file) - tailBytes), rotated: identity(`${file}.1`) };
+}
+
+/**
+ * The bytes written since the cursor, following a rotation: the part of the
+ * old file the cursor had not read yet is the tail of session.log.1, then
+ * reading restarts at 0 of the truncated session.log.
+ */
+export function readSince(file: string, c: LogCursor): Buffer {
+  const parts: Buffer[] = [];
+  const rotated = identity(`${file}.1`);
+  if (rotated !== c.rotated) {
+    c.rotated = rotated;
+    parts.push(readRange(`${file}.1`, c.pos, fileSize(`${file}.1`)));
+    c.pos = 0;
+  }
+  const size = fileSize(file);
+  // Shrunk without a rotated copy (truncated by hand): start over.
+  if (size < c.pos) c.pos = 0;
+  parts.push(readRange(file, c.pos, size));
+  c.pos = size;
+  return Buffer.concat(parts);
+}
+
+// CSI, OSC (ended by BEL or ST) and two-byte escapes: terminal control, not text.
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+/** Terminal output as plain lines: escapes dropped, a carriage return overwrites its line (spinners). */
+export function plainLines(text: string): string[] {
+  return text
+    .replace(ANSI, '')
+    .split('\n')
+    .map((line) => {
+      const parts = line.split('\r').filter((p) => p !== '');
+      return (parts.pop() ?? '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+    });
+}
+
+/** The last `n` non-empty lines a job's sessions printed, across the newest rotation. */
+export function logTail(jobDir: string, n = 20, maxBytes = 64 * 1024): string[] {
+  const file = sessionLogFile(jobDir);
+  let text = readRange(file, Math.max(0, fileSize(file) - maxBytes), fileSize(file)).toString('utf8');
+  let lines = plainLines(text).filter((l) => l.trim() !== '');
+  if (lines.length < n && existsSync(`${file}.1`)) {
+    const older = `${file}.1`;
+    text = readRange(older, Math.max(0, fileSize(older) - maxBytes), fileSize(older)).toString('utf8');
+    lines = [...plainLines(text).filter((l) => l.trim() !== ''), ...lines];
+  }
+  return lines.slice(-n);
+}
