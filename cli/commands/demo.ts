@@ -109,7 +109,9 @@ async function demoJob(io: Io, backend: string): Promise<number> {
     return 1;
   }
   io.out(`verified termination: session ${session.name} (${session.backend}, pid ${session.pid}) ended after "${session.end_reason}";\n`);
-  io.out(`  expected artifacts present: result.txt and a new commit (${execFileSync('git', ['-C', repo, 'log', '--oneline', '-1'], { encoding: 'utf8' }).trim()})\n`);
+  // The agent worked in its own worktree on branch mam/<job>; the branch outlives the worktree.
+  const commit = execFileSync('git', ['-C', repo, 'log', '--oneline', '-1', `mam/${job}`], { encoding: 'utf8' }).trim();
+  io.out(`  expected artifacts were present: result.txt and a new commit on branch mam/${job} (${commit})\n`);
   io.out(`done. Inspect it with: mam job show ${job}\n`);
   return 0;
 }
