@@ -1,7 +1,8 @@
+import { adapterOverhead } from './adapter-overhead.js';
 import type { Benchmark } from './benchmark.js';
 import { emitLatency } from './emit-latency.js';
 import { publishThroughput } from './publish-throughput.js';
 import { reconcileThroughput } from './reconcile-throughput.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them: add a new one here. */
-export const BENCHMARKS: readonly Benchmark[] = [publishThroughput, emitLatency, reconcileThroughput];
+export const BENCHMARKS: readonly Benchmark[] = [publishThroughput, emitLatency, reconcileThroughput, adapterOverhead];

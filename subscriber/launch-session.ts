@@ -46,14 +46,16 @@ export async function launchSession(opts: {
   const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree);
   const workdir = tree?.cwd ?? spec.workdir ?? ctx.ws.root;
   const jobDir = ctx.ws.jobDir(jobId);
-  const previous = gen > 1 ? reg.getSession(jobId, gen - 1) : undefined;
+  // The newest agent session id of an earlier generation: one that died before reporting its own must not lose the conversation.
+  let agentSessionId: string | undefined;
+  for (let g = gen - 1; g >= 1 && !agentSessionId; g--) agentSessionId = reg.getSession(jobId, g)?.agent_session_id ?? undefined;
   const job: AdapterJob = {
     id: jobId,
     gen,
     workdir,
     prompt: opts.prompt ?? spec.prompt,
     command: spec.command,
-    agentSessionId: previous?.agent_session_id ?? undefined,
+    agentSessionId,
     jobDir,
     env: sessionEnv(ctx, jobId, gen, opts.env),
     config: ctx.cfg.agents[spec.agent] ?? {},

@@ -6,7 +6,7 @@ import type { Context } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import type { Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
-import { launchSession, type JobSpec } from './launch-session.js';
+import { launchSession, type JobSpec, type Launched } from './launch-session.js';
 import type { Reconciler } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createSessionBackends } from './session-backends.js';
@@ -70,11 +70,40 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       const l = await launchSession({ ctx, reg: r().reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
       log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason });
       await r().publishState(job);
+      drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
       log.error('launch failed', { job, error: (err as Error).message });
       r().reg.updateJob(job, 'failed', `launch failed: ${(err as Error).message}`.slice(0, 4000), row.gen);
       await r().publishState(job);
     }
+  }
+
+  const driving = new Set<AbortController>();
+
+  /**
+   * Readiness, dialogs and the prompt, beside ingestion (never awaited by it).
+   * An agent that gets stuck leaves its job blocked, the reason naming the
+   * screen, which stays in the job folder; the session is left for a person.
+   */
+  function drive(job: string, gen: number, agent: string, l: Launched) {
+    const adapter = adapterFor(agent);
+    if (!adapter.drive) return;
+    const ctl = new AbortController();
+    driving.add(ctl);
+    const t0 = Date.now();
+    void backends
+      .get(l.backend as BackendName)
+      .then((backend) => adapter.drive!({ backend, name: l.name, signal: ctl.signal }, l.job))
+      .then(
+        () => log.info('agent driven', { job, gen, prompted: !!l.job.prompt, ms: Date.now() - t0 }),
+        async (err: Error) => {
+          if (ctl.signal.aborted) return;
+          log.warn('agent not driven', { job, gen, error: err.message });
+          if (r().reg.getJob(job)?.gen === gen) await act(job, 'job.blocked', err.message.slice(0, 4000));
+        },
+      )
+      .catch((err: Error) => log.error('drive failure not recorded', { job, error: err.message }))
+      .finally(() => driving.delete(ctl));
   }
 
   async function afterCommit(outcomes: Outcome[]) {
@@ -166,6 +195,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       },
     },
     close: () => {
+      for (const ctl of driving) ctl.abort();
       logs?.close();
       return backends.close();
     },

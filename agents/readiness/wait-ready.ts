@@ -1,0 +1,110 @@
+/**
+ * The readiness probe (FW-W2): no fixed sleeps. The screen is polled with
+ * backoff and classified (screen-spec.ts); a dialog is answered by selecting
+ * its wanted option explicitly (menu.ts); the probe ends when the screen is
+ * ready, or at the deadline with MamError NOT_READY naming the screen it was
+ * stuck on and keeping a capture of it in the job folder.
+ */
+import { MamError } from '../../core/errors.js';
+import type { AdapterSession } from '../adapter.js';
+import { parseMenu, planChoice } from './menu.js';
+import { classifyScreen, describeState, type DialogSpec, type ScreenSpec, type ScreenState } from './screen-spec.js';
+import { createPacer, lastLine, readScreen, saveStuckScreen } from './screen-watch.js';
+
+export const DEFAULT_READY_TIMEOUT_MS = 60_000;
+/** Keys sent to one dialog before the probe gives up on it: a menu that ignores them. */
+const MAX_DIALOG_ACTIONS = 8;
+/** A key that left the screen unchanged this long was lost; the probe may act again. */
+const KEY_SETTLE_MS = 1000;
+/**
+ * After an Enter on the wanted option the dialog may stay while the agent acts
+ * on it (Gemini CLI restarts itself): the same dialog is answered again only
+ * after this long, even though its screen changed.
+ */
+const CONFIRM_SETTLE_MS = 5000;
+
+export interface ReadyOptions {
+  timeoutMs: number;
+  jobId: string;
+  jobDir: string;
+}
+
+export interface ReadyResult {
+  screen: string;
+  /** dialogs answered, in order */
+  answered: string[];
+  ms: number;
+}
+
+/** Sends what gets the dialog's wanted option picked; false when there was nothing to do yet. */
+async function answer(s: AdapterSession, dialog: DialogSpec, screen: string): Promise<'confirm' | 'step' | false> {
+  const at = screen.search(dialog.detect);
+  const plan = planChoice(parseMenu(screen, Math.max(0, at)), dialog.choose);
+  switch (plan.kind) {
+    case 'wait':
+      return false;
+    case 'confirm':
+      await s.backend.sendKeys(s.name, ['Enter']);
+      return 'confirm';
+    case 'move':
+      await s.backend.sendKeys(s.name, plan.keys);
+      return 'step';
+    case 'number':
+      await s.backend.sendText(s.name, plan.text);
+      return 'step';
+  }
+}
+
+export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: ReadyOptions): Promise<ReadyResult> {
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
+  const pacer = createPacer(s, opts.jobDir);
+  const answered: string[] = [];
+  const actions = new Map<string, number>();
+  let screen = '';
+  let state: ScreenState = { kind: 'starting' };
+  // The last key sent to a dialog, and on which screen: the next waits until that key has had its effect.
+  let acted: { dialog: string; confirm: boolean; screen: string; at: number } | undefined;
+  const settled = (dialog: string): boolean => {
+    if (!acted || acted.dialog !== dialog) return true;
+    const waited = Date.now() - acted.at;
+    if (acted.screen === screen) return waited >= KEY_SETTLE_MS;
+    return !acted.confirm || waited >= CONFIRM_SETTLE_MS;
+  };
+
+  const fail = (how: string): MamError => {
+    const where = describeState(state);
+    const file = saveStuckScreen(opts.jobDir, spec.agent, where, screen);
+    return new MamError('NOT_READY', `${spec.agent} ${how}: stuck on ${where} ("${lastLine(screen)}"); screen saved in ${file}`, {
+      hint: `read ${file}, or look at the session with \`mam job attach ${opts.jobId}\`; once it is sorted out, \`mam job resume ${opts.jobId}\``,
+    });
+  };
+
+  try {
+    for (;;) {
+      s.signal.throwIfAborted();
+      const now = await readScreen(s);
+      if (now === undefined) throw fail('exited before it was ready');
+      if (now !== screen) pacer.reset();
+      screen = now;
+      state = classifyScreen(screen, spec);
+      if (state.kind === 'ready') return { screen, answered, ms: Date.now() - started };
+      if (state.kind === 'dialog' && settled(state.dialog.name)) {
+        const name = state.dialog.name;
+        const count = (actions.get(name) ?? 0) + 1;
+        if (count > MAX_DIALOG_ACTIONS) throw fail(`did not take ${MAX_DIALOG_ACTIONS} answers to a dialog`);
+        const did = await answer(s, state.dialog, screen);
+        if (did) {
+          actions.set(name, count);
+          if (did === 'confirm') answered.push(name);
+          acted = { dialog: name, confirm: did === 'confirm', screen, at: Date.now() };
+          pacer.reset();
+        }
+      }
+      if (Date.now() >= deadline) throw fail(`was not ready after ${opts.timeoutMs} ms`);
+      await pacer.pause(deadline);
+    }
+  } finally {
+    pacer.close();
+  }
+}

@@ -1,0 +1,130 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import type { Context } from '../core/context.js';
+import { emitEvent } from '../core/emit.js';
+import { packageRoot } from '../core/package-root.js';
+import { topics } from '../core/topics.js';
+import { operatorIdentity } from '../cli/operator-identity.js';
+import { ENTER_WINDOWS_MS } from '../agents/readiness/submit-prompt.js';
+import { openRegistry } from '../subscriber/registry/registry.js';
+import { figure, type Benchmark, type Figure } from './benchmark.js';
+import { withMesh, type Mesh } from './setup.js';
+import { median, percentile } from './stats.js';
+
+const NAME = 'adapter-overhead';
+const FAKE = join(packageRoot(), 'test', 'fixtures', 'fake-codex.mjs');
+
+interface Run {
+  /** control.create sent → the reconciler logged the prompt confirmed */
+  totalMs: number;
+  /** the fake's own start-up: process start → its first screen */
+  ownMs: number;
+  /** control.create sent → the session started (the rest is the probe and the prompt) */
+  launchMs: number;
+}
+
+/** The reconciler's log record for `job` whose msg is one of `msgs`; polls the log file. */
+async function logRecord(file: string, job: string, msgs: string[], timeoutMs: number): Promise<{ t: string; msg: string; data: Record<string, unknown> }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.includes(job)) continue;
+      const rec = JSON.parse(line) as { t: string; msg: string; data: Record<string, unknown> };
+      if (msgs.includes(rec.msg) && rec.data?.job === job) return rec;
+    }
+    if (Date.now() > deadline) throw new Error(`${job}: no ${msgs.join('/')} in ${file} after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/** Points agents.codex at the fake before the reconciler reads the config; the workspace's tmux server goes at teardown. */
+function useFakeCodex(mesh: Mesh): void {
+  const file = join(mesh.ws.root, '.mam', 'config.json');
+  const cfg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+  cfg.agents = { ...cfg.agents, codex: { bin: FAKE, readyTimeoutMs: 30_000 } };
+  cfg.sessions = { ...cfg.sessions, killGraceMs: 1000 };
+  writeFileSync(file, JSON.stringify(cfg, null, 2), { mode: 0o600 });
+  const socket = mesh.ctx.cfg.sessions.tmuxSocket;
+  mesh.defer(async () => void (await execa('tmux', ['-L', socket, 'kill-server'], { reject: false, stdin: 'ignore' })));
+}
+
+async function sessionEnded(ctx: Context, id: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reg = openRegistry(ctx.ws.db, { readonly: true });
+    const ended = reg.getSession(id, 1)?.ended_at;
+    reg.close();
+    if (ended) return;
+    if (Date.now() > deadline) throw new Error(`${id}: session not ended after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/**
+ * One job on the fake Codex CLI (trust dialog to answer, prompt pasted and
+ * confirmed), started the way `mam job create` starts one. Runs one at a
+ * time: each waits for its session to end before the next.
+ */
+async function oneRun(mesh: Mesh, ctx: Context, logFile: string, id: string, dropEnters: number, backend: 'tmux' | 'pty'): Promise<Run> {
+  const workdir = join(mesh.ws.root, 'work', id);
+  mkdirSync(workdir, { recursive: true });
+  const times = join(workdir, 'fake-times.json');
+  writeFileSync(join(workdir, '.fake.json'), JSON.stringify({ FAKE_START_MS: '200', FAKE_WORK_MS: '50', FAKE_DROP_ENTERS: String(dropEnters), FAKE_TIMES_FILE: times }));
+  const body = { agent: 'codex', workdir, prompt: `benchmark run ${id}: add a --json flag`, backend, worktree: false };
+  const t0 = Date.now();
+  const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 30_000 });
+  if (!r.committed) throw new Error(`job ${id} was not committed by the reconciler`);
+  const rec = await logRecord(logFile, id, ['agent driven', 'agent not driven'], 60_000);
+  if (rec.msg !== 'agent driven') throw new Error(`${id}: ${JSON.stringify(rec.data)}`);
+  const launched = await logRecord(logFile, id, ['session launched'], 1000);
+  const fake = JSON.parse(readFileSync(times, 'utf8')) as { origin: number; firstScreenAt: number };
+  await sessionEnded(ctx, id, 60_000);
+  return { totalMs: Date.parse(rec.t) - t0, ownMs: Math.round(fake.firstScreenAt - fake.origin), launchMs: Date.parse(launched.t) - t0 };
+}
+
+/**
+ * Issue #5: create → prompt submitted and confirmed, minus the fake agent's
+ * own start-up time; what is left is mam's overhead: the create round trip,
+ * launching the session, the readiness probe answering the trust dialog,
+ * typing and confirming the prompt. A real `mam reconcile` owns the sessions.
+ */
+export const adapterOverhead: Benchmark = {
+  name: NAME,
+  issue: '#5',
+  describe: 'job create → prompt confirmed on a fake Codex CLI (trust dialog, pasted prompt), tmux and pty, minus the fake\'s own start-up',
+  run: (opts) =>
+    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir }, async (mesh) => {
+      const runs = opts.quick ? 5 : 20;
+      useFakeCodex(mesh);
+      const reconciler = `${NAME}-reconciler`;
+      await mesh.startReconciler('reconciler');
+      const ctx = mesh.ws.context();
+      const logFile = mesh.ws.log(reconciler);
+      // One untimed run: the first session pays for a cold tmux server and cold caches.
+      await oneRun(mesh, ctx, logFile, 'warm-0', 0, 'tmux');
+      const overhead = (xs: Run[]) => xs.map((x) => x.totalMs - x.ownMs);
+      const goal = { op: '<=' as const, value: 200 };
+      const note = `${runs} runs, one at a time`;
+      const figures: Figure[] = [];
+      for (const backend of ['tmux', 'pty'] as const) {
+        const clean: Run[] = [];
+        for (let i = 0; i < runs; i++) clean.push(await oneRun(mesh, ctx, logFile, `${backend}-${i}`, 0, backend));
+        opts.log(`  ${backend} overhead:      ${overhead(clean).join(' ')}`);
+        opts.log(`  ${backend} fake start-up: ${clean.map((x) => x.ownMs).join(' ')}`);
+        opts.log(`  ${backend} create → launched: ${clean.map((x) => x.launchMs).join(' ')}`);
+        figures.push(
+          figure(NAME, `${backend}: of which create → session started p50`, median(clean.map((x) => x.launchMs)), 'ms', { note }),
+          figure(NAME, `${backend}: create → prompt confirmed, minus agent start-up p50`, median(overhead(clean)), 'ms', { goal, note }),
+          figure(NAME, `${backend}: create → prompt confirmed, minus agent start-up p95`, percentile(overhead(clean), 95), 'ms', { goal, note }),
+        );
+      }
+      const dropped: Run[] = [];
+      for (let i = 0; i < Math.max(3, runs / 4); i++) dropped.push(await oneRun(mesh, ctx, logFile, `drop-${i}`, 1, 'tmux'));
+      opts.log(`  tmux, dropped Enter: ${overhead(dropped).join(' ')}`);
+      const dropNote = `${dropped.length} runs; includes the ${ENTER_WINDOWS_MS[0]} ms wait before the Enter is repeated`;
+      figures.push(figure(NAME, 'tmux: same, first Enter dropped by the agent p50', median(overhead(dropped)), 'ms', { note: dropNote }));
+      return figures;
+    }),
+};
