@@ -79,12 +79,13 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
   // Without reconnects a lost connection (e.g. the broker dropping a refused
   // publish) would leave publishes pending forever: fail them instead.
   const lost = new Set<(err: Error) => void>();
+  let gone: MamError | undefined;
   if (reconnect === 0) {
     client.on('close', () => {
-      const err = new MamError('BROKER_UNREACHABLE', `connection to ${opts.url} closed before the broker acknowledged`, {
+      gone = new MamError('BROKER_UNREACHABLE', `connection to ${opts.url} closed before the broker acknowledged`, {
         hint: 'the broker dropped the connection: a publish outside this login\'s topics is refused this way (see docs/PROTOCOL.md, ACL)',
       });
-      for (const fail of lost) fail(err);
+      for (const fail of lost) fail(gone);
     });
   }
 
@@ -96,6 +97,8 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
       const dropped = new Promise<never>((_, reject) => (fail = reject));
       lost.add(fail);
       try {
+        // After the close, mqtt.js would keep the publish offline for a reconnect that never comes.
+        if (gone) throw gone;
         await Promise.race([client.publishAsync(topic, payload, { qos: popts.qos ?? 1, retain: popts.retain ?? false }), dropped]);
       } finally {
         lost.delete(fail);

@@ -41,7 +41,9 @@ export function sealEnvelope(ns: string, topic: string, msg: Msg<object>, keyrin
 }
 
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
-const SIG = /^[A-Za-z0-9_-]{43}$/;
+// 32 bytes in unpadded base64url: the last character carries 4 bits and two zero bits. Any other
+// last character decodes to the same HMAC, so one signature would have 4 spellings (malleable).
+const SIG = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /**
  * Verifies and opens one received message. Order matters: size, outer shape,
