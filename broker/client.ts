@@ -17,6 +17,8 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** publishes awaiting PUBACK at once; more wait their turn */
   maxInflight?: number;
+  /** called with the client before it connects, e.g. to install a message handler */
+  prepare?: (client: MqttClient) => void;
 }
 
 export interface MeshClient {
@@ -57,12 +59,31 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
     keepalive: 30,
     resubscribe: true,
   };
-  let client: MqttClient;
-  try {
-    client = await mqtt.connectAsync(opts.url, options, reconnect > 0 && opts.clean === false);
-  } catch (err) {
-    throw refusal(err as Error, opts.url);
-  }
+  const client = mqtt.connect(opts.url, options);
+  // Before the first packet: a persistent session's backlog can arrive with the CONNACK.
+  opts.prepare?.(client);
+  // Durable daemons wait out a broker that is not up yet; everyone else fails fast. A refused login never retries.
+  const retry = reconnect > 0 && opts.clean === false;
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      client.off('close', onClose);
+      if (!err) return resolve();
+      client.end(true);
+      reject(refusal(err, opts.url));
+    };
+    const onConnect = () => done();
+    const onError = (err: Error & { code?: string | number }) => {
+      if (!retry || err.code === 4 || err.code === 5) done(err);
+    };
+    const onClose = () => {
+      if (!retry) done(new Error('connection closed before the broker accepted it'));
+    };
+    client.on('connect', onConnect);
+    client.on('error', onError);
+    client.on('close', onClose);
+  });
   // Reconnect errors are reported through the log of whoever owns the client, never thrown.
   client.on('error', () => {});
 

@@ -1,5 +1,5 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,7 @@ import type { CredentialFile } from '../core/credentials.js';
 import type { Logger } from '../core/logger.js';
 import { canPublish, canSubscribe, type Principal } from './acl.js';
 import { createAuthenticator } from './authenticate.js';
-import { PacketSizeGuard } from './packet-size-guard.js';
+import { guardConnection } from './packet-size-guard.js';
 
 export interface BrokerOptions {
   ns: string;
@@ -89,17 +89,20 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   aedes.on('connectionError', (_client, err) => log.debug('connection error', { error: err.message }));
 
   // Every stream reaches Aedes through the size guard, whatever the transport.
-  const handle = (stream: Duplex, raw: Socket | Duplex) => {
-    const guard = new PacketSizeGuard(opts.maxPacketBytes);
-    guard.on('error', (err) => {
-      log.warn('connection dropped', { error: err.message });
-      raw.destroy();
-    });
-    stream.pipe(guard);
-    aedes.handle(Duplex.from({ readable: guard, writable: stream }));
+  const handle = (stream: Duplex) => {
+    aedes.handle(guardConnection(stream, opts.maxPacketBytes, (err) => log.warn('connection dropped', { error: err.message })));
   };
+  // Raw sockets of every listener, so close() can end those that never became MQTT clients
+  // (a TLS handshake or CONNECT still pending) instead of waiting on them.
+  const sockets = new Set<Duplex>();
+  const track = (server: NetServer | TlsServer | HttpsServer) =>
+    server.on('connection', (s: Duplex) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    });
 
-  const tlsServer = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, (s) => handle(s, s));
+  const tlsServer = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', noDelay: true }, (s) => handle(s));
+  track(tlsServer);
   tlsServer.on('tlsClientError', (err) => log.debug('tls handshake failed', { error: err.message }));
   const closers: Array<() => Promise<void>> = [];
   const result: RunningBroker = { port: await listen(tlsServer, opts.port, opts.bind), close: async () => {} };
@@ -107,16 +110,17 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
 
   if (opts.wssPort !== undefined && opts.wssPort !== null) {
     const https = createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' });
+    track(https);
     const wss = new WebSocketServer({ server: https, maxPayload: opts.maxPacketBytes });
     wss.on('connection', (ws) => {
-      const s = createWebSocketStream(ws);
-      handle(s, s);
+      handle(createWebSocketStream(ws));
     });
     result.wssPort = await listen(https, opts.wssPort, opts.bind);
     closers.push(() => new Promise((r) => { wss.close(); https.close(() => r()); }));
   }
   if (opts.plaintextPort !== undefined && opts.plaintextPort !== null) {
-    const plain = createNetServer((s) => handle(s, s));
+    const plain = createNetServer((s) => handle(s));
+    track(plain);
     // Plaintext never leaves loopback: credentials would cross the wire in clear.
     result.plaintextPort = await listen(plain, opts.plaintextPort, '127.0.0.1');
     log.warn('plaintext MQTT listener enabled on loopback; credentials travel unencrypted', { port: result.plaintextPort });
@@ -128,6 +132,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     if (closed) return;
     closed = true;
     await new Promise<void>((r) => aedes.close(() => r()));
+    for (const s of sockets) s.destroy();
     await Promise.all(closers.map((c) => c()));
   };
   return result;

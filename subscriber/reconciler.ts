@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import type { IPublishPacket } from 'mqtt';
 import { connectClient, type MeshClient } from '../broker/client.js';
 import type { Context } from '../core/context.js';
 import { openEnvelope, sealEnvelope, type Opened } from '../core/envelope.js';
@@ -18,7 +20,10 @@ interface Pending {
 }
 
 export interface ReconcilerHooks {
-  /** Runs after each committed batch, with what it did (launch, terminate …: issue-level features plug in here). */
+  /**
+   * Runs after each committed batch, with what it did (launch, terminate …: issue-level features plug in here).
+   * Called in commit order, but without waiting for the previous batch's call to finish.
+   */
   afterCommit?(outcomes: Outcome[]): void | Promise<void>;
   /** Extra work for each sweep (drift checks). */
   sweep?(): void | Promise<void>;
@@ -32,7 +37,8 @@ export interface Reconciler {
   /** Publishes the retained state of a job of this host (after changes made outside the event path). */
   publishState(job: string): Promise<void>;
   sweepNow(): Promise<void>;
-  stats: { received: number; committed: number; duplicates: number; rejected: number; batches: number };
+  /** sweepMs: durations of the latest sweeps (outbox + drift), newest last, at most 32 */
+  stats: { received: number; committed: number; duplicates: number; rejected: number; batches: number; sweeps: number; sweepMs: number[] };
   close(): Promise<void>;
 }
 
@@ -50,6 +56,25 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   const status = (s: 'online' | 'offline') =>
     sealEnvelope(ns, statusTopic, { v: 1, ns, job: host, type: 'host.status', sender: `reconciler@${host}`, gen: 0, seq: Date.now(), ts: Date.now(), body: { status: s, pid: process.pid, since: Date.now() } }, keyring);
 
+  const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0, sweeps: 0, sweepMs: [] as number[] };
+  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, missingArtifacts: hooks.missingArtifacts };
+
+  let batch: Pending[] = [];
+  let scheduled: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  let actions: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const onMessage = (packet: IPublishPacket, done: () => void) => {
+    if (!closed) {
+      stats.received++;
+      batch.push({ topic: packet.topic, payload: packet.payload as Buffer, messageId: packet.messageId, connection: acks.connection() });
+      if (batch.length >= cfg.reconciler.batchMax) flushSoon(0);
+      else flushSoon(cfg.reconciler.batchDelayMs);
+    }
+    done();
+  };
+  let acks!: ReturnType<typeof deferPubacks>;
   const client = await connectClient({
     url: ctx.endpoint.url,
     ca: ctx.endpoint.ca,
@@ -60,27 +85,13 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     reconnectMs: cfg.broker.reconnectMs,
     maxInflight: cfg.broker.maxInflight,
     will: { topic: statusTopic, payload: status('offline'), qos: 1, retain: true },
+    // Installed before connecting: the persistent session's backlog may come with the CONNACK.
+    prepare(c) {
+      acks = deferPubacks(c);
+      c.handleMessage = onMessage;
+    },
   });
-  const acks = deferPubacks(client.mqtt);
   const states = createStatePublisher({ client, reg, keyring, ns, host });
-  const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0 };
-  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, missingArtifacts: hooks.missingArtifacts };
-
-  let batch: Pending[] = [];
-  let scheduled: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
-  let actions: Promise<void> = Promise.resolve();
-  let closed = false;
-
-  client.mqtt.handleMessage = (packet, done) => {
-    if (!closed) {
-      stats.received++;
-      batch.push({ topic: packet.topic, payload: packet.payload as Buffer, messageId: packet.messageId, connection: acks.connection() });
-      if (batch.length >= cfg.reconciler.batchMax) flushSoon(0);
-      else flushSoon(cfg.reconciler.batchDelayMs);
-    }
-    done();
-  };
   client.mqtt.on('connect', () => {
     log.info('connected', { url: ctx.endpoint.url });
     void client.publish(statusTopic, status('online'), { qos: 1, retain: true }).catch(() => {});
@@ -151,12 +162,16 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     for (const job of touched) {
       if (reg.getJob(job)?.host === host) publishes.push(...states.publish(job, ackedByJob.get(job)));
     }
-    await Promise.all(publishes).catch((err) => log.warn('state publish failed', err));
-    // Launches and terminations run in their own ordered queue so a slow session never stalls ingestion.
+    // Launches and terminations run outside ingestion, so a slow session never stalls it; batches are
+    // handed over in commit order but not queued behind each other's work (the hook keeps each job's
+    // actions in order), so one job's slow launch never delays another job's termination. They start
+    // beside the state publishes (already queued on the connection, so still sent first), not after their PUBACKs.
     if (hooks.afterCommit) {
       const run = hooks.afterCommit;
-      actions = actions.then(() => run(outcomes)).catch((err) => log.error('post-commit action failed', err));
+      const started = Promise.resolve().then(() => run(outcomes)).catch((err) => log.error('post-commit action failed', err));
+      actions = Promise.all([actions, started]).then(() => undefined);
     }
+    await Promise.all(publishes).catch((err) => log.warn('state publish failed', err));
   }
 
   /** null: not for the reconciler (its own echoes, output chunks); an Error: refused. */
@@ -187,6 +202,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   async function sweepNow() {
     if (sweeping || closed) return;
     sweeping = true;
+    const t0 = performance.now();
     try {
       const r = await sweepOutboxes(ctx.ws.jobsDir, reg, client, {
         graceMs: Math.max(5000, cfg.emit.ackTimeoutMs),
@@ -198,6 +214,8 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
       log.warn('sweep failed', err);
     } finally {
       sweeping = false;
+      stats.sweeps++;
+      if (stats.sweepMs.push(Math.round(performance.now() - t0)) > 32) stats.sweepMs.shift();
     }
   }
   const sweepTimer = setInterval(() => void sweepNow(), cfg.reconciler.sweepIntervalMs);

@@ -71,7 +71,8 @@ describe('mam init', () => {
   it('refuses an invalid namespace with a usage hint and writes nothing', async () => {
     const fresh = tempDir();
     const r = await mam(fresh, ['init', '--namespace', 'Not Valid'], { MAM_HOME: fresh });
-    expect(r.exitCode).toBe(3);
+    expect(r.exitCode).toBe(2); // a bad flag value is a usage error
+    expect(r.stderr).toMatch(/--namespace/);
     expect(r.stderr).toMatch(/hint: /);
     expect(() => statSync(join(fresh, '.mam', 'keys.json'))).toThrow();
   });
