@@ -37,6 +37,8 @@ export interface TerminateOptions {
   exitKeys?: Array<Key | { text: string }>;
   /** How long to wait after exit keys, and after SIGTERM, before escalating. */
   graceMs?: number;
+  /** The session's pid as the caller verified it just now: signalled without being asked for again. */
+  pid?: number;
 }
 
 export interface TerminateResult {

@@ -106,32 +106,66 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       .finally(() => driving.delete(ctl));
   }
 
+  /** Each job's actions run in order (its launch before its termination); jobs never wait for one another. */
+  const chains = new Map<string, Promise<void>>();
+  function onJob(job: string, work: () => Promise<void>): Promise<void> {
+    const next = (chains.get(job) ?? Promise.resolve()).then(work).catch((err: Error) => log.error('session action failed', { job, error: err.message }));
+    chains.set(job, next);
+    void next.then(() => chains.get(job) === next && chains.delete(job));
+    return next;
+  }
+
   async function afterCommit(outcomes: Outcome[]) {
     await ready;
-    for (const o of outcomes) {
-      if (o.kind === 'created' && o.ownHost && o.launch) await launch(o.job);
-      else if (o.kind === 'resumed' && o.ownHost) {
-        const prev = r().reg.getSession(o.job, o.gen - 1);
-        if (prev && !prev.ended_at) {
-          // The old generation is superseded by the operator's resume: that is its verified end.
-          const backend = await backends.get(prev.backend as BackendName);
-          await terminateSession({ reg: r().reg, backend, job: o.job, gen: o.gen - 1, reason: 'superseded by resume', graceMs: ctx.cfg.sessions.killGraceMs, log }).catch(() => undefined);
-        }
-        await launch(o.job, o.prompt);
-      } else if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
-        const row = r().reg.getJob(o.job);
-        if (row && row.host === host && row.gen === o.gen) await end(row, `${o.type} (seq ${o.seq} from ${o.sender})`);
+    // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
+    await Promise.all(outcomes.map((o) => {
+      if (o.kind === 'created' && o.ownHost && o.launch) return onJob(o.job, () => launch(o.job));
+      if (o.kind === 'resumed' && o.ownHost) {
+        return onJob(o.job, async () => {
+          const prev = r().reg.getSession(o.job, o.gen - 1);
+          if (prev && !prev.ended_at) {
+            // The old generation is superseded by the operator's resume: that is its verified end.
+            const backend = await backends.get(prev.backend as BackendName);
+            await terminateSession({ reg: r().reg, backend, job: o.job, gen: o.gen - 1, reason: 'superseded by resume', superseded: true, graceMs: ctx.cfg.sessions.killGraceMs, log }).catch(() => undefined);
+          }
+          await launch(o.job, o.prompt);
+        });
       }
-    }
+      if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
+        return onJob(o.job, async () => {
+          const row = r().reg.getJob(o.job);
+          if (row && row.host === host && row.gen === o.gen) await end(row, `${o.type} (seq ${o.seq} from ${o.sender})`);
+        });
+      }
+      return undefined;
+    }));
   }
+
+  /** Unknown mam-named sessions seen by the previous sweep: one is an orphan only if it is still unknown now. */
+  let suspects = new Set<string>();
 
   /** Drift: sessions gone behind mam's back, mam sessions mam does not know, jobs past their timeout. */
   async function sweep() {
     await ready;
     const reg = r().reg;
-    for (const s of reg.liveSessions(host)) {
-      const backend = await backends.get(s.backend as BackendName).catch(() => undefined);
-      if (backend && (await backend.isAlive(s.name))) continue;
+    // Rows first, then one listing per backend (not one tmux call per session): a session is
+    // recorded only after it started, so every row read here is in a listing taken after it.
+    const rows = reg.liveSessions(host);
+    const listed = new Map<string, Set<string> | undefined>();
+    const scanned = await backendsToScan();
+    for (const name of new Set(rows.map((s) => s.backend))) {
+      if (!scanned.some((b) => b.name === name)) {
+        const b = await backends.get(name as BackendName).catch(() => undefined);
+        if (b) scanned.push(b);
+      }
+    }
+    for (const b of scanned) listed.set(b.name, await b.list().then((l) => new Set(l), () => undefined));
+    for (const s of rows) {
+      // A launch or termination of this job is under way: that action records how it ends.
+      if (chains.has(s.job)) continue;
+      // No such backend here (tmux uninstalled) → gone; a failed listing proves nothing either way.
+      const names = listed.get(s.backend);
+      if (listed.has(s.backend) && (!names || names.has(s.name))) continue;
       reg.endSession(s.job, s.gen, 'lost: session vanished');
       const row = reg.getJob(s.job);
       if (row && row.gen === s.gen && LIVE.has(row.state)) {
@@ -140,9 +174,13 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       }
     }
     const known = new Set(reg.db.prepare<[], { name: string }>('SELECT name FROM sessions').all().map((x) => x.name));
-    for (const backend of await backendsToScan()) {
-      for (const name of await backend.list().catch(() => [] as string[])) {
+    const unknown = new Set<string>();
+    for (const backend of scanned) {
+      for (const name of listed.get(backend.name) ?? []) {
         if (!isMamSessionName(name) || known.has(name)) continue;
+        unknown.add(name);
+        // Seen unknown by two sweeps in a row: not a launch caught between starting and being recorded.
+        if (!suspects.has(name)) continue;
         const id = `orphan-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
         if (!reg.getJob(id)) {
           const pid = (await backend.pid(name)) ?? null;
@@ -155,14 +193,17 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         }
       }
     }
+    suspects = unknown;
     const now = Date.now();
     for (const row of reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state IN ('starting','running','testing','review','blocked')").all(host)) {
       const t = specOf(row).timeoutMs;
       const since = reg.getSession(row.id, row.gen)?.started_at ?? row.created_at;
       if (t && now - since > t) {
         log.warn('job timed out', { job: row.id, timeoutMs: t });
-        const after = await act(row.id, 'timeout', `timed out after ${t} ms`);
-        if (after) await end(after, 'timeout');
+        await onJob(row.id, async () => {
+          const after = await act(row.id, 'timeout', `timed out after ${t} ms`);
+          if (after) await end(after, 'timeout');
+        });
       }
     }
     await sweepWorktrees(reg);

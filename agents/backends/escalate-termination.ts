@@ -3,6 +3,7 @@
  * SIGTERM to the process group, SIGKILL, then the backend's own last resort.
  * Each backend supplies only how to observe and act on its sessions.
  */
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MamError } from '../../core/errors.js';
 import type { Key, TerminateOptions, TerminateResult } from '../session-backend.js';
@@ -32,6 +33,25 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
   }
 }
 
+/**
+ * True while the program with this pid runs. A zombie has exited already: only
+ * its reaping is pending, which may never come (a tmux server that quit with its
+ * last session leaves the pane's zombie to an init that may not reap).
+ */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): the signal's answer stands
+  }
+}
+
 /** Polls `check` until it returns false or `ms` elapses; true when it turned false. */
 export async function pollUntilGone(check: () => Promise<boolean>, ms: number, everyMs = 50): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -44,8 +64,9 @@ export async function pollUntilGone(check: () => Promise<boolean>, ms: number, e
 
 export async function escalateTermination(steps: TerminationSteps, opts: TerminateOptions = {}): Promise<TerminateResult> {
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
-  if (!(await steps.isAlive())) return { endedBy: 'already-gone' };
-  const pid = await steps.pid();
+  // A live session has a pid: asking for it first (or taking the caller's) spares a liveness check, a tmux call.
+  const pid = opts.pid ?? (await steps.pid());
+  if (pid === undefined && !(await steps.isAlive())) return { endedBy: 'already-gone' };
 
   if (opts.exitKeys && opts.exitKeys.length > 0) {
     try {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MamError } from '../../core/errors.js';
-import { escalateTermination, pollUntilGone } from './escalate-termination.js';
+import { escalateTermination, pollUntilGone, processExists } from './escalate-termination.js';
 import { prepareSpec, tidyScreen } from './prepare-spec.js';
 import { createTmuxRunner, escapeTmuxFormat, probeTmuxVersion, quoteShellWord, runTmuxOrThrow } from './tmux-command.js';
 import type { Key, SessionBackend, SessionInfo, SessionSpec } from '../session-backend.js';
@@ -56,6 +56,33 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
   };
 
   const isAlive = async (name: string): Promise<boolean> => (await run([['has-session', '-t', `=${name}`]])).ok;
+
+  /**
+   * Watches the pane's program with signal 0 (no tmux call) until it exits, then
+   * has tmux confirm the session is gone: tmux stays the judge, polled only at the end.
+   */
+  const waitGone = async (name: string, panePid: number | undefined, ms: number): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    if (panePid !== undefined) await pollUntilGone(async () => processExists(panePid), ms, 5);
+    const listed = () => sharedListing().then((names) => names.includes(name), () => isAlive(name));
+    return pollUntilGone(listed, Math.max(0, deadline - Date.now()), 20);
+  };
+
+  const listSessions = async (): Promise<string[]> => {
+    const result = await run([['list-sessions', '-F', '#{session_name}']]);
+    // No server on the socket (or no socket yet) simply means no sessions.
+    if (!result.ok && /no server running|error connecting to/.test(result.stderr)) return [];
+    if (!result.ok) throw new MamError('SESSION', `tmux could not list sessions: ${result.stderr.trim()}`);
+    return result.stdout.split('\n').filter((line) => line !== '');
+  };
+
+  /**
+   * One listing in flight at a time, shared by every waiter: a burst of
+   * terminations asks tmux once per round instead of once per session, which
+   * would keep the server too busy to retire the very panes being waited for.
+   */
+  let listing: Promise<string[]> | undefined;
+  const sharedListing = (): Promise<string[]> => (listing ??= listSessions().finally(() => (listing = undefined)));
 
   const pid = async (name: string): Promise<number | undefined> => {
     // list-panes fails on an unknown session; display-message would quietly print nothing.
@@ -120,20 +147,15 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
       const out = await runTmuxOrThrow(run, [['capture-pane', '-p', '-J', '-t', paneOf(name)]], `read the screen of ${name}`);
       return tidyScreen(out.split('\n'));
     },
-    async list() {
-      const result = await run([['list-sessions', '-F', '#{session_name}']]);
-      // No server on the socket (or no socket yet) simply means no sessions.
-      if (!result.ok && /no server running|error connecting to/.test(result.stderr)) return [];
-      if (!result.ok) throw new MamError('SESSION', `tmux could not list sessions: ${result.stderr.trim()}`);
-      return result.stdout.split('\n').filter((line) => line !== '');
-    },
+    list: listSessions,
     terminate(name, termOpts) {
+      let panePid = termOpts?.pid;
       return escalateTermination(
         {
           name,
           isAlive: () => isAlive(name),
-          waitGone: (ms) => pollUntilGone(() => isAlive(name), ms),
-          pid: () => pid(name),
+          waitGone: (ms) => waitGone(name, panePid, ms),
+          pid: async () => (panePid = await pid(name)),
           sendExitKey: (key) => (typeof key === 'string' ? sendKeys(name, [key]) : sendText(name, key.text)),
           finalRemove: async () => {
             await run([['kill-session', '-t', `=${name}`]]);

@@ -1,0 +1,186 @@
+/**
+ * One host as the session suites need it: a workspace with its real TLS
+ * broker on port 0 and the real host daemon (reconciler + sessions) in this
+ * process, on a private tmux socket killed at close. Jobs go in through the
+ * signed control.create `mam job create` sends; agents are small sh scripts
+ * that report with the `mam` the session finds on its PATH.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { connectClient, type MeshClient } from '../../broker/client.js';
+import type { Context } from '../../core/context.js';
+import { emitEvent } from '../../core/emit.js';
+import { createLogger } from '../../core/logger.js';
+import { topics } from '../../core/topics.js';
+import { operatorIdentity } from '../../cli/operator-identity.js';
+import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
+import { openRegistry, type JobRow, type RejectionRow, type Registry, type SessionRow } from '../../subscriber/registry/registry.js';
+import { isRunning, waitFor } from '../agents/session-helpers.js';
+import { makeWorkspace, runMam, startBroker, type TestWorkspace } from './workspace.js';
+
+/**
+ * The agent most suites use: reports started, then waits for the test to drop
+ * `go-<gen>` into its workdir and runs it (e.g. `touch out.txt; mam emit job.done`),
+ * so the test decides what each generation does and when. It never exits on its own.
+ */
+export const GATED_AGENT = `mam emit job.started || exit 1
+while [ ! -f "go-$MAM_GEN" ]; do sleep 0.05; done
+. "./go-$MAM_GEN"
+exec sleep 600
+`;
+
+/** Writes its artifact, reports done once, then stays: only mam may end the session. */
+export const DONE_AGENT = `echo ok > out.txt
+mam emit job.done --field summary=ok || exit 1
+exec sleep 600
+`;
+
+export interface JobOptions {
+  id?: string;
+  /** the agent's sh script (run as `sh agent.sh` in a fresh workdir) */
+  script?: string;
+  expect?: string[];
+  backend?: 'tmux' | 'pty';
+  timeoutMs?: number;
+  /** through a `mam job create` process instead of in-process (same signed control.create) */
+  cli?: boolean;
+}
+
+export interface TestHost {
+  tw: TestWorkspace;
+  ctx: Context;
+  socket: string;
+  daemon: HostDaemon;
+  /** the daemon's log lines, newest last (for failure messages) */
+  logs(): string;
+  /** Runs tmux on the host's private socket. */
+  tmux(...args: string[]): Promise<{ ok: boolean; stdout: string }>;
+  /** A fresh workdir holding the agent script; the job is created in-process, as `mam job create` does. */
+  createJob(o?: JobOptions): Promise<{ id: string; workdir: string }>;
+  workdirOf(id: string): string;
+  /** Read-only look into the registry, as the CLI reads it. */
+  read<T>(fn: (reg: Registry) => T): T;
+  job(id: string): JobRow | undefined;
+  /** The session of the job's current generation (or of `gen`). */
+  session(id: string, gen?: number): SessionRow | undefined;
+  /** Refusals recorded for the job, or on its events topic. */
+  rejections(id: string): RejectionRow[];
+  /** tmux: has-session on the private socket; pty: the program's process still runs. */
+  sessionAlive(s: SessionRow): Promise<boolean>;
+  waitJob(id: string, ok: (j: JobRow) => boolean, what: string, ms?: number): Promise<JobRow>;
+  /** Waits until the session of the job's current generation exists (launched and recorded). */
+  waitSession(id: string, ms?: number): Promise<SessionRow>;
+  /** An operator client on the broker, for publishing hand-made messages. */
+  operator(): Promise<MeshClient>;
+  close(): Promise<void>;
+}
+
+export async function startHost(opts: { sweepIntervalMs?: number; config?: Record<string, unknown> } = {}): Promise<TestHost> {
+  const tw = await makeWorkspace({ namespace: 'sess' });
+  const socket = `test-${randomBytes(5).toString('hex')}`;
+  tw.patchConfig({ sessions: { tmuxSocket: socket, killGraceMs: 500 }, reconciler: { sweepIntervalMs: opts.sweepIntervalMs ?? 300 }, ...opts.config });
+  const broker = await startBroker(tw);
+  // Reloaded after the broker recorded its port: the endpoint points at it.
+  const ctx = tw.context();
+  const lines: string[] = [];
+  const log = createLogger({ component: 'host', level: 'debug', write: (l) => void (lines.push(l) > 400 && lines.shift()) });
+  const daemon = await createHostDaemon(ctx, log, tw.env);
+  const clients: MeshClient[] = [];
+  const workdirs = new Map<string, string>();
+  let n = 0;
+  const read = <T>(fn: (reg: Registry) => T): T => {
+    const reg = openRegistry(ctx.ws.db, { readonly: true });
+    try {
+      return fn(reg);
+    } finally {
+      reg.close();
+    }
+  };
+  const tmux = async (...args: string[]) => {
+    const r = await execa('tmux', ['-L', socket, ...args], { reject: false, stdin: 'ignore' });
+    return { ok: r.exitCode === 0, stdout: String(r.stdout) };
+  };
+  const h: TestHost = {
+    tw,
+    ctx,
+    socket,
+    daemon,
+    logs: () => lines.slice(-60).join('\n'),
+    tmux,
+    async createJob(o = {}) {
+      const id = o.id ?? `job-${++n}-${randomBytes(3).toString('hex')}`;
+      const workdir = join(tw.root, 'work', id);
+      mkdirSync(workdir, { recursive: true });
+      writeFileSync(join(workdir, 'agent.sh'), `#!/bin/sh\n${o.script ?? DONE_AGENT}`, { mode: 0o755 });
+      workdirs.set(id, workdir);
+      if (o.cli) {
+        const flags = [...(o.expect ?? []).flatMap((e) => ['--expect', e]), ...(o.timeoutMs !== undefined ? ['--timeout', `${o.timeoutMs}ms`] : [])];
+        const r = await cli(h, ['job', 'create', '--agent', 'command', '--workdir', workdir, '--backend', o.backend ?? 'tmux', '--id', id, ...flags, '--', 'sh', 'agent.sh']);
+        if (r.exitCode !== 0) throw new Error(`mam job create exited ${r.exitCode}: ${r.stderr}\n${h.logs()}`);
+        return { id, workdir };
+      }
+      const body: Record<string, unknown> = { agent: 'command', workdir, launch: true, command: ['sh', 'agent.sh'], backend: o.backend ?? 'tmux' };
+      if (o.expect) body.expect = o.expect;
+      if (o.timeoutMs !== undefined) body.timeoutMs = o.timeoutMs;
+      const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
+      if (!r.committed) throw new Error(`control.create of ${id} was not committed by the reconciler\n${h.logs()}`);
+      return { id, workdir };
+    },
+    workdirOf: (id) => workdirs.get(id) ?? join(tw.root, 'work', id),
+    read,
+    job: (id) => read((reg) => reg.getJob(id)),
+    session: (id, gen) => read((reg) => reg.getSession(id, gen ?? reg.getJob(id)?.gen ?? -1)),
+    // A message refused before it was opened (bad signature …) is known only by its topic.
+    rejections: (id) =>
+      read((reg) => reg.db.prepare<[string, string], RejectionRow>('SELECT * FROM rejections WHERE job = ? OR topic = ? ORDER BY id').all(id, topics.events(ctx.cfg.namespace, id))),
+    async sessionAlive(s) {
+      if (s.backend === 'tmux') return (await tmux('has-session', '-t', `=${s.name}`)).ok;
+      return s.pid !== null && isRunning(s.pid);
+    },
+    async waitJob(id, ok, what, ms = 20_000) {
+      let last: JobRow | undefined;
+      await waitFor(() => {
+        last = h.job(id);
+        return !!last && ok(last);
+      }, ms, what).catch(() => {
+        throw new Error(`timed out after ${ms} ms waiting for job ${id}: ${what}; it is ${last?.state} gen ${last?.gen} (${last?.reason})\n${h.logs()}`);
+      });
+      return last!;
+    },
+    async waitSession(id, ms = 20_000) {
+      let s: SessionRow | undefined;
+      await waitFor(() => !!(s = h.session(id)), ms, `a session of ${id}`).catch(() => {
+        throw new Error(`job ${id} got no session within ${ms} ms; it is ${h.job(id)?.state} (${h.job(id)?.reason})\n${h.logs()}`);
+      });
+      return s!;
+    },
+    async operator() {
+      const c = await connectClient({ url: ctx.endpoint.url, ca: ctx.endpoint.ca, ...ctx.creds.operator, reconnectMs: 0 });
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.close().catch(() => {})));
+      await daemon.close().catch(() => {});
+      await tmux('kill-server');
+      await broker.close();
+      tw.cleanup();
+    },
+  };
+  return h;
+}
+
+/** Makes the gated agent of a job run `commands` in generation `gen`. */
+export function release(h: TestHost, id: string, gen: number, commands: string): void {
+  const file = join(h.workdirOf(id), `go-${gen}`);
+  // Renamed into place: the agent polls for the file and must never read it half-written.
+  writeFileSync(`${file}.tmp`, `${commands}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** `mam` as its own process in the host's workspace (the CLI path of job create/stop/resume, ps). */
+export function cli(h: TestHost, args: string[]) {
+  return runMam(h.tw, args, { timeout: 30_000 });
+}

@@ -1,0 +1,80 @@
+/**
+ * Drift reconciliation (issue 4, deliver 5) against real tmux on the host's
+ * private socket: a session killed behind mam's back is `lost` within one
+ * sweep; a mam-named session mam never launched becomes an orphan job and is
+ * left running, sweep after sweep.
+ */
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isMamSessionName, sessionName } from '../../agents/session-name.js';
+import { waitFor } from '../agents/session-helpers.js';
+import { GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
+
+const SWEEP_MS = 300;
+
+describe('drift sweep', () => {
+  let h: TestHost;
+  beforeAll(async () => {
+    h = await startHost({ sweepIntervalMs: SWEEP_MS });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('a tmux session killed behind mam\'s back → job lost within one sweep', async () => {
+    const { id } = await h.createJob({ script: GATED_AGENT });
+    await h.waitJob(id, (j) => j.state === 'running', 'running');
+    const s = h.session(id)!;
+    expect((await h.tmux('kill-session', '-t', `=${s.name}`)).ok).toBe(true);
+    const killedAt = Date.now();
+    // One sweep interval, plus the sweep's own work and the registry write: well under two intervals.
+    const job = await h.waitJob(id, (j) => j.state === 'lost', 'lost', SWEEP_MS * 2 + 1000);
+    const took = Date.now() - killedAt;
+    expect(took, `lost after ${took} ms`).toBeLessThanOrEqual(SWEEP_MS * 2 + 1000);
+    expect(job.reason).toContain(s.name);
+    const ended = h.session(id)!;
+    expect(ended.ended_at).not.toBeNull();
+    expect(ended.end_reason).toMatch(/^lost/);
+  });
+
+  it('a pty session whose program dies behind mam\'s back → job lost within one sweep', async () => {
+    const { id } = await h.createJob({ script: GATED_AGENT, backend: 'pty' });
+    await h.waitJob(id, (j) => j.state === 'running', 'running');
+    const s = h.session(id)!;
+    process.kill(-s.pid!, 'SIGKILL');
+    const job = await h.waitJob(id, (j) => j.state === 'lost', 'lost', SWEEP_MS * 2 + 1000);
+    expect(job.reason).toContain(s.name);
+  });
+
+  it('an unknown mam-named tmux session → orphan job registered, session left alive', async () => {
+    const name = sessionName({ agent: 'command', workdir: '/somewhere/else', job: 'made-by-hand' });
+    expect(isMamSessionName(name)).toBe(true);
+    expect((await h.tmux('new-session', '-d', '-s', name, 'sleep 600')).ok).toBe(true);
+    // A session of the user's own, not mam-named, is none of mam's business.
+    expect((await h.tmux('new-session', '-d', '-s', 'my-own-work', 'sleep 600')).ok).toBe(true);
+    const id = `orphan-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+    const job = await h.waitJob(id, (j) => j.state === 'running', 'orphan registered', SWEEP_MS * 2 + 1000);
+    expect(job.reason).toContain(name);
+    expect(job.reason).toMatch(/orphan/);
+    const s = h.session(id, 0)!;
+    expect(s.name).toBe(name);
+    expect(s.backend).toBe('tmux');
+    // Several sweeps later: still registered once, still running, never killed.
+    await sleep(SWEEP_MS * 4);
+    expect((await h.tmux('has-session', '-t', `=${name}`)).ok).toBe(true);
+    expect(h.job(id)!.state).toBe('running');
+    expect(h.read((reg) => reg.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE id LIKE 'orphan-%'").get())).toEqual({ n: 1 });
+    expect((await h.tmux('has-session', '-t', '=my-own-work')).ok).toBe(true);
+  });
+
+  it('an orphan that later vanishes is reported lost, like any other session', async () => {
+    const name = sessionName({ agent: 'command', workdir: '/elsewhere/again', job: 'short-lived' });
+    await h.tmux('new-session', '-d', '-s', name, 'sleep 600');
+    const id = `orphan-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+    await h.waitJob(id, (j) => j.state === 'running', 'orphan registered', SWEEP_MS * 2 + 1000);
+    await h.tmux('kill-session', '-t', `=${name}`);
+    await h.waitJob(id, (j) => j.state === 'lost', 'orphan lost', SWEEP_MS * 2 + 1000);
+    await waitFor(() => !!h.session(id, 0)?.ended_at, 2000, 'orphan session ended in the registry');
+  });
+});
