@@ -3,6 +3,8 @@ import type { CommandRun } from './io.js';
 export interface CommandEntry {
   summary: string;
   help: string;
+  /** runs until signalled and then closes cleanly (exit 0); others die of the signal */
+  longRunning?: (argv: string[]) => boolean;
   load: () => Promise<{ run: CommandRun }>;
 }
 
@@ -40,6 +42,7 @@ free port and prints it), every login checked, every topic confined by role.
 --wss-port adds WebSocket over TLS for browsers. --plaintext-port adds an
 unencrypted listener on 127.0.0.1 only, with a warning: for local debugging.
 Stops cleanly on SIGINT/SIGTERM.`,
+    longRunning: () => true,
     load: () => import('./commands/broker.js'),
   },
   emit: {
@@ -67,6 +70,7 @@ Subscribes to job events and review verdicts (and retained job state with
 --state), verifies every message and prints the verified ones; a message that
 fails verification is shown as UNVERIFIED with its error code, never as an
 event. --count exits after n messages. Stops on SIGINT/SIGTERM.`,
+    longRunning: () => true,
     load: () => import('./commands/watch.js'),
   },
   reconcile: {
@@ -82,6 +86,7 @@ retained state published on jobs/<job>/state. Refused messages are recorded
 (see \`mam rejections\`). Sweeps re-send this host's outboxes. Publishes
 hosts/<host>/status (retained; last will: offline). SIGINT/SIGTERM: finishes
 the open transaction, closes the database, disconnects.`,
+    longRunning: () => true,
     load: () => import('./commands/reconcile.js'),
   },
   jobs: {
@@ -119,6 +124,7 @@ attach: plain \`tmux attach\` to the job's session (detach with C-b d).
 logs: the session's captured output (.mam/jobs/<id>/session.log, capped and
 rotated to session.log.1 …); -f follows, across rotations.
 Exit 75: not acknowledged in time (kept in the outbox and re-sent).`,
+    longRunning: (argv) => argv[0] === 'logs' && (argv.includes('-f') || argv.includes('--follow')),
     load: () => import('./commands/job.js'),
   },
   verdict: {
@@ -201,6 +207,7 @@ agent is a small script working in a temporary git repository (writes a file,
 commits, reports progress and done), streams its verified events live, shows
 the verified termination, then stops the daemons it started (--keep leaves
 them running).`,
+    longRunning: () => true,
     load: () => import('./commands/demo.js'),
   },
   keys: {

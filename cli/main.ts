@@ -32,7 +32,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const controller = new AbortController();
   let signals = 0;
+  const longRunning = entry.longRunning?.(rest) ?? false;
   const onSignal = (sig: NodeJS.Signals) => {
+    if (!longRunning) {
+      // One-shot commands die of the signal, so a calling shell script stops too
+      // (a shell carries on after a child that merely exits). An emit cut short
+      // loses nothing: its event is already in the job's outbox.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, sig);
+      return;
+    }
     signals++;
     // A second signal, or a close that overruns its deadline, ends the process at once.
     if (signals > 1) process.exit(1);

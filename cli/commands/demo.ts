@@ -97,7 +97,9 @@ async function demoJob(io: Io, backend: string): Promise<number> {
   const body = { agent: 'command', workdir: repo, command: ['sh', 'agent.sh'], expect: ['result.txt', 'git:commit'], backend, timeoutMs: 120_000 };
   const sent = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ns, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 15_000 });
   if (!sent.committed) throw new MamError('DAEMON', 'the reconciler did not acknowledge the job', { hint: 'see .mam/run/reconciler.log' });
-  const ok = await Promise.race([finished, new Promise<boolean>((r) => setTimeout(() => r(false), 90_000))]);
+  // Ctrl-C ends the wait like a failure, so the daemons the demo started are still stopped.
+  const interrupted = new Promise<boolean>((r) => io.signal.addEventListener('abort', () => r(false), { once: true }));
+  const ok = await Promise.race([finished, interrupted, new Promise<boolean>((r) => setTimeout(() => r(false), 90_000).unref())]);
   await reader.close();
 
   const reg = openRegistry(ctx.ws.db, { readonly: true });
