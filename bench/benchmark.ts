@@ -4,6 +4,8 @@ export interface BenchOptions {
   quick: boolean;
   /** where a benchmark may write CPU profiles of the processes it starts; off when undefined */
   cpuProfDir?: string;
+  /** settings merged into every benchmark workspace's config (`--set`), for trying knobs */
+  config?: Record<string, Record<string, unknown>>;
   /** progress lines for people (stderr); never part of the results */
   log(line: string): void;
 }

@@ -29,7 +29,7 @@ export const emitLatency: Benchmark = {
   issue: '#2/#3',
   describe: '`mam emit job.progress` process, spawn → exit: --no-wait (PUBACK) and committed-ack, broker and reconciler as their own processes',
   run: (opts) =>
-    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir }, async (mesh) => {
+    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const runs = opts.quick ? 10 : 30;
       await mesh.startReconciler('reconciler');
       const noWaitJobs = Array.from({ length: runs + 1 }, (_, i) => `nowait-${i}`);

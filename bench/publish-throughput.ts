@@ -19,7 +19,7 @@ export const publishThroughput: Benchmark = {
   issue: '#2',
   describe: `${PUBLISHERS} publishers (agent logins, ${WINDOW} in flight each) → embedded TLS broker in its own process; signed vs raw, msgs/s to PUBACK`,
   run: (opts) =>
-    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir }, async (mesh) => {
+    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const perPublisher = opts.quick ? 2_500 : 12_500;
       const rounds = opts.quick ? 1 : 3;
       const emitters = await connectEmitters(mesh, Array.from({ length: PUBLISHERS }, (_, i) => `pub-${i}`), WINDOW);

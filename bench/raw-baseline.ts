@@ -15,7 +15,7 @@ const RAW_SUBSCRIBER = join(import.meta.dirname, 'raw-subscriber.js');
 export async function rawPublishSubscribe(
   mesh: Mesh,
   opts: { jobs: string[]; perEmitter: number; window: number; size: number },
-): Promise<{ rate: number; ms: number; brokerCpuMs: number; subscriberCpuMs: number }> {
+): Promise<{ rate: number; ms: number; brokerCpuMs: number; subscriberCpuMs: number; emittersCpuMs: number }> {
   const { ws, ctx, broker } = mesh;
   const total = opts.jobs.length * opts.perEmitter;
   let sub: Child | undefined;
@@ -34,13 +34,15 @@ export async function rawPublishSubscribe(
       ready: (l) => l === 'ready',
     })).child;
     const brokerCpu0 = broker.cpuMs() ?? 0;
+    const emittersCpu0 = process.cpuUsage();
     const t0 = Date.now();
     await Promise.all(emitters.map((e) => publishPipelined(e, opts.perEmitter, opts.window, () => rawPayload(opts.size))));
     const line = await sub.waitForLine((l) => l.startsWith('{'), 130_000);
     const brokerCpuMs = (broker.cpuMs() ?? 0) - brokerCpu0;
+    const emittersCpu = process.cpuUsage(emittersCpu0);
     const r = JSON.parse(line) as { count: number; doneAt: number | null; cpuMs: number };
     if (r.doneAt === null) throw new Error(`raw subscriber received ${r.count} of ${total} messages`);
-    return { rate: ratePerSecond(total, r.doneAt - t0), ms: r.doneAt - t0, brokerCpuMs, subscriberCpuMs: r.cpuMs };
+    return { rate: ratePerSecond(total, r.doneAt - t0), ms: r.doneAt - t0, brokerCpuMs, subscriberCpuMs: r.cpuMs, emittersCpuMs: (emittersCpu.user + emittersCpu.system) / 1000 };
   } finally {
     await closeEmitters(emitters);
     await sub?.stop();

@@ -11,7 +11,8 @@ export interface Results {
   cpuCount: number;
   cpuModel: string;
   memoryMiB: number;
-  flags: { quick: boolean; only: string[] | null };
+  /** set: config settings applied to every benchmark workspace (`--set`) */
+  flags: { quick: boolean; only: string[] | null; set: string[] };
   /** share of all CPUs busy with other work just before each benchmark started (0..1; null: unknown) */
   busyBefore: Record<string, number | null>;
   /** benchmarks that failed to run, with why */

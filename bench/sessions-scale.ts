@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { figure, type Benchmark, type BenchOptions, type Figure } from './benchmark.js';
-import { withMesh } from './setup.js';
+import { closingStats, withMesh } from './setup.js';
 import { median } from './stats.js';
-import { closingStats, configureSessions, createLaunchedJobs, killTmuxServer, pollUntil, readRegistry, tmuxSessions } from './termination-latency.js';
+import { configureSessions, createLaunchedJobs, killTmuxServer, pollUntil, readRegistry, tmuxSessions } from './termination-latency.js';
 
 const NAME = 'sessions-scale';
 const SWEEP_MS = 500;

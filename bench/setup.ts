@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -131,18 +131,31 @@ export interface BenchWorkspace {
   cleanup(): void;
 }
 
-async function makeWorkspace(): Promise<BenchWorkspace> {
+/** Settings merged into .mam/config.json, one level deep: `{ reconciler: { batchMax: 500 } }`. */
+export type ConfigPatch = Record<string, Record<string, unknown>>;
+
+/** Merges `patch` into the workspace config; daemons started afterwards read it. */
+export function configure(ws: BenchWorkspace, patch: ConfigPatch): void {
+  const file = join(ws.root, '.mam', 'config.json');
+  const cfg = JSON.parse(readFileSync(file, 'utf8')) as ConfigPatch;
+  for (const [k, v] of Object.entries(patch)) cfg[k] = { ...cfg[k], ...v };
+  writeFileSync(file, JSON.stringify(cfg, null, 2), { mode: 0o600 });
+}
+
+async function makeWorkspace(config: ConfigPatch): Promise<BenchWorkspace> {
   const root = mkdtempSync(join(tmpdir(), 'mam-bench-'));
   await initWorkspace({ root, namespace: 'bench', host: 'benchhost' });
   const env: NodeJS.ProcessEnv = { ...process.env, MAM_HOME: root };
   for (const k of Object.keys(env)) if (k.startsWith('MAM_') && k !== 'MAM_HOME') delete env[k];
-  return {
+  const ws: BenchWorkspace = {
     root,
     env,
     log: (name) => join(root, `${name}.log`),
     context: () => loadContext(root, env),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+  configure(ws, config);
+  return ws;
 }
 
 /** A `mam` daemon as its own process, so it gets a core of its own; profiled under `node --cpu-prof` when asked. */
@@ -187,9 +200,10 @@ export interface Mesh {
  * failed run the workspace stays, with the daemons' logs in it. With
  * cpuProfDir, every daemon runs under `node --cpu-prof` and writes its
  * profile there when it stops. Logs and profiles are named `${name}-<daemon>`.
+ * `config` is merged into the workspace config before any daemon starts.
  */
-export async function withMesh<T>(opts: { name: string; cpuProfDir?: string }, fn: (mesh: Mesh) => Promise<T>): Promise<T> {
-  const ws = await makeWorkspace();
+export async function withMesh<T>(opts: { name: string; cpuProfDir?: string; config?: ConfigPatch }, fn: (mesh: Mesh) => Promise<T>): Promise<T> {
+  const ws = await makeWorkspace(opts.config ?? {});
   const closers: Array<() => Promise<void>> = [];
   let failed = true;
   try {
@@ -215,4 +229,22 @@ export async function withMesh<T>(opts: { name: string; cpuProfDir?: string }, f
     if (failed) process.stderr.write(`bench: workspace kept for inspection: ${ws.root}\n`);
     else ws.cleanup();
   }
+}
+
+/** What a reconciler reports about itself in the line it logs when it closes. */
+export interface ReconcilerStats {
+  received: number;
+  committed: number;
+  duplicates: number;
+  rejected: number;
+  batches: number;
+  sweeps: number;
+  /** durations of the latest sweeps, newest last */
+  sweepMs: number[];
+}
+
+/** The closing statistics from a reconciler's log; undefined when it did not close cleanly. */
+export function closingStats(logFile: string): ReconcilerStats | undefined {
+  const line = readFileSync(logFile, 'utf8').split('\n').reverse().find((l) => l.includes('"msg":"closed"'));
+  return line ? (JSON.parse(line) as { data: ReconcilerStats }).data : undefined;
 }

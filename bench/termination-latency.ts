@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -10,7 +10,7 @@ import { topics } from '../core/topics.js';
 import { operatorIdentity } from '../cli/operator-identity.js';
 import { openRegistry, type Registry } from '../subscriber/registry/registry.js';
 import { figure, type Benchmark, type Figure } from './benchmark.js';
-import { withMesh, type BenchWorkspace, type Mesh } from './setup.js';
+import { configure, withMesh, type BenchWorkspace, type ConfigPatch, type Mesh } from './setup.js';
 import { median, percentile } from './stats.js';
 
 const NAME = 'termination-latency';
@@ -80,20 +80,11 @@ export async function killTmuxServer(socket: string): Promise<void> {
  * Sets config before the reconciler starts (the mesh's broker has read its own
  * part already), and has the workspace's private tmux server killed at teardown.
  */
-export function configureSessions(mesh: Mesh, patch: Record<string, Record<string, unknown>>): void {
-  const file = join(mesh.ws.root, '.mam', 'config.json');
-  const cfg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-  for (const [k, v] of Object.entries(patch)) cfg[k] = { ...cfg[k], ...v };
-  writeFileSync(file, JSON.stringify(cfg, null, 2), { mode: 0o600 });
+export function configureSessions(mesh: Mesh, patch: ConfigPatch): void {
+  configure(mesh.ws, patch);
   const socket = mesh.ctx.cfg.sessions.tmuxSocket;
   // Registered before the reconciler starts, so it runs after the reconciler stopped.
   mesh.defer(() => killTmuxServer(socket));
-}
-
-/** The reconciler's own account from its closing log line (sweep durations included). */
-export function closingStats(logFile: string): { sweeps: number; sweepMs: number[] } | undefined {
-  const line = readFileSync(logFile, 'utf8').split('\n').reverse().find((l) => l.includes('"msg":"closed"'));
-  return line ? (JSON.parse(line) as { data: { sweeps: number; sweepMs: number[] } }).data : undefined;
 }
 
 /** The job's generation-1 done, as its agent's `mam emit job.done` would sign it. */
