@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { IClientOptions, MqttClient } from 'mqtt';
+// The client class alone: mqtt's URL-based connect() also loads every transport
+// (SOCKS proxy support included), a third of a short-lived `mam emit`'s start-up.
+import clientModule from 'mqtt/lib/client';
 import { MamError } from '../core/errors.js';
+
+const MqttClientClass = (clientModule as unknown as { default: typeof MqttClient }).default ?? (clientModule as unknown as typeof MqttClient);
 
 export interface ClientOptions {
   url: string;
@@ -17,6 +24,8 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** publishes awaiting PUBACK at once; more wait their turn */
   maxInflight?: number;
+  /** false for short-lived clients: skips mqtt-packet's 65,536-entry number cache (start-up time, GC) */
+  writeCache?: boolean;
   /** called with the client before it connects, e.g. to install a message handler */
   prepare?: (client: MqttClient) => void;
 }
@@ -42,6 +51,19 @@ function refusal(err: Error & { code?: string | number }, url: string): MamError
   });
 }
 
+function parseBrokerUrl(raw: string): { host: string; port: number } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    u = new URL('invalid:');
+  }
+  if (u.protocol !== 'mqtts:' || !u.hostname) {
+    throw new MamError('CONFIG_INVALID', `broker URL "${raw}" is not mqtts://host:port`, { hint: 'mam connects over TLS only: set broker.url to mqtts://host:port' });
+  }
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 8883) };
+}
+
 /** The one MQTT client factory: every part of mam connects through here. */
 export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
   const reconnect = opts.reconnectMs ?? 1000;
@@ -58,8 +80,22 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
     keepalive: 30,
     resubscribe: true,
+    writeCache: opts.writeCache ?? true,
   };
-  const client = mqtt.connect(opts.url, options);
+  const url = parseBrokerUrl(opts.url);
+  // mqtts only: every mam connection is TLS with the CA pinned (no system trust store).
+  const client = new MqttClientClass(
+    () =>
+      tlsConnect({
+        host: url.host,
+        port: url.port,
+        ca: opts.ca,
+        rejectUnauthorized: true,
+        // SNI takes names only; an IP address is checked against the certificate's IP SANs.
+        servername: isIP(url.host) ? undefined : url.host,
+      }),
+    options,
+  );
   // Before the first packet: a persistent session's backlog can arrive with the CONNACK.
   opts.prepare?.(client);
   // Durable daemons wait out a broker that is not up yet; everyone else fails fast. A refused login never retries.

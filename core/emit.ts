@@ -52,7 +52,7 @@ export async function emitEvent(
   opts: { wait: boolean; timeoutMs: number },
 ): Promise<EmitResult> {
   const stateTopic = topics.state(id.ns, id.job);
-  const client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0 });
+  const client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0, writeCache: false });
   try {
     const pending = new Map<string, OutboxEntry>();
     let latestGen: number | undefined;

@@ -1,22 +1,52 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { packageRoot } from './package-root.js';
 
-// One ajv instance for every schema mam ships: compiled once, defaults applied in place.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+const require = createRequire(import.meta.url);
+
+/** The options every mam validator is compiled with: all errors listed, defaults applied in place. */
+export const AJV_OPTIONS: Options = { allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true };
+
+let runtimeAjv: Ajv | undefined;
+
+export function schemaText(relPath: string): string {
+  return readFileSync(join(packageRoot(), 'schemas', relPath), 'utf8');
+}
 
 export function loadSchema(relPath: string): object {
-  return JSON.parse(readFileSync(join(packageRoot(), 'schemas', relPath), 'utf8'));
+  return JSON.parse(schemaText(relPath));
+}
+
+/**
+ * Where the build puts the standalone validator of a schema. The name carries
+ * a hash of the schema text, so an edited schema never meets a stale validator.
+ */
+export function precompiledPath(relPath: string, text: string): string {
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
+  return join(packageRoot(), 'dist', 'validators', `${relPath.replace(/[/\\]/g, '__')}.${hash}.cjs`);
 }
 
 const compiled = new Map<string, ValidateFunction>();
 
-/** The validator for schemas/<relPath>, compiled on first use. */
+/**
+ * The validator for schemas/<relPath>: the build's precompiled one when it
+ * matches the schema (a short-lived `mam emit` skips loading and running the
+ * ajv compiler), else compiled here on first use.
+ */
 export function validatorFor(relPath: string): ValidateFunction {
   let fn = compiled.get(relPath);
   if (!fn) {
-    fn = ajv.compile(loadSchema(relPath));
+    const text = schemaText(relPath);
+    const pre = precompiledPath(relPath, text);
+    if (existsSync(pre)) {
+      fn = require(pre) as ValidateFunction;
+    } else {
+      runtimeAjv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
+      fn = runtimeAjv.compile(JSON.parse(text));
+    }
     compiled.set(relPath, fn);
   }
   return fn;
