@@ -16,9 +16,9 @@ import { createLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
 import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
-import { openRegistry, type JobRow, type RejectionRow, type Registry, type SessionRow } from '../../subscriber/registry/registry.js';
+import type { JobRow, RejectionRow, Registry, SessionRow } from '../../subscriber/registry/registry.js';
 import { isRunning, waitFor } from '../agents/session-helpers.js';
-import { makeWorkspace, runMam, startBroker, type TestWorkspace } from './workspace.js';
+import { makeWorkspace, readRegistry, runMam, startBroker, type TestWorkspace } from './workspace.js';
 
 /**
  * The agent most suites use: reports started, then waits for the test to drop
@@ -90,14 +90,7 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
   const clients: MeshClient[] = [];
   const workdirs = new Map<string, string>();
   let n = 0;
-  const read = <T>(fn: (reg: Registry) => T): T => {
-    const reg = openRegistry(ctx.ws.db, { readonly: true });
-    try {
-      return fn(reg);
-    } finally {
-      reg.close();
-    }
-  };
+  const read = <T>(fn: (reg: Registry) => T): T => readRegistry(ctx.ws.db, fn);
   const tmux = async (...args: string[]) => {
     const r = await execa('tmux', ['-L', socket, ...args], { reject: false, stdin: 'ignore' });
     return { ok: r.exitCode === 0, stdout: String(r.stdout) };

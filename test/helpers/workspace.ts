@@ -9,6 +9,7 @@ import { initWorkspace } from '../../core/init-workspace.js';
 import { silentLogger } from '../../core/logger.js';
 import { writeSecretFile } from '../../core/secret-file.js';
 import { packageRoot } from '../../core/package-root.js';
+import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
 
 export const MAM_BIN = join(packageRoot(), 'dist', 'cli', 'main.js');
 
@@ -64,4 +65,14 @@ export async function startBroker(tw: TestWorkspace, opts: { plaintextPort?: num
 /** Runs the compiled CLI as its own process; never throws on a non-zero exit. */
 export function runMam(tw: TestWorkspace, args: string[], opts: Options = {}) {
   return execa(process.execPath, [MAM_BIN, ...args], { cwd: tw.root, env: tw.env, reject: false, extendEnv: false, timeout: 60_000, ...opts });
+}
+
+/** Runs `fn` on the registry opened read-only, as the CLI opens it, and closes it again. */
+export function readRegistry<T>(db: string, fn: (reg: Registry) => T): T {
+  const reg = openRegistry(db, { readonly: true });
+  try {
+    return fn(reg);
+  } finally {
+    reg.close();
+  }
 }

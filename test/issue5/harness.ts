@@ -17,9 +17,9 @@ import { createLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
 import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
-import { openRegistry, type JobRow, type Registry } from '../../subscriber/registry/registry.js';
+import type { JobRow, Registry } from '../../subscriber/registry/registry.js';
 import { waitFor } from '../agents/session-helpers.js';
-import { makeWorkspace, runMam, startBroker, type TestWorkspace } from '../helpers/workspace.js';
+import { makeWorkspace, readRegistry, runMam, startBroker, type TestWorkspace } from '../helpers/workspace.js';
 
 export interface Host {
   tw: TestWorkspace;
@@ -51,14 +51,7 @@ export async function startHost(config: { sessions?: object; reconciler?: object
   const ctx = tw.context();
   const lines: string[] = [];
   const log = createLogger({ component: 'host', level: 'debug', write: (l) => void (lines.push(l) > 2000 && lines.shift()) });
-  const read = <T>(fn: (reg: Registry) => T): T => {
-    const reg = openRegistry(ctx.ws.db, { readonly: true });
-    try {
-      return fn(reg);
-    } finally {
-      reg.close();
-    }
-  };
+  const read = <T>(fn: (reg: Registry) => T): T => readRegistry(ctx.ws.db, fn);
   const h: Host = {
     tw,
     ctx,
