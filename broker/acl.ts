@@ -4,7 +4,7 @@ import type { Role } from '../core/credentials.js';
 /** Who a connected client is, fixed at authentication. */
 export interface Principal {
   role: Role;
-  /** for agents: the one job their login is bound to */
+  /** for agents: the one job their login is bound to; none for the shared agent login (any job, job topics only) */
   job?: string;
 }
 
@@ -20,7 +20,7 @@ const PUBLISH: Record<Role, ReadonlySet<string>> = {
 export function canPublish(p: Principal, ns: string, topic: string): boolean {
   const t = parseTopic(ns, topic);
   if (!t || !PUBLISH[p.role].has(t.kind)) return false;
-  return p.role !== 'agent' || t.id === p.job;
+  return p.role !== 'agent' || p.job === undefined || t.id === p.job;
 }
 
 /**
@@ -33,7 +33,7 @@ export function canSubscribe(p: Principal, ns: string, filter: string): boolean 
   if (!filter.startsWith(root) || filter.length === root.length) return false;
   if (p.role === 'agent') {
     const t = parseTopic(ns, filter);
-    return !!t && t.id === p.job && (t.kind === 'state' || t.kind === 'events');
+    return !!t && (p.job === undefined || t.id === p.job) && (t.kind === 'state' || t.kind === 'events');
   }
   return true;
 }

@@ -9,11 +9,9 @@ const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
 
 /** Maps a username/password to a principal, or undefined. Anonymous logins never succeed. */
 export function createAuthenticator(cf: CredentialFile): (username?: string, password?: Buffer) => Principal | undefined {
-  const fixed = (['reconciler', 'operator', 'reader'] as const).map((role: Role) => ({
-    role,
-    username: cf[role as 'reconciler'].username,
-    password: digest(cf[role as 'reconciler'].password),
-  }));
+  const fixed = (['reconciler', 'operator', 'reader', 'agent'] as const)
+    .filter((role) => cf[role] !== undefined)
+    .map((role: Role) => ({ role, username: cf[role]!.username, password: digest(cf[role]!.password) }));
   return (username, password) => {
     if (!username || !password || password.length === 0 || password.length > 1024) return undefined;
     const given = digest(password);

@@ -24,6 +24,7 @@ export interface Config {
     maxPacketBytes: number;
     maxTopicLevels: number;
     maxInflight: number;
+    agentLogin: 'per-job' | 'shared';
     reconnectMs: number;
   };
   events: { maxMessageBytes: number; maxAgeSeconds: number; maxSkewSeconds: number; replayWindow: number };

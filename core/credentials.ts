@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MamError } from './errors.js';
 import { hmac } from './keys.js';
 import { readJsonFile, writeSecretFile } from './secret-file.js';
 
@@ -14,6 +15,12 @@ export interface CredentialFile {
   reconciler: Login;
   operator: Login;
   reader: Login;
+  /**
+   * One login for every agent session, for external brokers that cannot check
+   * per-job passwords (config broker.agentLogin = "shared"); per-job confinement
+   * then rests on the job keys alone.
+   */
+  agent?: Login;
   /** base64; agent passwords = HMAC(agentSecret, job): no per-job file, bound to one job */
   agentSecret: string;
 }
@@ -26,6 +33,7 @@ export function newCredentialFile(): CredentialFile {
     reconciler: { username: 'reconciler', password: pw() },
     operator: { username: 'operator', password: pw() },
     reader: { username: 'reader', password: pw() },
+    agent: { username: 'agent', password: pw() },
     agentSecret: randomBytes(32).toString('base64'),
   };
 }
@@ -44,6 +52,17 @@ export function agentLogin(cf: CredentialFile, job: string): Login {
     username: AGENT_PREFIX + job,
     password: hmac(Buffer.from(cf.agentSecret, 'base64'), 'mam-agent:' + job).toString('base64url'),
   };
+}
+
+/** The broker login an agent session of `job` gets: per job (default), or the shared agent login. */
+export function sessionLogin(cf: CredentialFile, job: string, mode: 'per-job' | 'shared'): Login {
+  if (mode === 'per-job') return agentLogin(cf, job);
+  if (!cf.agent) {
+    throw new MamError('CONFIG_INVALID', 'broker.agentLogin is "shared" but credentials.json has no agent login', {
+      hint: 'run `mam init --force` to regenerate the credentials (then update the external broker\'s password file)',
+    });
+  }
+  return cf.agent;
 }
 
 export function agentJobOf(username: string): string | undefined {

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../core/context.js';
-import { agentLogin } from '../core/credentials.js';
+import { sessionLogin } from '../core/credentials.js';
 import { packageRoot } from '../core/package-root.js';
 
 /**
@@ -16,7 +16,7 @@ export function sessionEnv(ctx: Context, job: string, gen: number, base: NodeJS.
   const shim = join(binDir, 'mam');
   writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(packageRoot(), 'dist', 'cli', 'main.js')}" "$@"\n`, { mode: 0o700 });
   chmodSync(shim, 0o700);
-  const login = agentLogin(ctx.creds, job);
+  const login = sessionLogin(ctx.creds, job, ctx.cfg.broker.agentLogin);
   const kid = ctx.keyring.activeKid;
   const env: Record<string, string> = {};
   // Only what a program needs to run; the daemon's own MAM_* settings (MAM_HOME …) never leak in.

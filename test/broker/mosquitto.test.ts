@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../core/context.js';
 import { isMamError } from '../../core/errors.js';
 import { topics } from '../../core/topics.js';
+import { sessionEnv } from '../../subscriber/session-env.js';
 import { jsonLines } from '../helpers/cli-output.js';
 import { actUntilExit, ClientPool, connectAs, connectError, grantedFor } from '../helpers/mesh.js';
 import { MOSQUITTO, MOSQUITTO_PASSWD, startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
@@ -23,8 +24,9 @@ describe.skipIf(skip)(title, () => {
     expect(installed, 'mosquitto and mosquitto_passwd must be installed').toBe(true);
     tw = await makeWorkspace({ namespace: NS });
     const c = tw.context();
-    mosquitto = await startMosquitto(c.ws, [c.creds.operator, c.creds.reader], c.cfg.broker.maxPacketBytes);
-    tw.patchConfig({ broker: { url: mosquitto.url } });
+    mosquitto = await startMosquitto(c.ws, [c.creds.operator, c.creds.reader, c.creds.agent!], c.cfg.broker.maxPacketBytes);
+    // Mosquitto cannot check per-job agent passwords: sessions use the shared agent login.
+    tw.patchConfig({ broker: { url: mosquitto.url, agentLogin: 'shared' } });
     ctx = tw.context();
   });
   afterEach(() => pool.closeAll());
@@ -56,6 +58,20 @@ describe.skipIf(skip)(title, () => {
     expect(r.exitCode, `${r.stderr}\n${mosquitto!.log()}`).toBe(0);
     expect(jsonLines(r.stdout)).toEqual([
       expect.objectContaining({ verified: true, topic: topics.events(NS, job), job, type: 'job.progress', body: { message: 'via mosquitto' } }),
+    ]);
+  });
+
+  it("carries an agent session's `mam emit` (shared agent login, job key only) to `mam watch`", async () => {
+    const job = 'M2';
+    const env = sessionEnv(ctx, job, 0, process.env);
+    expect(env.MAM_BROKER_USERNAME).toBe('agent');
+    const watch = runMam(tw, ['watch', '--count', '1', '--json', '--job', job], { timeout: 30_000 });
+    const r = await actUntilExit(watch, () =>
+      runMam(tw, ['emit', 'job.progress', '--no-wait', '--field', 'message=from a session'], { env, extendEnv: false }),
+    );
+    expect(r.exitCode, `${r.stderr}\n${mosquitto!.log()}`).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual([
+      expect.objectContaining({ verified: true, job, sender: 'agent', body: { message: 'from a session' } }),
     ]);
   });
 

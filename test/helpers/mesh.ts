@@ -6,11 +6,11 @@ import type { Context } from '../../core/context.js';
 import { agentLogin, type Login } from '../../core/credentials.js';
 import { makeWorkspace, startBroker, type TestWorkspace } from './workspace.js';
 
-/** A fixed role of the workspace, or the agent login bound to one job. */
-export type Who = 'reconciler' | 'operator' | 'reader' | { agent: string };
+/** A fixed role of the workspace ('agent': the shared agent login), or the agent login bound to one job. */
+export type Who = 'reconciler' | 'operator' | 'reader' | 'agent' | { agent: string };
 
 export function loginOf(ctx: Context, who: Who): Login {
-  return typeof who === 'string' ? ctx.creds[who] : agentLogin(ctx.creds, who.agent);
+  return typeof who === 'string' ? ctx.creds[who]! : agentLogin(ctx.creds, who.agent);
 }
 
 /** Connects through the real client factory, failing fast: no reconnects, so a dropped connection rejects pending publishes. */
