@@ -61,8 +61,10 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   async function launch(job: string, prompt?: string) {
     let row = r().reg.getJob(job);
     if (!row) return;
-    if (row.state === 'queued' || row.state === 'retrying') {
-      r().reg.updateJob(job, 'starting', null, row.gen + 1);
+    // A first launch (or a retry) opens a new generation; a resume arrives with its generation already bumped.
+    const launching = nextState(row.state, 'launch');
+    if (launching) {
+      r().reg.updateJob(job, launching, null, row.gen + 1);
       row = r().reg.getJob(job)!;
     }
     try {
@@ -73,7 +75,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
       log.error('launch failed', { job, error: (err as Error).message });
-      r().reg.updateJob(job, 'failed', `launch failed: ${(err as Error).message}`.slice(0, 4000), row.gen);
+      r().reg.updateJob(job, nextState(row.state, 'job.failed') ?? row.state, `launch failed: ${(err as Error).message}`.slice(0, 4000), row.gen);
       await r().publishState(job);
     }
   }
