@@ -17,20 +17,38 @@ export interface TerminationSteps {
   waitGone(ms: number): Promise<boolean>;
   /** The process group leader, read before anything is sent; undefined if unknown. */
   pid(): Promise<number | undefined>;
+  /**
+   * True when the pid is this process's own unreaped child (pty): it cannot
+   * belong to anyone else, so it may be signalled alone when its group is not
+   * formed yet. A tmux pane's pid is tmux's child and is never signalled alone.
+   */
+  ownChild?: boolean;
   sendExitKey(key: Key | { text: string }): Promise<void>;
   /** Backend-specific removal after SIGKILL (tmux: kill-session; pty: destroy). */
   finalRemove(): Promise<void>;
 }
 
 /** Signals a whole process group; refuses pids that would hit init or our own group. */
-export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+export function signalGroup(pid: number | undefined, signal: NodeJS.Signals, ownChild = false): void {
   if (pid === undefined || !Number.isInteger(pid) || pid <= 1) return;
   try {
     process.kill(-pid, signal);
+    return;
   } catch (err) {
-    // ESRCH: the group is already gone, which is what we wanted.
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH' || !ownChild) return rethrowUnlessGone(err);
   }
+  // No such group: either everything is gone, or the program was signalled between its
+  // fork and its setsid() (a session ended right after it started) — then only the pid has it.
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    rethrowUnlessGone(err);
+  }
+}
+
+// ESRCH: already gone, which is what was wanted.
+function rethrowUnlessGone(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
 }
 
 /**
@@ -78,10 +96,10 @@ export async function escalateTermination(steps: TerminationSteps, opts: Termina
     if (await steps.waitGone(graceMs)) return { endedBy: 'exit-keys' };
   }
 
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, 'SIGTERM', steps.ownChild);
   if (await steps.waitGone(graceMs)) return { endedBy: 'sigterm' };
 
-  signalGroup(pid, 'SIGKILL');
+  signalGroup(pid, 'SIGKILL', steps.ownChild);
   // SIGKILL cannot be caught; the short wait only covers the kernel and the reaper.
   if (await steps.waitGone(Math.min(graceMs, 1000))) return { endedBy: 'sigkill' };
 

@@ -164,6 +164,8 @@ export function createPtyBackend(): SessionBackend {
           isAlive: alive,
           waitGone: (ms) => (session ? exitsWithin(session.exited, ms) : Promise.resolve(true)),
           pid: async () => session?.term.pid,
+          // Reaped only when onExit fires (which ends the wait first): the pid is ours until then.
+          ownChild: true,
           sendExitKey: (key) => (typeof key === 'string' ? sendKeys(name, [key]) : sendText(name, key.text)),
           // Still alive after SIGKILL: close the master so nothing of ours keeps it.
           finalRemove: async () => {
@@ -181,7 +183,7 @@ export function createPtyBackend(): SessionBackend {
       for (const session of open) (session.term as DestroyablePty).destroy();
       await Promise.all(
         open.map(async (session) => {
-          if (!(await exitsWithin(session.exited, CLOSE_WAIT_MS))) signalGroup(session.term.pid, 'SIGKILL');
+          if (!(await exitsWithin(session.exited, CLOSE_WAIT_MS))) signalGroup(session.term.pid, 'SIGKILL', true);
           await exitsWithin(session.exited, CLOSE_WAIT_MS);
         }),
       );
