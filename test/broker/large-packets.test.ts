@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningBroker } from '../../broker/server.js';
-import { makeWorkspace, startBroker, type TestWorkspace } from '../helpers/workspace.js';
-import { connectAs } from '../helpers/mesh.js';
+import { describe, expect, it } from 'vitest';
+import { makeWorkspace, startBroker } from '../helpers/workspace.js';
+import { useBrokerSuite } from '../helpers/mesh.js';
 
 // Large packets under the limit, interleaved with small ones on one TLS connection, must all
 // flow: the size guard in front of Aedes once stalled such a connection until keepalive expired.
 describe('packets below the size limit', () => {
-  let tw: TestWorkspace;
-  let broker: RunningBroker & { url: string };
-  beforeAll(async () => {
-    tw = await makeWorkspace();
-    broker = await startBroker(tw);
-  });
-  afterAll(async () => {
-    await broker.close();
-    tw.cleanup();
-  });
+  const suite = useBrokerSuite('test');
 
   it('large and small publishes on one connection are all delivered, in order', async () => {
-    const ctx = tw.context();
-    const topic = `mam/v1/${ctx.cfg.namespace}/jobs/J1/events`;
-    const reader = await connectAs(ctx, broker.url, 'reader');
-    const writer = await connectAs(ctx, broker.url, 'operator');
+    const topic = `mam/v1/${suite.ctx.cfg.namespace}/jobs/J1/events`;
+    const reader = await suite.connect('reader');
+    const writer = await suite.connect('operator');
     const got: number[] = [];
     const all = new Promise<void>((resolve) => {
       reader.mqtt.on('message', (_t, payload) => {
@@ -40,8 +29,6 @@ describe('packets below the size limit', () => {
     await Promise.all(sends);
     await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${got.length}/40 delivered in 10 s`)), 10_000))]);
     expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i));
-    await reader.close();
-    await writer.close();
   });
 
   it('a broker with a client mid-handshake still closes promptly', async () => {
