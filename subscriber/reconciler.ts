@@ -12,6 +12,19 @@ import { openRegistry, type JobRow, type Registry } from './registry/registry.js
 import { createStatePublisher } from './state-publisher.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
 
+/** A message that failed after it had written: its batch must be committed again, message by message. */
+class PartialWrite extends Error {
+  constructor(cause: unknown) {
+    super('a message failed after writing to the registry', { cause });
+  }
+}
+
+interface Committed {
+  outcomes: Outcome[];
+  ackedByJob: Map<string, Array<[string, number]>>;
+  touched: Set<string>;
+}
+
 interface Pending {
   topic: string;
   payload: Buffer;
@@ -122,36 +135,18 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     batch = [];
     stats.batches++;
     const now = Date.now();
-    const outcomes: Outcome[] = [];
-    const ackedByJob = new Map<string, Array<[string, number]>>();
-    const touched = new Set<string>();
     // Verification is pure CPU and needs no lock: done before the transaction opens.
     const opened = items.map((it) => verify(it, now));
-    reg.transaction(() => {
-      items.forEach((it, i) => {
-        const o = opened[i];
-        if (o === null) return;
-        if (o instanceof Error) {
-          outcomes.push(recordRejection(reg, o, it.topic, it.payload));
-          return;
-        }
-        if (o.topic.kind === 'state') return mirrorState(o);
-        let out: Outcome;
-        try {
-          out = reg.transaction(() => applyMessage(applyCtx, o, it.payload, it.topic, now));
-        } catch (err) {
-          out = recordRejection(reg, err, it.topic, it.payload, o);
-        }
-        if (out.kind === 'duplicate') recordRejection(reg, new MamError('REPLAY', 'seq already committed (duplicate or replay); acknowledged, not applied'), it.topic, it.payload, o);
-        outcomes.push(out);
-        if (out.kind !== 'rejected' || reg.hasEvent(o.msg.job, o.msg.sender, o.msg.seq)) {
-          const list = ackedByJob.get(o.msg.job) ?? [];
-          list.push([o.msg.sender, o.msg.seq]);
-          ackedByJob.set(o.msg.job, list);
-        }
-        touched.add(o.msg.job);
-      });
-    });
+    let done: Committed;
+    try {
+      done = commit(items, opened, now, false);
+    } catch (err) {
+      if (!(err instanceof PartialWrite)) throw err;
+      // The whole batch was rolled back: committed again, each message in a savepoint of its own.
+      log.warn('a message failed after writing; batch committed again message by message', err.cause);
+      done = commit(items, opened, now, true);
+    }
+    const { outcomes, ackedByJob, touched } = done;
     for (const it of items) acks.release(it.messageId, it.connection);
     for (const out of outcomes) {
       if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded') stats.committed++;
@@ -172,6 +167,47 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
       actions = Promise.all([actions, started]).then(() => undefined);
     }
     await Promise.all(publishes).catch((err) => log.warn('state publish failed', err));
+  }
+
+  /**
+   * Commits one verified batch in one transaction. A savepoint per message
+   * costs more than the rest of its commit, so by default messages share the
+   * transaction: one refused before it wrote anything is only recorded, and
+   * one that failed after writing aborts the batch (PartialWrite) for the
+   * caller to commit again with `isolate`, every message in its own savepoint.
+   */
+  function commit(items: Pending[], opened: Array<Opened | Error | null>, now: number, isolate: boolean): Committed {
+    const outcomes: Outcome[] = [];
+    const ackedByJob = new Map<string, Array<[string, number]>>();
+    const touched = new Set<string>();
+    reg.transaction(() => {
+      items.forEach((it, i) => {
+        const o = opened[i];
+        if (o === null) return;
+        if (o instanceof Error) {
+          outcomes.push(recordRejection(reg, o, it.topic, it.payload));
+          return;
+        }
+        if (o.topic.kind === 'state') return mirrorState(o);
+        let out: Outcome;
+        const writes = reg.writes();
+        try {
+          out = isolate ? reg.transaction(() => applyMessage(applyCtx, o, it.payload, it.topic, now)) : applyMessage(applyCtx, o, it.payload, it.topic, now);
+        } catch (err) {
+          if (!isolate && reg.writes() !== writes) throw new PartialWrite(err);
+          out = recordRejection(reg, err, it.topic, it.payload, o);
+        }
+        if (out.kind === 'duplicate') recordRejection(reg, new MamError('REPLAY', 'seq already committed (duplicate or replay); acknowledged, not applied'), it.topic, it.payload, o);
+        outcomes.push(out);
+        if (out.kind !== 'rejected' || reg.hasEvent(o.msg.job, o.msg.sender, o.msg.seq)) {
+          const list = ackedByJob.get(o.msg.job) ?? [];
+          list.push([o.msg.sender, o.msg.seq]);
+          ackedByJob.set(o.msg.job, list);
+        }
+        touched.add(o.msg.job);
+      });
+    });
+    return { outcomes, ackedByJob, touched };
   }
 
   /** null: not for the reconciler (its own echoes, output chunks); an Error: refused. */

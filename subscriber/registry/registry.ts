@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { MamError } from '../../core/errors.js';
 import type { JobState } from '../state-machine.js';
 import { migrate } from './migrations.js';
+import { createWriterCache } from './writer-cache.js';
 
 export interface JobRow {
   id: string;
@@ -111,26 +112,64 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   // One wrapper for every call: better-sqlite3 builds four functions per db.transaction(),
   // which cost more than the SAVEPOINT itself when every message runs in its own.
   const inTransaction = db.transaction((fn: () => unknown) => fn());
+  const cache = opts.readonly ? undefined : createWriterCache(q.getJob, q.getHwm, q.setHwm);
+  // Counts every write, so a caller can tell whether a failed step changed anything (see writes()).
+  let writes = 0;
 
   return {
     db,
-    /** Runs fn in a transaction, or in a savepoint when one is already open (nested: rolled back alone). */
-    transaction: <T>(fn: () => T): T => inTransaction(fn) as T,
-    getJob: (id: string) => q.getJob.get(id),
+    /**
+     * Runs fn in a transaction, or in a savepoint when one is already open (nested: rolled back alone).
+     * High-water marks set inside are written when the outermost transaction commits.
+     */
+    transaction<T>(fn: () => T): T {
+      if (!cache) return inTransaction(fn) as T;
+      const outermost = cache.begin();
+      try {
+        const result = inTransaction(outermost ? () => cache.beforeCommit(fn) : fn) as T;
+        cache.end(true);
+        return result;
+      } catch (err) {
+        cache.end(false);
+        throw err;
+      }
+    },
+    /** How many writes this registry has made: equal before and after a step that threw means it changed nothing. */
+    writes: () => writes,
+    getJob: (id: string) => (cache ? cache.job(id) : q.getJob.get(id)),
     createJob(j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string }) {
+      writes++;
+      cache?.jobChanged(j.id);
       q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now() });
     },
     updateJob(id: string, state: JobState, reason: string | null, gen: number, eventAt?: number) {
+      writes++;
+      cache?.jobChanged(id);
       q.updateJob.run({ id, state, reason, gen, now: Date.now(), eventAt: eventAt ?? null });
     },
-    touchJob: (id: string, eventAt: number) => q.touchJob.run({ id, eventAt }),
-    hwm: (job: string, sender: string) => q.getHwm.get(job, sender)?.seq ?? 0,
-    setHwm: (job: string, sender: string, seq: number) => q.setHwm.run(job, sender, seq),
-    hwmOf: (job: string) => q.hwmOf.all(job),
+    touchJob(id: string, eventAt: number) {
+      writes++;
+      cache?.jobChanged(id);
+      q.touchJob.run({ id, eventAt });
+    },
+    hwm: (job: string, sender: string) => (cache ? cache.hwm(job, sender) : q.getHwm.get(job, sender)?.seq ?? 0),
+    setHwm(job: string, sender: string, seq: number) {
+      writes++;
+      if (cache) cache.setHwm(job, sender, seq);
+      else q.setHwm.run(job, sender, seq);
+    },
+    hwmOf: (job: string) => (cache ? cache.marksOf(job, q.hwmOf.all(job)) : q.hwmOf.all(job)),
     hasEvent: (job: string, sender: string, seq: number) => q.hasEvent.get(job, sender, seq) !== undefined,
-    insertEvent: (e: EventRow) => q.insertEvent.run(e),
-    insertVerdict: (v: { job: string; sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }) => q.insertVerdict.run(v),
+    insertEvent(e: EventRow) {
+      writes++;
+      q.insertEvent.run(e);
+    },
+    insertVerdict(v: { job: string; sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }) {
+      writes++;
+      q.insertVerdict.run(v);
+    },
     insertRejection(r: { reason: string; detail?: string; topic: string; job?: string; sender?: string; seq?: number; raw?: Buffer }) {
+      writes++;
       q.insertRejection.run({
         at: Date.now(),
         reason: r.reason,
@@ -142,10 +181,18 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
         raw: r.raw ? r.raw.subarray(0, REJECTION_RAW_MAX) : null,
       });
     },
-    recordSession: (s: { job: string; gen: number; host: string; backend: string; name: string; pid: number | null; workdir: string | null; git_base: string | null }) =>
-      q.insertSession.run({ ...s, now: Date.now() }),
-    endSession: (job: string, gen: number, reason: string) => q.endSession.run({ job, gen, reason, now: Date.now() }),
-    setAgentSessionId: (job: string, gen: number, id: string) => q.setAgentSessionId.run(id, job, gen),
+    recordSession(s: { job: string; gen: number; host: string; backend: string; name: string; pid: number | null; workdir: string | null; git_base: string | null }) {
+      writes++;
+      return q.insertSession.run({ ...s, now: Date.now() });
+    },
+    endSession(job: string, gen: number, reason: string) {
+      writes++;
+      return q.endSession.run({ job, gen, reason, now: Date.now() });
+    },
+    setAgentSessionId(job: string, gen: number, id: string) {
+      writes++;
+      q.setAgentSessionId.run(id, job, gen);
+    },
     getSession: (job: string, gen: number) => q.getSession.get(job, gen),
     liveSessions: (host: string) => q.liveSessions.all(host),
     close: () => db.close(),

@@ -89,6 +89,31 @@ describe('generation and transitions', () => {
   });
 });
 
+describe('a message that fails after writing', () => {
+  it('takes back only that message: the rest of its batch commits exactly once and the failure is recorded', async () => {
+    await seedJobs(m, operator, ['W1']);
+    // A real SQLite failure inside a batch: the blocked event's insert aborts after the job row was already set to blocked.
+    rec.reg.db.exec(`CREATE TEMP TRIGGER fail_w1 BEFORE INSERT ON events WHEN NEW.job = 'W1' AND NEW.seq = 10 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    const blocked = { seq: 10, type: 'job.blocked', body: { reason: 'needs a token' } };
+    try {
+      await send('W1', [{ seq: 1, type: 'job.started' }, ...Array.from({ length: 8 }, (_, i) => ({ seq: i + 2, body: { message: `step ${i + 2}` } })), blocked]);
+    } finally {
+      rec.reg.db.exec('DROP TRIGGER fail_w1');
+    }
+    const agentSeqs = () => rec.reg.db.prepare('SELECT seq FROM events WHERE job = ? AND sender = ? ORDER BY seq').pluck().all('W1', 'agent');
+    expect(agentSeqs()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(rejections('W1')).toEqual([{ reason: 'internal', sender: 'agent', seq: 10 }]);
+    // Its state change went with it: no job left blocked without the event that blocked it.
+    expect(job('W1')).toMatchObject({ state: 'running', reason: null });
+    expect(rec.reg.db.prepare('SELECT seq FROM hwm WHERE job = ? AND sender = ?').pluck().get('W1', 'agent')).toBe(9);
+
+    // Nothing of seq 10 was kept, so its sender's resend (an outbox) is taken.
+    await publishAll(operator, [sealEvent(m, { job: 'W1', ...blocked })]);
+    await waitUntil(() => agentSeqs().length, 10, 'the resent seq 10 to be committed');
+    expect(job('W1')).toMatchObject({ state: 'blocked', reason: 'needs a token' });
+  });
+});
+
 describe('CLI readers', () => {
   it('mam jobs, mam job show and mam rejections reflect the registry', async () => {
     await seedJobs(m, operator, ['C1', 'C2']);

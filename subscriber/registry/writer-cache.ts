@@ -1,0 +1,113 @@
+import type Database from 'better-sqlite3';
+import type { JobRow } from './registry.js';
+
+type Undo = Array<[key: string, previous: number | undefined]>;
+
+const keyOf = (job: string, sender: string) => job + '\0' + sender;
+
+/**
+ * What the registry's one writer reads for every message — the job row and
+ * the sender's high-water mark — kept in memory. Only the host's reconciler
+ * opens the registry for writing, so nothing changes these rows behind its
+ * back. Marks set inside a transaction are written once per (job, sender)
+ * just before the outermost commit instead of once per message; a savepoint
+ * rolled back takes its marks back with it, and a failed transaction drops
+ * the whole cache (the next reads come from what was really committed).
+ */
+export function createWriterCache(
+  getJob: Database.Statement<[string], JobRow>,
+  getHwm: Database.Statement<[string, string], { seq: number }>,
+  setHwm: Database.Statement,
+) {
+  const jobs = new Map<string, JobRow>();
+  const marks = new Map<string, number>();
+  const dirty = new Set<string>();
+  const undo: Undo[] = [];
+
+  function forget() {
+    jobs.clear();
+    marks.clear();
+    dirty.clear();
+  }
+
+  function writeMarks() {
+    for (const key of dirty) {
+      const seq = marks.get(key);
+      const cut = key.indexOf('\0');
+      if (seq !== undefined) setHwm.run(key.slice(0, cut), key.slice(cut + 1), seq);
+    }
+    dirty.clear();
+  }
+
+  return {
+    job(id: string): JobRow | undefined {
+      let row = jobs.get(id);
+      if (!row) {
+        row = getJob.get(id);
+        // Frozen: every caller shares the object, none may change it in place.
+        if (row) jobs.set(id, Object.freeze(row));
+      }
+      return row;
+    },
+    jobChanged(id: string) {
+      jobs.delete(id);
+    },
+    hwm(job: string, sender: string): number {
+      const key = keyOf(job, sender);
+      let seq = marks.get(key);
+      if (seq === undefined) {
+        seq = getHwm.get(job, sender)?.seq ?? 0;
+        marks.set(key, seq);
+      }
+      return seq;
+    },
+    setHwm(job: string, sender: string, seq: number) {
+      const key = keyOf(job, sender);
+      if (undo.length === 0) {
+        // Outside any transaction: written at once, as the caller expects.
+        setHwm.run(job, sender, seq);
+        marks.set(key, seq);
+        return;
+      }
+      undo[undo.length - 1].push([key, marks.get(key)]);
+      marks.set(key, seq);
+      dirty.add(key);
+    },
+    /** The marks of a job as the registry will hold them at commit: stored rows with pending ones over them. */
+    marksOf(job: string, stored: Array<{ sender: string; seq: number }>): Array<{ sender: string; seq: number }> {
+      const out = new Map(stored.map((r) => [r.sender, r.seq]));
+      for (const key of dirty) {
+        const cut = key.indexOf('\0');
+        if (key.slice(0, cut) === job) out.set(key.slice(cut + 1), marks.get(key)!);
+      }
+      return [...out].map(([sender, seq]) => ({ sender, seq }));
+    },
+    /** Opens a transaction level; true for the outermost. */
+    begin(): boolean {
+      undo.push([]);
+      return undo.length === 1;
+    },
+    /** Runs the outermost transaction's work, then writes its marks inside it. */
+    beforeCommit<T>(fn: () => T): T {
+      const result = fn();
+      writeMarks();
+      return result;
+    },
+    /** Closes a transaction level: committed (its undo joins the parent's) or rolled back. */
+    end(committed: boolean) {
+      const log = undo.pop()!;
+      if (committed) {
+        undo[undo.length - 1]?.push(...log);
+        return;
+      }
+      if (undo.length === 0) return forget();
+      // A savepoint rolled back: its marks return to what they were; job rows it changed are read again.
+      for (let i = log.length - 1; i >= 0; i--) {
+        const [key, previous] = log[i];
+        if (previous === undefined) marks.delete(key);
+        else marks.set(key, previous);
+      }
+      jobs.clear();
+    },
+  };
+}
