@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { canPublish, canSubscribe, type Principal } from './acl.js';
 import { createAuthenticator } from './authenticate.js';
 import { guardConnection } from './packet-size-guard.js';
+import { createPersistence } from './persistence.js';
 
 export interface BrokerOptions {
   ns: string;
@@ -54,6 +55,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   const log = opts.logger;
   const authenticate = createAuthenticator(opts.credentials);
   const aedes = await Aedes.createBroker({
+    persistence: createPersistence(),
     maxTopicLevels: opts.maxTopicLevels,
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
