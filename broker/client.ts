@@ -81,6 +81,8 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
     keepalive: 30,
     resubscribe: true,
     writeCache: opts.writeCache ?? true,
+    // mqtt.js traces every packet through `debug`, which costs even when off; DEBUG=mqttjs* still turns it on.
+    ...(/mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => {} }),
   };
   const url = parseBrokerUrl(opts.url);
   // mqtts only: every mam connection is TLS with the CA pinned (no system trust store).
