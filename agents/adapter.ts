@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../core/config.js';
-import type { Key, SessionBackend } from './session-backend.js';
+import type { Key, SessionBackend, SessionConnection } from './session-backend.js';
 
 /** What an adapter knows of the job it starts. */
 export interface AdapterJob {
@@ -29,6 +29,8 @@ export interface AdapterSession {
   backend: SessionBackend;
   name: string;
   signal: AbortSignal;
+  /** The backend's line to the session while the drive holds one (see SessionBackend.connect). */
+  connection?: SessionConnection;
 }
 
 /**

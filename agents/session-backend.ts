@@ -46,6 +46,18 @@ export interface TerminateResult {
   endedBy: 'exit-keys' | 'sigterm' | 'sigkill' | 'already-gone';
 }
 
+export interface SessionConnection {
+  /**
+   * Calls `listener` each time the session prints; a screen read after the
+   * call sees what was printed. Returns the function that stops the calls.
+   * Absent when the backend could not open its line (the probe then watches
+   * the session log instead).
+   */
+  onOutput?(listener: () => void): () => void;
+  /** Idempotent; resolves once the line's resources are released. */
+  close(): Promise<void>;
+}
+
 export interface SessionBackend {
   readonly name: BackendName;
   start(spec: SessionSpec): Promise<SessionInfo>;
@@ -63,6 +75,15 @@ export interface SessionBackend {
    * graceMs, then confirms the session is gone. Call only from subscriber/terminate-session.ts.
    */
   terminate(name: string, opts?: TerminateOptions): Promise<TerminateResult>;
+  /**
+   * Keeps a line to one session open while it is driven, so the readiness
+   * probe hears of output as it comes and reads the screen at once. tmux: one
+   * control-mode client attached to the session, through which `readScreen`
+   * and `sendKeys` for it go until the connection is closed, instead of a tmux
+   * process each. Optional, never required: without it, or once it has gone,
+   * every call stands alone.
+   */
+  connect?(name: string): Promise<SessionConnection>;
   /**
    * Releases backend resources (pty fds, timers). Does not kill tmux sessions;
    * pty sessions belong to this process, so closing hangs them up (SIGKILL if they ignore it).

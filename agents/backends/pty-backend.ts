@@ -13,7 +13,7 @@ import { MamError } from '../../core/errors.js';
 import { escalateTermination, signalGroup } from './escalate-termination.js';
 import { prepareSpec, tidyScreen } from './prepare-spec.js';
 import { createScreenBuffer } from './screen-buffer.js';
-import type { Key, SessionBackend, SessionInfo, SessionSpec } from '../session-backend.js';
+import type { Key, SessionBackend, SessionConnection, SessionInfo, SessionSpec } from '../session-backend.js';
 import type { ScreenBuffer } from './screen-buffer.js';
 
 const PTY_KEYS: Record<Key, string> = {
@@ -95,6 +95,28 @@ export function createPtyBackend(): SessionBackend {
     live(name).term.write(keys.map((key) => PTY_KEYS[key]).join(''));
   };
 
+  /** The pty's own data events: the screen buffer has taken each chunk in before the listener hears of it. */
+  const connect = async (name: string): Promise<SessionConnection> => {
+    const session = sessions.get(name);
+    const subscriptions = new Set<{ dispose(): void }>();
+    return {
+      ...(session?.alive && {
+        onOutput(listener: () => void) {
+          const subscription = session.term.onData(() => listener());
+          subscriptions.add(subscription);
+          return () => {
+            subscription.dispose();
+            subscriptions.delete(subscription);
+          };
+        },
+      }),
+      async close() {
+        for (const subscription of subscriptions) subscription.dispose();
+        subscriptions.clear();
+      },
+    };
+  };
+
   const start = async (input: SessionSpec): Promise<SessionInfo> => {
     if (closed) throw new MamError('SESSION', 'the pty backend is closed');
     const spec = await prepareSpec(input);
@@ -141,6 +163,7 @@ export function createPtyBackend(): SessionBackend {
     start,
     sendText,
     sendKeys,
+    connect,
     async readScreen(name) {
       const session = live(name);
       return tidyScreen(session.screen.lines(session.rows));

@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { MamError } from '../../core/errors.js';
 import { escalateTermination, pollUntilGone, processExists } from './escalate-termination.js';
 import { prepareSpec, tidyScreen } from './prepare-spec.js';
-import { createTmuxRunner, escapeTmuxFormat, probeTmuxVersion, quoteShellWord, runTmuxOrThrow } from './tmux-command.js';
-import type { Key, SessionBackend, SessionInfo, SessionSpec } from '../session-backend.js';
-import type { TmuxClientOptions } from './tmux-command.js';
+import { createTmuxRunner, escapeTmuxFormat, probeTmuxVersion, quoteShellWord, runTmuxOrThrow, tmuxClient } from './tmux-command.js';
+import { openTmuxControl, type TmuxControl } from './tmux-control.js';
+import type { Key, SessionBackend, SessionConnection, SessionInfo, SessionSpec } from '../session-backend.js';
+import type { TmuxClientOptions, TmuxRunner } from './tmux-command.js';
 
 export type TmuxBackendOptions = TmuxClientOptions;
 
@@ -44,6 +45,45 @@ function chunkText(text: string): string[] {
 export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend {
   const run = createTmuxRunner(opts);
   let closed = false;
+
+  /** Control clients of the sessions being driven (see `connect`), and how many holders each has. */
+  const controls = new Map<string, { control: Promise<TmuxControl | undefined>; holders: number }>();
+  /**
+   * Runs a single command through the session's control client while one is
+   * open; otherwise, or once that client has gone, as a tmux process of its own.
+   */
+  const runOn = (name: string): TmuxRunner => async (commands, input) => {
+    const control = commands.length === 1 && input === undefined ? await controls.get(name)?.control : undefined;
+    if (control?.open) {
+      const result = await control.run(commands[0]!);
+      if (!result.closed) return result;
+    }
+    return run(commands, input);
+  };
+
+  const connect = async (name: string): Promise<SessionConnection> => {
+    if (closed) return { close: async () => {} };
+    let line = controls.get(name);
+    if (!line) {
+      line = { control: openTmuxControl(tmuxClient(opts), name).catch(() => undefined), holders: 0 };
+      controls.set(name, line);
+    }
+    const held = line;
+    held.holders += 1;
+    const control = await held.control;
+    let released = false;
+    return {
+      ...(control && { onOutput: (listener: () => void) => control.onOutput(listener) }),
+      async close() {
+        if (released) return;
+        released = true;
+        held.holders -= 1;
+        if (held.holders > 0) return;
+        if (controls.get(name) === held) controls.delete(name);
+        await (await held.control)?.close();
+      },
+    };
+  };
   let probed: Promise<string> | undefined;
 
   const ensureTmux = (): Promise<string> => {
@@ -107,7 +147,7 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
 
   const sendKeys = async (name: string, keys: Key[]): Promise<void> => {
     if (keys.length === 0) return;
-    await runTmuxOrThrow(run, [['send-keys', '-t', paneOf(name), ...keys.map((key) => TMUX_KEYS[key])]], `send keys to ${name}`);
+    await runTmuxOrThrow(runOn(name), [['send-keys', '-t', paneOf(name), ...keys.map((key) => TMUX_KEYS[key])]], `send keys to ${name}`);
   };
 
   const start = async (input: SessionSpec): Promise<SessionInfo> => {
@@ -143,8 +183,9 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
     sendKeys,
     isAlive,
     pid,
+    connect,
     async readScreen(name) {
-      const out = await runTmuxOrThrow(run, [['capture-pane', '-p', '-J', '-t', paneOf(name)]], `read the screen of ${name}`);
+      const out = await runTmuxOrThrow(runOn(name), [['capture-pane', '-p', '-J', '-t', paneOf(name)]], `read the screen of ${name}`);
       return tidyScreen(out.split('\n'));
     },
     list: listSessions,
@@ -166,6 +207,9 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
     },
     async close() {
       closed = true;
+      const open = [...controls.values()];
+      controls.clear();
+      await Promise.all(open.map(async (line) => (await line.control)?.close()));
     },
   };
 }

@@ -4,7 +4,7 @@
  * be chained into one invocation, which tmux runs without interleaving other
  * events (used to configure a session before its program can exit).
  */
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { isMamError, MamError } from '../../core/errors.js';
 
 /** `new-session -e` (environment per session) first appeared in tmux 3.2. */
@@ -65,26 +65,40 @@ function missing(cause: unknown): MamError {
   return new MamError('TMUX_MISSING', 'tmux was not found on PATH', { hint: MISSING_HINT, cause });
 }
 
+export interface TmuxClient {
+  socket: string;
+  env: Record<string, string | undefined>;
+}
+
+/** The socket and client environment every tmux client of these options uses. */
+export function tmuxClient(opts: TmuxClientOptions = {}): TmuxClient {
+  return { socket: opts.socket ?? 'mam', env: opts.env ?? defaultClientEnv() };
+}
+
+/** Far above any screen or listing; only a runaway output hits it. */
+const MAX_OUTPUT = 64 * 1024 * 1024;
+
 export function createTmuxRunner(opts: TmuxClientOptions = {}): TmuxRunner {
-  const socket = opts.socket ?? 'mam';
-  const env = opts.env ?? defaultClientEnv();
-  return async (commands, input) => {
+  const { socket, env } = tmuxClient(opts);
+  return (commands, input) => {
     const args = ['-L', socket];
     commands.forEach((command, i) => {
       if (i > 0) args.push(';');
       args.push(...command.map(escapeTmuxArg));
     });
-    const result = await execa('tmux', args, {
-      env,
-      extendEnv: false,
-      reject: false,
-      ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
+    // node's own execFile: a tmux call is on every screen read's path, and execa's extras cost a few ms a call.
+    return new Promise((resolve, reject) => {
+      const child = execFile('tmux', args, { env, maxBuffer: MAX_OUTPUT, encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (!err) return resolve({ ok: true, stdout, stderr });
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return reject(missing(err));
+        // A number is tmux's exit status; anything else means tmux did not run to its end.
+        if (typeof code !== 'number') return reject(new MamError('SESSION', `tmux could not be run: ${err.message}`, { cause: err }));
+        resolve({ ok: false, stdout, stderr });
+      });
+      child.stdin?.on('error', () => {}); // tmux may exit before reading its input
+      child.stdin?.end(input);
     });
-    if (result.code === 'ENOENT') throw missing(result);
-    if (result.failed && result.exitCode === undefined) {
-      throw new MamError('SESSION', `tmux could not be run: ${result.shortMessage}`, { cause: result });
-    }
-    return { ok: !result.failed, stdout: String(result.stdout), stderr: String(result.stderr) };
   };
 }
 

@@ -14,8 +14,15 @@ export type Drive = NonNullable<Adapter['drive']>;
 export function driveWith(spec: ScreenSpec, promptFor: (job: AdapterJob) => string | undefined = (job) => job.prompt): Drive {
   return async (session, job) => {
     const ids = { jobId: job.id, jobDir: job.jobDir };
-    await waitUntilReady(session, spec, { ...ids, timeoutMs: job.config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS });
-    const prompt = job.prompt?.trim() ? promptFor(job) : undefined;
-    if (prompt) await submitPrompt(session, spec, prompt, ids);
+    // Reads and keys come in bursts from here to the confirmed prompt: one line to the session for all of them.
+    const connection = await session.backend.connect?.(session.name);
+    const driven = { ...session, connection };
+    try {
+      await waitUntilReady(driven, spec, { ...ids, timeoutMs: job.config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS });
+      const prompt = job.prompt?.trim() ? promptFor(job) : undefined;
+      if (prompt) await submitPrompt(driven, spec, prompt, ids);
+    } finally {
+      await connection?.close();
+    }
   };
 }

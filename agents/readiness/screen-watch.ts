@@ -1,6 +1,6 @@
 /**
- * Reading an agent's screen the way the probes need it: polled with backoff
- * (fast while things change, slower while they do not, woken by output), the
+ * Reading an agent's screen the way the probes need it: read as soon as the
+ * agent draws (its output wakes the poller), with backoff while nothing happens; the
  * session's end noticed, and a stuck screen kept in the job folder for a
  * person to read.
  */
@@ -23,60 +23,109 @@ export async function readScreen(s: AdapterSession): Promise<string | undefined>
   }
 }
 
-export interface Pacer {
-  /** Waits before the next read: the backoff pause, cut short by new output. Rejects once the session's signal aborts. */
+/** How long output is given to finish drawing before the screen is read. */
+const SETTLE_MS = 1;
+/** How long after a key its answer is awaited at full speed; past it, output is read at the usual pace. */
+const ANSWER_WINDOW_MS = 250;
+
+/** Reads one session's screen for a probe, paced by the session's output. */
+export interface ScreenPoller {
+  /** The screen, or undefined once the session is gone; a changed screen polls fast again. */
+  read(): Promise<string | undefined>;
+  /** A key or text was just sent: the next pause ends as soon as the agent draws its answer. */
+  sent(): void;
+  /** Waits before the next read: until new output, or the backoff pause. Rejects once the session's signal aborts. */
   pause(deadline: number): Promise<void>;
-  /** Something happened (a key sent, the screen changed): poll fast again. */
-  reset(): void;
   close(): void;
 }
 
 /**
- * Pauses between screen reads: 25 ms, growing ×1.5 to 200 ms while nothing
- * happens, and cut short when the session writes output — its log in the job
- * folder changes — so a screen is read soon after it is drawn without
- * polling hard. Without a job folder to watch it is plain backoff.
+ * Calls `onOutput` whenever the session prints: through the backend's line to
+ * the session when the drive holds one, else when its log in the job folder
+ * changes. Returns the function that stops it.
  */
-export function createPacer(s: AdapterSession, jobDir?: string): Pacer {
-  let next = POLL_MIN_MS;
-  let woke = false;
-  let wake: (() => void) | undefined;
-  let watcher: FSWatcher | undefined;
+function listenForOutput(s: AdapterSession, jobDir: string | undefined, onOutput: () => void): () => void {
+  const fromLine = s.connection?.onOutput?.(onOutput);
+  if (fromLine) return fromLine;
+  if (!jobDir) return () => {};
   try {
-    if (jobDir) {
-      watcher = watch(jobDir, () => {
-        woke = true;
-        wake?.();
-      });
-      watcher.on('error', () => watcher?.close());
-      watcher.unref();
-    }
+    const watcher: FSWatcher = watch(jobDir, onOutput);
+    watcher.on('error', () => watcher.close());
+    watcher.unref();
+    return () => watcher.close();
   } catch {
-    watcher = undefined; // no inotify/FSEvents here: backoff alone
+    return () => {}; // no inotify/FSEvents here: backoff alone
   }
+}
+
+/**
+ * Reads paced by the session's output. Output the last read may have missed
+ * is read after SETTLE_MS (a redraw can come in pieces); at most one read per
+ * POLL_MIN_MS while output streams, except in the moment after a key, while
+ * the probe waits on the agent's answer. Without output the pause backs
+ * off from 25 ms ×1.5 to 200 ms; with no way to hear of output at all, that
+ * backoff is all there is.
+ */
+export function createPoller(s: AdapterSession, jobDir?: string): ScreenPoller {
+  let next = POLL_MIN_MS;
+  let screen: string | undefined;
+  // Output events seen, and how many had been seen when the last read began.
+  let outputs = 0;
+  let outputsAtRead = -1;
+  let readAt = 0;
+  // When the last key or text was sent, until the screen changed in answer.
+  let keyedAt: number | undefined;
+  let wake: (() => void) | undefined;
+  const stopListening = listenForOutput(s, jobDir, () => {
+    outputs += 1;
+    wake?.();
+  });
+  const fresh = (): boolean => outputs > outputsAtRead;
+  const wait = async (ms: number, onOutput: boolean): Promise<void> => {
+    const timer = new AbortController();
+    try {
+      await Promise.race([
+        sleep(Math.max(0, ms), undefined, { signal: AbortSignal.any([s.signal, timer.signal]) }),
+        ...(onOutput ? [new Promise<void>((resolve) => (wake = resolve))] : []),
+      ]);
+    } finally {
+      wake = undefined;
+      timer.abort();
+    }
+    s.signal.throwIfAborted();
+  };
   return {
-    async pause(deadline) {
-      // Output since the last read: read again soon, but not faster than a spinner redraws.
-      const ms = Math.max(1, Math.min(woke ? POLL_MIN_MS * 2 : next, deadline - Date.now()));
-      if (!woke) next = Math.min(POLL_MAX_MS, Math.round(next * 1.5));
-      woke = false;
-      const timer = new AbortController();
-      try {
-        await Promise.race([
-          sleep(ms, undefined, { signal: AbortSignal.any([s.signal, timer.signal]) }),
-          new Promise<void>((resolve) => (wake = resolve)),
-        ]);
-      } finally {
-        wake = undefined;
-        timer.abort();
+    async read() {
+      outputsAtRead = outputs;
+      readAt = Date.now();
+      const now = await readScreen(s);
+      // A changed screen is the answer to any key sent (the first read has nothing to compare): poll fast again.
+      if (now !== screen) {
+        next = POLL_MIN_MS;
+        if (screen !== undefined) keyedAt = undefined;
       }
-      s.signal.throwIfAborted();
+      screen = now;
+      return now;
     },
-    reset() {
+    sent() {
+      keyedAt = Date.now();
       next = POLL_MIN_MS;
     },
+    async pause(deadline) {
+      if (!fresh()) {
+        const ms = Math.min(next, deadline - Date.now());
+        await wait(ms, true);
+        if (!fresh()) {
+          next = Math.min(POLL_MAX_MS, Math.round(next * 1.5));
+          return;
+        }
+      }
+      const awaited = keyedAt !== undefined && Date.now() - keyedAt < ANSWER_WINDOW_MS;
+      const settled = awaited ? SETTLE_MS : Math.max(SETTLE_MS, readAt + POLL_MIN_MS - Date.now());
+      await wait(Math.min(settled, deadline - Date.now()), false);
+    },
     close() {
-      watcher?.close();
+      stopListening();
     },
   };
 }
@@ -103,22 +152,16 @@ export interface Watched {
 }
 
 /** Polls the screen until `until` holds, the session ends, or `ms` pass. */
-export async function watchScreen(s: AdapterSession, ms: number, until: (screen: string) => boolean, jobDir?: string): Promise<Watched> {
+export async function watchScreen(poller: ScreenPoller, s: AdapterSession, ms: number, until: (screen: string) => boolean): Promise<Watched> {
   const deadline = Date.now() + ms;
-  const pacer = createPacer(s, jobDir);
   let screen = '';
-  try {
-    for (;;) {
-      s.signal.throwIfAborted();
-      const now = await readScreen(s);
-      if (now === undefined) return { screen, hit: false, gone: true };
-      if (now !== screen) pacer.reset();
-      screen = now;
-      if (until(screen)) return { screen, hit: true, gone: false };
-      if (Date.now() >= deadline) return { screen, hit: false, gone: false };
-      await pacer.pause(deadline);
-    }
-  } finally {
-    pacer.close();
+  for (;;) {
+    s.signal.throwIfAborted();
+    const now = await poller.read();
+    if (now === undefined) return { screen, hit: false, gone: true };
+    screen = now;
+    if (until(screen)) return { screen, hit: true, gone: false };
+    if (Date.now() >= deadline) return { screen, hit: false, gone: false };
+    await poller.pause(deadline);
   }
 }

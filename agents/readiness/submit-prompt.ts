@@ -9,7 +9,7 @@
 import { MamError } from '../../core/errors.js';
 import type { AdapterSession } from '../adapter.js';
 import { inputText, type ScreenSpec } from './screen-spec.js';
-import { lastLine, saveStuckScreen, watchScreen } from './screen-watch.js';
+import { createPoller, lastLine, saveStuckScreen, watchScreen, type ScreenPoller } from './screen-watch.js';
 
 /** How long each Enter gets to show an effect; three Enters in all. */
 export const ENTER_WINDOWS_MS = [300, 1500, 5000] as const;
@@ -37,6 +37,16 @@ export function promptFragment(prompt: string): string {
 }
 
 export async function submitPrompt(s: AdapterSession, spec: ScreenSpec, prompt: string, opts: SubmitOptions): Promise<SubmitResult> {
+  // One poller from before the prompt is sent: the agent's answer to it is output it must not miss.
+  const poller = createPoller(s, opts.jobDir);
+  try {
+    return await submitWith(poller, s, spec, prompt, opts);
+  } finally {
+    poller.close();
+  }
+}
+
+async function submitWith(poller: ScreenPoller, s: AdapterSession, spec: ScreenSpec, prompt: string, opts: SubmitOptions): Promise<SubmitResult> {
   const started = Date.now();
   const fragment = promptFragment(prompt);
   const onInputLine = (screen: string): boolean => {
@@ -46,7 +56,8 @@ export async function submitPrompt(s: AdapterSession, spec: ScreenSpec, prompt: 
   const working = (screen: string): boolean => spec.busy.some((p) => p.test(screen));
 
   await s.backend.sendText(s.name, prompt, { paste: spec.alwaysPaste === true || prompt.includes('\n') });
-  const typed = await watchScreen(s, TYPED_WAIT_MS, onInputLine, opts.jobDir);
+  poller.sent();
+  const typed = await watchScreen(poller, s, TYPED_WAIT_MS, onInputLine);
   // Without having seen the prompt on the input line, only a working agent proves it was sent.
   const submitted = (screen: string): boolean =>
     working(screen) || (typed.hit && inputText(screen, spec) !== undefined && !onInputLine(screen));
@@ -59,7 +70,8 @@ export async function submitPrompt(s: AdapterSession, spec: ScreenSpec, prompt: 
   let screen = typed.screen;
   for (const [i, windowMs] of ENTER_WINDOWS_MS.entries()) {
     await s.backend.sendKeys(s.name, ['Enter']);
-    const seen = await watchScreen(s, windowMs, submitted, opts.jobDir);
+    poller.sent();
+    const seen = await watchScreen(poller, s, windowMs, submitted);
     if (seen.hit) return { enters: i + 1, ms: Date.now() - started };
     if (seen.gone) throw exited();
     screen = seen.screen;

@@ -9,7 +9,7 @@ import { MamError } from '../../core/errors.js';
 import type { AdapterSession } from '../adapter.js';
 import { parseMenu, planChoice } from './menu.js';
 import { classifyScreen, describeState, type DialogSpec, type ScreenSpec, type ScreenState } from './screen-spec.js';
-import { createPacer, lastLine, readScreen, saveStuckScreen } from './screen-watch.js';
+import { createPoller, lastLine, saveStuckScreen } from './screen-watch.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
 /** Keys sent to one dialog before the probe gives up on it: a menu that ignores them. */
@@ -58,7 +58,7 @@ async function answer(s: AdapterSession, dialog: DialogSpec, screen: string): Pr
 export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: ReadyOptions): Promise<ReadyResult> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
-  const pacer = createPacer(s, opts.jobDir);
+  const poller = createPoller(s, opts.jobDir);
   const answered: string[] = [];
   const actions = new Map<string, number>();
   let screen = '';
@@ -83,9 +83,8 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
   try {
     for (;;) {
       s.signal.throwIfAborted();
-      const now = await readScreen(s);
+      const now = await poller.read();
       if (now === undefined) throw fail('exited before it was ready');
-      if (now !== screen) pacer.reset();
       screen = now;
       state = classifyScreen(screen, spec);
       if (state.kind === 'ready') return { screen, answered, ms: Date.now() - started };
@@ -98,13 +97,13 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
           actions.set(name, count);
           if (did === 'confirm') answered.push(name);
           acted = { dialog: name, confirm: did === 'confirm', screen, at: Date.now() };
-          pacer.reset();
+          poller.sent();
         }
       }
       if (Date.now() >= deadline) throw fail(`was not ready after ${opts.timeoutMs} ms`);
-      await pacer.pause(deadline);
+      await poller.pause(deadline);
     }
   } finally {
-    pacer.close();
+    poller.close();
   }
 }

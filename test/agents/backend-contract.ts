@@ -113,6 +113,28 @@ export function describeBackendContract(label: string, makeBackend: () => Sessio
       await expect(backend.start(spec('echo', { cwd: join(dir, 'missing') }))).rejects.toMatchObject({ code: 'MAM_ERR_SESSION' });
     });
 
+    it('announces output through a connection, and a read after the announcement shows it', async () => {
+      const s = spec('echo');
+      await backend.start(s);
+      await screenOf(s.name, 'ready');
+      const connection = await backend.connect!(s.name);
+      // Each announcement answered by a read at once: the last read shows the last thing printed.
+      const reads: Array<Promise<string>> = [];
+      const stop = connection.onOutput!(() => reads.push(backend.readScreen(s.name)));
+      await backend.sendText(s.name, 'announced line');
+      await backend.sendKeys(s.name, ['Enter']);
+      await waitFor(() => reads.length > 0, 5000, 'an announcement');
+      await waitFor(async () => (await Promise.all(reads)).at(-1)!.includes('echo:announced line'), 5000, 'a read after the last announcement to show the echo');
+      stop();
+      await connection.close();
+      const after = reads.length;
+      await backend.sendText(s.name, 'unheard');
+      await backend.sendKeys(s.name, ['Enter']);
+      await screenOf(s.name, 'echo:unheard');
+      expect(reads.length).toBe(after);
+      await backend.terminate(s.name, { exitKeys: [{ text: 'quit' }, 'Enter'], graceMs: 3000 });
+    });
+
     it('appends everything the session prints to its log file', async () => {
       const logFile = join(dir, `${label}.log`);
       const s = spec('echo', { logFile });

@@ -2,10 +2,12 @@
  * Scripts and probes the backend suites share: small sh programs with known
  * behaviour, and a way to see which processes of a group are still running.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultClientEnv } from '../../agents/backends/tmux-command.js';
 
 export const SCRIPTS = {
   /** Echoes each line back, tags bracketed pastes, quits on "quit"; `brackets` turns on bracketed paste. */
@@ -76,4 +78,19 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A `tmux` first on PATH that notes each run's arguments in `dir` and runs the
+ * real one: `env` is a tmux client environment for createTmuxBackend, `calls`
+ * the tmux processes started with it so far.
+ */
+export function countingTmux(dir: string): { env: Record<string, string>; calls(): string[] } {
+  const log = join(dir, 'tmux-calls.log');
+  const real = execFileSync('sh', ['-c', 'command -v tmux'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(dir, 'tmux'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  return {
+    env: { ...defaultClientEnv(), PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
+  };
 }
