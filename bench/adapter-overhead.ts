@@ -23,6 +23,8 @@ interface Run {
   ownMs: number;
   /** control.create sent → the session started (the rest is the probe and the prompt) */
   launchMs: number;
+  /** the fake's first screen (its trust dialog) → the prompt confirmed: the probe's own part */
+  probeMs: number;
 }
 
 /** The reconciler's log record for `job` whose msg is one of `msgs`; polls the log file. */
@@ -81,7 +83,12 @@ async function oneRun(mesh: Mesh, ctx: Context, logFile: string, id: string, dro
   const launched = await logRecord(logFile, id, ['session launched'], 1000);
   const fake = JSON.parse(readFileSync(times, 'utf8')) as { origin: number; firstScreenAt: number };
   await sessionEnded(ctx, id, 60_000);
-  return { totalMs: Date.parse(rec.t) - t0, ownMs: Math.round(fake.firstScreenAt - fake.origin), launchMs: Date.parse(launched.t) - t0 };
+  return {
+    totalMs: Date.parse(rec.t) - t0,
+    ownMs: Math.round(fake.firstScreenAt - fake.origin),
+    launchMs: Date.parse(launched.t) - t0,
+    probeMs: Date.parse(rec.t) - fake.firstScreenAt,
+  };
 }
 
 /**
@@ -114,8 +121,10 @@ export const adapterOverhead: Benchmark = {
         opts.log(`  ${backend} overhead:      ${overhead(clean).join(' ')}`);
         opts.log(`  ${backend} fake start-up: ${clean.map((x) => x.ownMs).join(' ')}`);
         opts.log(`  ${backend} create → launched: ${clean.map((x) => x.launchMs).join(' ')}`);
+        opts.log(`  ${backend} first screen → confirmed: ${clean.map((x) => x.probeMs).join(' ')}`);
         figures.push(
           figure(NAME, `${backend}: of which create → session started p50`, median(clean.map((x) => x.launchMs)), 'ms', { note }),
+          figure(NAME, `${backend}: of which first screen → prompt confirmed p50`, median(clean.map((x) => x.probeMs)), 'ms', { note }),
           figure(NAME, `${backend}: create → prompt confirmed, minus agent start-up p50`, median(overhead(clean)), 'ms', { goal, note }),
           figure(NAME, `${backend}: create → prompt confirmed, minus agent start-up p95`, percentile(overhead(clean), 95), 'ms', { goal, note }),
         );
