@@ -23,8 +23,6 @@ export async function readScreen(s: AdapterSession): Promise<string | undefined>
   }
 }
 
-/** How long output is given to finish drawing before the screen is read. */
-const SETTLE_MS = 1;
 /** How long after a key its answer is awaited at full speed; past it, output is read at the usual pace. */
 const ANSWER_WINDOW_MS = 250;
 
@@ -60,9 +58,9 @@ function listenForOutput(s: AdapterSession, jobDir: string | undefined, onOutput
 
 /**
  * Reads paced by the session's output. Output the last read may have missed
- * is read after SETTLE_MS (a redraw can come in pieces); at most one read per
- * POLL_MIN_MS while output streams, except in the moment after a key, while
- * the probe waits on the agent's answer. Without output the pause backs
+ * is read at once — a redraw caught half done costs only another read, when
+ * its rest arrives — but at most once per POLL_MIN_MS while output streams,
+ * except in the moment after a key, while the probe waits on the agent's answer. Without output the pause backs
  * off from 25 ms ×1.5 to 200 ms; with no way to hear of output at all, that
  * backoff is all there is.
  */
@@ -73,7 +71,7 @@ export function createPoller(s: AdapterSession, jobDir?: string): ScreenPoller {
   let outputs = 0;
   let outputsAtRead = -1;
   let readAt = 0;
-  // When the last key or text was sent, until the screen changed in answer.
+  // When the last key or text was sent: its answer may come in several pieces, each read at once.
   let keyedAt: number | undefined;
   let wake: (() => void) | undefined;
   const stopListening = listenForOutput(s, jobDir, () => {
@@ -99,11 +97,7 @@ export function createPoller(s: AdapterSession, jobDir?: string): ScreenPoller {
       outputsAtRead = outputs;
       readAt = Date.now();
       const now = await readScreen(s);
-      // A changed screen is the answer to any key sent (the first read has nothing to compare): poll fast again.
-      if (now !== screen) {
-        next = POLL_MIN_MS;
-        if (screen !== undefined) keyedAt = undefined;
-      }
+      if (now !== screen) next = POLL_MIN_MS;
       screen = now;
       return now;
     },
@@ -121,8 +115,8 @@ export function createPoller(s: AdapterSession, jobDir?: string): ScreenPoller {
         }
       }
       const awaited = keyedAt !== undefined && Date.now() - keyedAt < ANSWER_WINDOW_MS;
-      const settled = awaited ? SETTLE_MS : Math.max(SETTLE_MS, readAt + POLL_MIN_MS - Date.now());
-      await wait(Math.min(settled, deadline - Date.now()), false);
+      const spaced = Math.min(readAt + POLL_MIN_MS, deadline) - Date.now();
+      if (!awaited && spaced > 0) await wait(spaced, false);
     },
     close() {
       stopListening();

@@ -10,13 +10,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPoller, POLL_MAX_MS, POLL_MIN_MS, type ScreenPoller } from '../../agents/readiness/screen-watch.js';
 import { CLAUDE } from './recorded-screens.js';
-import { scriptedSession } from './scripted-screen.js';
+import { scriptedSession, type Scripted } from './scripted-screen.js';
 
 let jobDir: string;
+let scripted: Scripted;
 let poller: ScreenPoller;
 beforeEach(() => {
   jobDir = mkdtempSync(join(tmpdir(), 'mam-poller-'));
-  poller = createPoller(scriptedSession({ ready: { text: CLAUDE.ready } }, 'ready').session, jobDir);
+  scripted = scriptedSession({ starting: { text: CLAUDE.starting, on: { Up: 'trust' } }, trust: { text: CLAUDE.trustNo } }, 'starting');
+  poller = createPoller(scripted.session, jobDir);
 });
 afterEach(() => {
   poller.close();
@@ -61,6 +63,17 @@ describe('screen poller', () => {
     await sleep(30);
     poller.sent();
     // Read after a moment for the drawing to finish, not after a pause that only new output could cut short.
+    expect(await timed(() => poller.pause(Date.now() + 10_000))).toBeLessThan(POLL_MIN_MS * 2 - 10);
+  });
+
+  it('reads each piece of an answer at once: a redraw caught half done is read again when its rest arrives', async () => {
+    await backOff();
+    await scripted.session.backend.sendKeys('scripted', ['Up']);
+    poller.sent();
+    setTimeout(() => output('first half'), 5);
+    await poller.pause(Date.now() + 10_000);
+    expect(await poller.read()).toBe(CLAUDE.trustNo);
+    setTimeout(() => output('second half'), 5);
     expect(await timed(() => poller.pause(Date.now() + 10_000))).toBeLessThan(POLL_MIN_MS * 2 - 10);
   });
 
