@@ -5,8 +5,6 @@ export interface QueuedPacket {
   messageId?: number;
 }
 
-const counterKey = (p: QueuedPacket) => (p.brokerId === undefined ? undefined : `${p.brokerId}:${p.brokerCounter}`);
-
 /**
  * One persistent session's queue of QoS 1/2 deliveries not yet acknowledged,
  * in the order they were queued, with the lookups Aedes makes for every
@@ -15,12 +13,17 @@ const counterKey = (p: QueuedPacket) => (p.brokerId === undefined ? undefined : 
  * deliveries can wait here at once: a scan per delivery and per PUBACK
  * (what Aedes's in-memory persistence does) makes the broker's cost per
  * message grow with that backlog.
+ *
+ * Entries sit in a Map by slot, a number growing with queue order, so the
+ * smallest slot is the oldest. Lookups are numeric maps: no key strings or
+ * arrays are made per message, the broker's hottest path.
  */
 export class OutgoingQueue<P extends QueuedPacket> {
   private readonly entries = new Map<number, P>();
-  private readonly byCounter = new Map<string, number>();
-  /** packet id → slots holding it, oldest first (ids wrap at 65,535, so two may share one) */
-  private readonly byMessageId = new Map<number, number[]>();
+  /** broker id → broker counter → slot */
+  private readonly byCounter = new Map<string, Map<number, number>>();
+  /** packet id → slot, or slots oldest first when ids wrapped (65,535) and two entries share one */
+  private readonly byMessageId = new Map<number, number | number[]>();
   private next = 0;
 
   get size(): number {
@@ -30,8 +33,7 @@ export class OutgoingQueue<P extends QueuedPacket> {
   enqueue(packet: P): void {
     const slot = this.next++;
     this.entries.set(slot, packet);
-    const key = counterKey(packet);
-    if (key !== undefined) this.byCounter.set(key, slot);
+    this.setCounter(packet, slot);
     if (packet.messageId !== undefined) this.index(packet.messageId, slot);
   }
 
@@ -39,19 +41,17 @@ export class OutgoingQueue<P extends QueuedPacket> {
    * A delivery got its packet id (same broker and counter), or a packet id's
    * entry is replaced by the packet given: a PUBREL (no broker id) replaces
    * the oldest entry holding its id, a packet of another broker the oldest
-   * such entry of a broker other than its own. False when nothing matched.
+   * such entry of a broker other than its own. The first of these in queue
+   * order wins, as in a scan. False when nothing matched.
    */
   update(packet: P): boolean {
-    const key = counterKey(packet);
-    const own = key === undefined ? undefined : this.byCounter.get(key);
-    // The first match in queue order wins, as in a scan: the entry with this broker counter, or an
-    // earlier one of another broker holding this packet id.
-    const slots = packet.messageId === undefined ? undefined : this.byMessageId.get(packet.messageId);
+    const own = packet.brokerId === undefined ? undefined : this.byCounter.get(packet.brokerId)?.get(packet.brokerCounter!);
     let other: number | undefined;
-    for (const s of slots ?? []) {
-      const holder = this.entries.get(s)!;
-      const another = packet.brokerId === undefined || holder.brokerId !== packet.brokerId;
-      if (another && (other === undefined || s < other)) other = s;
+    if (packet.messageId !== undefined) {
+      for (const s of this.slotsOf(packet.messageId)) {
+        const another = packet.brokerId === undefined || this.entries.get(s)!.brokerId !== packet.brokerId;
+        if (another && (other === undefined || s < other)) other = s;
+      }
     }
     if (own !== undefined && (other === undefined || own < other)) {
       const entry = this.entries.get(own)!;
@@ -63,11 +63,9 @@ export class OutgoingQueue<P extends QueuedPacket> {
       return true;
     }
     if (other === undefined) return false;
-    const old = this.entries.get(other)!;
-    const oldKey = counterKey(old);
-    if (oldKey !== undefined && this.byCounter.get(oldKey) === other) this.byCounter.delete(oldKey);
+    this.deleteCounter(this.entries.get(other)!, other);
     this.entries.set(other, packet);
-    if (key !== undefined) this.byCounter.set(key, other);
+    this.setCounter(packet, other);
     return true;
   }
 
@@ -82,15 +80,13 @@ export class OutgoingQueue<P extends QueuedPacket> {
         }
       }
     } else {
-      const slots = this.byMessageId.get(messageId);
-      // Slots grow with queue order: the smallest is the oldest.
-      if (slots) slot = slots.length === 1 ? slots[0] : Math.min(...slots);
+      const held = this.byMessageId.get(messageId);
+      slot = typeof held === 'number' ? held : held && Math.min(...held);
     }
     if (slot === undefined) return undefined;
     const entry = this.entries.get(slot)!;
     this.entries.delete(slot);
-    const key = counterKey(entry);
-    if (key !== undefined && this.byCounter.get(key) === slot) this.byCounter.delete(key);
+    this.deleteCounter(entry, slot);
     if (entry.messageId !== undefined) this.unindex(entry.messageId, slot);
     return entry;
   }
@@ -100,17 +96,38 @@ export class OutgoingQueue<P extends QueuedPacket> {
     return [...this.entries.values()];
   }
 
+  private setCounter(p: QueuedPacket, slot: number) {
+    if (p.brokerId === undefined) return;
+    let counters = this.byCounter.get(p.brokerId);
+    if (!counters) this.byCounter.set(p.brokerId, (counters = new Map()));
+    counters.set(p.brokerCounter!, slot);
+  }
+
+  private deleteCounter(p: QueuedPacket, slot: number) {
+    const counters = p.brokerId === undefined ? undefined : this.byCounter.get(p.brokerId);
+    if (counters?.get(p.brokerCounter!) === slot) counters.delete(p.brokerCounter!);
+  }
+
+  private slotsOf(messageId: number): readonly number[] {
+    const held = this.byMessageId.get(messageId);
+    return held === undefined ? [] : typeof held === 'number' ? [held] : held;
+  }
+
   private index(messageId: number, slot: number) {
-    const slots = this.byMessageId.get(messageId);
-    if (!slots) this.byMessageId.set(messageId, [slot]);
-    else if (!slots.includes(slot)) slots.push(slot);
+    const held = this.byMessageId.get(messageId);
+    if (held === undefined) this.byMessageId.set(messageId, slot);
+    else if (typeof held === 'number') {
+      if (held !== slot) this.byMessageId.set(messageId, [held, slot]);
+    } else if (!held.includes(slot)) held.push(slot);
   }
 
   private unindex(messageId: number, slot: number) {
-    const slots = this.byMessageId.get(messageId);
-    if (!slots) return;
-    const i = slots.indexOf(slot);
-    if (i >= 0) slots.splice(i, 1);
-    if (slots.length === 0) this.byMessageId.delete(messageId);
+    const held = this.byMessageId.get(messageId);
+    if (held === slot) this.byMessageId.delete(messageId);
+    else if (Array.isArray(held)) {
+      const rest = held.filter((s) => s !== slot);
+      if (rest.length === 1) this.byMessageId.set(messageId, rest[0]);
+      else this.byMessageId.set(messageId, rest);
+    }
   }
 }
