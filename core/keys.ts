@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { MamError } from './errors.js';
 import { readJsonFile, writeSecretFile } from './secret-file.js';
 
@@ -78,8 +78,13 @@ export function singleKeyring(kid: string, scope: string, key: Buffer): Keyring 
   return { activeKid: kid, keyFor: (k, s) => (k === kid && s === scope ? key : undefined) };
 }
 
+// A Buffer key is imported into a new KeyObject on every createHmac; the few keys in use are imported once.
+const imported = new WeakMap<Buffer, KeyObject>();
+
 export function hmac(key: Buffer, data: string | Buffer): Buffer {
-  return createHmac('sha256', key).update(data).digest();
+  let k = imported.get(key);
+  if (!k) imported.set(key, (k = createSecretKey(key)));
+  return createHmac('sha256', k).update(data).digest();
 }
 
 /** Constant-time equality that does not leak length through an early return on content. */

@@ -35,13 +35,30 @@ const KINDS: Record<string, Record<string, TopicKind>> = {
   hosts: { control: 'control', status: 'status' },
 };
 
+// Every message's topic is parsed several times (broker ACL, verification, the reconciler) and the
+// same few topics recur: parses are kept, bounded, and dropped wholesale when full.
+const parsed = new Map<string, ParsedTopic | null>();
+const PARSED_MAX = 4096;
+
 /** Parses a concrete topic of namespace `ns`; undefined when it is not one of mam's topics. */
 export function parseTopic(ns: string, topic: string): ParsedTopic | undefined {
+  const key = ns + '\0' + topic; // MQTT topics never hold U+0000
+  let t = parsed.get(key);
+  if (t === undefined) {
+    t = parseUncached(ns, topic) ?? null;
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(key, t);
+  }
+  return t ?? undefined;
+}
+
+function parseUncached(ns: string, topic: string): ParsedTopic | undefined {
   const parts = topic.split('/');
   if (parts.length !== 6 || parts[0] !== 'mam' || parts[1] !== 'v1' || parts[2] !== ns) return undefined;
   const kind = KINDS[parts[3]]?.[parts[5]];
   if (!kind || !ID_PATTERN.test(parts[4])) return undefined;
-  return { kind, id: parts[4] };
+  // Frozen: one object is handed to every caller parsing the same topic.
+  return Object.freeze({ kind, id: parts[4] });
 }
 
 /** The key scope a topic's envelopes are signed under: the job's own key, or the operator key for host control. */
