@@ -79,6 +79,8 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
     reconnectPeriod: reconnect,
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
     keepalive: 30,
+    // A ping every keepalive/2 whatever the traffic: moving the timer on every acknowledgement costs more.
+    reschedulePings: false,
     resubscribe: true,
     writeCache: opts.writeCache ?? true,
     // mqtt.js traces every packet through `debug`, which costs even when off; DEBUG=mqttjs* still turns it on.

@@ -30,6 +30,8 @@ interface Pending {
   payload: Buffer;
   messageId?: number;
   connection: number;
+  /** verified on arrival (null: not for the reconciler; an Error: refused) */
+  opened: Opened | Error | null;
 }
 
 export interface ReconcilerHooks {
@@ -81,13 +83,20 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   const onMessage = (packet: IPublishPacket, done: () => void) => {
     if (!closed) {
       stats.received++;
-      batch.push({ topic: packet.topic, payload: packet.payload as Buffer, messageId: packet.messageId, connection: acks.connection() });
+      // Verified as it arrives: pure CPU, done while earlier batches wait on the disk or the broker.
+      const it: Pending = { topic: packet.topic, payload: packet.payload as Buffer, messageId: packet.messageId, connection: acks.connection(), opened: null };
+      it.opened = verify(it, Date.now());
+      batch.push(it);
       if (batch.length >= cfg.reconciler.batchMax) flushSoon(0);
       else flushSoon(cfg.reconciler.batchDelayMs);
     }
     done();
   };
   let acks!: ReturnType<typeof deferPubacks>;
+  // Assigned once connected; messages of the session's backlog can arrive before, and wait for it.
+  let states: ReturnType<typeof createStatePublisher> | undefined;
+  let connected!: () => void;
+  const ready = new Promise<void>((resolve) => (connected = resolve));
   const client = await connectClient({
     url: ctx.endpoint.url,
     ca: ctx.endpoint.ca,
@@ -104,7 +113,8 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
       c.handleMessage = onMessage;
     },
   });
-  const states = createStatePublisher({ client, reg, keyring, ns, host });
+  states = createStatePublisher({ client, reg, keyring, ns, host });
+  connected();
   client.mqtt.on('connect', () => {
     log.info('connected', { url: ctx.endpoint.url });
     void client.publish(statusTopic, status('online'), { qos: 1, retain: true }).catch(() => {});
@@ -130,22 +140,23 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   }
 
   async function flush(): Promise<void> {
+    await ready;
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
     stats.batches++;
     const now = Date.now();
-    // Verification is pure CPU and needs no lock: done before the transaction opens.
-    const opened = items.map((it) => verify(it, now));
     let done: Committed;
     try {
-      done = commit(items, opened, now, false);
+      done = commit(items, now, false);
     } catch (err) {
       if (!(err instanceof PartialWrite)) throw err;
       // The whole batch was rolled back: committed again, each message in a savepoint of its own.
       log.warn('a message failed after writing; batch committed again message by message', err.cause);
-      done = commit(items, opened, now, true);
+      done = commit(items, now, true);
     }
+    // Nothing is acknowledged, published or acted on before the commit is on disk.
+    await reg.synced();
     const { outcomes, ackedByJob, touched } = done;
     for (const it of items) acks.release(it.messageId, it.connection);
     for (const out of outcomes) {
@@ -155,7 +166,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     }
     const publishes: Promise<void>[] = [];
     for (const job of touched) {
-      if (reg.getJob(job)?.host === host) publishes.push(...states.publish(job, ackedByJob.get(job)));
+      if (reg.getJob(job)?.host === host) publishes.push(...states!.publish(job, ackedByJob.get(job)));
     }
     // Launches and terminations run outside ingestion, so a slow session never stalls it; batches are
     // handed over in commit order but not queued behind each other's work (the hook keeps each job's
@@ -176,13 +187,13 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
    * one that failed after writing aborts the batch (PartialWrite) for the
    * caller to commit again with `isolate`, every message in its own savepoint.
    */
-  function commit(items: Pending[], opened: Array<Opened | Error | null>, now: number, isolate: boolean): Committed {
+  function commit(items: Pending[], now: number, isolate: boolean): Committed {
     const outcomes: Outcome[] = [];
     const ackedByJob = new Map<string, Array<[string, number]>>();
     const touched = new Set<string>();
     reg.transaction(() => {
-      items.forEach((it, i) => {
-        const o = opened[i];
+      items.forEach((it) => {
+        const o = it.opened;
         if (o === null) return;
         if (o instanceof Error) {
           outcomes.push(recordRejection(reg, o, it.topic, it.payload));
@@ -214,6 +225,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   function verify(it: Pending, now: number): Opened | Error | null {
     const t = parseTopic(ns, it.topic);
     if (t && (t.kind === 'output' || t.kind === 'status')) return null;
+    if (t?.kind === 'state' && states?.isEcho(it.topic, it.payload)) return null;
     try {
       const o = openEnvelope(ns, it.topic, it.payload, keyring, cfg.events.maxMessageBytes);
       if (o.topic.kind === 'state' && o.msg.sender === `reconciler@${host}`) return null;
@@ -265,7 +277,10 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     client,
     stats,
     sweepNow,
-    publishState: async (job) => void (await Promise.all(states.publish(job))),
+    async publishState(job) {
+      await reg.synced();
+      await Promise.all(states!.publish(job));
+    },
     async close() {
       if (closed) return;
       closed = true;

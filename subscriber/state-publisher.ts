@@ -6,6 +6,9 @@ import type { Registry } from './registry/registry.js';
 
 // Keeps one snapshot well under the broker's packet limit even for a full batch of acks.
 const ACKS_PER_MESSAGE = 2000;
+// Snapshots per job remembered until their echo arrives; older ones are verified like any message.
+const ECHOES_KEPT = 16;
+const ECHO_TOPICS_KEPT = 10_000;
 
 /**
  * Publishes a job's retained, signed snapshot on jobs/<job>/state. Signed
@@ -14,7 +17,28 @@ const ACKS_PER_MESSAGE = 2000;
  */
 export function createStatePublisher(opts: { client: MeshClient; reg: Registry; keyring: Keyring; ns: string; host: string }) {
   const sender = `reconciler@${opts.host}`;
+  // What was published and not yet seen coming back: the wildcard subscription receives every
+  // snapshot this reconciler sends, and bytes it sealed itself need no verification to be dropped.
+  const unseen = new Map<string, Buffer[]>();
+  const remember = (topic: string, payload: Buffer) => {
+    const list = unseen.get(topic);
+    if (!list) {
+      if (unseen.size >= ECHO_TOPICS_KEPT) unseen.clear();
+      unseen.set(topic, [payload]);
+    }
+    else if (list.push(payload) > ECHOES_KEPT) list.shift();
+    return payload;
+  };
   return {
+    /** True (once) for a message that is, byte for byte, a snapshot this publisher sent. */
+    isEcho(topic: string, payload: Buffer): boolean {
+      const list = unseen.get(topic);
+      const i = list ? list.findIndex((p) => p.equals(payload)) : -1;
+      if (i < 0) return false;
+      list!.splice(i, 1);
+      if (list!.length === 0) unseen.delete(topic);
+      return true;
+    },
     publish(jobId: string, acks: Array<[string, number]> = []): Promise<void>[] {
       const job = opts.reg.getJob(jobId);
       if (!job) return [];
@@ -37,7 +61,7 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
           v: 1, ns: opts.ns, job: job.id, type: 'job.state', sender, gen: job.gen,
           seq: job.state_seq + 1, ts: Date.now(), body: { ...base, acks: chunk },
         };
-        return opts.client.publish(topic, sealEnvelope(opts.ns, topic, msg, opts.keyring), { qos: 1, retain: true });
+        return opts.client.publish(topic, remember(topic, sealEnvelope(opts.ns, topic, msg, opts.keyring)), { qos: 1, retain: true });
       });
     },
   };

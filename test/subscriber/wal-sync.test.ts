@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
+import { createWalSync } from '../../subscriber/registry/wal-sync.js';
+
+const dirs: string[] = [];
+const regs: Registry[] = [];
+afterEach(() => {
+  for (const r of regs.splice(0)) r.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function registry(): { reg: Registry; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mam-walsync-'));
+  dirs.push(dir);
+  const path = join(dir, 'mam.db');
+  const reg = openRegistry(path);
+  regs.push(reg);
+  return { reg, path };
+}
+
+describe('registry durability (group commit)', () => {
+  it('resolves synced() for every commit, including ones made while a sync is under way', async () => {
+    const { reg } = registry();
+    const waits: Array<Promise<void>> = [];
+    for (let i = 0; i < 20; i++) {
+      reg.transaction(() => reg.createJob({ id: `j${i}`, state: 'queued', host: 'h' }));
+      waits.push(reg.synced());
+    }
+    await Promise.all(waits);
+    // Nothing new written: resolved without another sync.
+    await expect(reg.synced()).resolves.toBeUndefined();
+    const reader = openRegistry(reg.db.name, { readonly: true });
+    try {
+      expect(reader.db.prepare('SELECT COUNT(*) FROM jobs').pluck().get()).toBe(20);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('keeps the registry in WAL mode without a sync per commit', () => {
+    const { reg } = registry();
+    expect(reg.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // 1 = NORMAL: the WAL is synced by synced(), off the event loop.
+    expect(reg.db.pragma('synchronous', { simple: true })).toBe(1);
+  });
+
+  it('rejects, saying what failed, when the WAL cannot be synced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mam-walsync-'));
+    dirs.push(dir);
+    const sync = createWalSync(join(dir, 'missing', 'mam.db-wal'));
+    await expect(sync.synced(1)).rejects.toThrow(/syncing .*mam\.db-wal failed: ENOENT/);
+    // A later write is tried again, not refused for good.
+    await expect(sync.synced(2)).rejects.toThrow(/ENOENT/);
+    await expect(sync.synced(0)).resolves.toBeUndefined();
+    sync.close();
+  });
+});
