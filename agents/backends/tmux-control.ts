@@ -6,7 +6,6 @@
  * each would otherwise start a tmux client of its own (≈ 5–25 ms apiece).
  */
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { TmuxClient, TmuxResult } from './tmux-command.js';
 
 /** How long the client may take to attach before the caller does without it. */
@@ -65,8 +64,7 @@ export async function openTmuxControl(client: TmuxClient, session: string): Prom
   // Output between %begin and its own %end belongs to the command; a line of a
   // captured screen can only end the block by repeating that exact time, number and flags.
   let block: { fields: string; lines: string[] } | undefined;
-  const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
-  lines.on('line', (line) => {
+  const onLine = (line: string): void => {
     if (!block) {
       const begin = /^%begin (\d+ \d+ (\d+))$/.exec(line);
       if (begin) block = { fields: begin[1]!, lines: [] };
@@ -84,6 +82,14 @@ export async function openTmuxControl(client: TmuxClient, session: string): Prom
     block = undefined;
     if (!mine) return attached?.(ok);
     waiting.shift()?.({ ok, stdout: ok ? text : '', stderr: ok ? '' : text });
+  };
+  // Split on \n only: tmux ends its lines so, and a screen line keeps any other character it holds.
+  let partial = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) onLine(line);
   });
 
   const timer = setTimeout(() => attached?.(false), ATTACH_TIMEOUT_MS);
@@ -111,9 +117,10 @@ export async function openTmuxControl(client: TmuxClient, session: string): Prom
     },
     run(command) {
       if (!open) return Promise.resolve({ ok: false, closed: true, stdout: '', stderr: 'the tmux control client is closed' });
+      const line = `${command.map(quoteControlWord).join(' ')}\n`; // throws before anything waits on a reply
       return new Promise((resolve) => {
         waiting.push(resolve);
-        child.stdin.write(`${command.map(quoteControlWord).join(' ')}\n`);
+        child.stdin.write(line);
       });
     },
     onOutput(listener) {

@@ -126,6 +126,9 @@ describe.runIf(runTmuxSuites)('tmux connections', () => {
     expect(await control!.run(['set-buffer', '-b', 'mam-test-words', text])).toMatchObject({ ok: true });
     // Read back by a client of its own: show-buffer escapes what it prints to control clients.
     expect((await tmux('show-buffer', '-b', 'mam-test-words')).stdout).toBe(text);
+    // A word it cannot carry is refused before it is sent: the replies stay paired with their commands.
+    expect(() => control!.run(['set-buffer', '-b', 'mam-test-words', 'two\nlines'])).toThrow(/line break/);
+    expect(await control!.run(['display-message', '-p', 'still in step'])).toEqual({ ok: true, stdout: 'still in step', stderr: '' });
     const failed = await control!.run(['show-buffer', '-b', 'mam-test-no-such-buffer']);
     expect(failed.ok).toBe(false);
     expect(failed.stderr).toMatch(/no buffer/);
