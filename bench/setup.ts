@@ -6,11 +6,11 @@ import { execa } from 'execa';
 import { loadContext, type Context } from '../core/context.js';
 import { emitEvent } from '../core/emit.js';
 import { initWorkspace } from '../core/init-workspace.js';
-import { packageRoot } from '../core/package-root.js';
+import { mamEntry } from '../core/package-root.js';
 import { topics } from '../core/topics.js';
 import { operatorIdentity } from '../cli/operator-identity.js';
 
-export const MAM_BIN = join(packageRoot(), 'dist', 'cli', 'main.js');
+export const MAM_BIN = mamEntry();
 
 /** A process the benchmark started: its pid, its peak memory, and a graceful stop. */
 export interface Child {

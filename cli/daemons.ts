@@ -3,7 +3,7 @@ import { existsSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MamError } from '../core/errors.js';
-import { packageRoot } from '../core/package-root.js';
+import { mamEntry } from '../core/package-root.js';
 import { writeSecretFile } from '../core/secret-file.js';
 import type { Workspace } from '../core/workspace.js';
 
@@ -36,7 +36,7 @@ export function runningPid(ws: Workspace, d: DaemonName): number | undefined {
 // A recycled pid may belong to anything: only a process running mam's CLI counts.
 function isMam(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join('dist', 'cli', 'main.js'));
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(mamEntry());
   } catch {
     return true; // no /proc (macOS): trust the live pid
   }
@@ -47,7 +47,7 @@ export function startDaemon(ws: Workspace, d: DaemonName, env: NodeJS.ProcessEnv
   const running = runningPid(ws, d);
   if (running) return { pid: running, started: false };
   const out = openSync(logFile(ws, d), 'a', 0o600);
-  const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'cli', 'main.js'), ...ARGS[d]], {
+  const child = spawn(process.execPath, [mamEntry(), ...ARGS[d]], {
     cwd: ws.root,
     env: { ...env, MAM_HOME: ws.root },
     detached: true,

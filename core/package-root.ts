@@ -20,3 +20,8 @@ export function packageRoot(): string {
     dir = up;
   }
 }
+
+/** The mam CLI to run as a program (spawned daemons, session shims): the bundle `npm run build` makes. */
+export function mamEntry(): string {
+  return join(packageRoot(), 'dist', 'mam.js');
+}

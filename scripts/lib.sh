@@ -25,12 +25,12 @@ mam_die() {
 }
 
 # _mam_package_above DIR: the first folder at or above DIR holding mam's built
-# CLI (package.json named "mam" and dist/cli/main.js); prints its main.js.
+# CLI (package.json named "mam" and dist/mam.js); prints its dist/mam.js.
 _mam_package_above() {
   _mam_dir=$(CDPATH='' cd -P -- "$1" >/dev/null 2>&1 && pwd -P) || return 1
   while :; do
-    if [ -f "$_mam_dir/dist/cli/main.js" ] && grep -q '"name": *"mam"' "$_mam_dir/package.json" 2>/dev/null; then
-      printf '%s\n' "$_mam_dir/dist/cli/main.js"
+    if [ -f "$_mam_dir/dist/mam.js" ] && grep -q '"name": *"mam"' "$_mam_dir/package.json" 2>/dev/null; then
+      printf '%s\n' "$_mam_dir/dist/mam.js"
       return 0
     fi
     [ "$_mam_dir" = / ] && return 1
@@ -52,7 +52,7 @@ mam_bin() {
       printf '%s\n' "$MAM_BIN"
       return 0
     fi
-    printf '%s\n' "mam: MAM_BIN=$MAM_BIN is not a file" "  hint: point MAM_BIN at the mam executable or its dist/cli/main.js" >&2
+    printf '%s\n' "mam: MAM_BIN=$MAM_BIN is not a file" "  hint: point MAM_BIN at the mam executable or its dist/mam.js" >&2
     return 127
   fi
   if [ -n "${_mam_lib_dir:-}" ] && _mam_package_above "$_mam_lib_dir"; then return 0; fi
@@ -65,7 +65,7 @@ mam_bin() {
       ;;
   esac
   if _mam_package_above "$PWD"; then return 0; fi
-  printf '%s\n' "mam: cannot find the mam CLI" "  hint: set MAM_BIN to its path (e.g. <checkout>/dist/cli/main.js after npm run build) or put mam on PATH" >&2
+  printf '%s\n' "mam: cannot find the mam CLI" "  hint: set MAM_BIN to its path (e.g. <checkout>/dist/mam.js after npm run build) or put mam on PATH" >&2
   return 127
 }
 

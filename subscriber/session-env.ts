@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../core/context.js';
 import { sessionLogin } from '../core/credentials.js';
-import { packageRoot } from '../core/package-root.js';
+import { mamEntry } from '../core/package-root.js';
 
 /**
  * The environment of a job's session: its job id, generation, per-job key
@@ -14,7 +14,7 @@ export function sessionEnv(ctx: Context, job: string, gen: number, base: NodeJS.
   const binDir = join(jobDir, 'bin');
   mkdirSync(binDir, { recursive: true, mode: 0o700 });
   const shim = join(binDir, 'mam');
-  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(packageRoot(), 'dist', 'cli', 'main.js')}" "$@"\n`, { mode: 0o700 });
+  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${mamEntry()}" "$@"\n`, { mode: 0o700 });
   chmodSync(shim, 0o700);
   const login = sessionLogin(ctx.creds, job, ctx.cfg.broker.agentLogin);
   const kid = ctx.keyring.activeKid;

@@ -4,4 +4,5 @@ import { execFileSync } from 'node:child_process';
 export default function setup(): void {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   execFileSync(process.execPath, ['dist/core/precompile-validators.js'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['dist/core/bundle-cli.js'], { stdio: 'inherit' });
 }

@@ -8,10 +8,10 @@ import { brokerRunFile } from '../../core/endpoint.js';
 import { initWorkspace } from '../../core/init-workspace.js';
 import { silentLogger } from '../../core/logger.js';
 import { writeSecretFile } from '../../core/secret-file.js';
-import { packageRoot } from '../../core/package-root.js';
+import { mamEntry } from '../../core/package-root.js';
 import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
 
-export const MAM_BIN = join(packageRoot(), 'dist', 'cli', 'main.js');
+export const MAM_BIN = mamEntry();
 
 export interface TestWorkspace {
   root: string;
