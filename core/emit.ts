@@ -52,6 +52,9 @@ export async function emitEvent(
   opts: { wait: boolean; timeoutMs: number },
 ): Promise<EmitResult> {
   const stateTopic = topics.state(id.ns, id.job);
+  // The reconciler would refuse it: say so now, before a seq is spent and the event kept and re-sent
+  // (the generation, learnt below when not given, never makes a message valid or invalid).
+  validateMsg(parseTopic(id.ns, topic)!.kind, { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen: id.gen ?? 0, seq: 1, ts: Date.now(), body });
   const client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0, writeCache: false });
   try {
     const pending = new Map<string, OutboxEntry>();
@@ -97,11 +100,9 @@ export async function emitEvent(
       await Promise.race([firstState, new Promise((r) => setTimeout(r, 300))]);
       gen = latestGen ?? 0;
     }
-    // The reconciler would refuse it: say so now, before a seq is spent and the event kept and re-sent.
-    const draft: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq: 1, ts: Date.now(), body };
-    validateMsg(parseTopic(id.ns, topic)!.kind, draft);
+    // Taken only once connected: every seq a sender has used belongs to an event kept in its outbox.
     const seq = await allocateSeq(id.jobDir, id.sender);
-    const msg: Msg<object> = { ...draft, seq, ts: Date.now() };
+    const msg: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq, ts: Date.now(), body };
     const payload = sealEnvelope(id.ns, topic, msg, id.keyring);
     if (payload.length > id.maxMessageBytes) {
       throw new MamError('OVERSIZE', `event is ${payload.length} bytes; the limit is ${id.maxMessageBytes}`, {

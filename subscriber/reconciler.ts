@@ -155,15 +155,15 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
       log.warn('a message failed after writing; batch committed again message by message', err.cause);
       done = commit(items, now, true);
     }
-    // Nothing is acknowledged, published or acted on before the commit is on disk.
-    await reg.synced();
     const { outcomes, ackedByJob, touched } = done;
-    for (const it of items) acks.release(it.messageId, it.connection);
     for (const out of outcomes) {
       if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded') stats.committed++;
       else if (out.kind === 'duplicate') stats.duplicates++;
       else stats.rejected++;
     }
+    // Nothing is acknowledged, published or acted on before the commit is on disk.
+    await reg.synced();
+    for (const it of items) acks.release(it.messageId, it.connection);
     const publishes: Promise<void>[] = [];
     for (const job of touched) {
       if (reg.getJob(job)?.host === host) publishes.push(...states!.publish(job, ackedByJob.get(job)));
