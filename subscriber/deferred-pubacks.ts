@@ -17,13 +17,13 @@ interface PubackPacket {
 export function deferPubacks(client: MqttClient) {
   const target = client as unknown as { _sendPacket: (packet: unknown, cb?: () => void, ...rest: unknown[]) => void };
   const send = target._sendPacket.bind(client);
-  const held = new Map<number, PubackPacket>();
+  const held = new Set<number>();
   // Packet ids belong to one connection: after a reconnect the broker redelivers, old PUBACKs must not go out.
   let connection = 0;
   target._sendPacket = (packet, cb, ...rest) => {
     const p = packet as PubackPacket;
     if (p.cmd === 'puback') {
-      held.set(p.messageId, p);
+      held.add(p.messageId);
       cb?.();
       return;
     }
@@ -35,14 +35,26 @@ export function deferPubacks(client: MqttClient) {
   });
   return {
     connection: () => connection,
-    /** Sends the held PUBACK of a committed message, if it belongs to the current connection. */
-    release(messageId: number | undefined, conn: number): void {
-      if (messageId === undefined || conn !== connection) return;
-      const p = held.get(messageId);
-      if (p) {
-        held.delete(messageId);
-        send(p);
+    /**
+     * Sends the held PUBACKs of committed messages that belong to the current connection, in the
+     * order given, as one write: a batch's acknowledgements leave in one TLS record.
+     */
+    release(messages: Iterable<{ messageId?: number; connection: number }>): void {
+      const ids: number[] = [];
+      for (const m of messages) {
+        if (m.messageId === undefined || m.connection !== connection || !held.delete(m.messageId)) continue;
+        ids.push(m.messageId);
       }
+      const stream = client.stream;
+      if (ids.length === 0 || !client.connected || !stream?.writable) return;
+      // [MQTT-3.4] PUBACK: fixed header 0x40, remaining length 2, the packet identifier (big-endian).
+      const bytes = Buffer.allocUnsafe(ids.length * 4);
+      ids.forEach((id, i) => {
+        bytes[i * 4] = 0x40;
+        bytes[i * 4 + 1] = 2;
+        bytes.writeUInt16BE(id, i * 4 + 2);
+      });
+      stream.write(bytes);
     },
   };
 }

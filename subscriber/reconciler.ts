@@ -163,7 +163,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     }
     // Nothing is acknowledged, published or acted on before the commit is on disk.
     await reg.synced();
-    for (const it of items) acks.release(it.messageId, it.connection);
+    acks.release(items);
     const publishes: Promise<void>[] = [];
     for (const job of touched) {
       if (reg.getJob(job)?.host === host) publishes.push(...states!.publish(job, ackedByJob.get(job)));
