@@ -158,8 +158,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     },
     touchJob(id: string, eventAt: number) {
       writes++;
-      cache?.jobChanged(id);
       q.touchJob.run({ id, eventAt });
+      cache?.jobTouched(id, eventAt);
     },
     hwm: (job: string, sender: string) => (cache ? cache.hwm(job, sender) : q.getHwm.get(job, sender)?.seq ?? 0),
     setHwm(job: string, sender: string, seq: number) {

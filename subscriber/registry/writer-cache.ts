@@ -52,6 +52,11 @@ export function createWriterCache(
     jobChanged(id: string) {
       jobs.delete(id);
     },
+    /** The row as `UPDATE jobs SET last_event_at` left it: the one column changed, no read needed. */
+    jobTouched(id: string, eventAt: number) {
+      const row = jobs.get(id);
+      if (row) jobs.set(id, Object.freeze({ ...row, last_event_at: eventAt }));
+    },
     hwm(job: string, sender: string): number {
       const key = keyOf(job, sender);
       let seq = marks.get(key);
