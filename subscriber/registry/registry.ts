@@ -118,7 +118,9 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   // One wrapper for every call: better-sqlite3 builds four functions per db.transaction(),
   // which cost more than the SAVEPOINT itself when every message runs in its own.
   const inTransaction = db.transaction((fn: () => unknown) => fn());
-  const cache = opts.readonly ? undefined : createWriterCache(q.getJob, q.getHwm, q.setHwm);
+  // Changes only when another connection commits (never for this one's own commits).
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  const cache = opts.readonly ? undefined : createWriterCache(q.getJob, q.getHwm, q.setHwm, () => dataVersion.get()!);
   const wal = opts.readonly ? undefined : createWalSync(`${path}-wal`);
   // Counts every write, so a caller can tell whether a failed step changed anything (see writes()).
   let writes = 0;
@@ -133,7 +135,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
       if (!cache) return inTransaction(fn) as T;
       const outermost = cache.begin();
       try {
-        const result = inTransaction(outermost ? () => cache.beforeCommit(fn) : fn) as T;
+        // IMMEDIATE: the write lock from BEGIN on, so no other writer commits while the cache is trusted.
+        const result = (outermost ? inTransaction.immediate(() => cache.beforeCommit(fn)) : inTransaction(fn)) as T;
         cache.end(true);
         return result;
       } catch (err) {

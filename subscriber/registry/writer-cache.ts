@@ -18,11 +18,13 @@ export function createWriterCache(
   getJob: Database.Statement<[string], JobRow>,
   getHwm: Database.Statement<[string, string], { seq: number }>,
   setHwm: Database.Statement,
+  dataVersion: () => number,
 ) {
   const jobs = new Map<string, JobRow>();
   const marks = new Map<string, number>();
   const dirty = new Set<string>();
   const undo: Undo[] = [];
+  let version: number | undefined;
 
   function forget() {
     jobs.clear();
@@ -92,8 +94,18 @@ export function createWriterCache(
       undo.push([]);
       return undo.length === 1;
     },
-    /** Runs the outermost transaction's work, then writes its marks inside it. */
+    /**
+     * Runs the outermost transaction's work, then writes its marks inside it. The transaction holds
+     * the write lock from its start; if another connection committed since this one last looked
+     * (a second reconciler on the same workspace, a repair by hand), what was kept is read again.
+     */
     beforeCommit<T>(fn: () => T): T {
+      const now = dataVersion();
+      if (version !== undefined && now !== version) {
+        jobs.clear();
+        marks.clear();
+      }
+      version = now;
       const result = fn();
       writeMarks();
       return result;

@@ -58,3 +58,24 @@ describe('registry durability (group commit)', () => {
     sync.close();
   });
 });
+
+describe("the registry writer's cache", () => {
+  it('reads again what another connection committed (a second writer on the same file)', () => {
+    const { reg, path } = registry();
+    const other = openRegistry(path);
+    regs.push(other);
+    reg.transaction(() => {
+      reg.createJob({ id: 'J', state: 'running', host: 'h' });
+      reg.setHwm('J', 'agent', 3);
+    });
+    // Cached by the first writer…
+    expect(reg.transaction(() => [reg.getJob('J')?.state, reg.hwm('J', 'agent')])).toEqual(['running', 3]);
+    // …changed by the second…
+    other.transaction(() => {
+      other.updateJob('J', 'done', 'finished elsewhere', 0);
+      other.setHwm('J', 'agent', 9);
+    });
+    // …and seen by the first at its next transaction, not served from memory.
+    expect(reg.transaction(() => [reg.getJob('J')?.state, reg.getJob('J')?.reason, reg.hwm('J', 'agent')])).toEqual(['done', 'finished elsewhere', 9]);
+  });
+});
