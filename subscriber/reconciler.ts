@@ -52,6 +52,8 @@ export interface Reconciler {
   /** Publishes the retained state of a job of this host (after changes made outside the event path). */
   publishState(job: string): Promise<void>;
   sweepNow(): Promise<void>;
+  /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */
+  settling(job: string): boolean;
   /** sweepMs: durations of the latest sweeps (outbox + drift), newest last, at most 32 */
   stats: { received: number; committed: number; duplicates: number; rejected: number; batches: number; sweeps: number; sweepMs: number[] };
   close(): Promise<void>;
@@ -71,6 +73,8 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   const status = (s: 'online' | 'offline') =>
     sealEnvelope(ns, statusTopic, { v: 1, ns, job: host, type: 'host.status', sender: `reconciler@${host}`, gen: 0, seq: Date.now(), ts: Date.now(), body: { status: s, pid: process.pid, since: Date.now() } }, keyring);
 
+  /** jobs of committed batches whose post-commit work (launch, termination) has not finished, by count */
+  const settling = new Map<string, number>();
   const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0, sweeps: 0, sweepMs: [] as number[] };
   const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, missingArtifacts: hooks.missingArtifacts };
 
@@ -161,23 +165,40 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
       else if (out.kind === 'duplicate') stats.duplicates++;
       else stats.rejected++;
     }
-    // Nothing is acknowledged, published or acted on before the commit is on disk.
-    await reg.synced();
-    acks.release(items);
-    const publishes: Promise<void>[] = [];
-    for (const job of touched) {
-      if (reg.getJob(job)?.host === host) publishes.push(...states!.publish(job, ackedByJob.get(job)));
+    // Until the batch's post-commit work is done, the drift sweep leaves its jobs to it.
+    const jobs = [...new Set(outcomes.flatMap((o) => (o.job ? [o.job] : [])))];
+    for (const j of jobs) settling.set(j, (settling.get(j) ?? 0) + 1);
+    let settled = () => {
+      for (const j of jobs) {
+        const n = (settling.get(j) ?? 1) - 1;
+        if (n > 0) settling.set(j, n);
+        else settling.delete(j);
+      }
+    };
+    try {
+      // Nothing is acknowledged, published or acted on before the commit is on disk.
+      await reg.synced();
+      acks.release(items);
+      const publishes: Promise<void>[] = [];
+      for (const job of touched) {
+        if (reg.getJob(job)?.host === host) publishes.push(...states!.publish(job, ackedByJob.get(job)));
+      }
+      // Launches and terminations run outside ingestion, so a slow session never stalls it; batches are
+      // handed over in commit order but not queued behind each other's work (the hook keeps each job's
+      // actions in order), so one job's slow launch never delays another job's termination. They start
+      // beside the state publishes (already queued on the connection, so still sent first), not after their PUBACKs.
+      if (hooks.afterCommit) {
+        const run = hooks.afterCommit;
+        const started = Promise.resolve().then(() => run(outcomes)).catch((err) => log.error('post-commit action failed', err));
+        actions = Promise.all([actions, started]).then(() => undefined);
+        const whenDone = settled;
+        settled = () => {};
+        void started.finally(whenDone);
+      }
+      await Promise.all(publishes).catch((err) => log.warn('state publish failed', err));
+    } finally {
+      settled();
     }
-    // Launches and terminations run outside ingestion, so a slow session never stalls it; batches are
-    // handed over in commit order but not queued behind each other's work (the hook keeps each job's
-    // actions in order), so one job's slow launch never delays another job's termination. They start
-    // beside the state publishes (already queued on the connection, so still sent first), not after their PUBACKs.
-    if (hooks.afterCommit) {
-      const run = hooks.afterCommit;
-      const started = Promise.resolve().then(() => run(outcomes)).catch((err) => log.error('post-commit action failed', err));
-      actions = Promise.all([actions, started]).then(() => undefined);
-    }
-    await Promise.all(publishes).catch((err) => log.warn('state publish failed', err));
   }
 
   /**
@@ -277,6 +298,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     client,
     stats,
     sweepNow,
+    settling: (job) => settling.has(job),
     async publishState(job) {
       await reg.synced();
       await Promise.all(states!.publish(job));

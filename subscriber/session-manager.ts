@@ -8,7 +8,7 @@ import type { Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
 import { launchSession, type JobSpec, type Launched } from './launch-session.js';
 import type { Reconciler } from './reconciler.js';
-import type { JobRow } from './registry/registry.js';
+import type { JobRow, SessionRow } from './registry/registry.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
 import { isTerminal, nextState, type Transition } from './state-machine.js';
@@ -143,6 +143,24 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     }));
   }
 
+  /**
+   * A live session whose job already reached a terminal state in the same generation: that end was
+   * committed (verified event, timeout, cancel) but the reconciler stopped before acting on it. It is
+   * ended now through the same verified path, once per session in this process's life (a refusal —
+   * another pid, say — is logged once, not every sweep).
+   */
+  const finishedTried = new Set<string>();
+  function endIfFinished(s: SessionRow) {
+    const row = r().reg.getJob(s.job);
+    const key = `${s.job}\0${s.gen}`;
+    if (!row || row.host !== host || row.gen !== s.gen || !isTerminal(row.state) || finishedTried.has(key)) return;
+    // Committed in this process and its termination still to come (or just done): that one ends it.
+    if (r().settling(s.job) || r().reg.getSession(s.job, s.gen)?.ended_at) return;
+    finishedTried.add(key);
+    log.warn('session outlived its job; ending it', { job: s.job, gen: s.gen, state: row.state });
+    void onJob(s.job, () => end(row, `${row.state} committed before the session was ended`));
+  }
+
   /** Unknown mam-named sessions seen by the previous sweep: one is an orphan only if it is still unknown now. */
   let suspects = new Set<string>();
 
@@ -167,7 +185,10 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       if (chains.has(s.job)) continue;
       // No such backend here (tmux uninstalled) → gone; a failed listing proves nothing either way.
       const names = listed.get(s.backend);
-      if (listed.has(s.backend) && (!names || names.has(s.name))) continue;
+      if (listed.has(s.backend) && (!names || names.has(s.name))) {
+        if (names) endIfFinished(s);
+        continue;
+      }
       reg.endSession(s.job, s.gen, 'lost: session vanished');
       const row = reg.getJob(s.job);
       if (row && row.gen === s.gen && LIVE.has(row.state)) {

@@ -8,11 +8,12 @@ const keyOf = (job: string, sender: string) => job + '\0' + sender;
 /**
  * What the registry's one writer reads for every message — the job row and
  * the sender's high-water mark — kept in memory. Only the host's reconciler
- * opens the registry for writing, so nothing changes these rows behind its
- * back. Marks set inside a transaction are written once per (job, sender)
- * just before the outermost commit instead of once per message; a savepoint
- * rolled back takes its marks back with it, and a failed transaction drops
- * the whole cache (the next reads come from what was really committed).
+ * writes the registry; should another connection commit all the same,
+ * SQLite's data_version shows it and the cache is emptied. Marks set inside
+ * a transaction are written once per (job, sender) just before the outermost
+ * commit instead of once per message; a savepoint rolled back takes its
+ * marks back with it, and a failed transaction drops the whole cache (the
+ * next reads come from what was really committed).
  */
 export function createWriterCache(
   getJob: Database.Statement<[string], JobRow>,
@@ -32,6 +33,17 @@ export function createWriterCache(
     dirty.clear();
   }
 
+  // Another connection committed since this one last looked (a second reconciler started by
+  // mistake on the same workspace, a repair by hand): what was kept is read again.
+  function refresh() {
+    const now = dataVersion();
+    if (version !== undefined && now !== version) {
+      jobs.clear();
+      marks.clear();
+    }
+    version = now;
+  }
+
   function writeMarks() {
     for (const key of dirty) {
       const seq = marks.get(key);
@@ -43,6 +55,8 @@ export function createWriterCache(
 
   return {
     job(id: string): JobRow | undefined {
+      // Inside a transaction the check was made at its start; outside, each read makes it.
+      if (undo.length === 0) refresh();
       let row = jobs.get(id);
       if (!row) {
         row = getJob.get(id);
@@ -60,6 +74,7 @@ export function createWriterCache(
       if (row) jobs.set(id, Object.freeze({ ...row, last_event_at: eventAt }));
     },
     hwm(job: string, sender: string): number {
+      if (undo.length === 0) refresh();
       const key = keyOf(job, sender);
       let seq = marks.get(key);
       if (seq === undefined) {
@@ -96,16 +111,10 @@ export function createWriterCache(
     },
     /**
      * Runs the outermost transaction's work, then writes its marks inside it. The transaction holds
-     * the write lock from its start; if another connection committed since this one last looked
-     * (a second reconciler on the same workspace, a repair by hand), what was kept is read again.
+     * the write lock from its start, so what is checked fresh here stays so until its commit.
      */
     beforeCommit<T>(fn: () => T): T {
-      const now = dataVersion();
-      if (version !== undefined && now !== version) {
-        jobs.clear();
-        marks.clear();
-      }
-      version = now;
+      refresh();
       const result = fn();
       writeMarks();
       return result;

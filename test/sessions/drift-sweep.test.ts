@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMamSessionName, sessionName } from '../../agents/session-name.js';
 import { waitFor } from '../agents/session-helpers.js';
+import { openRegistry } from '../../subscriber/registry/registry.js';
 import { GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
 
 const SWEEP_MS = 300;
@@ -45,6 +46,25 @@ describe('drift sweep', () => {
     process.kill(-s.pid!, 'SIGKILL');
     const job = await h.waitJob(id, (j) => j.state === 'lost', 'lost', SWEEP_MS * 2 + 1000);
     expect(job.reason).toContain(s.name);
+  });
+
+  it('a session whose job ended while nobody acted on it → ended through the verified path within one sweep', async () => {
+    const { id } = await h.createJob({ script: GATED_AGENT });
+    const running = await h.waitJob(id, (j) => j.state === 'running', 'running');
+    const s = h.session(id)!;
+    // What a reconciler stopped right after committing a done leaves behind: the job done, its session
+    // still up. Written here by another connection to the registry, as that commit would be found.
+    const reg = openRegistry(h.ctx.ws.db);
+    try {
+      reg.transaction(() => reg.updateJob(id, 'done', null, running.gen));
+    } finally {
+      reg.close();
+    }
+    await waitFor(async () => !!h.session(id)?.ended_at, SWEEP_MS * 2 + 3000, 'the session to be ended and recorded');
+    expect(await h.sessionAlive(s)).toBe(false);
+    const ended = h.session(id)!;
+    expect(ended.end_reason).toBe('done committed before the session was ended');
+    expect(h.job(id)).toMatchObject({ state: 'done', gen: running.gen });
   });
 
   it('an unknown mam-named tmux session → orphan job registered, session left alive', async () => {

@@ -75,7 +75,9 @@ describe("the registry writer's cache", () => {
       other.updateJob('J', 'done', 'finished elsewhere', 0);
       other.setHwm('J', 'agent', 9);
     });
-    // …and seen by the first at its next transaction, not served from memory.
-    expect(reg.transaction(() => [reg.getJob('J')?.state, reg.getJob('J')?.reason, reg.hwm('J', 'agent')])).toEqual(['done', 'finished elsewhere', 9]);
+    // …and seen by the first, in a transaction or out of one, not served from memory.
+    expect([reg.getJob('J')?.state, reg.hwm('J', 'agent')]).toEqual(['done', 9]);
+    other.transaction(() => other.updateJob('J', 'failed', 'changed again', 0));
+    expect(reg.transaction(() => [reg.getJob('J')?.state, reg.getJob('J')?.reason])).toEqual(['failed', 'changed again']);
   });
 });
