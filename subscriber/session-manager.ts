@@ -150,6 +150,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
    * another pid, say — is logged once, not every sweep).
    */
   const finishedTried = new Set<string>();
+  const launchTried = new Set<string>();
   function endIfFinished(s: SessionRow) {
     const row = r().reg.getJob(s.job);
     const key = `${s.job}\0${s.gen}`;
@@ -217,6 +218,14 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       }
     }
     suspects = unknown;
+    // A created job whose launch never came (the reconciler stopped between the commit and the
+    // launch) is launched now, once in this process's life; one whose launch is under way is left to it.
+    for (const row of reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state = 'queued'").all(host)) {
+      if (chains.has(row.id) || r().settling(row.id) || launchTried.has(row.id)) continue;
+      launchTried.add(row.id);
+      log.warn('queued job was never launched; launching it', { job: row.id });
+      void onJob(row.id, () => launch(row.id));
+    }
     const now = Date.now();
     for (const row of reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state IN ('starting','running','testing','review','blocked')").all(host)) {
       const t = specOf(row).timeoutMs;

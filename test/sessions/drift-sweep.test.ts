@@ -5,6 +5,8 @@
  * left running, sweep after sweep.
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMamSessionName, sessionName } from '../../agents/session-name.js';
@@ -65,6 +67,30 @@ describe('drift sweep', () => {
     const ended = h.session(id)!;
     expect(ended.end_reason).toBe('done committed before the session was ended');
     expect(h.job(id)).toMatchObject({ state: 'done', gen: running.gen });
+  });
+
+  it('a created job whose launch never came → launched by the next sweep', async () => {
+    // What a reconciler stopped right after committing a control.create leaves behind: the job queued,
+    // no session. Written here by another connection, with the body `mam job create` sends as its spec.
+    const id = 'never-launched';
+    const workdir = h.workdirOf(id);
+    mkdirSync(workdir, { recursive: true });
+    writeFileSync(join(workdir, 'agent.sh'), `#!/bin/sh\n${GATED_AGENT}`, { mode: 0o755 });
+    const reg = openRegistry(h.ctx.ws.db);
+    try {
+      reg.transaction(() =>
+        reg.createJob({ id, state: 'queued', host: h.ctx.cfg.host, agent: 'command', workdir, spec: { agent: 'command', workdir, launch: true, command: ['sh', 'agent.sh'], backend: 'tmux' } }),
+      );
+    } finally {
+      reg.close();
+    }
+    const job = await h.waitJob(id, (j) => j.state === 'running', 'launched and running', SWEEP_MS * 2 + 10_000);
+    expect(job.gen).toBe(1);
+    const s = h.session(id)!;
+    expect(await h.sessionAlive(s)).toBe(true);
+    // Launched once: later sweeps leave the running job alone.
+    await sleep(SWEEP_MS * 3);
+    expect(h.read((reg) => reg.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job = ?').get(id))).toEqual({ n: 1 });
   });
 
   it('an unknown mam-named tmux session → orphan job registered, session left alive', async () => {
