@@ -39,7 +39,7 @@ class IndexedMemoryPersistence extends AsyncMemoryPersistence {
   }
 
   override async outgoingUpdate(client: Client, packet: Packet) {
-    if (!this.queue(client.id).update(packet)) throw new Error('no such packet');
+    if (!this.queues.get(client.id)?.update(packet)) throw new Error('no such packet');
   }
 
   override async outgoingClearMessageId(client: Client, packet: Packet) {
