@@ -150,7 +150,6 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
    * another pid, say — is logged once, not every sweep).
    */
   const finishedTried = new Set<string>();
-  const launchTried = new Set<string>();
   function endIfFinished(s: SessionRow) {
     const row = r().reg.getJob(s.job);
     const key = `${s.job}\0${s.gen}`;
@@ -161,6 +160,9 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     log.warn('session outlived its job; ending it', { job: s.job, gen: s.gen, state: row.state });
     void onJob(s.job, () => end(row, `${row.state} committed before the session was ended`));
   }
+
+  /** Queued jobs the sweep launched itself (see sweep): each once. */
+  const launchTried = new Set<string>();
 
   /** Unknown mam-named sessions seen by the previous sweep: one is an orphan only if it is still unknown now. */
   let suspects = new Set<string>();
