@@ -17,14 +17,6 @@ export const TYPES_BY_KIND: Record<TopicKind, readonly string[]> = {
 
 export const EVENT_TYPES = TYPES_BY_KIND.events;
 
-// One lookup by type per message instead of building the schema's path each time.
-const bodyValidators = new Map<string, ReturnType<typeof validatorFor>>();
-function bodyValidator(type: string): ReturnType<typeof validatorFor> {
-  let v = bodyValidators.get(type);
-  if (!v) bodyValidators.set(type, (v = validatorFor(`events/${type}.json`)));
-  return v;
-}
-
 /** Checks the parsed msg against schemas/envelope.schema.json and its body against schemas/events/<type>.json. */
 export function validateMsg(kind: TopicKind, msg: unknown): void {
   const envelope = validatorFor('envelope.schema.json');
@@ -35,7 +27,7 @@ export function validateMsg(kind: TopicKind, msg: unknown): void {
   if (!TYPES_BY_KIND[kind].includes(m.type)) {
     throw new MamError('SCHEMA', `message type "${m.type}" is not allowed on a ${kind} topic`);
   }
-  const body = bodyValidator(m.type);
+  const body = validatorFor(`events/${m.type}.json`);
   if (!body(m.body)) {
     throw new MamError('SCHEMA', `${m.type} body: ${describeErrors(body.errors, 'body').join('; ')}`, {
       hint: `the body must match schemas/events/${m.type}.json`,

@@ -168,13 +168,15 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     // Until the batch's post-commit work is done, the drift sweep leaves its jobs to it.
     const jobs = [...new Set(outcomes.flatMap((o) => (o.job ? [o.job] : [])))];
     for (const j of jobs) settling.set(j, (settling.get(j) ?? 0) + 1);
-    let settled = () => {
+    const settled = () => {
       for (const j of jobs) {
         const n = (settling.get(j) ?? 1) - 1;
         if (n > 0) settling.set(j, n);
         else settling.delete(j);
       }
     };
+    // The batch's session actions when it has any, else nothing: the jobs settle when it is done.
+    let handedOver: Promise<unknown> = Promise.resolve();
     try {
       // Nothing is acknowledged, published or acted on before the commit is on disk.
       await reg.synced();
@@ -191,13 +193,11 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
         const run = hooks.afterCommit;
         const started = Promise.resolve().then(() => run(outcomes)).catch((err) => log.error('post-commit action failed', err));
         actions = Promise.all([actions, started]).then(() => undefined);
-        const whenDone = settled;
-        settled = () => {};
-        void started.finally(whenDone);
+        handedOver = started;
       }
       await Promise.all(publishes).catch((err) => log.warn('state publish failed', err));
     } finally {
-      settled();
+      void handedOver.then(settled);
     }
   }
 

@@ -23,7 +23,8 @@ export function createWriterCache(
 ) {
   const jobs = new Map<string, JobRow>();
   const marks = new Map<string, number>();
-  const dirty = new Set<string>();
+  /** marks to write at commit: key → its job and sender */
+  const dirty = new Map<string, [job: string, sender: string]>();
   const undo: Undo[] = [];
   let version: number | undefined;
 
@@ -35,20 +36,17 @@ export function createWriterCache(
 
   // Another connection committed since this one last looked (a second reconciler started by
   // mistake on the same workspace, a repair by hand): what was kept is read again.
+  // Called outside transactions and at their start, where no mark is waiting to be written.
   function refresh() {
     const now = dataVersion();
-    if (version !== undefined && now !== version) {
-      jobs.clear();
-      marks.clear();
-    }
+    if (version !== undefined && now !== version) forget();
     version = now;
   }
 
   function writeMarks() {
-    for (const key of dirty) {
+    for (const [key, [job, sender]] of dirty) {
       const seq = marks.get(key);
-      const cut = key.indexOf('\0');
-      if (seq !== undefined) setHwm.run(key.slice(0, cut), key.slice(cut + 1), seq);
+      if (seq !== undefined) setHwm.run(job, sender, seq);
     }
     dirty.clear();
   }
@@ -93,14 +91,13 @@ export function createWriterCache(
       }
       undo[undo.length - 1].push([key, marks.get(key)]);
       marks.set(key, seq);
-      dirty.add(key);
+      dirty.set(key, [job, sender]);
     },
     /** The marks of a job as the registry will hold them at commit: stored rows with pending ones over them. */
     marksOf(job: string, stored: Array<{ sender: string; seq: number }>): Array<{ sender: string; seq: number }> {
       const out = new Map(stored.map((r) => [r.sender, r.seq]));
-      for (const key of dirty) {
-        const cut = key.indexOf('\0');
-        if (key.slice(0, cut) === job) out.set(key.slice(cut + 1), marks.get(key)!);
+      for (const [key, [markJob, sender]] of dirty) {
+        if (markJob === job) out.set(sender, marks.get(key)!);
       }
       return [...out].map(([sender, seq]) => ({ sender, seq }));
     },
