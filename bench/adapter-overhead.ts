@@ -102,7 +102,7 @@ export const adapterOverhead: Benchmark = {
   issue: '#5',
   describe: 'job create → prompt confirmed on a fake Codex CLI (trust dialog, pasted prompt), tmux and pty, minus the fake\'s own start-up',
   run: (opts) =>
-    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir }, async (mesh) => {
+    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const runs = opts.quick ? 5 : 20;
       useFakeCodex(mesh);
       const reconciler = `${NAME}-reconciler`;

@@ -16,7 +16,7 @@ const SWEEPS = 10;
  */
 function scenario(backend: 'tmux' | 'pty', n: number, opts: BenchOptions): Promise<Figure[]> {
   const name = `${NAME}-${backend}`;
-  return withMesh({ name, cpuProfDir: opts.cpuProfDir }, async (mesh) => {
+  return withMesh({ name, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
     configureSessions(mesh, { reconciler: { sweepIntervalMs: SWEEP_MS } });
     const reconciler = await mesh.startReconciler('reconciler');
     const { ws, ctx } = mesh;

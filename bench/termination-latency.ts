@@ -157,7 +157,7 @@ export const terminationLatency: Benchmark = {
   issue: '#4',
   describe: 'job.done committed → session gone (tmux and pty): a stream of dones, then a burst, over idle sessions of one host',
   run: (opts) =>
-    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir }, async (mesh) => {
+    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const n = opts.quick ? 10 : 50;
       configureSessions(mesh, { reconciler: { sweepIntervalMs: 1000 }, sessions: { killGraceMs: 1000 } });
       await mesh.startReconciler('reconciler');
