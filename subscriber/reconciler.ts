@@ -9,6 +9,7 @@ import { parseTopic, prefix, topics } from '../core/topics.js';
 import { applyMessage, recordRejection, type Outcome } from './apply-message.js';
 import { deferPubacks } from './deferred-pubacks.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
+import { acquireWriterLock } from './registry/writer-lock.js';
 import { createStatePublisher } from './state-publisher.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
 
@@ -65,10 +66,23 @@ export interface Reconciler {
  * each, PUBACKs released only after the commit, signed state published after.
  */
 export async function createReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks = {}): Promise<Reconciler> {
+  // One reconciler per registry: a second would take over the first's broker session (same client id) and write the same database.
+  const lock = acquireWriterLock(ctx.ws.db);
+  let reg: Registry | undefined;
+  try {
+    reg = openRegistry(ctx.ws.db);
+    return await startReconciler(ctx, log, hooks, reg, lock.release);
+  } catch (err) {
+    reg?.close();
+    lock.release();
+    throw err;
+  }
+}
+
+async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks, reg: Registry, releaseLock: () => void): Promise<Reconciler> {
   const { cfg, keyring } = ctx;
   const ns = cfg.namespace;
   const host = cfg.host;
-  const reg = openRegistry(ctx.ws.db);
   const statusTopic = topics.status(ns, host);
   const status = (s: 'online' | 'offline') =>
     sealEnvelope(ns, statusTopic, { v: 1, ns, job: host, type: 'host.status', sender: `reconciler@${host}`, gen: 0, seq: Date.now(), ts: Date.now(), body: { status: s, pid: process.pid, since: Date.now() } }, keyring);
@@ -289,8 +303,16 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   }
   const sweepTimer = setInterval(() => void sweepNow(), cfg.reconciler.sweepIntervalMs);
 
-  await client.mqtt.subscribeAsync(`${prefix(ns)}/#`, { qos: 1 });
-  await client.publish(statusTopic, status('online'), { qos: 1, retain: true });
+  try {
+    await client.mqtt.subscribeAsync(`${prefix(ns)}/#`, { qos: 1 });
+    await client.publish(statusTopic, status('online'), { qos: 1, retain: true });
+  } catch (err) {
+    closed = true;
+    clearInterval(sweepTimer);
+    clearTimeout(scheduled);
+    await client.close();
+    throw err;
+  }
   log.info('reconciling', { ns, host, db: ctx.ws.db });
 
   return {
@@ -316,6 +338,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
       await client.publish(statusTopic, status('offline'), { qos: 1, retain: true }).catch(() => {});
       await client.close();
       reg.close();
+      releaseLock();
       log.info('closed', stats);
     },
   };
