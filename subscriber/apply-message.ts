@@ -12,6 +12,9 @@ export type Outcome =
   | { kind: 'resumed'; job: string; sender: string; seq: number; gen: number; ownHost: boolean; prompt?: string }
   | { kind: 'rejected'; reason: string; job?: string };
 
+/** The reason a committed resume leaves on its job until the new generation's launch. */
+export const RESUMED_REASON = 'resumed by operator';
+
 export interface ApplyContext {
   reg: Registry;
   host: string;
@@ -58,7 +61,7 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   if (msg.type === 'control.resume') {
     const to = nextState(row.state, 'resume');
     if (!to) return refuse(c, o, raw, topic, consume, new MamError('ILLEGAL_TRANSITION', `illegal transition: resume from ${row.state}`));
-    c.reg.updateJob(row.id, to, 'resumed by operator', row.gen + 1, now);
+    c.reg.updateJob(row.id, to, RESUMED_REASON, row.gen + 1, now);
     consume(true, to);
     return { kind: 'resumed', ...ids, gen: row.gen + 1, ownHost: row.host === c.host, prompt: (msg.body as { prompt?: string }).prompt };
   }

@@ -4,7 +4,7 @@ import { isMamSessionName } from '../agents/session-name.js';
 import type { BackendName } from '../agents/session-backend.js';
 import type { Context } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
-import type { Outcome } from './apply-message.js';
+import { RESUMED_REASON, type Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
 import { launchSession, type JobSpec, type Launched } from './launch-session.js';
 import type { Reconciler } from './reconciler.js';
@@ -80,6 +80,16 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     }
   }
 
+  /** A committed resume: the previous generation's session ends (superseded, its verified end), then `gen` launches. */
+  async function resume(job: string, gen: number, prompt?: string) {
+    const prev = r().reg.getSession(job, gen - 1);
+    if (prev && !prev.ended_at) {
+      const backend = await backends.get(prev.backend as BackendName);
+      await terminateSession({ reg: r().reg, backend, job, gen: gen - 1, reason: 'superseded by resume', superseded: true, graceMs: ctx.cfg.sessions.killGraceMs, log }).catch(() => undefined);
+    }
+    await launch(job, prompt);
+  }
+
   const driving = new Set<AbortController>();
 
   /**
@@ -122,17 +132,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
     await Promise.all(outcomes.map((o) => {
       if (o.kind === 'created' && o.ownHost && o.launch) return onJob(o.job, () => launch(o.job));
-      if (o.kind === 'resumed' && o.ownHost) {
-        return onJob(o.job, async () => {
-          const prev = r().reg.getSession(o.job, o.gen - 1);
-          if (prev && !prev.ended_at) {
-            // The old generation is superseded by the operator's resume: that is its verified end.
-            const backend = await backends.get(prev.backend as BackendName);
-            await terminateSession({ reg: r().reg, backend, job: o.job, gen: o.gen - 1, reason: 'superseded by resume', superseded: true, graceMs: ctx.cfg.sessions.killGraceMs, log }).catch(() => undefined);
-          }
-          await launch(o.job, o.prompt);
-        });
-      }
+      if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
       if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
         return onJob(o.job, async () => {
           const row = r().reg.getJob(o.job);
@@ -161,7 +161,20 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     void onJob(s.job, () => end(row, `${row.state} committed before the session was ended`));
   }
 
-  /** Queued jobs the sweep launched itself (see sweep): each once. */
+  /** The prompt of the resume that opened the job's current generation, read from its committed event. */
+  function resumePrompt(row: JobRow): string | undefined {
+    // Only a resume leaves this reason (a launch clears it), so the latest applied resume opened this generation.
+    if (row.reason !== RESUMED_REASON) return undefined;
+    const ev = r().reg.db
+      .prepare<[string], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND type = 'control.resume' AND applied = 1 ORDER BY id DESC LIMIT 1")
+      .get(row.id);
+    if (!ev) return undefined;
+    // The audit copy of a message verified before it was committed: read as it stands.
+    const body = (JSON.parse((JSON.parse(ev.raw.toString('utf8')) as { msg: string }).msg) as { body: { prompt?: unknown } }).body;
+    return typeof body.prompt === 'string' ? body.prompt : undefined;
+  }
+
+  /** Launches the sweep made itself (see sweep), by job and generation: each once. */
   const launchTried = new Set<string>();
 
   /** Unknown mam-named sessions seen by the previous sweep: one is an orphan only if it is still unknown now. */
@@ -220,13 +233,25 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       }
     }
     suspects = unknown;
-    // A created job whose launch never came (the reconciler stopped between the commit and the
-    // launch) is launched now, once in this process's life; one whose launch is under way is left to it.
-    for (const row of reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state = 'queued'").all(host)) {
-      if (chains.has(row.id) || r().settling(row.id) || launchTried.has(row.id)) continue;
-      launchTried.add(row.id);
-      log.warn('queued job was never launched; launching it', { job: row.id });
-      void onJob(row.id, () => launch(row.id));
+    // A launch that never came: the reconciler stopped between committing a create (job queued) or a
+    // resume (job starting in a generation with no session yet) and acting on it. Done now, once per
+    // generation in this process's life; one under way is left to that action. A launch: false job
+    // waits in starting at generation 0 for an agent started elsewhere, and is left alone.
+    const stranded = reg.db.prepare<[string], JobRow>(
+      "SELECT * FROM jobs WHERE host = ? AND (state = 'queued' OR (state = 'starting' AND gen > 0))",
+    );
+    for (const row of stranded.all(host)) {
+      const key = `${row.id}\0${row.gen}`;
+      if (chains.has(row.id) || r().settling(row.id) || launchTried.has(key)) continue;
+      if (row.state === 'starting' && reg.getSession(row.id, row.gen)) continue;
+      launchTried.add(key);
+      if (row.state === 'queued') {
+        log.warn('queued job was never launched; launching it', { job: row.id });
+        void onJob(row.id, () => launch(row.id));
+      } else {
+        log.warn('resumed job was never launched; launching it', { job: row.id, gen: row.gen });
+        void onJob(row.id, () => resume(row.id, row.gen, resumePrompt(row)));
+      }
     }
     const now = Date.now();
     for (const row of reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state IN ('starting','running','testing','review','blocked')").all(host)) {

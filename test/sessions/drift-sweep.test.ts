@@ -5,14 +5,17 @@
  * left running, sweep after sweep.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMamSessionName, sessionName } from '../../agents/session-name.js';
 import { waitFor } from '../agents/session-helpers.js';
+import { sealEnvelope } from '../../core/envelope.js';
+import { topics } from '../../core/topics.js';
+import { RESUMED_REASON } from '../../subscriber/apply-message.js';
 import { openRegistry } from '../../subscriber/registry/registry.js';
-import { GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
 
 const SWEEP_MS = 300;
 
@@ -91,6 +94,39 @@ describe('drift sweep', () => {
     // Launched once: later sweeps leave the running job alone.
     await sleep(SWEEP_MS * 3);
     expect(h.read((reg) => reg.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job = ?').get(id))).toEqual({ n: 1 });
+  });
+
+  it('a resumed job whose launch never came → the old session superseded, the new generation launched with the resume\'s prompt', async () => {
+    const { id, workdir } = await h.createJob({ script: GATED_AGENT });
+    await h.waitJob(id, (j) => j.state === 'running', 'running');
+    const old = h.session(id)!;
+    // What a reconciler stopped right after committing a control.resume leaves behind: the job starting in
+    // generation 2 with its resume event committed, generation 1's session still up, no generation 2 session.
+    const ns = h.ctx.cfg.namespace;
+    const topic = topics.control(ns, h.ctx.cfg.host);
+    const ts = Date.now();
+    const raw = sealEnvelope(ns, topic, { v: 1, ns, job: id, type: 'control.resume', sender: 'operator', gen: 0, seq: ts, ts, body: { prompt: 'pick up where you left off' } }, h.ctx.keyring);
+    const reg = openRegistry(h.ctx.ws.db);
+    try {
+      reg.transaction(() => {
+        reg.updateJob(id, 'starting', RESUMED_REASON, 2, ts);
+        reg.insertEvent({ job: id, sender: 'operator', seq: ts, gen: 0, type: 'control.resume', ts, received_at: ts, kid: h.ctx.keyring.activeKid, applied: 1, state_after: 'starting', raw });
+      });
+    } finally {
+      reg.close();
+    }
+    const fresh = await h.waitSession(id, SWEEP_MS * 2 + 10_000);
+    expect(fresh.gen).toBe(2);
+    release(h, id, 2, 'printf %s "$MAM_PROMPT" > prompt.txt');
+    await h.waitJob(id, (j) => j.state === 'running' && j.gen === 2, 'generation 2 running');
+    await waitFor(() => existsSync(join(workdir, 'prompt.txt')), 5000, 'the new generation to write its prompt');
+    expect(readFileSync(join(workdir, 'prompt.txt'), 'utf8')).toBe('pick up where you left off');
+    expect(h.session(id, 1)).toMatchObject({ end_reason: 'superseded by resume' });
+    expect(await h.sessionAlive(old)).toBe(false);
+    expect(await h.sessionAlive(fresh)).toBe(true);
+    // Launched once: later sweeps leave the running generation alone.
+    await sleep(SWEEP_MS * 3);
+    expect(h.read((r) => r.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job = ?').get(id))).toEqual({ n: 2 });
   });
 
   it('an unknown mam-named tmux session → orphan job registered, session left alive', async () => {
