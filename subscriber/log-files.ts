@@ -77,16 +77,35 @@ export function openCursor(file: string, tailBytes: number): LogCursor {
 }
 
 /**
- * The bytes written since the cursor, following a rotation: the part of the
- * old file the cursor had not read yet is the tail of session.log.1, then
- * reading restarts at 0 of the truncated session.log.
+ * The bytes written since the cursor, following rotations: the part of the
+ * file the cursor was in that it had not read yet (a rotated copy now), every
+ * newer copy whole, then the live session.log from 0. A reader that falls
+ * behind by several rotations (a starved `mam job logs -f`) finds the copy it
+ * last saw as session.log.1 moved down by one place per rotation since.
  */
 export function readSince(file: string, c: LogCursor): Buffer {
   const parts: Buffer[] = [];
-  const rotated = identity(`${file}.1`);
-  if (rotated !== c.rotated) {
-    c.rotated = rotated;
-    parts.push(readRange(`${file}.1`, c.pos, fileSize(`${file}.1`)));
+  const newest = identity(`${file}.1`);
+  if (newest !== c.rotated) {
+    // Renames keep a copy's inode, size and mtime, so its identity names it wherever it moved.
+    let rotations = 0;
+    let lastSeen = 0;
+    for (let i = 1; existsSync(`${file}.${i}`); i++) {
+      rotations = i;
+      if (c.rotated && identity(`${file}.${i}`) === c.rotated) {
+        lastSeen = i;
+        break;
+      }
+    }
+    // The copy last seen at .1 is now at .(k+1): k rotations, and the cursor's file became .k. When it
+    // was not found (no copy existed when the cursor was opened, or more rotations than are kept),
+    // the oldest copy is where the cursor was, or the nearest to it that is left.
+    const since = lastSeen ? lastSeen - 1 : rotations;
+    for (let i = since; i >= 1; i--) {
+      const copy = `${file}.${i}`;
+      parts.push(readRange(copy, i === since && (lastSeen || !c.rotated) ? c.pos : 0, fileSize(copy)));
+    }
+    c.rotated = newest;
     c.pos = 0;
   }
   const size = fileSize(file);

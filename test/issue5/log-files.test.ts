@@ -51,6 +51,35 @@ describe('following a log across rotations', () => {
     expect(readSince(file, c).toString()).toBe('b2\n');
   });
 
+  it('catches up across several rotations since its last read: nothing lost, nothing twice', () => {
+    writeFileSync(file, 'a1\n');
+    rotateLog(file, 5);
+    const c = openCursor(file, 0);
+    appendFileSync(file, 'b1\n');
+    expect(readSince(file, c).toString()).toBe('b1\n');
+    appendFileSync(file, 'b2\n');
+    rotateLog(file, 5);
+    appendFileSync(file, 'c1\n');
+    rotateLog(file, 5);
+    appendFileSync(file, 'd1\n');
+    rotateLog(file, 5);
+    appendFileSync(file, 'e1\n');
+    expect(readSince(file, c).toString()).toBe('b2\nc1\nd1\ne1\n');
+    appendFileSync(file, 'e2\n');
+    expect(readSince(file, c).toString()).toBe('e2\n');
+  });
+
+  it('opened before the first rotation, catches up across several', () => {
+    writeFileSync(file, 'a1\n');
+    const c = openCursor(file, 0);
+    appendFileSync(file, 'a2\n');
+    rotateLog(file, 5);
+    appendFileSync(file, 'b1\n');
+    rotateLog(file, 5);
+    appendFileSync(file, 'c1\n');
+    expect(readSince(file, c).toString()).toBe('a2\nb1\nc1\n');
+  });
+
   it('starts over when the file shrinks without a rotated copy', () => {
     writeFileSync(file, 'long line of old output\n');
     const c = openCursor(file, 0);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -83,7 +83,13 @@ describe('session logs and live output', () => {
     const follower = execa(process.execPath, [MAM_BIN, 'job', 'logs', '-f', '--bytes', '0', job], { cwd: h.tw.root, env: h.tw.env, extendEnv: false, reject: false, buffer: false });
     let followed = '';
     follower.stdout!.on('data', (d: Buffer) => (followed += d.toString()));
-    await new Promise((r) => setTimeout(r, 500));
+    // The follower starts at the end of the log (--bytes 0): printing begins only once it is following,
+    // which it shows by printing a line appended after it started (a loaded machine may take a while).
+    let polls = 0;
+    await waitFor(() => {
+      if (polls++ % 10 === 0) appendFileSync(file, 'follower-ready\n');
+      return followed.includes('follower-ready');
+    }, 30_000, '`mam job logs -f` to follow the log');
     openGate(h, job, ':');
     let largest = 0;
     await waitFor(() => {
