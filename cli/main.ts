@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { HelpRequested } from './args.js';
 import { COMMANDS, GLOBAL_HELP } from './commands.js';
 import type { Io } from './io.js';

@@ -4,32 +4,46 @@ import { build } from 'esbuild';
 import { packageRoot } from './package-root.js';
 
 /**
- * Build step: the compiled CLI (dist/cli/main.js) and what it imports, as
- * one ES module, dist/mam.js, with the code only some commands need split
- * into dist/chunks/. A short-lived `mam emit` then reads a handful of files
- * instead of some hundred and thirty, most of its start-up. What stays
- * outside is loaded from node_modules as before.
+ * Build step: the compiled CLI (dist/cli/main.js) and what it imports become
+ * one CommonJS script, dist/mam.cjs, and the program dist/mam.js runs it
+ * through V8's code cache (cli/program.ts). A short-lived `mam emit` then reads
+ * two files instead of some hundred and thirty, and compiles almost nothing.
+ * What stays outside is loaded from node_modules as before.
  */
 const root = packageRoot();
-rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true });
+const dist = join(root, 'dist');
+// Left by earlier builds: the split bundle's folder, and caches of code that no longer exists.
+rmSync(join(dist, 'chunks'), { recursive: true, force: true });
+rmSync(join(dist, 'code-cache'), { recursive: true, force: true });
 await build({
-  entryPoints: { mam: join(root, 'dist', 'cli', 'main.js') },
-  outdir: join(root, 'dist'),
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: [join(dist, 'cli', 'main.js')],
+  outfile: join(dist, 'mam.cjs'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   // Native addons, and the certificate library `mam init` alone loads (its CommonJS build needs the
   // Reflect metadata polyfill loaded first, which is simplest left to Node's own loader).
   external: ['better-sqlite3', 'node-pty', '@peculiar/x509', 'reflect-metadata'],
-  // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __mamCreateRequire } from 'node:module'; const require = __mamCreateRequire(import.meta.url);" },
   // Browser compatibility packages mqtt.js and its parsers import, which every `mam` start paid to
   // load: readable-stream is a copy of Node's own stream module (the same classes and semantics),
   // and worker-timers is only ever used in browsers. Node's built-ins serve both (≈ 25 ms of start-up).
-  alias: { 'readable-stream': 'node:stream', 'worker-timers': join(root, 'dist', 'core', 'node-timers.js') },
+  alias: { 'readable-stream': 'node:stream', 'worker-timers': join(dist, 'core', 'node-timers.js') },
+  // The sources are ES modules that find their package through import.meta.url: the script's own file here.
+  define: { 'import.meta.url': '__mamModuleUrl' },
+  // import() of the external packages becomes require(): a script run from V8's code cache gets no
+  // dynamic import callback (node 20), and both packages ship CommonJS builds.
+  supported: { 'dynamic-import': false },
+  banner: { js: "const __mamModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
-process.stdout.write('bundled the CLI into dist/mam.js\n');
+await build({
+  entryPoints: [join(dist, 'cli', 'program.js')],
+  outfile: join(dist, 'mam.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
+process.stdout.write('bundled the CLI into dist/mam.cjs, run by dist/mam.js\n');
