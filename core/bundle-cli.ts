@@ -15,13 +15,12 @@ const dist = join(root, 'dist');
 // Left by earlier builds: the split bundle's folder, and caches of code that no longer exists.
 rmSync(join(dist, 'chunks'), { recursive: true, force: true });
 rmSync(join(dist, 'code-cache'), { recursive: true, force: true });
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' } as const;
 await build({
+  ...common,
   entryPoints: [join(dist, 'cli', 'main.js')],
   outfile: join(dist, 'mam.cjs'),
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   // Native addons, and the certificate library `mam init` alone loads (its CommonJS build needs the
   // Reflect metadata polyfill loaded first, which is simplest left to Node's own loader).
   external: ['better-sqlite3', 'node-pty', '@peculiar/x509', 'reflect-metadata'],
@@ -35,15 +34,6 @@ await build({
   // dynamic import callback (node 20), and both packages ship CommonJS builds.
   supported: { 'dynamic-import': false },
   banner: { js: "const __mamModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
 });
-await build({
-  entryPoints: [join(dist, 'cli', 'program.js')],
-  outfile: join(dist, 'mam.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-});
+await build({ ...common, entryPoints: [join(dist, 'cli', 'program.js')], outfile: join(dist, 'mam.js'), format: 'esm' });
 process.stdout.write('bundled the CLI into dist/mam.cjs, run by dist/mam.js\n');

@@ -169,9 +169,13 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       .prepare<[string], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND type = 'control.resume' AND applied = 1 ORDER BY id DESC LIMIT 1")
       .get(row.id);
     if (!ev) return undefined;
-    // The audit copy of a message verified before it was committed: read as it stands.
-    const body = (JSON.parse((JSON.parse(ev.raw.toString('utf8')) as { msg: string }).msg) as { body: { prompt?: unknown } }).body;
-    return typeof body.prompt === 'string' ? body.prompt : undefined;
+    try {
+      // The audit copy of a message verified before it was committed: read as it stands.
+      const body = (JSON.parse((JSON.parse(ev.raw.toString('utf8')) as { msg: string }).msg) as { body: { prompt?: unknown } }).body;
+      return typeof body.prompt === 'string' ? body.prompt : undefined;
+    } catch {
+      return undefined; // an audit row changed by hand: the generation launches without the prompt
+    }
   }
 
   /** Launches the sweep made itself (see sweep), by job and generation: each once. */
@@ -249,7 +253,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         log.warn('queued job was never launched; launching it', { job: row.id });
         void onJob(row.id, () => launch(row.id));
       } else {
-        log.warn('resumed job was never launched; launching it', { job: row.id, gen: row.gen });
+        log.warn('generation never launched; launching it', { job: row.id, gen: row.gen, resumed: row.reason === RESUMED_REASON });
         void onJob(row.id, () => resume(row.id, row.gen, resumePrompt(row)));
       }
     }
