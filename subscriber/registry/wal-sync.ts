@@ -5,7 +5,8 @@ import { closeSync, fdatasync, openSync } from 'node:fs';
  * land in the WAL file without an fsync each, and `synced(n)` resolves once
  * everything written up to write number n is on disk. One fdatasync of the
  * WAL, on libuv's thread pool, covers every commit made before it started, so
- * the event loop never waits on the disk and a burst of commits shares one
+ * the event loop never waits for a commit's sync (SQLite's periodic WAL
+ * checkpoint still syncs on this thread) and a burst of commits shares one
  * sync. Callers acknowledge nothing before `synced` resolves: a crash of the
  * machine can then only lose what nobody was told was kept.
  */
