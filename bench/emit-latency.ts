@@ -1,16 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { figure, type Benchmark } from './benchmark.js';
+import { sessionEnv } from '../subscriber/session-env.js';
 import { createJobs, MAM_BIN, withMesh, type BenchWorkspace } from './setup.js';
 import { median, percentile } from './stats.js';
 
 const NAME = 'emit-latency';
 
-/** Wall time of one `mam emit` process, spawn to exit; a non-zero exit fails the benchmark. */
-async function timeEmit(ws: BenchWorkspace, args: string[]): Promise<number> {
+/**
+ * Wall time of one `mam emit` process, spawn to exit; a non-zero exit fails the benchmark.
+ * `session`: the environment of a job's session, where `mam` on PATH is the session's shim.
+ */
+async function timeEmit(ws: BenchWorkspace, args: string[], session?: Record<string, string>): Promise<number> {
   const t0 = performance.now();
-  const r = await execa(process.execPath, [MAM_BIN, 'emit', 'job.progress', ...args], {
-    cwd: ws.root, env: ws.env, extendEnv: false, reject: false, timeout: 30_000,
+  const [file, ...pre] = session ? ['mam'] : [process.execPath, MAM_BIN];
+  const r = await execa(file, [...pre, 'emit', 'job.progress', ...args], {
+    cwd: ws.root, env: session ?? ws.env, extendEnv: false, reject: false, timeout: 30_000,
   });
   const ms = performance.now() - t0;
   if (r.exitCode !== 0) throw new Error(`mam emit ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
@@ -22,36 +27,45 @@ async function timeEmit(ws: BenchWorkspace, args: string[]): Promise<number> {
  * process at a time: start → PUBACK with --no-wait, and start → the
  * reconciler's signed state acknowledging the commit, with a real
  * `mam reconcile` running. Each --no-wait run has a job of its own, so no
- * run re-sends an earlier run's outbox entry.
+ * run re-sends an earlier run's outbox entry. Then as an agent's hook runs it
+ * inside its session: job, key and login from the session's environment, no
+ * config read, through the session's `mam` shim.
  */
 export const emitLatency: Benchmark = {
   name: NAME,
   issue: '#2/#3',
-  describe: '`mam emit job.progress` process, spawn → exit: --no-wait (PUBACK) and committed-ack, broker and reconciler as their own processes',
+  describe: '`mam emit job.progress` process, spawn → exit: --no-wait (PUBACK) and committed-ack, as an operator and inside an agent session, broker and reconciler as their own processes',
   run: (opts) =>
     withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const runs = opts.quick ? 10 : 30;
       await mesh.startReconciler('reconciler');
       const noWaitJobs = Array.from({ length: runs + 1 }, (_, i) => `nowait-${i}`);
-      await createJobs(mesh.ctx, ['wait-0', ...noWaitJobs]);
+      await createJobs(mesh.ctx, ['wait-0', 'agent-0', ...noWaitJobs]);
+      const session = sessionEnv(mesh.ctx, 'agent-0', 0, process.env);
       const emit = (args: string[]) => timeEmit(mesh.ws, args);
       // One untimed run of each: the first process start pays for cold caches.
       await emit(['--job', noWaitJobs[runs], '--field', 'message=warm', '--no-wait']);
       await emit(['--job', 'wait-0', '--field', 'message=warm']);
+      await timeEmit(mesh.ws, ['--field', 'message=warm'], session);
       const noWait: number[] = [];
       const committed: number[] = [];
+      const inSession: number[] = [];
       for (let i = 0; i < runs; i++) {
         noWait.push(await emit(['--job', noWaitJobs[i], '--field', `message=run ${i}`, '--no-wait']));
         committed.push(await emit(['--job', 'wait-0', '--field', `message=run ${i}`]));
+        inSession.push(await timeEmit(mesh.ws, ['--field', `message=run ${i}`], session));
       }
       opts.log(`  --no-wait: ${noWait.map(Math.round).join(' ')}`);
       opts.log(`  committed: ${committed.map(Math.round).join(' ')}`);
+      opts.log(`  in a session: ${inSession.map(Math.round).join(' ')}`);
       const note = `${runs} runs`;
       return [
         figure(NAME, 'emit --no-wait (PUBACK) median', median(noWait), 'ms', { note }),
         figure(NAME, 'emit --no-wait (PUBACK) p95', percentile(noWait, 95), 'ms', { note }),
         figure(NAME, 'emit committed-ack median', median(committed), 'ms', { goal: { op: '<=', value: 250 }, note }),
         figure(NAME, 'emit committed-ack p95', percentile(committed, 95), 'ms', { note }),
+        figure(NAME, 'emit committed-ack in an agent session median', median(inSession), 'ms', { goal: { op: '<=', value: 250 }, note: `${note}; the session's environment and shim, no config read` }),
+        figure(NAME, 'emit committed-ack in an agent session p95', percentile(inSession, 95), 'ms', { note }),
       ];
     }),
 };
