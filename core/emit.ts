@@ -2,7 +2,7 @@ import { connectClient } from '../broker/client.js';
 import { openEnvelope, sealEnvelope, type Msg } from './envelope.js';
 import { MamError } from './errors.js';
 import type { Keyring } from './keys.js';
-import { addToOutbox, listOutbox, removeFromOutbox, type OutboxEntry } from './outbox.js';
+import { addToOutbox, expireOutboxEntry, listOutbox, removeFromOutbox, type OutboxEntry } from './outbox.js';
 import { allocateSeq } from './seq.js';
 import { parseTopic, topics } from './topics.js';
 import { validateMsg } from './event-schema.js';
@@ -30,6 +30,10 @@ export interface EmitResult {
   committed: boolean;
   /** earlier outbox entries of this job re-sent along the way */
   resent: number;
+  /** how many of those the reconciler refused (moved to outbox/expired/, listed by `mam rejections`) */
+  refusedResends: number;
+  /** whether any state of the job arrived: none means an unknown job id, or no reconciler owning it */
+  sawState: boolean;
 }
 
 /** The body of the reconciler's retained jobs/<job>/state message, as far as emitters need it. */
@@ -37,6 +41,14 @@ export interface StateBody {
   state: string;
   gen: number;
   acks?: Array<[string, number]>;
+  refused?: Array<[string, number, string, string]>;
+}
+
+/** What to do about a refusal, by reason code. */
+function refusalHint(reason: string, job: string): string {
+  if (reason === 'wrong_generation') return `the job has started a new session since: \`mam job show ${job}\` shows its generation`;
+  if (reason === 'illegal_transition') return `\`mam job show ${job}\` shows the state the job is in`;
+  return `\`mam rejections --job ${job}\` lists it`;
 }
 
 /**
@@ -59,6 +71,7 @@ export async function emitEvent(
   try {
     const pending = new Map<string, OutboxEntry>();
     let latestGen: number | undefined;
+    const refusals = new Map<string, { reason: string; detail: string }>();
     let sawState: () => void = () => {};
     const firstState = new Promise<void>((r) => (sawState = r));
     let allAcked: () => void = () => {};
@@ -75,6 +88,19 @@ export async function emitEvent(
       }
       latestGen = state.gen;
       sawState();
+      // A refused event can never be accepted as it is: kept aside for inspection, never re-sent.
+      for (const [sender, seq, reason, detail] of state.refused ?? []) {
+        const key = `${sender}\0${seq}`;
+        const entry = pending.get(key);
+        if (!entry) continue;
+        pending.delete(key);
+        refusals.set(key, { reason, detail });
+        try {
+          expireOutboxEntry(id.jobDir, entry.sender, entry.seq);
+        } catch {
+          // already moved or removed by the host's sweep
+        }
+      }
       for (const [sender, seq] of state.acks ?? []) {
         const key = `${sender}\0${seq}`;
         const entry = pending.get(key);
@@ -117,7 +143,7 @@ export async function emitEvent(
     for (const e of entries) await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
     if (pending.size === 0) allAcked();
     const resent = entries.length - 1;
-    if (!opts.wait) return { topic, seq, gen, committed: false, resent };
+    if (!opts.wait) return { topic, seq, gen, committed: false, resent, refusedResends: 0, sawState: latestGen !== undefined };
 
     let timer: NodeJS.Timeout | undefined;
     const committed = await Promise.race([
@@ -125,7 +151,17 @@ export async function emitEvent(
       new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.timeoutMs))),
     ]);
     clearTimeout(timer);
-    return { topic, seq, gen, committed: committed || !pending.has(`${id.sender}\0${seq}`), resent };
+    const own = `${id.sender}\0${seq}`;
+    const refused = refusals.get(own);
+    if (refused) {
+      throw new MamError('REFUSED', `the reconciler refused ${type} seq ${seq} of job ${id.job} (${refused.reason}): ${refused.detail}`, {
+        hint: refusalHint(refused.reason, id.job),
+      });
+    }
+    return {
+      topic, seq, gen, committed: committed || !pending.has(own), resent,
+      refusedResends: refusals.size, sawState: latestGen !== undefined,
+    };
   } finally {
     await client.close();
   }

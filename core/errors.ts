@@ -11,6 +11,8 @@ export const EXIT = {
   CONFIG: 3,
   NOT_FOUND: 4,
   BROKER: 5,
+  /** The reconciler refused the event (the reason is printed and in `mam rejections`). */
+  REFUSED: 65,
   /** The event was published but not acknowledged in time; it waits in the job's outbox. */
   QUEUED: 75,
   UNSUPPORTED: 6,
@@ -27,6 +29,7 @@ export const CODES = {
   BROKER_REFUSED: EXIT.BROKER,
   NOT_AUTHORIZED: EXIT.BROKER,
   ACK_TIMEOUT: EXIT.QUEUED,
+  REFUSED: EXIT.REFUSED,
   BAD_ENVELOPE: EXIT.FAILURE,
   BAD_SIGNATURE: EXIT.FAILURE,
   UNKNOWN_KEY_ID: EXIT.FAILURE,

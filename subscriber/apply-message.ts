@@ -10,7 +10,7 @@ export type Outcome =
   | { kind: 'duplicate'; job: string; sender: string; seq: number }
   | { kind: 'created'; job: string; sender: string; seq: number; launch: boolean; ownHost: boolean }
   | { kind: 'resumed'; job: string; sender: string; seq: number; gen: number; ownHost: boolean; prompt?: string }
-  | { kind: 'rejected'; reason: string; job?: string };
+  | { kind: 'rejected'; reason: string; detail: string; job?: string; sender?: string; seq?: number };
 
 /** The reason a committed resume leaves on its job until the new generation's launch. */
 export const RESUMED_REASON = 'resumed by operator';
@@ -109,6 +109,7 @@ function refuse(c: ApplyContext, o: Opened, raw: Buffer, topic: string, consume:
 /** Records a refused message; never throws, so one bad message cannot stop a batch. */
 export function recordRejection(reg: Registry, err: unknown, topic: string, raw: Buffer, o?: Opened): Outcome {
   const reason = reasonOf(err);
-  reg.insertRejection({ reason, detail: (err as Error)?.message, topic, job: o?.msg.job, sender: o?.msg.sender, seq: o?.msg.seq, raw });
-  return { kind: 'rejected', reason, job: o?.msg.job };
+  const detail = String((err as Error)?.message ?? err);
+  reg.insertRejection({ reason, detail, topic, job: o?.msg.job, sender: o?.msg.sender, seq: o?.msg.seq, raw });
+  return { kind: 'rejected', reason, detail, job: o?.msg.job, sender: o?.msg.sender, seq: o?.msg.seq };
 }

@@ -10,7 +10,8 @@ import { applyMessage, recordRejection, type Outcome } from './apply-message.js'
 import { deferPubacks } from './deferred-pubacks.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
 import { acquireWriterLock } from './registry/writer-lock.js';
-import { createStatePublisher } from './state-publisher.js';
+import { createStatePublisher, type Refusal } from './state-publisher.js';
+import { TERMINAL_STATES } from './state-machine.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
 
 /** A message that failed after it had written: its batch must be committed again, message by message. */
@@ -23,6 +24,8 @@ class PartialWrite extends Error {
 interface Committed {
   outcomes: Outcome[];
   ackedByJob: Map<string, Array<[string, number]>>;
+  /** verified events refused for a job: (sender, seq, reason, detail), so their emitters can say so */
+  refusedByJob: Map<string, Refusal[]>;
   touched: Set<string>;
 }
 
@@ -33,6 +36,8 @@ interface Pending {
   connection: number;
   /** verified on arrival (null: not for the reconciler; an Error: refused) */
   opened: Opened | Error | null;
+  /** a verified message refused on arrival all the same (its timestamp): its job, sender and seq are known */
+  refusedOpened?: Opened;
 }
 
 export interface ReconcilerHooks {
@@ -136,7 +141,24 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   client.mqtt.on('connect', () => {
     log.info('connected', { url: ctx.endpoint.url });
     void client.publish(statusTopic, status('online'), { qos: 1, retain: true }).catch(() => {});
+    void republishStates().catch((err) => log.warn('state republish failed', err));
   });
+
+  /**
+   * A restarted broker may have lost its retained messages (the embedded one keeps them in
+   * memory), and with them the generation an operator's `mam emit` learns from a job's state.
+   * Every job of this host that can still take an event gets its snapshot again at each connect.
+   */
+  async function republishStates() {
+    await ready;
+    await reg.synced();
+    const terminal = TERMINAL_STATES.map((t) => `'${t}'`).join(', ');
+    const ids = reg.db
+      .prepare<[string, number], string>(`SELECT id FROM jobs WHERE host = ? AND (state NOT IN (${terminal}) OR updated_at > ?)`)
+      .pluck()
+      .all(host, Date.now() - cfg.events.maxAgeSeconds * 1000);
+    await Promise.all(ids.flatMap((id) => states!.publish(id)));
+  }
   client.mqtt.on('offline', () => log.warn('broker connection lost; reconnecting'));
 
   function flushSoon(delay: number) {
@@ -173,7 +195,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
       log.warn('a message failed after writing; batch committed again message by message', err.cause);
       done = commit(items, now, true);
     }
-    const { outcomes, ackedByJob, touched } = done;
+    const { outcomes, ackedByJob, refusedByJob, touched } = done;
     for (const out of outcomes) {
       if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded') stats.committed++;
       else if (out.kind === 'duplicate') stats.duplicates++;
@@ -197,7 +219,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
       acks.release(items);
       const publishes: Promise<void>[] = [];
       for (const job of touched) {
-        if (reg.getJob(job)?.host === host) publishes.push(...states!.publish(job, ackedByJob.get(job)));
+        if (reg.getJob(job)?.host === host) publishes.push(...states!.publish(job, ackedByJob.get(job), refusedByJob.get(job)));
       }
       // Launches and terminations run outside ingestion, so a slow session never stalls it; batches are
       // handed over in commit order but not queued behind each other's work (the hook keeps each job's
@@ -225,13 +247,25 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   function commit(items: Pending[], now: number, isolate: boolean): Committed {
     const outcomes: Outcome[] = [];
     const ackedByJob = new Map<string, Array<[string, number]>>();
+    const refusedByJob = new Map<string, Refusal[]>();
     const touched = new Set<string>();
+    const noteRefusal = (o: Opened, out: Outcome) => {
+      if (out.kind !== 'rejected') return;
+      const list = refusedByJob.get(o.msg.job) ?? [];
+      list.push([o.msg.sender, o.msg.seq, out.reason, out.detail]);
+      refusedByJob.set(o.msg.job, list);
+    };
     reg.transaction(() => {
       items.forEach((it) => {
         const o = it.opened;
         if (o === null) return;
         if (o instanceof Error) {
-          outcomes.push(recordRejection(reg, o, it.topic, it.payload));
+          const out = recordRejection(reg, o, it.topic, it.payload, it.refusedOpened);
+          outcomes.push(out);
+          if (it.refusedOpened) {
+            noteRefusal(it.refusedOpened, out);
+            touched.add(it.refusedOpened.msg.job);
+          }
           return;
         }
         if (o.topic.kind === 'state') return mirrorState(o);
@@ -250,10 +284,11 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
           list.push([o.msg.sender, o.msg.seq]);
           ackedByJob.set(o.msg.job, list);
         }
+        noteRefusal(o, out);
         touched.add(o.msg.job);
       });
     });
-    return { outcomes, ackedByJob, touched };
+    return { outcomes, ackedByJob, refusedByJob, touched };
   }
 
   /** null: not for the reconciler (its own echoes, output chunks); an Error: refused. */
@@ -265,6 +300,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
       const o = openEnvelope(ns, it.topic, it.payload, keyring, cfg.events.maxMessageBytes);
       if (o.topic.kind === 'state' && o.msg.sender === `reconciler@${host}`) return null;
       if (o.msg.ts < now - cfg.events.maxAgeSeconds * 1000 || o.msg.ts > now + cfg.events.maxSkewSeconds * 1000) {
+        it.refusedOpened = o;
         throw new MamError('TIMESTAMP', `timestamp ${o.msg.ts} is outside the accepted window`);
       }
       return o;
@@ -291,7 +327,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
         graceMs: Math.max(5000, cfg.emit.ackTimeoutMs),
         maxAgeMs: cfg.events.maxAgeSeconds * 1000,
       });
-      if (r.resent || r.expired) log.info('outbox sweep', r);
+      if (r.resent || r.expired || r.refused) log.info('outbox sweep', r);
       await hooks.sweep?.();
     } catch (err) {
       log.warn('sweep failed', err);
@@ -306,6 +342,8 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   try {
     await client.mqtt.subscribeAsync(`${prefix(ns)}/#`, { qos: 1 });
     await client.publish(statusTopic, status('online'), { qos: 1, retain: true });
+    // The first connect came before the handler above was attached.
+    void republishStates().catch((err) => log.warn('state republish failed', err));
   } catch (err) {
     closed = true;
     clearInterval(sweepTimer);

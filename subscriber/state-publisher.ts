@@ -4,8 +4,13 @@ import type { Keyring } from '../core/keys.js';
 import { topics } from '../core/topics.js';
 import type { Registry } from './registry/registry.js';
 
-// Keeps one snapshot well under the broker's packet limit even for a full batch of acks.
+// Keeps one snapshot well under the broker's packet limit even for a full batch of acks and refusals.
 const ACKS_PER_MESSAGE = 2000;
+const REFUSED_PER_MESSAGE = 100;
+const REFUSAL_DETAIL_MAX = 200;
+
+/** A verified event the reconciler refused: (sender, seq, reason code, what was wrong). */
+export type Refusal = [sender: string, seq: number, reason: string, detail: string];
 // Snapshots per job remembered until their echo arrives; older ones are verified like any message.
 const ECHOES_KEPT = 16;
 const ECHO_TOPICS_KEPT = 10_000;
@@ -39,7 +44,7 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
       if (list!.length === 0) unseen.delete(topic);
       return true;
     },
-    publish(jobId: string, acks: Array<[string, number]> = []): Promise<void>[] {
+    publish(jobId: string, acks: Array<[string, number]> = [], refused: Refusal[] = []): Promise<void>[] {
       const job = opts.reg.getJob(jobId);
       if (!job) return [];
       const session = opts.reg.getSession(job.id, job.gen);
@@ -54,12 +59,14 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
         updatedAt: job.updated_at,
         hwm: opts.reg.hwmOf(job.id).map((h) => [h.sender, h.seq] as [string, number]),
       };
-      const chunks = acks.length ? [] as Array<Array<[string, number]>> : [[]];
-      for (let i = 0; i < acks.length; i += ACKS_PER_MESSAGE) chunks.push(acks.slice(i, i + ACKS_PER_MESSAGE));
-      return chunks.map((chunk) => {
+      const count = Math.max(1, Math.ceil(acks.length / ACKS_PER_MESSAGE), Math.ceil(refused.length / REFUSED_PER_MESSAGE));
+      return Array.from({ length: count }, (_, i) => {
+        const body: Record<string, unknown> = { ...base, acks: acks.slice(i * ACKS_PER_MESSAGE, (i + 1) * ACKS_PER_MESSAGE) };
+        const r = refused.slice(i * REFUSED_PER_MESSAGE, (i + 1) * REFUSED_PER_MESSAGE);
+        if (r.length) body.refused = r.map(([s, q, reason, detail]) => [s, q, reason, detail.slice(0, REFUSAL_DETAIL_MAX)]);
         const msg: Msg<object> = {
           v: 1, ns: opts.ns, job: job.id, type: 'job.state', sender, gen: job.gen,
-          seq: job.state_seq + 1, ts: Date.now(), body: { ...base, acks: chunk },
+          seq: job.state_seq + 1, ts: Date.now(), body,
         };
         return opts.client.publish(topic, remember(topic, sealEnvelope(opts.ns, topic, msg, opts.keyring)), { qos: 1, retain: true });
       });

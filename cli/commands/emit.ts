@@ -94,8 +94,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const timeoutMs = values.timeout ? parseDuration('emit', values.timeout) : id.ackTimeoutMs;
   const r = await emitEvent(id, topics.events(id.ns, id.job), type, body, { wait: !values['no-wait'], timeoutMs });
   const queued = !values['no-wait'] && !r.committed;
-  if (values.json) io.out(JSON.stringify({ job: id.job, type, seq: r.seq, gen: r.gen, committed: r.committed, queued, resent: r.resent }) + '\n');
-  else if (queued) io.err(`mam emit: ${type} seq ${r.seq} published but not acknowledged within ${timeoutMs} ms; kept in ${id.jobDir}/outbox for re-sending\n  hint: is the reconciler running? \`mam up\` starts it; \`mam ps\` shows it\n`);
-  else io.out(`${type} job=${id.job} seq=${r.seq}${r.committed ? ' committed' : ' published'}${r.resent ? ` (+${r.resent} re-sent from outbox)` : ''}\n`);
+  if (values.json) io.out(JSON.stringify({ job: id.job, type, seq: r.seq, gen: r.gen, committed: r.committed, queued, resent: r.resent, refusedResends: r.refusedResends }) + '\n');
+  else if (queued) io.err(`mam emit: ${type} seq ${r.seq} published but not acknowledged within ${timeoutMs} ms; kept in ${id.jobDir}/outbox for re-sending\n  hint: ${noAckHint(id.job, r.sawState)}\n`);
+  else io.out(`${type} job=${id.job} seq=${r.seq}${r.committed ? ' committed' : ' published'}${resentNote(r)}\n`);
   return queued ? 75 : 0;
+}
+
+/** Why an event may be left unacknowledged: no state at all points at the job id or its host. */
+export function noAckHint(job: string, sawState: boolean): string {
+  return sawState
+    ? 'is the reconciler running? `mam up` starts it; `mam ps` shows it'
+    : `no state of job ${job} arrived: check the job id (\`mam jobs\`), and that the reconciler of its host runs (\`mam ps\`)`;
+}
+
+function resentNote(r: { resent: number; refusedResends: number }): string {
+  if (!r.resent) return '';
+  return ` (+${r.resent} re-sent from outbox${r.refusedResends ? `, ${r.refusedResends} of them refused: see \`mam rejections\`` : ''})`;
 }

@@ -52,11 +52,11 @@ function fileItems(jobsDir: string, reg: Registry, keep: number): Item[] {
         items.push({ kind: 'rotated-log', job, path: file, bytes: sizeOf(file), why: state ? `job ${state}` : 'no such job', freed: false });
       }
     }
-    // The reconciler refuses these by timestamp already: kept only for inspection.
+    // The reconciler refused these, or refuses them by timestamp now: kept only for inspection.
     const expired = join(outboxDir(dir), 'expired');
     for (const n of listDir(expired).filter((n) => n.endsWith('.json'))) {
       const file = join(expired, n);
-      items.push({ kind: 'expired-outbox', job, path: file, bytes: sizeOf(file), why: 'expired outbox entry', freed: false });
+      items.push({ kind: 'expired-outbox', job, path: file, bytes: sizeOf(file), why: 'expired or refused outbox entry', freed: false });
     }
   }
   return items;

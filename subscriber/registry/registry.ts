@@ -99,6 +99,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     setHwm: db.prepare('INSERT INTO hwm (job, sender, seq) VALUES (?, ?, ?) ON CONFLICT (job, sender) DO UPDATE SET seq = excluded.seq'),
     hwmOf: db.prepare<[string], { sender: string; seq: number }>('SELECT sender, seq FROM hwm WHERE job = ?'),
     hasEvent: db.prepare<[string, string, number], { one: number }>('SELECT 1 AS one FROM events WHERE job = ? AND sender = ? AND seq = ?'),
+    refusalOf: db.prepare<[string, string, number], string>('SELECT reason FROM rejections WHERE job = ? AND sender = ? AND seq = ? ORDER BY id DESC LIMIT 1').pluck(),
     // Positional: binding eleven named parameters from an object costs more than the insert's own work.
     insertEvent: db.prepare<[string, string, number, number, string, number, number, string, number, string | null, Buffer]>(
       'INSERT INTO events (job, sender, seq, gen, type, ts, received_at, kid, applied, state_after, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -172,6 +173,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     },
     hwmOf: (job: string) => (cache ? cache.marksOf(job, q.hwmOf.all(job)) : q.hwmOf.all(job)),
     hasEvent: (job: string, sender: string, seq: number) => q.hasEvent.get(job, sender, seq) !== undefined,
+    /** The reason code the latest refusal of this verified (job, sender, seq) was recorded with, if any. */
+    refusalOf: (job: string, sender: string, seq: number): string | undefined => q.refusalOf.get(job, sender, seq),
     insertEvent(e: EventRow) {
       writes++;
       q.insertEvent.run(e.job, e.sender, e.seq, e.gen, e.type, e.ts, e.received_at, e.kid, e.applied, e.state_after, e.raw);

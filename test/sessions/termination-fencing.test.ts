@@ -108,7 +108,9 @@ describe.each(['tmux', 'pty'] as const)('a session survives every event that is 
 
     // 6. A fresh done stamped with generation 1 (MAM_GEN of the old session), from the job's own seq counter.
     n = h.rejections(a.id).length;
-    await emitEvent({ ...operatorIdentity(h.ctx, a.id, 1), sender: 'agent' }, topicA, 'job.done', { summary: 'stale' }, { wait: true, timeoutMs: 10_000 });
+    // Its emitter is told: the snapshot lists the refusal, with its reason.
+    const stale = emitEvent({ ...operatorIdentity(h.ctx, a.id, 1), sender: 'agent' }, topicA, 'job.done', { summary: 'stale' }, { wait: true, timeoutMs: 10_000 });
+    await expect(stale).rejects.toMatchObject({ code: 'MAM_ERR_REFUSED', message: expect.stringContaining('(wrong_generation)') });
     await expectKept(a.id, 'wrong_generation', n);
     expect(h.job(a.id)!.gen).toBe(2);
 

@@ -1,8 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOutbox } from '../../core/outbox.js';
+import { openEnvelope } from '../../core/envelope.js';
+import { addToOutbox, listOutbox, outboxDir, type OutboxEntry } from '../../core/outbox.js';
+import { topics } from '../../core/topics.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
 import { runMam } from '../helpers/workspace.js';
-import { seedJobs, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
+import { count, publishAll, sealEvent, seedJobs, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
 
 let m: Mesh;
 let rec: Reconciler | undefined;
@@ -19,6 +23,29 @@ afterAll(async () => {
 });
 
 const outbox = () => listOutbox(m.ctx.ws.jobDir('E1'));
+/** Entries set aside in outbox/expired/, as {sender, seq}. */
+const expired = (job: string) => {
+  const dir = join(outboxDir(m.ctx.ws.jobDir(job)), 'expired');
+  try {
+    return readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as OutboxEntry).map((e) => ({ sender: e.sender, seq: e.seq }));
+  } catch {
+    return [];
+  }
+};
+const rejectionsOf = (job: string, seq?: number) =>
+  seq === undefined
+    ? count(m, 'SELECT COUNT(*) AS n FROM rejections WHERE job = ?', job)
+    : count(m, 'SELECT COUNT(*) AS n FROM rejections WHERE job = ? AND seq = ?', job, seq);
+/** Waits for `n` more sweeps of the running reconciler. */
+const sweeps = async (n: number) => {
+  const from = rec!.stats.sweeps;
+  await waitUntil(() => rec!.stats.sweeps - from, n, `${n} sweeps`);
+};
+/** An outbox entry as `mam emit` leaves it, created `ageMs` ago so the sweep's grace is over. */
+const leaveInOutbox = (job: string, e: { topic: string; payload: Buffer }, ageMs: number) => {
+  const o = openEnvelope(m.ns, e.topic, e.payload, m.ctx.keyring, 1 << 20);
+  addToOutbox(m.ctx.ws.jobDir(job), { topic: e.topic, sender: o.msg.sender, seq: o.msg.seq, payload: e.payload.toString('base64'), created: Date.now() - ageMs });
+};
 const emit = (message: string) => runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--field', `message=${message}`, '--json']);
 const committed = (seq: number) => (rec?.reg.hasEvent('E1', `operator@${m.host}`, seq) ? 1 : 0);
 
@@ -36,6 +63,35 @@ describe('delivery acknowledgement of mam emit', () => {
     expect(String(plain.stdout)).toMatch(/ committed/);
   });
 
+  it('a refused event exits 65 with the reason code, and its entry moves to outbox/expired/ instead of being re-sent', async () => {
+    const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--gen', '7', '--field', 'message=from an old session']);
+    expect(r.exitCode, String(r.stderr)).toBe(65);
+    expect(String(r.stderr)).toMatch(/refused job\.progress seq \d+ of job E1 \(wrong_generation\): generation 7 /);
+    expect(String(r.stderr)).toMatch(/hint: .*mam job show E1/);
+    expect(outbox()).toEqual([]);
+    const [entry] = expired('E1');
+    expect(entry).toMatchObject({ sender: `operator@${m.host}` });
+    await sweeps(3);
+    expect(rejectionsOf('E1', entry.seq)).toBe(1);
+    expect(expired('E1')).toEqual([entry]);
+  });
+
+  it('the sweep never re-sends to a job the registry does not know, and sets aside an entry refused for good after its one refusal', async () => {
+    const hour = 3600_000;
+    leaveInOutbox('GHOST', sealEvent(m, { job: 'GHOST', seq: 1, sender: 'late' }), 60_000);
+    // Signed a day and more ago: refused by timestamp, which no resend of the same bytes can change.
+    leaveInOutbox('E1', sealEvent(m, { job: 'E1', seq: 500, sender: 'late', ts: Date.now() - 25 * hour }), 60_000);
+    await waitUntil(() => expired('E1').filter((e) => e.sender === 'late').length, 1, 'the refused entry to be set aside');
+    expect(expired('E1')).toContainEqual({ sender: 'late', seq: 500 });
+    expect(listOutbox(m.ctx.ws.jobDir('E1')).filter((e) => e.sender === 'late')).toEqual([]);
+    await sweeps(3);
+    expect(rejectionsOf('E1', 500)).toBe(1);
+    expect(count(m, "SELECT COUNT(*) AS n FROM rejections WHERE job = 'E1' AND seq = 500 AND reason = 'timestamp'")).toBe(1);
+    // The unknown job's entry waits, unsent and unrecorded, until its job exists or it expires.
+    expect(rejectionsOf('GHOST')).toBe(0);
+    expect(listOutbox(m.ctx.ws.jobDir('GHOST')).map((e) => e.seq)).toEqual([1]);
+  });
+
   it('exits 75 with the reconciler stopped and keeps the entry; the restarted reconciler re-sends and clears it', async () => {
     await rec!.close();
     rec = undefined;
@@ -51,5 +107,30 @@ describe('delivery acknowledgement of mam emit', () => {
     await waitUntil(() => committed(out.seq), 1, `the sweep to re-send seq ${out.seq}`, 15_000);
     await waitUntil(() => (outbox().length === 0 ? 1 : 0), 1, 'the sweep to clear the committed entry', 5000);
     expect(rec.reg.db.prepare('SELECT COUNT(*) AS n FROM events WHERE job = ? AND seq = ?').get('E1', out.seq)).toEqual({ n: 1 });
+  });
+
+  it('after a broker restart the reconciler announces its jobs again: an operator emit takes the current generation', async () => {
+    const c = await m.connect();
+    await seedJobs(m, c, ['G1']);
+    // Cancelled, then resumed: generation 1 (no host daemon here, so no session is launched).
+    await publishAll(c, [sealEvent(m, { job: 'G1', seq: 1, sender: 'op', type: 'job.cancelled', body: { reason: 'test' } })]);
+    await waitUntil(() => count(m, "SELECT COUNT(*) AS n FROM jobs WHERE id = 'G1' AND state = 'cancelled'"), 1, 'G1 cancelled');
+    await publishAll(c, [sealEvent(m, { job: 'G1', seq: 2, sender: 'seed', type: 'control.resume', topic: topics.control(m.ns, m.host) })]);
+    await waitUntil(() => count(m, "SELECT gen AS n FROM jobs WHERE id = 'G1'"), 1, 'G1 in generation 1');
+
+    // The embedded broker keeps retained messages in memory: a restart loses every job's state.
+    await m.restartBroker();
+    const watcher = await m.connect('reader');
+    const announced = new Promise<number>((resolve) => {
+      watcher.mqtt.on('message', (_t, payload) => resolve((openEnvelope(m.ns, topics.state(m.ns, 'G1'), payload, m.ctx.keyring, 1 << 20).msg.body as { gen: number }).gen));
+    });
+    await watcher.mqtt.subscribeAsync(topics.state(m.ns, 'G1'), { qos: 1 });
+    expect(await announced).toBe(1);
+
+    const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'G1', '--field', 'message=after the restart', '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const out = JSON.parse(String(r.stdout)) as { seq: number; gen: number; committed: boolean };
+    expect(out).toMatchObject({ gen: 1, committed: true });
+    expect(count(m, 'SELECT applied AS n FROM events WHERE job = ? AND sender = ? AND seq = ?', 'G1', `operator@${m.host}`, out.seq)).toBe(1);
   });
 });
