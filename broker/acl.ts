@@ -11,8 +11,9 @@ export interface Principal {
 const PUBLISH: Record<Role, ReadonlySet<string>> = {
   agent: new Set(['events', 'verdicts']),
   operator: new Set(['events', 'verdicts', 'control']),
-  // events/verdicts: the reconciler re-sends its host's outboxes on behalf of emitters
-  reconciler: new Set(['state', 'output', 'status', 'events', 'verdicts']),
+  // events/verdicts/control: the reconciler re-sends its host's outboxes on behalf of emitters. A
+  // control message still needs the operator key's signature, and a reconciler holds the master keys.
+  reconciler: new Set(['state', 'output', 'status', 'events', 'verdicts', 'control']),
   reader: new Set(),
 };
 

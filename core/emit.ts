@@ -1,6 +1,6 @@
-import { connectClient } from '../broker/client.js';
+import { connectClient, type MeshClient } from '../broker/client.js';
 import { openEnvelope, sealEnvelope, type Msg } from './envelope.js';
-import { MamError } from './errors.js';
+import { isMamError, MamError } from './errors.js';
 import type { Keyring } from './keys.js';
 import { addToOutbox, expireOutboxEntry, listOutbox, removeFromOutbox, type OutboxEntry } from './outbox.js';
 import { allocateSeq } from './seq.js';
@@ -34,6 +34,8 @@ export interface EmitResult {
   refusedResends: number;
   /** whether any state of the job arrived: none means an unknown job id, or no reconciler owning it */
   sawState: boolean;
+  /** set when the broker could not be reached: the event was not sent, only kept in the outbox */
+  unreachable?: string;
 }
 
 /** The body of the reconciler's retained jobs/<job>/state message, as far as emitters need it. */
@@ -42,6 +44,32 @@ export interface StateBody {
   gen: number;
   acks?: Array<[string, number]>;
   refused?: Array<[string, number, string, string]>;
+}
+
+// Connection failures that say nothing is listening or reachable right now.
+const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'EPIPE']);
+
+function brokerDown(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } })?.cause;
+  return isMamError(err, 'BROKER_UNREACHABLE') && typeof cause?.code === 'string' && DOWN_CODES.has(cause.code);
+}
+
+/**
+ * Allocates the event's seq under the job's lock, signs it and writes it to the
+ * outbox before any attempt to send it (write-ahead): every seq a sender has
+ * used belongs to an event kept there until the reconciler acknowledges it.
+ */
+async function keepInOutbox(id: EmitIdentity, topic: string, type: string, body: object, gen: number): Promise<number> {
+  const seq = await allocateSeq(id.jobDir, id.sender);
+  const msg: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq, ts: Date.now(), body };
+  const payload = sealEnvelope(id.ns, topic, msg, id.keyring);
+  if (payload.length > id.maxMessageBytes) {
+    throw new MamError('OVERSIZE', `event is ${payload.length} bytes; the limit is ${id.maxMessageBytes}`, {
+      hint: 'shorten the body (long output belongs in a file named as an artifact)',
+    });
+  }
+  addToOutbox(id.jobDir, { topic, sender: id.sender, seq, payload: payload.toString('base64'), created: Date.now() });
+  return seq;
 }
 
 /** What to do about a refusal, by reason code. */
@@ -67,7 +95,17 @@ export async function emitEvent(
   // The reconciler would refuse it: say so now, before a seq is spent and the event kept and re-sent
   // (the generation, learnt below when not given, never makes a message valid or invalid).
   validateMsg(parseTopic(id.ns, topic)!.kind, { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen: id.gen ?? 0, seq: 1, ts: Date.now(), body });
-  const client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0, writeCache: false });
+  let client: MeshClient;
+  try {
+    client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0, writeCache: false });
+  } catch (err) {
+    // A broker that is down for now (restarting, network gone) must not cost the event: when its
+    // generation is known without the broker, it waits in the outbox for the next emit of the job
+    // or the host reconciler's sweep. Anything else (a refused login, a bad certificate) is an error.
+    if (id.gen === undefined || !brokerDown(err)) throw err;
+    const seq = await keepInOutbox(id, topic, type, body, id.gen);
+    return { topic, seq, gen: id.gen, committed: false, resent: 0, refusedResends: 0, sawState: false, unreachable: (err as Error).message };
+  }
   try {
     const pending = new Map<string, OutboxEntry>();
     let latestGen: number | undefined;
@@ -126,16 +164,7 @@ export async function emitEvent(
       await Promise.race([firstState, new Promise((r) => setTimeout(r, 300))]);
       gen = latestGen ?? 0;
     }
-    // Taken only once connected: every seq a sender has used belongs to an event kept in its outbox.
-    const seq = await allocateSeq(id.jobDir, id.sender);
-    const msg: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq, ts: Date.now(), body };
-    const payload = sealEnvelope(id.ns, topic, msg, id.keyring);
-    if (payload.length > id.maxMessageBytes) {
-      throw new MamError('OVERSIZE', `event is ${payload.length} bytes; the limit is ${id.maxMessageBytes}`, {
-        hint: 'shorten the body (long output belongs in a file named as an artifact)',
-      });
-    }
-    addToOutbox(id.jobDir, { topic, sender: id.sender, seq, payload: payload.toString('base64'), created: Date.now() });
+    const seq = await keepInOutbox(id, topic, type, body, gen);
 
     const entries = listOutbox(id.jobDir);
     for (const e of entries) pending.set(`${e.sender}\0${e.seq}`, e);

@@ -324,6 +324,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     const t0 = performance.now();
     try {
       const r = await sweepOutboxes(ctx.ws.jobsDir, reg, client, {
+        ns,
         graceMs: Math.max(5000, cfg.emit.ackTimeoutMs),
         maxAgeMs: cfg.events.maxAgeSeconds * 1000,
       });

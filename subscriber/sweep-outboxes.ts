@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import type { MeshClient } from '../broker/client.js';
 import { expireOutboxEntry, listOutbox, removeFromOutbox } from '../core/outbox.js';
-import { ID_PATTERN } from '../core/topics.js';
+import { ID_PATTERN, parseTopic } from '../core/topics.js';
 import type { Registry } from './registry/registry.js';
 
 // Refusals that a later resend of the same bytes can overcome: the job's create had not arrived yet,
@@ -14,13 +14,14 @@ const RETRYABLE = new Set(['unknown_job', 'internal']);
  * seq comes back as a duplicate, is acknowledged and dropped. An entry the
  * reconciler refused for good is moved to outbox/expired/ instead of being
  * refused (and recorded) again at every sweep, and entries of a job the
- * registry does not know wait, unsent, until it does or they expire.
+ * registry does not know wait, unsent, until it does or they expire (but
+ * for the job's own control.create, which is what makes it known).
  */
 export async function sweepOutboxes(
   jobsDir: string,
   reg: Registry,
   client: MeshClient,
-  opts: { graceMs: number; maxAgeMs: number },
+  opts: { ns: string; graceMs: number; maxAgeMs: number },
 ): Promise<{ resent: number; cleared: number; expired: number; refused: number }> {
   let resent = 0;
   let cleared = 0;
@@ -47,7 +48,7 @@ export async function sweepOutboxes(
         // The reconciler refuses it by timestamp now: keep it for inspection, stop re-sending.
         expireOutboxEntry(dir, e.sender, e.seq);
         expired++;
-      } else if (known && now - e.created > opts.graceMs) {
+      } else if ((known || parseTopic(opts.ns, e.topic)?.kind === 'control') && now - e.created > opts.graceMs) {
         // Younger entries are still their emitter's to deliver: re-sending them now would only duplicate.
         await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
         resent++;

@@ -7,6 +7,7 @@ import { isKnownType } from '../../core/event-schema.js';
 import { singleKeyring } from '../../core/keys.js';
 import { assertId, topics } from '../../core/topics.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
+import { isQueued, queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
 import { operatorIdentity } from '../operator-identity.js';
 
@@ -93,18 +94,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const id = resolveIdentity(io, values.job, values.sender, gen);
   const timeoutMs = values.timeout ? parseDuration('emit', values.timeout) : id.ackTimeoutMs;
   const r = await emitEvent(id, topics.events(id.ns, id.job), type, body, { wait: !values['no-wait'], timeoutMs });
-  const queued = !values['no-wait'] && !r.committed;
-  if (values.json) io.out(JSON.stringify({ job: id.job, type, seq: r.seq, gen: r.gen, committed: r.committed, queued, resent: r.resent, refusedResends: r.refusedResends }) + '\n');
-  else if (queued) io.err(`mam emit: ${type} seq ${r.seq} published but not acknowledged within ${timeoutMs} ms; kept in ${id.jobDir}/outbox for re-sending\n  hint: ${noAckHint(id.job, r.sawState)}\n`);
+  const queued = isQueued(r, !values['no-wait']);
+  if (values.json) io.out(JSON.stringify({ job: id.job, type, seq: r.seq, gen: r.gen, committed: r.committed, queued, sent: r.unreachable === undefined, resent: r.resent, refusedResends: r.refusedResends }) + '\n');
+  else if (queued) io.err(queuedReport('emit', `${type} seq ${r.seq}`, id.job, r, timeoutMs, id.jobDir));
   else io.out(`${type} job=${id.job} seq=${r.seq}${r.committed ? ' committed' : ' published'}${resentNote(r)}\n`);
   return queued ? 75 : 0;
-}
-
-/** Why an event may be left unacknowledged: no state at all points at the job id or its host. */
-export function noAckHint(job: string, sawState: boolean): string {
-  return sawState
-    ? 'is the reconciler running? `mam up` starts it; `mam ps` shows it'
-    : `no state of job ${job} arrived: check the job id (\`mam jobs\`), and that the reconciler of its host runs (\`mam ps\`)`;
 }
 
 function resentNote(r: { resent: number; refusedResends: number }): string {

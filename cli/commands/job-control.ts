@@ -1,8 +1,8 @@
 import { loadContext } from '../../core/context.js';
 import { emitEvent, type EmitResult } from '../../core/emit.js';
-import { noAckHint } from './emit.js';
 import { assertId, topics } from '../../core/topics.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
+import { isQueued, queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
 import { openRegistryReadOnly } from '../open-registry.js';
 import { operatorIdentity } from '../operator-identity.js';
@@ -16,11 +16,12 @@ function target(argv: string[], io: Io, what: string) {
   return { values, job, ctx, timeoutMs };
 }
 
-function report(io: Io, json: boolean | undefined, job: string, what: string, r: EmitResult): number {
-  if (json) io.out(JSON.stringify({ job, [what]: r.committed, queued: !r.committed }) + '\n');
-  else if (r.committed) io.out(`${job}: ${what} committed\n`);
-  else io.err(`mam job ${what}: not acknowledged in time; kept in the outbox for re-sending\n  hint: ${noAckHint(job, r.sawState)}\n`);
-  return r.committed ? 0 : 75;
+function report(io: Io, json: boolean | undefined, job: string, what: string, r: EmitResult, timeoutMs: number, jobDir: string): number {
+  const queued = isQueued(r, true);
+  if (json) io.out(JSON.stringify({ job, [what]: r.committed, queued }) + '\n');
+  else if (queued) io.err(queuedReport('job', what, job, r, timeoutMs, jobDir));
+  else io.out(`${job}: ${what} committed\n`);
+  return queued ? 75 : 0;
 }
 
 /** Stop = a signed operator job.cancelled on the job's own event topic: the same verified path as any terminal event. */
@@ -28,7 +29,7 @@ export async function stop(argv: string[], io: Io): Promise<number> {
   const { values, job, ctx, timeoutMs } = target(argv, io, 'stop');
   const body = { reason: values.reason ?? 'stopped by operator', by: `operator@${ctx.cfg.host}` };
   const r = await emitEvent(operatorIdentity(ctx, job), topics.events(ctx.cfg.namespace, job), 'job.cancelled', body, { wait: true, timeoutMs });
-  return report(io, values.json, job, 'stop', r);
+  return report(io, values.json, job, 'stop', r, timeoutMs, ctx.ws.jobDir(job));
 }
 
 /** Resume = a signed control.resume to the job's host: a new session generation. */
@@ -40,5 +41,5 @@ export async function resume(argv: string[], io: Io): Promise<number> {
   if (!row) throw usage('job', `no job "${job}" in this host's registry (see \`mam jobs\`)`);
   const body = values.prompt ? { prompt: values.prompt } : {};
   const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, row.host), 'control.resume', body, { wait: true, timeoutMs });
-  return report(io, values.json, job, 'resume', r);
+  return report(io, values.json, job, 'resume', r, timeoutMs, ctx.ws.jobDir(job));
 }

@@ -5,6 +5,7 @@ import { loadContext } from '../../core/context.js';
 import { emitEvent } from '../../core/emit.js';
 import { assertId, ID_PATTERN, topics } from '../../core/topics.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
+import { queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
 import { operatorIdentity } from '../operator-identity.js';
 
@@ -60,8 +61,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (values.worktree || values['no-worktree']) body.worktree = !values['no-worktree'];
   const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
   const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, host), 'control.create', body, { wait: true, timeoutMs });
-  if (values.json) io.out(JSON.stringify({ job, host, created: r.committed, queued: !r.committed }) + '\n');
+  if (values.json) io.out(JSON.stringify({ job, host, created: r.committed, queued: !r.committed, sent: r.unreachable === undefined }) + '\n');
   else if (r.committed) io.out(`${job}\n`);
+  else if (r.unreachable !== undefined) io.err(queuedReport('job', `create of ${job} for host ${host}`, job, r, timeoutMs, ctx.ws.jobDir(job)));
   else io.err(`mam job create: ${job} sent to host ${host} but not acknowledged in time; kept in the outbox\n  hint: is that host's reconciler running? (\`mam up\` on ${host})\n`);
   return r.committed ? 0 : 75;
 }

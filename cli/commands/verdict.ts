@@ -3,6 +3,7 @@ import { describeErrors, validatorFor } from '../../core/json-schema.js';
 import { topics } from '../../core/topics.js';
 import type { ReviewVerdictBody } from '../../schemas/event-bodies.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
+import { isQueued, queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
 import { resolveIdentity } from './emit.js';
 
@@ -58,11 +59,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const id = resolveIdentity(io, job, values.sender, undefined);
   const timeoutMs = values.timeout ? parseDuration('verdict', values.timeout) : id.ackTimeoutMs;
   const r = await emitEvent(id, topics.verdicts(id.ns, id.job), 'review.verdict', body, { wait: !values['no-wait'], timeoutMs });
-  const queued = !values['no-wait'] && !r.committed;
+  const queued = isQueued(r, !values['no-wait']);
   if (values.json) {
-    io.out(JSON.stringify({ job: id.job, verdict, findings: body.findings.length, seq: r.seq, gen: r.gen, committed: r.committed, queued }) + '\n');
+    io.out(JSON.stringify({ job: id.job, verdict, findings: body.findings.length, seq: r.seq, gen: r.gen, committed: r.committed, queued, sent: r.unreachable === undefined }) + '\n');
   } else if (queued) {
-    io.err(`mam verdict: ${verdict} for ${id.job} published but not acknowledged within ${timeoutMs} ms; kept in ${id.jobDir}/outbox for re-sending\n  hint: is the reconciler running? \`mam up\` starts it; \`mam ps\` shows it\n`);
+    io.err(queuedReport('verdict', `${verdict} for ${id.job}`, id.job, r, timeoutMs, id.jobDir));
   } else {
     io.out(`${verdict} job=${id.job} findings=${body.findings.length} seq=${r.seq}${r.committed ? ' committed' : ' published'}\n`);
   }

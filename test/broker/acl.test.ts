@@ -55,12 +55,14 @@ describe('publish ACL', () => {
     await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['op-event', 'op-control'])));
   });
 
-  it('lets the reconciler publish job state, output and host status', async () => {
+  it('lets the reconciler publish job state, output and host status, and re-send events and host control', async () => {
     const c = await suite.connect('reconciler');
     await c.publish(topics.state(NS, 'X'), 'state-X', { qos: 1, retain: true });
     await c.publish(topics.output(NS, 'X'), 'output-X', { qos: 1 });
     await c.publish(topics.status(NS, 'h1'), 'status-h1', { qos: 1 });
-    await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['state-X', 'output-X', 'status-h1'])));
+    await c.publish(topics.events(NS, 'X'), 'resent-event-X', { qos: 1 });
+    await c.publish(topics.control(NS, 'h1'), 'resent-control-h1', { qos: 1 });
+    await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['state-X', 'output-X', 'status-h1', 'resent-event-X', 'resent-control-h1'])));
   });
 
   const outside = ['mam/v1/other/jobs/X/events', '$SYS/x', 'foo', 'mam/v1/acl', `mam/v1/${NS}/jobs/X/events/extra`, `mam/v1/${NS}/jobs/X/bogus`];

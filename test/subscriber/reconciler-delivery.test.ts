@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEnvelope } from '../../core/envelope.js';
 import { addToOutbox, listOutbox, outboxDir, type OutboxEntry } from '../../core/outbox.js';
@@ -132,5 +133,35 @@ describe('delivery acknowledgement of mam emit', () => {
     const out = JSON.parse(String(r.stdout)) as { seq: number; gen: number; committed: boolean };
     expect(out).toMatchObject({ gen: 1, committed: true });
     expect(count(m, 'SELECT applied AS n FROM events WHERE job = ? AND sender = ? AND seq = ?', 'G1', `operator@${m.host}`, out.seq)).toBe(1);
+  });
+
+  it('with the broker down, an event whose generation is known waits in the outbox (exit 75, not sent) and is delivered once it is back', async () => {
+    const before = outbox().length;
+    const restarted = m.restartBroker(3000);
+    await sleep(300);
+    // The generation unknown (an operator without --gen): nothing is kept, exit 5.
+    const blind = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--field', 'message=no generation']);
+    expect(blind.exitCode, String(blind.stderr)).toBe(5);
+    expect(outbox()).toHaveLength(before);
+
+    const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--gen', '0', '--field', 'message=while the broker is down', '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(75);
+    const out = JSON.parse(String(r.stdout)) as { seq: number; committed: boolean; queued: boolean; sent: boolean };
+    expect(out).toMatchObject({ committed: false, queued: true, sent: false });
+    expect(outbox().map((e) => e.seq)).toContain(out.seq);
+    const text = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--gen', '0', '--field', 'message=again']);
+    expect(text.exitCode).toBe(75);
+    expect(String(text.stderr)).toMatch(/not sent, the broker is unreachable .*ECONNREFUSED/);
+    // A job created meanwhile: its control.create waits in the new job's outbox, and the sweep sends it.
+    const create = await runMam(m.tw, ['job', 'create', '--agent', 'command', '--no-worktree', '--json', '--', 'true']);
+    expect(create.exitCode, String(create.stderr)).toBe(75);
+    const created = JSON.parse(String(create.stdout)) as { job: string; queued: boolean; sent: boolean };
+    expect(created).toMatchObject({ queued: true, sent: false });
+
+    await restarted;
+    await waitUntil(() => committed(out.seq) + committed(out.seq + 1), 2, 'the sweep to deliver both kept events', 20_000);
+    await waitUntil(() => count(m, 'SELECT COUNT(*) AS n FROM jobs WHERE id = ?', created.job), 1, 'the sweep to deliver the kept job create', 10_000);
+    await waitUntil(() => (listOutbox(m.ctx.ws.jobDir(created.job)).length === 0 ? 1 : 0), 1, 'the sweep to clear the delivered create', 5000);
+    await waitUntil(() => (outbox().length === before ? 1 : 0), 1, 'the sweep to clear them', 5000);
   });
 });
