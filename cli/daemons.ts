@@ -36,7 +36,9 @@ export function runningPid(ws: Workspace, d: DaemonName): number | undefined {
 // A recycled pid may belong to anything: only a process running mam's CLI counts.
 function isMam(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(mamEntry());
+    // dist/mam.js: daemons started by a build from before the program became dist/mam.cjs.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes(mamEntry()) || cmdline.includes(mamEntry().replace(/\.cjs$/, '.js'));
   } catch {
     return true; // no /proc (macOS): trust the live pid
   }

@@ -21,7 +21,7 @@ export function packageRoot(): string {
   }
 }
 
-/** The mam CLI to run as a program (spawned daemons, session shims): the bundle `npm run build` makes. */
+/** The mam CLI to run as a program (spawned daemons, session shims): the program `npm run build` makes. */
 export function mamEntry(): string {
-  return join(packageRoot(), 'dist', 'mam.js');
+  return join(packageRoot(), 'dist', 'mam.cjs');
 }

@@ -25,12 +25,12 @@ mam_die() {
 }
 
 # _mam_package_above DIR: the first folder at or above DIR holding mam's built
-# CLI (package.json named "mam" and dist/mam.js); prints its dist/mam.js.
+# CLI (package.json named "mam" and dist/mam.cjs); prints its dist/mam.cjs.
 _mam_package_above() {
   _mam_dir=$(CDPATH='' cd -P -- "$1" >/dev/null 2>&1 && pwd -P) || return 1
   while :; do
-    if [ -f "$_mam_dir/dist/mam.js" ] && grep -q '"name": *"mam"' "$_mam_dir/package.json" 2>/dev/null; then
-      printf '%s\n' "$_mam_dir/dist/mam.js"
+    if [ -f "$_mam_dir/dist/mam.cjs" ] && grep -q '"name": *"mam"' "$_mam_dir/package.json" 2>/dev/null; then
+      printf '%s\n' "$_mam_dir/dist/mam.cjs"
       return 0
     fi
     [ "$_mam_dir" = / ] && return 1
@@ -41,7 +41,7 @@ _mam_package_above() {
 }
 
 # mam_bin: prints the mam CLI to run, first found of
-#   1. $MAM_BIN (an executable, or a .js file run with node);
+#   1. $MAM_BIN (an executable, or a .js or .cjs file run with node);
 #   2. the mam package these scripts belong to (walking up from this folder);
 #   3. `mam` on PATH;
 #   4. a mam package at or above the current directory (a checkout being worked on).
@@ -52,7 +52,7 @@ mam_bin() {
       printf '%s\n' "$MAM_BIN"
       return 0
     fi
-    printf '%s\n' "mam: MAM_BIN=$MAM_BIN is not a file" "  hint: point MAM_BIN at the mam executable or its dist/mam.js" >&2
+    printf '%s\n' "mam: MAM_BIN=$MAM_BIN is not a file" "  hint: point MAM_BIN at the mam executable or its dist/mam.cjs" >&2
     return 127
   fi
   if [ -n "${_mam_lib_dir:-}" ] && _mam_package_above "$_mam_lib_dir"; then return 0; fi
@@ -65,7 +65,7 @@ mam_bin() {
       ;;
   esac
   if _mam_package_above "$PWD"; then return 0; fi
-  printf '%s\n' "mam: cannot find the mam CLI" "  hint: set MAM_BIN to its path (e.g. <checkout>/dist/mam.js after npm run build) or put mam on PATH" >&2
+  printf '%s\n' "mam: cannot find the mam CLI" "  hint: set MAM_BIN to its path (e.g. <checkout>/dist/mam.cjs after npm run build) or put mam on PATH" >&2
   return 127
 }
 
@@ -73,7 +73,7 @@ mam_bin() {
 mam_run() {
   _mam_cli=$(mam_bin) || return $?
   case $_mam_cli in
-    *.js)
+    *.js | *.cjs)
       if ! command -v node >/dev/null 2>&1; then
         printf '%s\n' "mam: node is not on PATH" "  hint: install Node.js 20 or later" >&2
         return 127

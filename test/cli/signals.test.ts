@@ -23,7 +23,7 @@ describe('signals', () => {
   });
 
   it('a sh script running emit stops when interrupted', async () => {
-    const script = `mam_cli="${process.execPath} ${join(process.cwd(), 'dist', 'mam.js')}"; $mam_cli emit job.progress --job SIG2 --timeout 60s; echo CONTINUED`;
+    const script = `mam_cli="${process.execPath} ${join(process.cwd(), 'dist', 'mam.cjs')}"; $mam_cli emit job.progress --job SIG2 --timeout 60s; echo CONTINUED`;
     const { execa } = await import('execa');
     // Its own process group, like a job in a terminal.
     const sh = execa('sh', ['-c', script], { cwd: suite.tw.root, env: suite.tw.env, extendEnv: false, reject: false, detached: true });

@@ -6,7 +6,7 @@ import { findRoot } from '../../core/workspace.js';
 import { describeShells, REPO, runShell, SCRIPTS_DIR } from './shells.js';
 
 const LIB = join(SCRIPTS_DIR, 'lib.sh');
-const CLI = join(REPO, 'dist', 'mam.js');
+const CLI = join(REPO, 'dist', 'mam.cjs');
 
 let tmp: string;
 /** Folder trees whose root mam_root must find, keyed by the cwd to ask from. */
