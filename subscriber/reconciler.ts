@@ -11,7 +11,6 @@ import { deferPubacks } from './deferred-pubacks.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
 import { acquireWriterLock } from './registry/writer-lock.js';
 import { createStatePublisher, type Refusal } from './state-publisher.js';
-import { TERMINAL_STATES } from './state-machine.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
 
 /** A message that failed after it had written: its batch must be committed again, message by message. */
@@ -152,12 +151,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   async function republishStates() {
     await ready;
     await reg.synced();
-    const terminal = TERMINAL_STATES.map((t) => `'${t}'`).join(', ');
-    const ids = reg.db
-      .prepare<[string, number], string>(`SELECT id FROM jobs WHERE host = ? AND (state NOT IN (${terminal}) OR updated_at > ?)`)
-      .pluck()
-      .all(host, Date.now() - cfg.events.maxAgeSeconds * 1000);
-    await Promise.all(ids.flatMap((id) => states!.publish(id)));
+    await Promise.all(states!.announce(Date.now() - cfg.events.maxAgeSeconds * 1000));
   }
   client.mqtt.on('offline', () => log.warn('broker connection lost; reconnecting'));
 

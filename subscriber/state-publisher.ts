@@ -3,6 +3,7 @@ import { sealEnvelope, type Msg } from '../core/envelope.js';
 import type { Keyring } from '../core/keys.js';
 import { topics } from '../core/topics.js';
 import type { Registry } from './registry/registry.js';
+import { TERMINAL_STATES } from './state-machine.js';
 
 // Keeps one snapshot well under the broker's packet limit even for a full batch of acks and refusals.
 const ACKS_PER_MESSAGE = 2000;
@@ -34,7 +35,11 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
     else if (list.push(payload) > ECHOES_KEPT) list.shift();
     return payload;
   };
-  return {
+  const terminal = TERMINAL_STATES.map((t) => `'${t}'`).join(', ');
+  const announced = opts.reg.db.prepare<[string, number], string>(
+    `SELECT id FROM jobs WHERE host = ? AND (state NOT IN (${terminal}) OR updated_at > ?)`,
+  ).pluck();
+  const publisher = {
     /** True (once) for a message that is, byte for byte, a snapshot this publisher sent. */
     isEcho(topic: string, payload: Buffer): boolean {
       const list = unseen.get(topic);
@@ -71,5 +76,10 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
         return opts.client.publish(topic, remember(topic, sealEnvelope(opts.ns, topic, msg, opts.keyring)), { qos: 1, retain: true });
       });
     },
+    /** The snapshot of every job of this host that can still take an event: not ended, or ended after `since`. */
+    announce(since: number): Promise<void>[] {
+      return announced.all(opts.host, since).flatMap((id) => publisher.publish(id));
+    },
   };
+  return publisher;
 }
