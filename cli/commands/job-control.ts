@@ -18,7 +18,7 @@ function target(argv: string[], io: Io, what: string) {
 
 function report(io: Io, json: boolean | undefined, job: string, what: string, r: EmitResult, timeoutMs: number, jobDir: string): number {
   const queued = isQueued(r, true);
-  if (json) io.out(JSON.stringify({ job, [what]: r.committed, queued }) + '\n');
+  if (json) io.out(JSON.stringify({ job, [what]: r.committed, queued, sent: r.unreachable === undefined }) + '\n');
   else if (queued) io.err(queuedReport('job', what, job, r, timeoutMs, jobDir));
   else io.out(`${job}: ${what} committed\n`);
   return queued ? 75 : 0;
