@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
 import type { EmitIdentity } from '../core/emit.js';
 
@@ -14,5 +15,22 @@ export function operatorIdentity(ctx: Context, job: string, gen?: number): EmitI
     ca: ctx.endpoint.ca,
     jobDir: ctx.ws.jobDir(job),
     maxMessageBytes: ctx.cfg.events.maxMessageBytes,
+    offlineGen: () => registryGen(ctx.ws.db, job),
   };
+}
+
+/**
+ * The job's generation in this host's registry: what an operator's event is
+ * stamped with when the broker, whose retained state would say it, is down.
+ * Loaded only then: a `mam emit` that reaches the broker never opens SQLite.
+ */
+async function registryGen(db: string, job: string): Promise<number | undefined> {
+  if (!existsSync(db)) return undefined;
+  const { openRegistry } = await import('../subscriber/registry/registry.js');
+  const reg = openRegistry(db, { readonly: true });
+  try {
+    return reg.getJob(job)?.gen;
+  } finally {
+    reg.close();
+  }
 }

@@ -20,6 +20,8 @@ export interface EmitIdentity {
   ca: Buffer | string;
   jobDir: string;
   maxMessageBytes: number;
+  /** with the broker down and `gen` undefined: the generation known without the broker, if any */
+  offlineGen?: () => Promise<number | undefined>;
 }
 
 export interface EmitResult {
@@ -102,9 +104,11 @@ export async function emitEvent(
     // A broker that is down for now (restarting, network gone) must not cost the event: when its
     // generation is known without the broker, it waits in the outbox for the next emit of the job
     // or the host reconciler's sweep. Anything else (a refused login, a bad certificate) is an error.
-    if (id.gen === undefined || !brokerDown(err)) throw err;
-    const seq = await keepInOutbox(id, topic, type, body, id.gen);
-    return { topic, seq, gen: id.gen, committed: false, resent: 0, refusedResends: 0, sawState: false, unreachable: (err as Error).message };
+    if (!brokerDown(err)) throw err;
+    const gen = id.gen ?? (await id.offlineGen?.().catch(() => undefined));
+    if (gen === undefined) throw err;
+    const seq = await keepInOutbox(id, topic, type, body, gen);
+    return { topic, seq, gen, committed: false, resent: 0, refusedResends: 0, sawState: false, unreachable: (err as Error).message };
   }
   try {
     const pending = new Map<string, OutboxEntry>();

@@ -139,17 +139,18 @@ describe('delivery acknowledgement of mam emit', () => {
     const before = outbox().length;
     const restarted = m.restartBroker(3000);
     await sleep(300);
-    // The generation unknown (an operator without --gen): nothing is kept, exit 5.
-    const blind = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--field', 'message=no generation']);
+    // No generation to be had (a job this host's registry does not know, no --gen): nothing is kept, exit 5.
+    const blind = await runMam(m.tw, ['emit', 'job.progress', '--job', 'NOWHERE', '--field', 'message=no generation']);
     expect(blind.exitCode, String(blind.stderr)).toBe(5);
-    expect(outbox()).toHaveLength(before);
+    expect(listOutbox(m.ctx.ws.jobDir('NOWHERE'))).toEqual([]);
 
     const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--gen', '0', '--field', 'message=while the broker is down', '--json']);
     expect(r.exitCode, String(r.stderr)).toBe(75);
     const out = JSON.parse(String(r.stdout)) as { seq: number; committed: boolean; queued: boolean; sent: boolean };
     expect(out).toMatchObject({ committed: false, queued: true, sent: false });
     expect(outbox().map((e) => e.seq)).toContain(out.seq);
-    const text = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--gen', '0', '--field', 'message=again']);
+    // Without --gen, the generation comes from this host's registry.
+    const text = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--field', 'message=again']);
     expect(text.exitCode).toBe(75);
     expect(String(text.stderr)).toMatch(/not sent, the broker is unreachable .*ECONNREFUSED/);
     // A job created meanwhile: its control.create waits in the new job's outbox, and the sweep sends it.
@@ -160,6 +161,7 @@ describe('delivery acknowledgement of mam emit', () => {
 
     await restarted;
     await waitUntil(() => committed(out.seq) + committed(out.seq + 1), 2, 'the sweep to deliver both kept events', 20_000);
+    expect(count(m, 'SELECT SUM(applied) AS n FROM events WHERE job = ? AND sender = ? AND seq IN (?, ?)', 'E1', `operator@${m.host}`, out.seq, out.seq + 1)).toBe(2);
     await waitUntil(() => count(m, 'SELECT COUNT(*) AS n FROM jobs WHERE id = ?', created.job), 1, 'the sweep to deliver the kept job create', 10_000);
     await waitUntil(() => (listOutbox(m.ctx.ws.jobDir(created.job)).length === 0 ? 1 : 0), 1, 'the sweep to clear the delivered create', 5000);
     await waitUntil(() => (outbox().length === before ? 1 : 0), 1, 'the sweep to clear them', 5000);
