@@ -76,7 +76,7 @@ async function keepInOutbox(id: EmitIdentity, topic: string, type: string, body:
 
 /** What to do about a refusal, by reason code. */
 function refusalHint(reason: string, job: string): string {
-  if (reason === 'wrong_generation') return `the job has started a new session since: \`mam job show ${job}\` shows its generation`;
+  if (reason === 'wrong_generation') return `an event acts only on the job's current session: \`mam job show ${job}\` shows its generation`;
   if (reason === 'illegal_transition') return `\`mam job show ${job}\` shows the state the job is in`;
   return `\`mam rejections --job ${job}\` lists it`;
 }
