@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import type { IClientOptions, MqttClient } from 'mqtt';
 // The client class alone: mqtt's URL-based connect() also loads every transport
 // (SOCKS proxy support included), a third of a short-lived `mam emit`'s start-up.
 import clientModule from 'mqtt/lib/client';
 import { MamError } from '../core/errors.js';
-import { connectPinned } from './pinned-tls.js';
 
 const MqttClientClass = (clientModule as unknown as { default: typeof MqttClient }).default ?? (clientModule as unknown as typeof MqttClient);
 
@@ -90,21 +89,9 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
   const url = parseBrokerUrl(opts.url);
   // Durable daemons wait out a broker that is not up yet; everyone else fails fast. A refused login never retries.
   const retry = reconnect > 0 && opts.clean === false;
-  // The first connection is checked against the pinned CA by mam (broker/pinned-tls.ts: it spares
-  // Node 20 building a root store nobody uses); a certificate that check does not accept, and every
-  // reconnect, go through OpenSSL's verification.
-  let first: TLSSocket | undefined;
-  try {
-    first = await connectPinned(url.host, url.port, opts.ca, options.connectTimeout!);
-  } catch (err) {
-    if (!retry) throw refusal(err as Error, opts.url);
-  }
-  // mqtts only: every mam connection is TLS with the CA pinned (no system trust store).
-  const client = new MqttClientClass(() => {
-    const pinned = first;
-    first = undefined;
-    return (
-      pinned ??
+  // mqtts only: every mam connection is TLS with the CA pinned (no system trust store), verified by OpenSSL.
+  const client = new MqttClientClass(
+    () =>
       tlsConnect({
         host: url.host,
         port: url.port,
@@ -113,9 +100,9 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
         // SNI takes names only; an IP address is checked against the certificate's IP SANs.
         servername: isIP(url.host) ? undefined : url.host,
         // Without it a packet written in two pieces waits out the broker's delayed ACK (≈ 40 ms).
-      }).setNoDelay(true)
-    );
-  }, options);
+      }).setNoDelay(true),
+    options,
+  );
   // Before the first packet: a persistent session's backlog can arrive with the CONNACK.
   opts.prepare?.(client);
   await new Promise<void>((resolve, reject) => {

@@ -1,57 +1,60 @@
-import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import type { AedesPersistence } from 'aedes-persistence';
-import { OutgoingQueue, type QueuedPacket } from './outgoing-queue.js';
+import aedesPersistence, { type AedesPersistence, type Packet } from 'aedes-persistence';
+import { OutgoingQueue } from './outgoing-queue.js';
 
-const require = createRequire(import.meta.url);
-type Packet = QueuedPacket & Record<string, unknown>;
 type Client = { id: string };
-interface MemoryPersistence {
-  outgoingEnqueue(sub: { clientId: string }, packet: Packet): Promise<void>;
-  outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: Packet): Promise<void>;
-  outgoingUpdate(client: Client, packet: Packet): Promise<void>;
-  outgoingClearMessageId(client: Client, packet: Packet): Promise<Packet | undefined>;
-  outgoingStream(client: Client): Readable;
-}
-// aedes-persistence's in-memory store (async API), its callback layer, and the packet copy Aedes expects.
-const AsyncMemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new (opts?: object) => MemoryPersistence;
-const { CallBackPersistence } = require('aedes-persistence/callBackPersistence.js') as {
-  CallBackPersistence: new (factory: (opts: object) => MemoryPersistence, opts?: object) => AedesPersistence;
-};
-const AedesPacket = (require('aedes-persistence') as { Packet: new (packet: Packet) => Packet }).Packet;
+// A CommonJS package: Node's default import is its module.exports, the factory (typed as a namespace).
+const memoryPersistence = aedesPersistence as unknown as (() => AedesPersistence) & { Packet: new (p: Packet) => Packet };
+type Done = (err: Error | null, ...rest: unknown[]) => void;
 
-/** aedes-persistence's in-memory store with each session's outgoing queue kept in an OutgoingQueue. */
-class IndexedMemoryPersistence extends AsyncMemoryPersistence {
-  private readonly queues = new Map<string, OutgoingQueue<Packet>>();
-
-  private queue(clientId: string): OutgoingQueue<Packet> {
-    let q = this.queues.get(clientId);
-    if (!q) this.queues.set(clientId, (q = new OutgoingQueue()));
-    return q;
-  }
-
-  override async outgoingEnqueue(sub: { clientId: string }, packet: Packet) {
-    this.queue(sub.clientId).enqueue(new AedesPacket(packet));
-  }
-
-  override async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: Packet) {
-    for (const sub of subs) this.queue(sub.clientId).enqueue(new AedesPacket(packet));
-  }
-
-  override async outgoingUpdate(client: Client, packet: Packet) {
-    if (!this.queues.get(client.id)?.update(packet)) throw new Error('no such packet');
-  }
-
-  override async outgoingClearMessageId(client: Client, packet: Packet) {
-    return this.queues.get(client.id)?.clear(packet.messageId);
-  }
-
-  override outgoingStream(client: Client): Readable {
-    return Readable.from(this.queues.get(client.id)?.snapshot() ?? []);
-  }
-}
-
-/** The broker's persistence: in memory, as Aedes's default, with O(1) outgoing lookups. */
+/**
+ * The broker's persistence: aedes-persistence's in-memory store (its public
+ * default export, passed to Aedes through the documented `persistence`
+ * option) with the five outgoing-queue methods of the documented
+ * AedesPersistence interface answered by an OutgoingQueue per session. The
+ * store's own queue scans every entry per delivery and per PUBACK; the
+ * reconciler holds its PUBACKs until its commit, so thousands of deliveries
+ * wait at once and that scan made the cost per message grow with the backlog.
+ */
 export function createPersistence(): AedesPersistence {
-  return new CallBackPersistence((opts) => new IndexedMemoryPersistence(opts));
+  const store = memoryPersistence();
+  const queues = new Map<string, OutgoingQueue<Packet>>();
+  const queue = (clientId: string) => {
+    let q = queues.get(clientId);
+    if (!q) queues.set(clientId, (q = new OutgoingQueue()));
+    return q;
+  };
+  // Aedes hands one packet object to every subscriber: each queue keeps its own copy (as the store does).
+  const copy = (packet: Packet) => new memoryPersistence.Packet(packet);
+  // Aedes 1.x calls these without a callback and awaits the promise; the callback form stays for other callers.
+  const settle = <T>(work: () => T, cb?: Done, args: (v: T) => unknown[] = (v) => [v]): Promise<T> | undefined => {
+    const p = new Promise<T>((resolve) => resolve(work()));
+    if (!cb) return p;
+    p.then((v) => process.nextTick(cb, null, ...args(v)), (err: Error) => process.nextTick(cb, err));
+    return undefined;
+  };
+  const outgoing = {
+    outgoingEnqueue(sub: { clientId: string }, packet: Packet, cb?: Done) {
+      return settle(() => (queue(sub.clientId).enqueue(copy(packet)), packet), cb);
+    },
+    outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: Packet, cb?: Done) {
+      return settle(() => {
+        for (const sub of subs) queue(sub.clientId).enqueue(copy(packet));
+        return packet;
+      }, cb);
+    },
+    outgoingUpdate(client: Client, packet: Packet, cb?: Done) {
+      const update = () => {
+        if (!queues.get(client.id)?.update(packet)) throw new Error('no such packet');
+      };
+      return settle(update, cb, () => [client, packet]);
+    },
+    outgoingClearMessageId(client: Client, packet: Packet, cb?: Done) {
+      return settle(() => queues.get(client.id)?.clear(packet.messageId), cb);
+    },
+    outgoingStream(client: Client): Readable {
+      return Readable.from(queues.get(client.id)?.snapshot() ?? []);
+    },
+  };
+  return Object.assign(store, outgoing as unknown as Partial<AedesPersistence>);
 }

@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import { generate } from 'mqtt-packet';
 
 interface PubackPacket {
   cmd: 'puback';
@@ -10,6 +11,11 @@ interface PubackPacket {
  * mqtt.js acknowledges from its packet loop and would stall the whole loop if
  * handleMessage deferred its callback, so acknowledgement is taken over at the
  * one point where the PUBACK is written (MqttClient._sendPacket, mqtt 5.x).
+ * No public API of mqtt.js acknowledges later without stalling its packet
+ * loop (mqttjs/MQTT.js#691 asks for one; `handleMessage` holds the loop), so
+ * mqtt is pinned to an exact version in package.json and
+ * test/subscriber/deferred-pubacks-contract.test.ts fails on an upgrade that
+ * breaks this: a manual-acknowledgement option in mqtt.js would remove it.
  * A crash before the commit leaves the message unacknowledged, and the broker
  * redelivers it to the persistent session: nothing is lost in between.
  * PUBACKs are released in arrival order, as [MQTT-4.6.0-2] requires.
@@ -47,14 +53,7 @@ export function deferPubacks(client: MqttClient) {
       }
       const stream = client.stream;
       if (ids.length === 0 || !client.connected || !stream?.writable) return;
-      // [MQTT-3.4] PUBACK: fixed header 0x40, remaining length 2, the packet identifier (big-endian).
-      const bytes = Buffer.allocUnsafe(ids.length * 4);
-      ids.forEach((id, i) => {
-        bytes[i * 4] = 0x40;
-        bytes[i * 4 + 1] = 2;
-        bytes.writeUInt16BE(id, i * 4 + 2);
-      });
-      stream.write(bytes);
+      stream.write(Buffer.concat(ids.map((messageId) => generate({ cmd: 'puback', messageId }))));
     },
   };
 }
