@@ -1,3 +1,4 @@
+import { EXIT_MEANINGS } from '../core/errors.js';
 import type { CommandRun } from './io.js';
 
 export interface CommandEntry {
@@ -8,7 +9,7 @@ export interface CommandEntry {
   load: () => Promise<{ run: CommandRun }>;
 }
 
-const EXIT_CODES = `Exit codes: 0 ok, 1 failure, 2 usage, 3 config/workspace, 4 not found, 5 broker, 6 unsupported platform, 75 queued in outbox (not yet acknowledged), 70 internal.`;
+const EXIT_CODES = `Exit codes: ${EXIT_MEANINGS.map(([code, what]) => `${code} ${what}`).join(', ')}.`;
 
 /** Every command with its help text; modules load only when the command runs, so --help stays fast. */
 export const COMMANDS: Record<string, CommandEntry> = {

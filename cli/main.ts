@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT } from '../core/errors.js';
+import { errorData } from '../core/logger.js';
+import { packageRoot } from '../core/package-root.js';
 import { HelpRequested } from './args.js';
 import { COMMANDS, GLOBAL_HELP } from './commands.js';
 import type { Io } from './io.js';
@@ -8,26 +13,27 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(GLOBAL_HELP + '\n');
-    return name ? 0 : 2;
+    return name ? EXIT.OK : EXIT.USAGE;
   }
   if (name === '--version' || name === '-v') {
-    process.stdout.write('mam 0.1.0\n');
-    return 0;
+    const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+    process.stdout.write(`mam ${version}\n`);
+    return EXIT.OK;
   }
   if (process.platform === 'win32') {
     // FW-P2: job locks and process groups need POSIX; refusing beats running without locks.
     process.stderr.write('mam: Windows is not supported (mam needs POSIX file locks and process groups)\n  hint: run mam under WSL2, Linux or macOS\n');
-    return 6;
+    return EXIT.UNSUPPORTED;
   }
   const entry = COMMANDS[name];
   if (!entry) {
     process.stderr.write(`mam: unknown command "${name}"\n  hint: run \`mam --help\` for the list of commands\n`);
-    return 2;
+    return EXIT.USAGE;
   }
   // The common `mam <command> --help` answers without loading the command.
   if (rest[0] === '--help' || rest[0] === '-h') {
     process.stdout.write(entry.help + '\n');
-    return 0;
+    return EXIT.OK;
   }
   const controller = new AbortController();
   let signals = 0;
@@ -50,6 +56,20 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A daemon that meets an error nobody caught logs it whole, closes within the deadline and exits
+  // non-zero: carrying on in an unknown state could acknowledge what it never committed.
+  let crashed = false;
+  if (longRunning) {
+    const onCrash = (err: unknown) => {
+      process.stderr.write(JSON.stringify({ t: new Date().toISOString(), level: 'error', component: 'mam', msg: 'uncaught error; closing', data: errorData(err) }) + '\n');
+      if (crashed) return;
+      crashed = true;
+      controller.abort(err);
+      setTimeout(() => process.exit(EXIT.INTERNAL), 10_000).unref();
+    };
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+  }
   const io: Io = {
     cwd: process.cwd(),
     env: process.env,
@@ -60,22 +80,23 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     const mod = await entry.load();
-    return (await mod.run(rest.filter((a) => a !== '--debug'), io)) ?? 0;
+    const code = (await mod.run(rest.filter((a) => a !== '--debug'), io)) ?? EXIT.OK;
+    return crashed ? EXIT.INTERNAL : code;
   } catch (err) {
     if (err instanceof HelpRequested) {
       process.stdout.write(entry.help + '\n');
-      return 0;
+      return EXIT.OK;
     }
     const e = err as Error & { code?: string; exitCode?: number; hint?: string };
     if (e && typeof e.code === 'string' && e.code.startsWith('MAM_ERR_')) {
       process.stderr.write(`mam ${name}: ${e.message}\n`);
       if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
       if (debug) process.stderr.write(`  code: ${e.code}\n${e.stack}\n`);
-      return e.exitCode ?? 1;
+      return e.exitCode ?? EXIT.FAILURE;
     }
     process.stderr.write(`mam ${name}: internal error: ${e?.message ?? String(err)}\n`);
     process.stderr.write(debug ? `${e?.stack}\n` : '  hint: run again with --debug for details\n');
-    return 70;
+    return EXIT.INTERNAL;
   }
 }
 
@@ -86,6 +107,6 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     process.stderr.write(`mam: ${String(err)}\n`);
-    process.exitCode = 70;
+    process.exitCode = EXIT.INTERNAL;
   },
 );

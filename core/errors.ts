@@ -4,6 +4,7 @@
  * The CLI entry point maps `exitCode` to the process exit status.
  */
 
+/** Every exit status of the `mam` program, with what it means: the CLI, its help and the README read this one list. */
 export const EXIT = {
   OK: 0,
   FAILURE: 1,
@@ -18,6 +19,20 @@ export const EXIT = {
   UNSUPPORTED: 6,
   INTERNAL: 70,
 } as const;
+
+/** One line per exit status, for `mam --help` (the README's list says the same). */
+export const EXIT_MEANINGS: ReadonlyArray<[number, string]> = [
+  [EXIT.OK, 'ok'],
+  [EXIT.FAILURE, 'failure'],
+  [EXIT.USAGE, 'usage'],
+  [EXIT.CONFIG, 'config or workspace'],
+  [EXIT.NOT_FOUND, 'not found'],
+  [EXIT.BROKER, 'broker unreachable or login refused'],
+  [EXIT.UNSUPPORTED, 'unsupported platform'],
+  [EXIT.REFUSED, 'refused by the reconciler (reason printed; `mam rejections`)'],
+  [EXIT.INTERNAL, 'internal error'],
+  [EXIT.QUEUED, 'not acknowledged in time, or not sent: kept in the outbox and re-sent'],
+];
 
 export const CODES = {
   USAGE: EXIT.USAGE,

@@ -12,6 +12,18 @@ export interface Logger {
   child(component: string): Logger;
 }
 
+/** An error as log data: message, code, stack and its chain of causes, so a daemon's log says where it failed. */
+export function errorData(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return err;
+  const e = err as Error & { code?: unknown };
+  return {
+    error: e.message,
+    ...(e.code !== undefined && { code: e.code }),
+    stack: e.stack,
+    ...(e.cause !== undefined && depth < 4 && { cause: errorData(e.cause, depth + 1) }),
+  };
+}
+
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export function createLogger(opts: { component: string; level?: Level; write?: (line: string) => void }): Logger {
@@ -21,7 +33,7 @@ export function createLogger(opts: { component: string; level?: Level; write?: (
     const log = (level: Level) => (msg: string, data?: unknown) => {
       if (ORDER[level] < min) return;
       const rec: Record<string, unknown> = { t: new Date().toISOString(), level, component, msg };
-      if (data !== undefined) rec.data = data instanceof Error ? { error: data.message, code: (data as { code?: string }).code } : data;
+      if (data !== undefined) rec.data = errorData(data);
       write(JSON.stringify(rec));
     };
     return {

@@ -311,10 +311,14 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     reg.updateJob(row.id, b.state, b.reason, b.gen);
   }
 
-  let sweeping = false;
-  async function sweepNow() {
-    if (sweeping || closed) return;
-    sweeping = true;
+  /** The sweep in progress: one at a time, and close() waits for it. */
+  let sweeping: Promise<void> | undefined;
+  function sweepNow(): Promise<void> {
+    if (closed) return Promise.resolve();
+    sweeping ??= sweepOnce().finally(() => (sweeping = undefined));
+    return sweeping;
+  }
+  async function sweepOnce() {
     const t0 = performance.now();
     try {
       const r = await sweepOutboxes(ctx.ws.jobsDir, reg, client, {
@@ -327,7 +331,6 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     } catch (err) {
       log.warn('sweep failed', err);
     } finally {
-      sweeping = false;
       stats.sweeps++;
       if (stats.sweepMs.push(Math.round(performance.now() - t0)) > 32) stats.sweepMs.shift();
     }
@@ -367,7 +370,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
       flushing = flushing.then(flush).catch((err) => log.error('final commit failed; the broker keeps the messages', err));
       await flushing;
       await actions;
-      while (sweeping) await new Promise((r) => setTimeout(r, 10));
+      await sweeping;
       await client.publish(statusTopic, status('offline'), { qos: 1, retain: true }).catch(() => {});
       await client.close();
       reg.close();

@@ -3,7 +3,7 @@ import { adapterFor } from '../agents/adapters/index.js';
 import { isMamSessionName } from '../agents/session-name.js';
 import type { BackendName } from '../agents/session-backend.js';
 import type { Context } from '../core/context.js';
-import type { Logger } from '../core/logger.js';
+import { errorData, type Logger } from '../core/logger.js';
 import { RESUMED_REASON, type Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
 import { launchSession, type JobSpec, type Launched } from './launch-session.js';
@@ -114,14 +114,14 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
           if (r().reg.getJob(job)?.gen === gen) await act(job, 'job.blocked', err.message.slice(0, 4000));
         },
       )
-      .catch((err: Error) => log.error('drive failure not recorded', { job, error: err.message }))
+      .catch((err: Error) => log.error('drive failure not recorded', { job, error: errorData(err) }))
       .finally(() => driving.delete(ctl));
   }
 
   /** Each job's actions run in order (its launch before its termination); jobs never wait for one another. */
   const chains = new Map<string, Promise<void>>();
   function onJob(job: string, work: () => Promise<void>): Promise<void> {
-    const next = (chains.get(job) ?? Promise.resolve()).then(work).catch((err: Error) => log.error('session action failed', { job, error: err.message }));
+    const next = (chains.get(job) ?? Promise.resolve()).then(work).catch((err: Error) => log.error('session action failed', { job, error: errorData(err) }));
     chains.set(job, next);
     void next.then(() => chains.get(job) === next && chains.delete(job));
     return next;

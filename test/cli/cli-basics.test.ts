@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/commands.js';
+import { EXIT } from '../../core/errors.js';
 import { topics } from '../../core/topics.js';
 import { jsonLines } from '../helpers/cli-output.js';
 import { actUntilExit, useBrokerSuite } from '../helpers/mesh.js';
@@ -24,6 +26,21 @@ describe('help and usage', () => {
       expect(r.stdout).toContain(`mam ${name.split('-')[0]}`);
       expect(r.stderr).toBe('');
     }
+  });
+
+  it('lists every exit status of core/errors.ts in the global help, and in the README', async () => {
+    const r = await runMam(suite.tw, ['--help']);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const code of Object.values(EXIT)) {
+      expect(r.stdout, `exit ${code} in --help`).toMatch(new RegExp(`\\b${code} [a-z]`));
+      expect(readme, `exit ${code} in the README`).toContain(`\`${code}\``);
+    }
+  });
+
+  it('prints the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await runMam(suite.tw, ['--version']);
+    expect(r.stdout.trim()).toBe(`mam ${version}`);
   });
 
   it('exits 2 for an unknown command, naming it and pointing at --help', async () => {
