@@ -1,5 +1,5 @@
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Figure } from './benchmark.js';
 import { roundFigure } from './stats.js';
@@ -13,6 +13,8 @@ export interface Results {
   memoryMiB: number;
   /** set: config settings applied to every benchmark workspace (`--set`) */
   flags: { quick: boolean; only: string[] | null; set: string[] };
+  /** when each benchmark's figures were measured: a run of some benchmarks keeps the others' figures */
+  ranAt?: Record<string, string>;
   /** share of all CPUs busy with other work just before each benchmark started (0..1; null: unknown) */
   busyBefore: Record<string, number | null>;
   /** benchmarks that failed to run, with why */
@@ -33,6 +35,7 @@ export function collectResults(figures: Figure[], errors: Results['errors'], fla
     memoryMiB: Math.round(totalmem() / 2 ** 20),
     flags,
     busyBefore,
+    ranAt: Object.fromEntries(Object.keys(busyBefore).map((b) => [b, new Date().toISOString()])),
     errors,
     figures: figures.map((f) => ({ ...f, value: roundFigure(f.value) })),
     allGoalsMet: errors.length === 0 && figures.every((f) => f.pass !== false),
@@ -66,4 +69,34 @@ export function writeResults(path: string, r: Results): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(r, null, 2) + '\n');
   renameSync(tmp, path);
+}
+
+/**
+ * This run's results over the previous file's: the benchmarks run now replace their own figures,
+ * errors and timings; those not run keep theirs, in the order of `order` (the benchmark list).
+ */
+export function mergeResults(path: string, current: Results, order: string[]): Results {
+  if (!existsSync(path)) return current;
+  let previous: Results;
+  try {
+    previous = JSON.parse(readFileSync(path, 'utf8')) as Results;
+  } catch {
+    return current;
+  }
+  const ran = new Set(Object.keys(current.busyBefore));
+  const keep = <T extends { bench: string }>(old: T[] | undefined, now: T[]) =>
+    [...(old ?? []).filter((x) => !ran.has(x.bench)), ...now].sort((a, b) => order.indexOf(a.bench) - order.indexOf(b.bench));
+  const figures = keep(previous.figures, current.figures);
+  const errors = keep(previous.errors, current.errors);
+  const pick = <V>(old: Record<string, V> | undefined, now: Record<string, V> | undefined) =>
+    Object.fromEntries(order.filter((b) => (ran.has(b) ? now : old)?.[b] !== undefined).map((b) => [b, (ran.has(b) ? now : old)![b]!]));
+  const ranAt = pick(previous.ranAt ?? Object.fromEntries(Object.keys(previous.busyBefore ?? {}).map((b) => [b, previous.date])), current.ranAt);
+  return {
+    ...current,
+    busyBefore: pick(previous.busyBefore, current.busyBefore),
+    ranAt,
+    errors,
+    figures,
+    allGoalsMet: errors.length === 0 && figures.every((f) => f.pass !== false),
+  };
 }

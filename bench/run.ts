@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark (or `--only <name>`), prints the
- * table, writes bench/results/latest.json. A missed goal is a result, not a
+ * table, writes bench/results/last-run.json, and for a full-size run without
+ * --set merges its figures into bench/results/latest.json (the benchmarks run
+ * replace theirs) and rewrites the table of docs/BENCHMARKS.md. A missed goal is a result, not a
  * failure: the exit status is 0 unless a benchmark could not run at all.
  * Flags: --only <name>[,<name>] (repeatable), --quick (smaller counts),
  * --cpu-prof <dir> (profile every broker and reconciler the benchmarks start),
@@ -16,7 +18,8 @@ import { packageRoot } from '../core/package-root.js';
 import type { BenchOptions, Figure } from './benchmark.js';
 import { BENCHMARKS } from './benchmarks.js';
 import { waitForQuiet } from './machine.js';
-import { busyWarnings, collectResults, formatTable, writeResults, type Results } from './report.js';
+import { busyWarnings, collectResults, formatTable, mergeResults, writeResults, type Results } from './report.js';
+import { writeSummary } from './write-summary.js';
 
 const USAGE = `usage: npm run bench -- [--only <name>[,<name>]] [--quick] [--cpu-prof <dir>] [--wait-quiet <seconds>] [--set <section.key=value>]...
 benchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}`;
@@ -91,13 +94,19 @@ async function main(): Promise<number> {
     }
     log(`bench: ${b.name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const results = collectResults(figures, errors, { quick, only: only ?? null, set: values.set ?? [] }, busyBefore);
   const file = join(packageRoot(), 'bench', 'results', 'latest.json');
-  writeResults(file, results);
+  const results = collectResults(figures, errors, { quick, only: only ?? null, set: values.set ?? [] }, busyBefore);
+  // Only a full-size run without --set speaks for the project's figures: others are printed, not kept.
+  const kept = !quick && !values.set?.length;
+  writeResults(join(packageRoot(), 'bench', 'results', 'last-run.json'), results);
+  if (kept) {
+    writeResults(file, mergeResults(file, results, BENCHMARKS.map((b) => b.name)));
+    writeSummary();
+  }
   process.stdout.write(`\n${formatTable(results)}\n\n`);
   for (const w of busyWarnings(results)) process.stdout.write(w + '\n');
   if (values.set?.length) process.stdout.write(`config settings for every workspace: ${values.set.join(' ')}\n`);
-  process.stdout.write(`${results.cpuCount} × ${results.cpuModel}, node ${results.node}; ${results.allGoalsMet ? 'every goal met' : 'NOT every goal met'}; results in ${file}\n`);
+  process.stdout.write(`${results.cpuCount} × ${results.cpuModel}, node ${results.node}; ${results.allGoalsMet ? 'every goal met' : 'NOT every goal met'}; ${kept ? `results in ${file} and docs/BENCHMARKS.md` : 'in bench/results/last-run.json only (--quick or --set)'}\n`);
   if (cpuProfDir) process.stdout.write(`broker and reconciler CPU profiles in ${cpuProfDir}\n`);
   return errors.length ? 1 : 0;
 }
