@@ -60,7 +60,11 @@ export interface Reconciler {
   /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */
   settling(job: string): boolean;
   /** sweepMs: durations of the latest sweeps (outbox + drift), newest last, at most 32 */
-  stats: { received: number; committed: number; duplicates: number; rejected: number; batches: number; sweeps: number; sweepMs: number[] };
+  stats: {
+    received: number; committed: number; duplicates: number; rejected: number; batches: number; sweeps: number; sweepMs: number[];
+    /** state announcements made at connects, and how many job snapshots the last one published */
+    announces: number; announced: number;
+  };
   close(): Promise<void>;
 }
 
@@ -93,7 +97,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
 
   /** jobs of committed batches whose post-commit work (launch, termination) has not finished, by count */
   const settling = new Map<string, number>();
-  const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0, sweeps: 0, sweepMs: [] as number[] };
+  const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0, sweeps: 0, sweepMs: [] as number[], announces: 0, announced: 0 };
   const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, missingArtifacts: hooks.missingArtifacts };
 
   let batch: Pending[] = [];
@@ -118,6 +122,8 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   // Assigned once connected; messages of the session's backlog can arrive before, and wait for it.
   let states: ReturnType<typeof createStatePublisher> | undefined;
   let connected!: () => void;
+  /** whether the broker kept this reconciler's session at the last connect (it then kept its retained messages too) */
+  let sessionPresent = false;
   const ready = new Promise<void>((resolve) => (connected = resolve));
   const client = await connectClient({
     url: ctx.endpoint.url,
@@ -131,6 +137,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     will: { topic: statusTopic, payload: status('offline'), qos: 1, retain: true },
     // Installed before connecting: the persistent session's backlog may come with the CONNACK.
     prepare(c) {
+      c.on('connect', (connack) => (sessionPresent = connack.sessionPresent));
       acks = deferPubacks(c);
       c.handleMessage = onMessage;
     },
@@ -146,12 +153,19 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   /**
    * A restarted broker may have lost its retained messages (the embedded one keeps them in
    * memory), and with them the generation an operator's `mam emit` learns from a job's state.
-   * Every job of this host that can still take an event gets its snapshot again at each connect.
+   * Live jobs get their snapshot again at each connect; jobs ended within `events.maxAgeSeconds`
+   * (which a resume can still reach) only when the broker did not keep this reconciler's session,
+   * i.e. lost its state: the cost of a reconnect follows the live work, not the registry's size.
    */
   async function republishStates() {
     await ready;
     await reg.synced();
-    await Promise.all(states!.announce(Date.now() - cfg.events.maxAgeSeconds * 1000));
+    const ended = !sessionPresent;
+    const t0 = performance.now();
+    const n = await states!.announce(Date.now() - cfg.events.maxAgeSeconds * 1000, { ended, stop: () => closed });
+    stats.announced = n;
+    stats.announces++;
+    if (n) log.info('job states announced', { jobs: n, endedToo: ended, ms: Math.round(performance.now() - t0) });
   }
   client.mqtt.on('offline', () => log.warn('broker connection lost; reconnecting'));
 

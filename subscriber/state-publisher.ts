@@ -9,6 +9,8 @@ import { TERMINAL_STATES } from './state-machine.js';
 const ACKS_PER_MESSAGE = 2000;
 const REFUSED_PER_MESSAGE = 100;
 const REFUSAL_DETAIL_MAX = 200;
+/** Snapshots announced at a time at connect: bounds the client's queue and lets other work run between batches. */
+const ANNOUNCE_BATCH = 200;
 
 /** A verified event the reconciler refused: (sender, seq, reason code, what was wrong). */
 export type Refusal = [sender: string, seq: number, reason: string, detail: string];
@@ -36,8 +38,10 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
     return payload;
   };
   const terminal = TERMINAL_STATES.map((t) => `'${t}'`).join(', ');
-  const announced = opts.reg.db.prepare<[string, number], string>(
-    `SELECT id FROM jobs WHERE host = ? AND (state NOT IN (${terminal}) OR updated_at > ?)`,
+  const liveJobs = opts.reg.db.prepare<[string], string>(`SELECT id FROM jobs WHERE host = ? AND state NOT IN (${terminal})`).pluck();
+  // Newest first: the jobs someone is likeliest to resume get their snapshot soonest.
+  const endedJobs = opts.reg.db.prepare<[string, number], string>(
+    `SELECT id FROM jobs WHERE host = ? AND state IN (${terminal}) AND updated_at > ? ORDER BY updated_at DESC`,
   ).pluck();
   const publisher = {
     /** True (once) for a message that is, byte for byte, a snapshot this publisher sent. */
@@ -76,9 +80,20 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
         return opts.client.publish(topic, remember(topic, sealEnvelope(opts.ns, topic, msg, opts.keyring)), { qos: 1, retain: true });
       });
     },
-    /** The snapshot of every job of this host that can still take an event: not ended, or ended after `since`. */
-    announce(since: number): Promise<void>[] {
-      return announced.all(opts.host, since).flatMap((id) => publisher.publish(id));
+    /**
+     * The snapshot of every job of this host that can still take an event: the live ones, and with
+     * `ended` those ended after `since`. Published in batches that wait for their PUBACKs and yield,
+     * so a registry of many ended jobs never floods the client or starves the sweep and SIGTERM.
+     */
+    async announce(since: number, o: { ended: boolean; stop?: () => boolean }): Promise<number> {
+      let n = 0;
+      const ids = o.ended ? [...liveJobs.all(opts.host), ...endedJobs.all(opts.host, since)] : liveJobs.all(opts.host);
+      for (let i = 0; i < ids.length && !o.stop?.(); i += ANNOUNCE_BATCH) {
+        await Promise.all(ids.slice(i, i + ANNOUNCE_BATCH).flatMap((id) => publisher.publish(id)));
+        n += Math.min(ANNOUNCE_BATCH, ids.length - i);
+        await new Promise((r) => setImmediate(r));
+      }
+      return n;
     },
   };
   return publisher;
