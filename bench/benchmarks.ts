@@ -3,8 +3,9 @@ import type { Benchmark } from './benchmark.js';
 import { emitLatency } from './emit-latency.js';
 import { publishThroughput } from './publish-throughput.js';
 import { reconcileThroughput } from './reconcile-throughput.js';
+import { registryScale } from './registry-scale.js';
 import { sessionsScale } from './sessions-scale.js';
 import { terminationLatency } from './termination-latency.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them: add a new one here. */
-export const BENCHMARKS: readonly Benchmark[] = [publishThroughput, emitLatency, reconcileThroughput, terminationLatency, sessionsScale, adapterOverhead];
+export const BENCHMARKS: readonly Benchmark[] = [publishThroughput, emitLatency, reconcileThroughput, terminationLatency, sessionsScale, adapterOverhead, registryScale];

@@ -162,7 +162,13 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     await reg.synced();
     const ended = !sessionPresent;
     const t0 = performance.now();
-    const n = await states!.announce(Date.now() - cfg.events.maxAgeSeconds * 1000, { ended, stop: () => closed });
+    const o = { since: Date.now() - cfg.events.maxAgeSeconds * 1000, stop: () => closed };
+    let n = await states!.announce('live', o);
+    if (ended) {
+      // The live jobs' drift (sessions lost while the host was down) before the bulk of ended jobs.
+      await sweepNow();
+      n += await states!.announce('ended', o);
+    }
     stats.announced = n;
     stats.announces++;
     if (n) log.info('job states announced', { jobs: n, endedToo: ended, ms: Math.round(performance.now() - t0) });

@@ -200,6 +200,9 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       }
     }
     for (const b of scanned) listed.set(b.name, await b.list().then((l) => new Set(l), () => undefined));
+    // Each lost job is written at once and its state published without waiting for the previous
+    // one's PUBACK: after a reboot a host can have many, and a busy broker acknowledges slowly.
+    const marked: Array<Promise<unknown>> = [];
     for (const s of rows) {
       // A launch or termination of this job is under way: that action records how it ends.
       if (chains.has(s.job)) continue;
@@ -213,9 +216,10 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       const row = reg.getJob(s.job);
       if (row && row.gen === s.gen && LIVE.has(row.state)) {
         log.warn('session lost', { job: s.job, gen: s.gen, name: s.name });
-        await act(s.job, 'lost', `session ${s.name} vanished without a terminal event`);
+        marked.push(act(s.job, 'lost', `session ${s.name} vanished without a terminal event`));
       }
     }
+    await Promise.all(marked);
     const known = new Set(reg.db.prepare<[], { name: string }>('SELECT name FROM sessions').all().map((x) => x.name));
     const unknown = new Set<string>();
     for (const backend of scanned) {

@@ -81,13 +81,13 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
       });
     },
     /**
-     * The snapshot of every job of this host that can still take an event: the live ones, and with
-     * `ended` those ended after `since`. Published in batches that wait for their PUBACKs and yield,
-     * so a registry of many ended jobs never floods the client or starves the sweep and SIGTERM.
+     * The snapshots of this host's live jobs, or of those ended after `since` (which a resume can
+     * still reach). Published in batches that wait for their PUBACKs and yield, so a registry of
+     * many ended jobs never floods the client or starves the sweep and SIGTERM.
      */
-    async announce(since: number, o: { ended: boolean; stop?: () => boolean }): Promise<number> {
+    async announce(which: 'live' | 'ended', o: { since: number; stop?: () => boolean }): Promise<number> {
       let n = 0;
-      const ids = o.ended ? [...liveJobs.all(opts.host), ...endedJobs.all(opts.host, since)] : liveJobs.all(opts.host);
+      const ids = which === 'live' ? liveJobs.all(opts.host) : endedJobs.all(opts.host, o.since);
       for (let i = 0; i < ids.length && !o.stop?.(); i += ANNOUNCE_BATCH) {
         await Promise.all(ids.slice(i, i + ANNOUNCE_BATCH).flatMap((id) => publisher.publish(id)));
         n += Math.min(ANNOUNCE_BATCH, ids.length - i);
