@@ -1,7 +1,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { packageRoot } from './package-root.js';
+import { packageRoot } from '../../core/package-root.js';
 
 /**
  * Build step: the compiled CLI (dist/cli/main.js) and what it imports become

@@ -2,8 +2,8 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
-import { packageRoot } from './package-root.js';
-import { AJV_OPTIONS, precompiledPath, schemaText } from './json-schema.js';
+import { packageRoot } from '../../core/package-root.js';
+import { AJV_OPTIONS, precompiledPath, schemaText } from '../../core/json-schema.js';
 
 /**
  * Build step: turns every schema in schemas/ into a standalone validator
