@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { figure, type Benchmark, type BenchOptions, type Figure } from './benchmark.js';
 import { closingStats, withMesh } from './setup.js';
 import { median } from './stats.js';
-import { configureSessions, createLaunchedJobs, killTmuxServer, pollUntil, readRegistry, tmuxSessions } from './termination-latency.js';
+import { configureSessions, createLaunchedJobs, pollUntil, readRegistry, tmuxSessions } from './termination-latency.js';
 
 const NAME = 'sessions-scale';
 const SWEEP_MS = 500;

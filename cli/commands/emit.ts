@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { loadContext } from '../../core/context.js';
-import { agentLogin } from '../../core/credentials.js';
 import { emitEvent, type EmitIdentity } from '../../core/emit.js';
 import { MamError } from '../../core/errors.js';
 import { isKnownType } from '../../core/event-schema.js';
