@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { IPublishPacket } from 'mqtt';
 import { connectClient, type MeshClient } from '../broker/client.js';
+import { reconcilerClientId } from '../broker/client-ids.js';
 import type { Context } from '../core/context.js';
 import { openEnvelope, sealEnvelope, type Opened } from '../core/envelope.js';
 import { MamError } from '../core/errors.js';
@@ -124,7 +125,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     ca: ctx.endpoint.ca,
     username: ctx.creds.reconciler.username,
     password: ctx.creds.reconciler.password,
-    clientId: `mam-reconciler-${ns}-${host}`,
+    clientId: reconcilerClientId(ns, host),
     clean: false,
     reconnectMs: cfg.broker.reconnectMs,
     maxInflight: cfg.broker.maxInflight,
