@@ -116,7 +116,7 @@ describe('delivery acknowledgement of mam emit', () => {
     // Cancelled, then resumed: generation 1 (no host daemon here, so no session is launched).
     await publishAll(c, [sealEvent(m, { job: 'G1', seq: 1, sender: 'op', type: 'job.cancelled', body: { reason: 'test' } })]);
     await waitUntil(() => count(m, "SELECT COUNT(*) AS n FROM jobs WHERE id = 'G1' AND state = 'cancelled'"), 1, 'G1 cancelled');
-    await publishAll(c, [sealEvent(m, { job: 'G1', seq: 2, sender: 'seed', type: 'control.resume', topic: topics.control(m.ns, m.host) })]);
+    await publishAll(c, [sealEvent(m, { job: 'G1', seq: 2, sender: 'operator', type: 'control.resume', topic: topics.control(m.ns, m.host) })]);
     await waitUntil(() => count(m, "SELECT gen AS n FROM jobs WHERE id = 'G1'"), 1, 'G1 in generation 1');
 
     // The embedded broker keeps retained messages in memory: a restart loses every job's state.
