@@ -25,6 +25,8 @@ export interface BrokerOptions {
   plaintextPort?: number | null;
   maxPacketBytes: number;
   maxTopicLevels: number;
+  /** "shared": the one `agent` login is accepted besides the per-job ones (external-broker setups); default per-job */
+  agentLogin?: 'per-job' | 'shared';
   logger: Logger;
 }
 
@@ -55,7 +57,7 @@ function denied(what: string): Error & { returnCode: 5 } {
 /** Starts the embedded Aedes broker: TLS only by default, every client authenticated and confined by ACL. */
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.logger;
-  const authenticate = createAuthenticator(opts.credentials);
+  const authenticate = createAuthenticator(opts.credentials, opts.agentLogin ?? 'per-job');
   const aedes = await Aedes.createBroker({
     persistence: createPersistence(),
     maxTopicLevels: opts.maxTopicLevels,
