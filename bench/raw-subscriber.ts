@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connectClient } from '../broker/client.js';
+import { newClientId } from '../broker/client-ids.js';
 
 interface Input {
   url: string;
@@ -25,7 +26,7 @@ async function main(): Promise<number> {
   const client = await connectClient({
     url: input.url, ca: readFileSync(input.caFile), username: input.username, password: input.password, reconnectMs: 0,
     clean: false,
-    clientId: `bench-raw-subscriber-${process.pid}`,
+    clientId: newClientId(input.username),
   });
   let count = 0;
   let finished: (doneAt: number | null) => void = () => {};

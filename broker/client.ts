@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { IClientOptions, MqttClient } from 'mqtt';
@@ -6,6 +5,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 // (SOCKS proxy support included), a third of a short-lived `mam emit`'s start-up.
 import clientModule from 'mqtt/lib/client';
 import { MamError } from '../core/errors.js';
+import { newClientId } from './client-ids.js';
 
 const MqttClientClass = (clientModule as unknown as { default: typeof MqttClient }).default ?? (clientModule as unknown as typeof MqttClient);
 
@@ -15,7 +15,7 @@ export interface ClientOptions {
   ca: string | Buffer;
   username: string;
   password: string;
-  /** fixed id for durable sessions (clean: false); a random one otherwise */
+  /** fixed id for durable sessions (clean: false); otherwise a fresh one of the login's form (broker/client-ids.ts) */
   clientId?: string;
   clean?: boolean;
   will?: IClientOptions['will'];
@@ -73,7 +73,7 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
     rejectUnauthorized: true,
     username: opts.username,
     password: opts.password,
-    clientId: opts.clientId ?? `mam-${randomBytes(6).toString('hex')}`,
+    clientId: opts.clientId ?? newClientId(opts.username),
     clean: opts.clean ?? true,
     will: opts.will,
     reconnectPeriod: reconnect,

@@ -9,6 +9,7 @@ import type { CredentialFile } from '../core/credentials.js';
 import type { Logger } from '../core/logger.js';
 import { canPublish, canSubscribe, type Principal } from './acl.js';
 import { createAuthenticator } from './authenticate.js';
+import { mayUseClientId } from './client-ids.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createPersistence } from './persistence.js';
 
@@ -24,6 +25,8 @@ export interface BrokerOptions {
   plaintextPort?: number | null;
   maxPacketBytes: number;
   maxTopicLevels: number;
+  /** "shared": the one `agent` login is accepted besides the per-job ones (external-broker setups); default per-job */
+  agentLogin?: 'per-job' | 'shared';
   logger: Logger;
 }
 
@@ -46,14 +49,15 @@ function listen(server: NetServer | TlsServer | HttpsServer, port: number, host:
   });
 }
 
-function denied(what: string): Error {
-  return Object.assign(new Error(what), { returnCode: 5 });
+/** A refusal Aedes answers with return code 5, "not authorized" (a CONNACK, or the dropped connection of a publish). */
+function denied(what: string): Error & { returnCode: 5 } {
+  return Object.assign(new Error(what), { returnCode: 5 as const });
 }
 
 /** Starts the embedded Aedes broker: TLS only by default, every client authenticated and confined by ACL. */
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.logger;
-  const authenticate = createAuthenticator(opts.credentials);
+  const authenticate = createAuthenticator(opts.credentials, opts.agentLogin ?? 'per-job');
   const aedes = await Aedes.createBroker({
     persistence: createPersistence(),
     maxTopicLevels: opts.maxTopicLevels,
@@ -63,6 +67,11 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       if (!p) {
         log.warn('login refused', { clientId: client.id, username: username ?? null });
         return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);
+      }
+      // A client id is part of the identity: another login's id would take over its session.
+      if (!mayUseClientId(p, opts.ns, client.id)) {
+        log.warn('client id refused', { clientId: client.id, role: p.role, username: username ?? null });
+        return done(denied('client id not authorized for this login'), false);
       }
       principals.set(client, p);
       done(null, true);

@@ -169,8 +169,8 @@ The reconciler removes worktrees on its own per worktrees.removeOnEnd
     help: `mam rejections [--job <id>] [--limit <n>] [--json]
 
 Messages the reconciler refused, newest first, with their reason code
-(bad_signature, unknown_key_id, schema, oversize, topic_mismatch, replay,
-stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).`,
+(bad_signature, sender_mismatch, unknown_key_id, schema, oversize, topic_mismatch,
+replay, stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).`,
     load: () => import('./commands/rejections.js'),
   },
   up: {

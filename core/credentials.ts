@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { MamError } from './errors.js';
 import { hmac } from './keys.js';
 import { readJsonFile, writeSecretFile } from './secret-file.js';
 
@@ -16,9 +15,9 @@ export interface CredentialFile {
   operator: Login;
   reader: Login;
   /**
-   * One login for every agent session, for external brokers that cannot check
-   * per-job passwords (config broker.agentLogin = "shared"); per-job confinement
-   * then rests on the job keys alone.
+   * The shared agent login, when set by hand (e.g. to match an external
+   * broker's password file); otherwise derived from agentSecret. Valid only with
+   * config broker.agentLogin = "shared" (sharedAgentLogin).
    */
   agent?: Login;
   /** base64; agent passwords = HMAC(agentSecret, job): no per-job file, bound to one job */
@@ -33,7 +32,6 @@ export function newCredentialFile(): CredentialFile {
     reconciler: { username: 'reconciler', password: pw() },
     operator: { username: 'operator', password: pw() },
     reader: { username: 'reader', password: pw() },
-    agent: { username: 'agent', password: pw() },
     agentSecret: randomBytes(32).toString('base64'),
   };
 }
@@ -54,15 +52,19 @@ export function agentLogin(cf: CredentialFile, job: string): Login {
   };
 }
 
+/**
+ * One login for every agent session, for external brokers that cannot check
+ * per-job passwords (config broker.agentLogin = "shared"): per-job confinement
+ * then rests on the job keys alone. The embedded broker accepts it only in
+ * that mode. Derived, so a per-job workspace holds no such secret to leak.
+ */
+export function sharedAgentLogin(cf: CredentialFile): Login {
+  return cf.agent ?? { username: 'agent', password: hmac(Buffer.from(cf.agentSecret, 'base64'), 'mam-agent-shared').toString('base64url') };
+}
+
 /** The broker login an agent session of `job` gets: per job (default), or the shared agent login. */
 export function sessionLogin(cf: CredentialFile, job: string, mode: 'per-job' | 'shared'): Login {
-  if (mode === 'per-job') return agentLogin(cf, job);
-  if (!cf.agent) {
-    throw new MamError('CONFIG_INVALID', 'broker.agentLogin is "shared" but credentials.json has no agent login', {
-      hint: 'run `mam init --force` to regenerate the credentials (then update the external broker\'s password file)',
-    });
-  }
-  return cf.agent;
+  return mode === 'per-job' ? agentLogin(cf, job) : sharedAgentLogin(cf);
 }
 
 export function agentJobOf(username: string): string | undefined {

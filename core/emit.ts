@@ -1,7 +1,8 @@
 import { connectClient, type MeshClient } from '../broker/client.js';
-import { openEnvelope, sealEnvelope, type Msg } from './envelope.js';
+import { openEnvelope, readEnvelopeUnverified, sealEnvelope, signingKey, type Msg } from './envelope.js';
 import { isMamError, MamError } from './errors.js';
 import type { Keyring } from './keys.js';
+import { RECONCILER_SCOPE } from './signers.js';
 import { addToOutbox, expireOutboxEntry, listOutbox, removeFromOutbox, type OutboxEntry } from './outbox.js';
 import { allocateSeq } from './seq.js';
 import { parseTopic, topics } from './topics.js';
@@ -74,6 +75,18 @@ async function keepInOutbox(id: EmitIdentity, topic: string, type: string, body:
   return seq;
 }
 
+/**
+ * A state snapshot's body. Only a reconciler's key signs snapshots: the
+ * workspace's keyring verifies them, an agent session's cannot (a key that
+ * verified a snapshot could forge one), so a session takes its job's snapshot
+ * on the broker's word: only reconciler logins may publish state topics.
+ */
+function stateBody(id: EmitIdentity, topic: string, payload: Buffer): StateBody {
+  const verifiable = id.keyring.keyFor(id.keyring.activeKid, RECONCILER_SCOPE) !== undefined;
+  const msg = verifiable ? openEnvelope(id.ns, topic, payload, id.keyring, 1 << 20).msg : readEnvelopeUnverified(id.ns, topic, payload, 1 << 20);
+  return msg.body as unknown as StateBody;
+}
+
 /** What to do about a refusal, by reason code. */
 function refusalHint(reason: string, job: string): string {
   if (reason === 'wrong_generation') return `an event acts only on the job's current session: \`mam job show ${job}\` shows its generation`;
@@ -97,6 +110,8 @@ export async function emitEvent(
   // The reconciler would refuse it: say so now, before a seq is spent and the event kept and re-sent
   // (the generation, learnt below when not given, never makes a message valid or invalid).
   validateMsg(parseTopic(id.ns, topic)!.kind, { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen: id.gen ?? 0, seq: 1, ts: Date.now(), body });
+  // Nor spend a seq of a sender this keyring cannot sign as (an agent session naming the operator).
+  signingKey(id.ns, topic, id.sender, id.keyring);
   let client: MeshClient;
   try {
     client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0, writeCache: false });
@@ -124,7 +139,7 @@ export async function emitEvent(
       if (t !== stateTopic) return;
       let state: StateBody;
       try {
-        state = openEnvelope(id.ns, t, payload, id.keyring, 1 << 20).msg.body as unknown as StateBody;
+        state = stateBody(id, t, payload);
       } catch {
         return; // an unverifiable state message proves nothing: keep waiting
       }

@@ -1,7 +1,9 @@
+import { parseCanonical } from './canonical-json.js';
 import { MamError } from './errors.js';
 import { validateMsg } from './event-schema.js';
 import { hmac, safeEqual, type Keyring } from './keys.js';
-import { parseTopic, scopeOf, type ParsedTopic } from './topics.js';
+import { candidateSigners, senderClass, signingScope, type SignerClass } from './signers.js';
+import { parseTopic, type ParsedTopic } from './topics.js';
 
 /** The signed message: DESIGN.md "Event envelope". */
 export interface Msg<B = Record<string, unknown>> {
@@ -20,8 +22,13 @@ export interface Opened<B = Record<string, unknown>> {
   kid: string;
   sig: string;
   topic: ParsedTopic;
+  /** the class of the key that signed it: what the signature proves, whatever `msg.sender` says */
+  signer: SignerClass;
   msg: Msg<B>;
 }
+
+/** A verified message whose sender is not of its key's class: its claims, kept for the record only. */
+export type SenderMismatch = MamError & { claimed: Opened };
 
 const DOMAIN = 'mam-v1\n';
 
@@ -29,12 +36,25 @@ function signature(key: Buffer, topic: string, msgText: string): Buffer {
   return hmac(key, DOMAIN + topic + '\n' + msgText);
 }
 
-/** Signs `msg` for `topic` with the active key of `keyring`; returns the exact bytes to publish. */
-export function sealEnvelope(ns: string, topic: string, msg: Msg<object>, keyring: Keyring): Buffer {
+/**
+ * The key `sender` signs with on `topic`: its class's scope (core/signers.ts)
+ * under the active kid. A keyring without it (an agent session's holds its
+ * job's key only) cannot sign as that sender.
+ */
+export function signingKey(ns: string, topic: string, sender: string, keyring: Keyring): Buffer {
   const parsed = parseTopic(ns, topic);
   if (!parsed) throw new MamError('TOPIC_MISMATCH', `not a mam topic of namespace "${ns}": ${topic}`);
-  const key = keyring.keyFor(keyring.activeKid, scopeOf(parsed));
-  if (!key) throw new MamError('UNKNOWN_KEY_ID', `no key for kid ${keyring.activeKid}`);
+  const key = keyring.keyFor(keyring.activeKid, signingScope(parsed, sender));
+  if (key) return key;
+  if (senderClass(sender) === 'agent') throw new MamError('UNKNOWN_KEY_ID', `no key for job ${parsed.id} under kid ${keyring.activeKid}`);
+  throw new MamError('SENDER_MISMATCH', `this key cannot sign as "${sender}"`, {
+    hint: 'an agent session signs as its job\'s agent only; operator events are sent from the workspace, outside the session',
+  });
+}
+
+/** Signs `msg` for `topic` with `signingKey`; returns the exact bytes to publish. */
+export function sealEnvelope(ns: string, topic: string, msg: Msg<object>, keyring: Keyring): Buffer {
+  const key = signingKey(ns, topic, msg.sender, keyring);
   const text = JSON.stringify(msg);
   const sig = signature(key, topic, text).toString('base64url');
   return Buffer.from(JSON.stringify({ kid: keyring.activeKid, sig, msg: text }));
@@ -45,45 +65,77 @@ const KID = /^[A-Za-z0-9_-]{1,64}$/;
 // last character decodes to the same HMAC, so one signature would have 4 spellings (malleable).
 const SIG = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
-/**
- * Verifies and opens one received message. Order matters: size, outer shape,
- * key id, HMAC (constant time) — and only then is `msg` parsed and validated.
- */
-export function openEnvelope(ns: string, topic: string, payload: Buffer, keyring: Keyring, maxBytes: number): Opened {
+/** Size, topic and the outer `{kid, sig, msg}`, as received: nothing here needs a key. */
+function readOuter(ns: string, topic: string, payload: Buffer, maxBytes: number) {
   if (payload.length > maxBytes) {
     throw new MamError('OVERSIZE', `message of ${payload.length} bytes exceeds the ${maxBytes}-byte limit`);
   }
   const parsedTopic = parseTopic(ns, topic);
   if (!parsedTopic) throw new MamError('TOPIC_MISMATCH', `not a mam topic of namespace "${ns}"`);
-  let outer: unknown;
-  try {
-    outer = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw new MamError('BAD_ENVELOPE', 'payload is not JSON');
-  }
-  const o = outer as Record<string, unknown>;
+  const o = parseCanonical(payload.toString('utf8'), 'payload') as Record<string, unknown>;
   if (!o || typeof o !== 'object' || Array.isArray(o) || Object.keys(o).length !== 3 ||
       typeof o.kid !== 'string' || typeof o.sig !== 'string' || typeof o.msg !== 'string') {
     throw new MamError('BAD_ENVELOPE', 'envelope must be exactly {kid, sig, msg} strings');
   }
   if (!KID.test(o.kid)) throw new MamError('BAD_ENVELOPE', 'malformed key id');
   if (!SIG.test(o.sig)) throw new MamError('BAD_SIGNATURE', 'malformed signature');
-  const key = keyring.keyFor(o.kid, scopeOf(parsedTopic));
-  if (!key) throw new MamError('UNKNOWN_KEY_ID', `unknown key id "${o.kid}"`);
-  if (!safeEqual(signature(key, topic, o.msg), Buffer.from(o.sig, 'base64url'))) {
-    throw new MamError('BAD_SIGNATURE', 'signature does not match topic and message');
-  }
-  let msg: unknown;
-  try {
-    msg = JSON.parse(o.msg);
-  } catch {
-    throw new MamError('BAD_ENVELOPE', 'signed msg is not JSON');
-  }
-  validateMsg(parsedTopic.kind, msg);
+  return { parsedTopic, kid: o.kid, sig: o.sig, text: o.msg };
+}
+
+/** The signed text as a message of this namespace and topic. */
+function readMsg(ns: string, t: ParsedTopic, text: string): Msg {
+  const msg = parseCanonical(text, 'signed msg');
+  validateMsg(t.kind, msg);
   const m = msg as Msg;
   if (m.ns !== ns) throw new MamError('NAMESPACE_MISMATCH', `message namespace "${m.ns}" is not "${ns}"`);
-  if (m.job !== parsedTopic.id && parsedTopic.kind !== 'control') {
-    throw new MamError('TOPIC_MISMATCH', `message for job "${m.job}" arrived on the topic of "${parsedTopic.id}"`);
+  if (m.job !== t.id && t.kind !== 'control') {
+    throw new MamError('TOPIC_MISMATCH', `message for job "${m.job}" arrived on the topic of "${t.id}"`);
   }
-  return { kid: o.kid, sig: o.sig, topic: parsedTopic, msg: m };
+  return m;
+}
+
+/**
+ * Verifies and opens one received message. Order matters: size, outer shape,
+ * key id, HMAC (constant time) — and only then is `msg` parsed and validated;
+ * last, its sender must be of the class of the key that signed it.
+ */
+export function openEnvelope(ns: string, topic: string, payload: Buffer, keyring: Keyring, maxBytes: number): Opened {
+  const { parsedTopic, kid, sig, text } = readOuter(ns, topic, payload, maxBytes);
+  // The candidate keys of the topic's signer classes, tried in a fixed order, each compared in
+  // constant time: the one that matches is the proven identity.
+  const given = Buffer.from(sig, 'base64url');
+  let signer: SignerClass | undefined;
+  let known = false;
+  for (const c of candidateSigners(parsedTopic)) {
+    const key = keyring.keyFor(kid, c.scope);
+    if (!key) continue;
+    known = true;
+    if (safeEqual(signature(key, topic, text), given)) {
+      signer = c.cls;
+      break;
+    }
+  }
+  if (!known) throw new MamError('UNKNOWN_KEY_ID', `unknown key id "${kid}"`);
+  if (!signer) throw new MamError('BAD_SIGNATURE', 'signature does not match topic and message');
+  const m = readMsg(ns, parsedTopic, text);
+  const opened: Opened = { kid, sig, topic: parsedTopic, signer, msg: m };
+  if (senderClass(m.sender) !== signer) {
+    const err = new MamError('SENDER_MISMATCH', `sender "${m.sender}" is not of the ${signer} key that signed it`);
+    throw Object.assign(err, { claimed: opened }) as SenderMismatch;
+  }
+  return opened;
+}
+
+/**
+ * The message of an envelope whose signature cannot be checked with the keys
+ * at hand, checked in every other way: for an agent session reading its job's
+ * state snapshot, which only a reconciler's key signs (a key that verified it
+ * could forge it too). It proves nothing but what the broker's ACL does.
+ */
+export function readEnvelopeUnverified(ns: string, topic: string, payload: Buffer, maxBytes: number): Msg {
+  const { parsedTopic, text } = readOuter(ns, topic, payload, maxBytes);
+  const m = readMsg(ns, parsedTopic, text);
+  const may = candidateSigners(parsedTopic).map((c) => c.cls);
+  if (!may.includes(senderClass(m.sender))) throw new MamError('SENDER_MISMATCH', `sender "${m.sender}" may not sign ${parsedTopic.kind} messages`);
+  return m;
 }

@@ -47,6 +47,8 @@ export const CODES = {
   REFUSED: EXIT.REFUSED,
   BAD_ENVELOPE: EXIT.FAILURE,
   BAD_SIGNATURE: EXIT.FAILURE,
+  /** a verified message whose sender is not of the class its key proves (core/signers.ts) */
+  SENDER_MISMATCH: EXIT.FAILURE,
   UNKNOWN_KEY_ID: EXIT.FAILURE,
   SCHEMA: EXIT.FAILURE,
   OVERSIZE: EXIT.FAILURE,

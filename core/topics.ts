@@ -1,5 +1,4 @@
 import { MamError } from './errors.js';
-import { OPERATOR_SCOPE } from './keys.js';
 
 /** Job ids and host names are single topic levels: no '/', '+', '#', no dots. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -59,11 +58,6 @@ function parseUncached(ns: string, topic: string): ParsedTopic | undefined {
   if (!kind || !ID_PATTERN.test(parts[4])) return undefined;
   // Frozen: one object is handed to every caller parsing the same topic.
   return Object.freeze({ kind, id: parts[4] });
-}
-
-/** The key scope a topic's envelopes are signed under: the job's own key, or the operator key for host control. */
-export function scopeOf(t: ParsedTopic): string {
-  return t.kind === 'control' || t.kind === 'status' ? OPERATOR_SCOPE : t.id;
 }
 
 export function assertId(value: string, what: string): string {

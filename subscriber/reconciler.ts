@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { IPublishPacket } from 'mqtt';
 import { connectClient, type MeshClient } from '../broker/client.js';
+import { reconcilerClientId } from '../broker/client-ids.js';
 import type { Context } from '../core/context.js';
-import { openEnvelope, sealEnvelope, type Opened } from '../core/envelope.js';
-import { MamError } from '../core/errors.js';
+import { openEnvelope, sealEnvelope, type Opened, type SenderMismatch } from '../core/envelope.js';
+import { isMamError, MamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { parseTopic, prefix, topics } from '../core/topics.js';
 import { applyMessage, recordRejection, type Outcome } from './apply-message.js';
@@ -37,6 +38,12 @@ interface Pending {
   opened: Opened | Error | null;
   /** a verified message refused on arrival all the same (its timestamp): its job, sender and seq are known */
   refusedOpened?: Opened;
+  /**
+   * A message whose sender is not of its key's class: recorded with the job, sender and seq it
+   * claims, but never listed as a refusal in the job's state, where the sender it impersonates
+   * would take it for the refusal of its own event of that seq.
+   */
+  claimed?: Opened;
 }
 
 export interface ReconcilerHooks {
@@ -130,7 +137,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     ca: ctx.endpoint.ca,
     username: ctx.creds.reconciler.username,
     password: ctx.creds.reconciler.password,
-    clientId: `mam-reconciler-${ns}-${host}`,
+    clientId: reconcilerClientId(ns, host),
     clean: false,
     reconnectMs: cfg.broker.reconnectMs,
     maxInflight: cfg.broker.maxInflight,
@@ -274,7 +281,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
         const o = it.opened;
         if (o === null) return;
         if (o instanceof Error) {
-          const out = recordRejection(reg, o, it.topic, it.payload, it.refusedOpened);
+          const out = recordRejection(reg, o, it.topic, it.payload, it.refusedOpened ?? it.claimed);
           outcomes.push(out);
           if (it.refusedOpened) {
             noteRefusal(it.refusedOpened, out);
@@ -319,6 +326,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
       }
       return o;
     } catch (err) {
+      if (isMamError(err, 'SENDER_MISMATCH')) it.claimed = (err as SenderMismatch).claimed;
       return err as Error;
     }
   }

@@ -35,6 +35,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     plaintextPort: port('plaintext-port', values['plaintext-port']) ?? null,
     maxPacketBytes: ctx.cfg.broker.maxPacketBytes,
     maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
+    agentLogin: ctx.cfg.broker.agentLogin,
     logger: log,
   });
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;

@@ -1,5 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { newClientId } from '../../broker/client-ids.js';
 import { isMamError } from '../../core/errors.js';
 import { generateCa } from '../../core/tls-certs.js';
 import { connectError, loginOf, tryConnect, useBrokerSuite, type Who } from '../helpers/mesh.js';
@@ -72,7 +73,7 @@ describe('broker authentication', () => {
 describe('plaintext debug listener', () => {
   it('authenticates like the TLS listener', async () => {
     const url = `mqtt://127.0.0.1:${suite.broker.plaintextPort}`;
-    expect((await tryConnect(url, { ...suite.ctx.creds.reader })).connected).toBe(true);
+    expect((await tryConnect(url, { ...suite.ctx.creds.reader, clientId: newClientId('reader') })).connected).toBe(true);
     const anon = await tryConnect(url, {});
     expect(anon).toMatchObject({ connected: false, error: { code: 4 } });
   });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../core/context.js';
+import { sharedAgentLogin } from '../../core/credentials.js';
 import { isMamError } from '../../core/errors.js';
 import { topics } from '../../core/topics.js';
 import { sessionEnv } from '../../subscriber/session-env.js';
@@ -24,7 +25,7 @@ describe.skipIf(skip)(title, () => {
     expect(installed, 'mosquitto and mosquitto_passwd must be installed').toBe(true);
     tw = await makeWorkspace({ namespace: NS });
     const c = tw.context();
-    mosquitto = await startMosquitto(c.ws, [c.creds.operator, c.creds.reader, c.creds.agent!], c.cfg.broker.maxPacketBytes);
+    mosquitto = await startMosquitto(c.ws, [c.creds.operator, c.creds.reader, sharedAgentLogin(c.creds)], c.cfg.broker.maxPacketBytes);
     // Mosquitto cannot check per-job agent passwords: sessions use the shared agent login.
     tw.patchConfig({ broker: { url: mosquitto.url, agentLogin: 'shared' } });
     ctx = tw.context();

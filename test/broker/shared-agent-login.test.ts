@@ -6,7 +6,7 @@ import { grantedFor, useBrokerSuite } from '../helpers/mesh.js';
 // per-job passwords) may use job event, verdict and state topics of any job — and nothing else.
 describe('the shared agent login on the embedded broker', () => {
   const NS = 'shared';
-  const suite = useBrokerSuite(NS);
+  const suite = useBrokerSuite(NS, { config: { broker: { agentLogin: 'shared' } } });
 
   it('publishes events and verdicts of any job', async () => {
     expect(await suite.publishes('agent', topics.events(NS, 'A'), '{}')).toBe(true);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newClientId } from '../../broker/client-ids.js';
 import { createBroker, type RunningBroker } from '../../broker/server.js';
 import { silentLogger } from '../../core/logger.js';
 import { makeWorkspace, type TestWorkspace } from '../helpers/workspace.js';
@@ -34,7 +35,7 @@ describe('WSS listener', () => {
     expect(broker.wssPort).toBeGreaterThan(0);
     const ctx = tw.context();
     const client = await mqtt.connectAsync(`wss://localhost:${broker.wssPort}`, {
-      ca: ctx.endpoint.ca, rejectUnauthorized: true, username: 'reader', password: ctx.creds.reader.password, reconnectPeriod: 0,
+      ca: ctx.endpoint.ca, rejectUnauthorized: true, username: 'reader', password: ctx.creds.reader.password, clientId: newClientId('reader'), reconnectPeriod: 0,
     });
     const granted = await client.subscribeAsync(`mam/v1/${ctx.cfg.namespace}/jobs/+/state`, { qos: 1 });
     expect(granted[0].qos).toBe(1);

@@ -3,14 +3,15 @@ import mqtt, { type IClientOptions } from 'mqtt';
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { connectClient, type ClientOptions, type MeshClient } from '../../broker/client.js';
 import type { Context } from '../../core/context.js';
-import { agentLogin, type Login } from '../../core/credentials.js';
+import { agentLogin, sharedAgentLogin, type Login } from '../../core/credentials.js';
 import { makeWorkspace, startBroker, type TestWorkspace } from './workspace.js';
 
 /** A fixed role of the workspace ('agent': the shared agent login), or the agent login bound to one job. */
 export type Who = 'reconciler' | 'operator' | 'reader' | 'agent' | { agent: string };
 
 export function loginOf(ctx: Context, who: Who): Login {
-  return typeof who === 'string' ? ctx.creds[who]! : agentLogin(ctx.creds, who.agent);
+  if (who === 'agent') return sharedAgentLogin(ctx.creds);
+  return typeof who === 'string' ? ctx.creds[who] : agentLogin(ctx.creds, who.agent);
 }
 
 /** Connects through the real client factory, failing fast: no reconnects, so a dropped connection rejects pending publishes. */

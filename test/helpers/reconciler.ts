@@ -135,7 +135,7 @@ export function sealEvent(m: Mesh, e: EventSpec): { topic: string; payload: Buff
 
 /** The signed control.create of a job its agent starts elsewhere (launch: false → 'starting'). */
 export function sealCreate(m: Mesh, job: string): { topic: string; payload: Buffer } {
-  return sealEvent(m, { job, seq: 1, sender: 'seed', type: 'control.create', topic: topics.control(m.ns, m.host), body: { agent: 'command', launch: false } });
+  return sealEvent(m, { job, seq: 1, sender: 'operator', type: 'control.create', topic: topics.control(m.ns, m.host), body: { agent: 'command', launch: false } });
 }
 
 /** Publishes every message QoS 1, pipelined up to the client's in-flight limit; resolves on the last PUBACK. */

@@ -55,6 +55,7 @@ export async function startBroker(tw: TestWorkspace, opts: { plaintextPort?: num
     plaintextPort: opts.plaintextPort,
     maxPacketBytes: ctx.cfg.broker.maxPacketBytes,
     maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
+    agentLogin: ctx.cfg.broker.agentLogin,
     logger: silentLogger,
   });
   const url = `mqtts://127.0.0.1:${b.port}`;

@@ -22,7 +22,8 @@ afterEach(async () => {
 });
 
 const JOBS = ['B0', 'B1'];
-const SENDERS = ['o0', 'o1', 'o2', 'o3'];
+// Not 'o…': the jobs are seeded by the sender 'operator'.
+const SENDERS = ['x0', 'x1', 'x2', 'x3'];
 const jobOf = (i: number) => JOBS[i % JOBS.length];
 
 /** Seqs handed out to a sender (core/seq.ts keeps the counter beside the job's lock). */
@@ -62,7 +63,7 @@ describe('broker restart in the middle of a stream', () => {
     const stats = { ok: 0, queued: 0, failed: 0 };
     const emitting = Promise.all(SENDERS.map((_, i) => emitter(i, 25, stats)));
 
-    const streamed = () => count(m, "SELECT COUNT(*) AS n FROM events WHERE sender LIKE 'o%'");
+    const streamed = () => count(m, "SELECT COUNT(*) AS n FROM events WHERE sender LIKE 'x%'");
     await waitUntil(streamed, 20, 'events committed before the broker restart', 20_000);
     await m.restartBroker(500);
     const atRestart = streamed();
@@ -76,11 +77,11 @@ describe('broker restart in the middle of a stream', () => {
     await waitUntil(streamed, total, 'every allocated seq committed', 30_000);
     await expect.poll(outboxEntries, { timeout: 15_000, message: 'outbox entries left after every commit' }).toEqual([]);
 
-    const ranges = seqRanges(m, 'o%');
+    const ranges = seqRanges(m, 'x%');
     expect(ranges.map((r) => [r.job, r.sender, r.n, r.distinctSeqs, r.lo, r.hi])).toEqual(
       SENDERS.map((s, i) => [jobOf(i), s, expected[i], expected[i], 1, expected[i]]).sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`)),
     );
-    expect(count(m, "SELECT COUNT(*) AS n FROM events WHERE sender LIKE 'o%' AND applied = 0")).toBe(0);
+    expect(count(m, "SELECT COUNT(*) AS n FROM events WHERE sender LIKE 'x%' AND applied = 0")).toBe(0);
     expect(streamed()).toBe(total);
   }, 90_000);
 });

@@ -133,7 +133,7 @@ const VARIANTS: Array<fc.Arbitrary<() => Fuzz>> = [
   fc.constant(() => one('replay', replayable)),
   fc.integer({ min: 1, max: STALE_HWM - 4097 }).map((seq) => () => one('stale_seq', signed(base({ sender: 'hi', seq })))),
   fc.integer({ min: 1, max: 4000 }).map((extra) => () => one('oversize', signed(base({ body: { message: 'x'.repeat(65_536 + extra) } })))),
-  fc.constant(() => one('job_exists', signed(base({ type: 'control.create', sender: 'seed', body: { agent: 'command', launch: false } }), topics.control(m.ns, m.host)), topics.control(m.ns, m.host))),
+  fc.constant(() => one('job_exists', signed(base({ type: 'control.create', sender: 'operator', body: { agent: 'command', launch: false } }), topics.control(m.ns, m.host)), topics.control(m.ns, m.host))),
   fc.constant(() => one('schema', signed(base({ type: 'review.verdict', body: { verdict: 'MAYBE' } }), topics.verdicts(m.ns, 'FZ')), topics.verdicts(m.ns, 'FZ'))),
 ];
 const fuzzArb = fc.oneof(...VARIANTS);

@@ -139,7 +139,7 @@ describe('CLI readers', () => {
     const detail = JSON.parse(String(show.stdout)) as { job: { state: string }; timeline: Array<{ type: string; seq: number; sender: string; applied: number; state_after: string | null; body: unknown }>; rejections: Array<{ reason: string }> };
     expect(detail.job.state).toBe('done');
     expect(detail.timeline.map((e) => [e.sender, e.seq, e.type, e.applied, e.state_after])).toEqual([
-      ['seed', 1, 'control.create', 1, 'starting'],
+      ['operator', 1, 'control.create', 1, 'starting'],
       ['agent', 1, 'job.started', 1, 'running'],
       ['agent', 2, 'job.progress', 1, 'running'],
       ['agent', 3, 'job.done', 1, 'done'],
