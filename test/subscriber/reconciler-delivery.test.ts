@@ -13,8 +13,8 @@ let m: Mesh;
 let rec: Reconciler | undefined;
 
 beforeAll(async () => {
-  // A short ack wait makes the unacknowledged case quick; the sweep still waits out its 5 s grace.
-  // Acks wait long enough for a loaded machine: a late ack turns an expected 0 or 65 into 75.
+  // Long enough for a loaded machine (a late ack turns an expected 0 or 65 into 75), short enough
+  // for the unacknowledged case to be quick; the sweep still waits out its 5 s grace.
   m = await startMesh({ emit: { ackTimeoutMs: 4000 }, reconciler: { sweepIntervalMs: 200 } });
   rec = await startReconciler(m);
   await seedJobs(m, await m.connect(), ['E1']);
