@@ -173,7 +173,14 @@ export async function emitEvent(
     const entries = listOutbox(id.jobDir);
     for (const e of entries) pending.set(`${e.sender}\0${e.seq}`, e);
     published = true;
-    for (const e of entries) await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
+    try {
+      for (const e of entries) await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
+    } catch (err) {
+      // The event is in the outbox already: a connection lost while sending costs nothing but the
+      // wait, so it is reported as kept (75) for the next emit or the host's sweep to deliver.
+      if (!isMamError(err, 'BROKER_UNREACHABLE')) throw err;
+      return { topic, seq, gen, committed: false, resent: entries.length - 1, refusedResends: 0, sawState: latestGen !== undefined, unreachable: (err as Error).message };
+    }
     if (pending.size === 0) allAcked();
     const resent = entries.length - 1;
     if (!opts.wait) return { topic, seq, gen, committed: false, resent, refusedResends: 0, sawState: latestGen !== undefined };

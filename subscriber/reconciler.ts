@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { IPublishPacket } from 'mqtt';
 import { connectClient, type MeshClient } from '../broker/client.js';
+import { maxEnvelopeBytes } from '../core/config.js';
 import type { Context } from '../core/context.js';
 import { openEnvelope, sealEnvelope, type Opened } from '../core/envelope.js';
 import { MamError } from '../core/errors.js';
@@ -319,10 +320,12 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     try {
       const r = await sweepOutboxes(ctx.ws.jobsDir, reg, client, {
         ns,
+        keyring,
+        maxBytes: maxEnvelopeBytes(cfg),
         graceMs: Math.max(5000, cfg.emit.ackTimeoutMs),
         maxAgeMs: cfg.events.maxAgeSeconds * 1000,
       });
-      if (r.resent || r.expired || r.refused) log.info('outbox sweep', r);
+      if (r.resent || r.expired || r.refused || r.setAside) log.info('outbox sweep', r);
       await hooks.sweep?.();
     } catch (err) {
       log.warn('sweep failed', err);

@@ -13,7 +13,7 @@ import type { Io } from '../io.js';
 import { openRegistryReadOnly } from '../open-registry.js';
 
 interface Item {
-  kind: 'worktree' | 'rotated-log' | 'expired-outbox';
+  kind: 'worktree' | 'rotated-log' | 'expired-outbox' | 'rejected-outbox';
   job: string;
   path: string;
   bytes: number;
@@ -57,6 +57,12 @@ function fileItems(jobsDir: string, reg: Registry, keep: number): Item[] {
     for (const n of listDir(expired).filter((n) => n.endsWith('.json'))) {
       const file = join(expired, n);
       items.push({ kind: 'expired-outbox', job, path: file, bytes: sizeOf(file), why: 'expired or refused outbox entry', freed: false });
+    }
+    // Entries the sweep found unfit to send (outbox/rejected/, each with its .reason): never sent again.
+    const rejected = join(outboxDir(dir), 'rejected');
+    for (const n of listDir(rejected)) {
+      const file = join(rejected, n);
+      items.push({ kind: 'rejected-outbox', job, path: file, bytes: sizeOf(file), why: 'outbox entry that failed verification', freed: false });
     }
   }
   return items;
