@@ -157,7 +157,10 @@ Removes what ended jobs leave behind and prints the bytes freed:
   discarded: look first with --dry-run. A worktree a process still works in
   is kept.
 - rotated session logs (session.log.1 …) of ended jobs;
-- expired outbox entries (.mam/jobs/<job>/outbox/expired/).
+- expired outbox entries (.mam/jobs/<job>/outbox/expired/) and entries the
+  reconciler found unfit to send (outbox/rejected/, each with a .reason);
+- refused messages in the registry beyond rejections.keepMax (newest kept) or
+  older than rejections.keepDays; the counts per reason are kept.
 Jobs with a live session are never touched. --dry-run only reports.
 The reconciler removes worktrees on its own per worktrees.removeOnEnd
 (see docs/OPERATIONS.md); gc is for what that policy keeps.`,
@@ -169,7 +172,9 @@ The reconciler removes worktrees on its own per worktrees.removeOnEnd
 
 Messages the reconciler refused, newest first, with their reason code
 (bad_signature, unknown_key_id, schema, oversize, topic_mismatch, replay,
-stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).`,
+stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).
+The newest rejections.keepMax rows younger than rejections.keepDays are kept;
+--json also prints the counts per reason since the registry began.`,
     load: () => import('./commands/rejections.js'),
   },
   up: {

@@ -30,6 +30,7 @@ export interface Config {
   events: { maxMessageBytes: number; maxAgeSeconds: number; maxSkewSeconds: number; replayWindow: number };
   emit: { ackTimeoutMs: number };
   reconciler: { sweepIntervalMs: number; batchMax: number; batchDelayMs: number };
+  rejections: { keepMax: number; keepDays: number };
   sessions: {
     backend: 'auto' | 'tmux' | 'pty';
     tmuxSocket: string;

@@ -10,6 +10,7 @@ import { parseTopic, prefix, topics } from '../core/topics.js';
 import { applyMessage, recordRejection, type Outcome } from './apply-message.js';
 import { deferPubacks } from './deferred-pubacks.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
+import { pruneRejections } from './registry/prune-rejections.js';
 import { acquireWriterLock } from './registry/writer-lock.js';
 import { createStatePublisher, type Refusal } from './state-publisher.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
@@ -326,6 +327,8 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
         maxAgeMs: cfg.events.maxAgeSeconds * 1000,
       });
       if (r.resent || r.expired || r.refused || r.setAside) log.info('outbox sweep', r);
+      const pruned = pruneRejections(reg, cfg.rejections);
+      if (pruned) log.info('rejections pruned', { pruned, ...cfg.rejections });
       await hooks.sweep?.();
     } catch (err) {
       log.warn('sweep failed', err);

@@ -1,11 +1,12 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext } from '../../core/context.js';
 import { outboxDir } from '../../core/outbox.js';
 import { ID_PATTERN } from '../../core/topics.js';
 import { rotatedLogFiles, sessionLogFile } from '../../subscriber/log-files.js';
 import { liveSessionJobs } from '../../subscriber/registry/queries.js';
-import type { Registry } from '../../subscriber/registry/registry.js';
+import { countPrunableRejections, pruneRejections, type RejectionBounds } from '../../subscriber/registry/prune-rejections.js';
+import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
 import { isTerminal } from '../../subscriber/state-machine.js';
 import { diskBytes, removeWorktree, worktreeCandidates } from '../../subscriber/worktrees.js';
 import { parseFlags } from '../args.js';
@@ -68,6 +69,17 @@ function fileItems(jobsDir: string, reg: Registry, keep: number): Item[] {
   return items;
 }
 
+/** Refused messages beyond the configured bounds; the registry is opened for writing only when there is one. */
+function pruneRegistryRejections(db: string, bounds: RejectionBounds, dryRun: boolean): number {
+  if (!existsSync(db)) return 0;
+  const reg = openRegistry(db, { readonly: dryRun });
+  try {
+    return dryRun ? countPrunableRejections(reg, bounds) : pruneRejections(reg, bounds);
+  } finally {
+    reg.close();
+  }
+}
+
 function human(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let n = bytes;
@@ -107,11 +119,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }
     }
   }
+  const rejections = pruneRegistryRejections(ctx.ws.db, ctx.cfg.rejections, dryRun);
   const freedBytes = items.reduce((n, it) => n + (it.freed ? it.bytes : 0), 0);
   const reclaimable = items.reduce((n, it) => n + (it.kept ? 0 : it.bytes), 0);
   if (values.json) {
-    io.out(JSON.stringify({ dryRun, freedBytes, reclaimableBytes: reclaimable, items }) + '\n');
+    io.out(JSON.stringify({ dryRun, freedBytes, reclaimableBytes: reclaimable, items, rejectionsPruned: rejections }) + '\n');
     return 0;
+  }
+  if (rejections > 0) {
+    const bounds = `rejections.keepMax ${ctx.cfg.rejections.keepMax}, rejections.keepDays ${ctx.cfg.rejections.keepDays}`;
+    io.out(`${dryRun ? 'would prune' : 'pruned'} ${rejections} refused message(s) beyond ${bounds} (counts per reason are kept)\n`);
   }
   if (items.length === 0) {
     io.out('nothing to free\n');

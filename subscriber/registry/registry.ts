@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { MamError } from '../../core/errors.js';
 import type { JobState } from '../state-machine.js';
 import { migrate } from './migrations.js';
+import { makePrivate } from './private-files.js';
 import { createWalSync } from './wal-sync.js';
 import { createWriterCache } from './writer-cache.js';
 
@@ -73,6 +74,7 @@ export const REJECTION_RAW_MAX = 2048;
 export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   let db: Database.Database;
   try {
+    if (!opts.readonly) makePrivate(path);
     db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (err) {
     throw new MamError('REGISTRY_MISSING', `cannot open the job registry ${path}: ${(err as Error).message}`, {
@@ -108,6 +110,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
       VALUES (@job, @sender, @seq, @verdict, @findings, @reviewer, @ts)`),
     insertRejection: db.prepare(`INSERT INTO rejections (at, reason, detail, topic, job, sender, seq, raw)
       VALUES (@at, @reason, @detail, @topic, @job, @sender, @seq, @raw)`),
+    countRejection: db.prepare(`INSERT INTO rejection_counts (reason, n, first_at, last_at) VALUES (@reason, 1, @at, @at)
+      ON CONFLICT (reason) DO UPDATE SET n = n + 1, last_at = excluded.last_at`),
     insertSession: db.prepare(`INSERT OR REPLACE INTO sessions (job, gen, host, backend, name, pid, workdir, git_base, started_at)
       VALUES (@job, @gen, @host, @backend, @name, @pid, @workdir, @git_base, @now)`),
     endSession: db.prepare('UPDATE sessions SET ended_at = @now, end_reason = @reason WHERE job = @job AND gen = @gen AND ended_at IS NULL'),
@@ -185,8 +189,10 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     },
     insertRejection(r: { reason: string; detail?: string; topic: string; job?: string; sender?: string; seq?: number; raw?: Buffer }) {
       writes++;
+      const at = Date.now();
+      q.countRejection.run({ reason: r.reason, at });
       q.insertRejection.run({
-        at: Date.now(),
+        at,
         reason: r.reason,
         detail: r.detail?.slice(0, 1000) ?? null,
         topic: r.topic.slice(0, 512),
