@@ -59,7 +59,8 @@ that parse as JSON numbers/booleans are typed (use --body for exact control).
 the reconciler commits it.
 Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time: the
 event stays in .mam/jobs/<id>/outbox and is re-sent by the next emit and by the
-host reconciler. ${EXIT_CODES}`,
+host reconciler; 4 (operator, outside a session) no state of the job arrives and
+this host's registry lacks it: nothing sent or kept. ${EXIT_CODES}`,
     load: () => import('./commands/emit.js'),
   },
   watch: {
@@ -118,7 +119,9 @@ refused messages and the last lines of the session log.
 mam/<job> under .mam/worktrees/) by default when the workdir is in a git
 repository and worktrees.enabled is set; the session works there.
 stop: a signed operator job.cancelled on the job's event topic; the session is
-ended through the same verified path as any terminal event.
+ended through the same verified path as any terminal event. A job no reconciler
+publishes and this host's registry lacks exits 4, and nothing is kept: a stop
+can never wait for a job created later under the same id.
 resume: a new session generation; events of older generations stop counting.
 attach: plain \`tmux attach\` to the job's session (detach with C-b d).
 logs: the session's captured output (.mam/jobs/<id>/session.log, capped and

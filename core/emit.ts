@@ -22,6 +22,11 @@ export interface EmitIdentity {
   maxMessageBytes: number;
   /** with the broker down and `gen` undefined: the generation known without the broker, if any */
   offlineGen?: () => Promise<number | undefined>;
+  /**
+   * Whether the job exists as far as this host can tell without its state: asked only when no
+   * state of the job arrives. False: the event is neither sent nor kept (MAM_ERR_UNKNOWN_JOB).
+   */
+  knownJob?: () => Promise<boolean>;
 }
 
 export interface EmitResult {
@@ -166,6 +171,13 @@ export async function emitEvent(
     if (gen === undefined) {
       // The retained state follows the SUBACK; a job without state yet is generation 0.
       await Promise.race([firstState, new Promise((r) => setTimeout(r, 300))]);
+      // No state and no registry row: nobody knows the job. Kept, the event would wait in the
+      // outbox for a job created later under the same id and act on it (docs/RECONCILER.md).
+      if (latestGen === undefined && id.knownJob && !(await id.knownJob())) {
+        throw new MamError('UNKNOWN_JOB', `no job "${id.job}": no reconciler publishes its state and this host's registry does not have it; nothing was sent or kept`, {
+          hint: '`mam jobs` lists the jobs; a job created on another host is known here once its state arrives (is that host\'s reconciler running?)',
+        });
+      }
       gen = latestGen ?? 0;
     }
     const seq = await keepInOutbox(id, topic, type, body, gen);

@@ -21,6 +21,8 @@ export interface ApplyContext {
   host: string;
   /** how far below a sender's high-water mark an unseen seq is still accepted (late outbox resends) */
   replayWindow: number;
+  /** clock-skew allowance (events.maxSkewSeconds) for senders on another host's clock, ms */
+  skewMs: number;
   /** the expected artifacts of a job that are missing now (checked when a done would end it) */
   missingArtifacts?(job: JobRow): string[];
 }
@@ -37,6 +39,7 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   const job = c.reg.getJob(msg.job);
   if (!job && msg.type !== 'control.create') throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
   if (job && msg.type === 'control.create') throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
+  if (job) refuseIfBeforeJob(c, job, o);
 
   const hwm = c.reg.hwm(msg.job, msg.sender);
   if (msg.seq <= hwm) {
@@ -54,7 +57,7 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     const host = o.topic.id;
     // A job whose agent is started elsewhere (launch: false) waits in starting for its job.started.
     const state: JobState = body.launch === false ? 'starting' : 'queued';
-    c.reg.createJob({ id: msg.job, state, host, agent: body.agent, workdir: body.workdir, spec: msg.body });
+    c.reg.createJob({ id: msg.job, state, host, agent: body.agent, workdir: body.workdir, spec: msg.body, bornTs: msg.ts });
     consume(true, state);
     return { kind: 'created', ...ids, launch: body.launch !== false, ownHost: host === c.host };
   }
@@ -99,6 +102,21 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   else if (row.last_event_at !== now) c.reg.touchJob(row.id, now);
   consume(true, to);
   return { kind: 'applied', ...ids, type: msg.type, gen: msg.gen, from: row.state, to, reason, body: msg.body };
+}
+
+/**
+ * An event signed before the job's control.create was meant for no job of
+ * this incarnation (a stop kept in an outbox while the id was unknown, a
+ * registry recreated under old ids): it may never touch the job. A sender on
+ * this host's clock is held to the create's signed time exactly; any other
+ * sender gets the clock-skew allowance. Thrown before the seq is consumed.
+ */
+function refuseIfBeforeJob(c: ApplyContext, job: JobRow, o: Opened): void {
+  if (job.born_ts === null) return;
+  const slack = o.msg.sender === `operator@${c.host}` ? 0 : c.skewMs;
+  if (o.msg.ts < job.born_ts - slack) {
+    throw new MamError('PREDATES_JOB', `signed at ${new Date(o.msg.ts).toISOString()}, before job "${job.id}" was created (${new Date(job.born_ts).toISOString()})`);
+  }
 }
 
 /** A verified, fresh message that may not act: its seq is consumed and the refusal recorded, in the same savepoint. */

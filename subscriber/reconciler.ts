@@ -96,7 +96,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   /** jobs of committed batches whose post-commit work (launch, termination) has not finished, by count */
   const settling = new Map<string, number>();
   const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0, sweeps: 0, sweepMs: [] as number[] };
-  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, missingArtifacts: hooks.missingArtifacts };
+  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, skewMs: cfg.events.maxSkewSeconds * 1000, missingArtifacts: hooks.missingArtifacts };
 
   let batch: Pending[] = [];
   let scheduled: NodeJS.Timeout | undefined;

@@ -95,6 +95,10 @@ const MIGRATIONS: string[] = [
   INSERT INTO rejection_counts (reason, n, first_at, last_at) SELECT reason, COUNT(*), MIN(at), MAX(at) FROM rejections GROUP BY reason;
   CREATE INDEX rejections_at ON rejections(at);
   `,
+  // The signed timestamp of the control.create that made the job: the job's incarnation (docs/RECONCILER.md).
+  `
+  ALTER TABLE jobs ADD COLUMN born_ts INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -19,6 +19,8 @@ export interface JobRow {
   created_at: number;
   updated_at: number;
   last_event_at: number | null;
+  /** the signed ts of the job's control.create (null: made before it was kept, or an orphan) */
+  born_ts: number | null;
 }
 
 export interface SessionRow {
@@ -92,8 +94,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   }
   const q = {
     getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-    insertJob: db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, created_at, updated_at)
-      VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @now, @now)`),
+    insertJob: db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, created_at, updated_at, born_ts)
+      VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @now, @now, @bornTs)`),
     updateJob: db.prepare(`UPDATE jobs SET state = @state, reason = @reason, gen = @gen, state_seq = state_seq + 1,
       updated_at = @now, last_event_at = COALESCE(@eventAt, last_event_at) WHERE id = @id`),
     touchJob: db.prepare('UPDATE jobs SET last_event_at = @eventAt WHERE id = @id'),
@@ -154,10 +156,10 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     /** Resolves once every write committed so far is on disk (rejects if syncing failed). */
     synced: (): Promise<void> => (wal ? wal.synced(writes) : Promise.resolve()),
     getJob: (id: string) => (cache ? cache.job(id) : q.getJob.get(id)),
-    createJob(j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string }) {
+    createJob(j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string; bornTs?: number }) {
       writes++;
       cache?.jobChanged(j.id);
-      q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now() });
+      q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now(), bornTs: j.bornTs ?? null });
     },
     updateJob(id: string, state: JobState, reason: string | null, gen: number, eventAt?: number) {
       writes++;
