@@ -29,8 +29,9 @@ A second init keeps every key; --force regenerates them all and says so.`,
     help: `mam doctor [--json]
 
 Checks the Node version, that native modules load, tmux, certificate validity and
-expiry, secret file permissions and broker reachability with the workspace
-credentials. Prints a fix for each failure; exits 1 when anything failed.`,
+expiry, secret file permissions, broker reachability with the workspace
+credentials, and that the registry a running reconciler writes is still the
+file at .mam/mam.db (not deleted or replaced) and private (0600). Prints a fix for each failure; exits 1 when anything failed.`,
     load: () => import('./commands/doctor.js'),
   },
   broker: {
@@ -86,7 +87,9 @@ job update and the sender's high-water mark in one SQLite transaction
 retained state published on jobs/<job>/state. Refused messages are recorded
 (see \`mam rejections\`). Sweeps re-send this host's outboxes. Publishes
 hosts/<host>/status (retained; last will: offline). SIGINT/SIGTERM: finishes
-the open transaction, closes the database, disconnects.`,
+the open transaction, closes the database, disconnects.
+Exit 3 when .mam/mam.db is deleted or replaced while it runs: it stops taking
+messages at once (nothing more is acknowledged; the broker keeps them).`,
     longRunning: () => true,
     load: () => import('./commands/reconcile.js'),
   },

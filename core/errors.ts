@@ -45,6 +45,8 @@ export const CODES = {
   PREDATES_JOB: EXIT.FAILURE,
   UNKNOWN_JOB: EXIT.NOT_FOUND,
   REGISTRY_MISSING: EXIT.NOT_FOUND,
+  /** the registry file was deleted or replaced under the running reconciler */
+  REGISTRY_REPLACED: EXIT.CONFIG,
   JOB_EXISTS: EXIT.FAILURE,
   LOCK: EXIT.FAILURE,
   RECONCILER_RUNNING: EXIT.FAILURE,

@@ -11,6 +11,7 @@ import { applyMessage, recordRejection, type Outcome } from './apply-message.js'
 import { deferPubacks } from './deferred-pubacks.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
 import { pruneRejections } from './registry/prune-rejections.js';
+import { fileIdentity, recordRegistry, registryChange, registryGone, type FileIdentity } from './registry/registry-identity.js';
 import { acquireWriterLock } from './registry/writer-lock.js';
 import { createStatePublisher, type Refusal } from './state-publisher.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
@@ -61,6 +62,8 @@ export interface Reconciler {
   sweepNow(): Promise<void>;
   /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */
   settling(job: string): boolean;
+  /** Settles only if the registry file is deleted or replaced under the reconciler: it has stopped taking messages. */
+  failed: Promise<MamError>;
   /** sweepMs: durations of the latest sweeps (outbox + drift), newest last, at most 32 */
   stats: { received: number; committed: number; duplicates: number; rejected: number; batches: number; sweeps: number; sweepMs: number[] };
   close(): Promise<void>;
@@ -77,7 +80,10 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   let reg: Registry | undefined;
   try {
     reg = openRegistry(ctx.ws.db);
-    return await startReconciler(ctx, log, hooks, reg, lock.release);
+    // The file this reconciler writes: a registry deleted or replaced under it must stop it (see registryLost).
+    const opened = fileIdentity(ctx.ws.db)!;
+    recordRegistry(ctx.ws.runDir, ctx.ws.db, opened);
+    return await startReconciler(ctx, log, hooks, reg, lock.release, opened);
   } catch (err) {
     reg?.close();
     lock.release();
@@ -85,7 +91,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   }
 }
 
-async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks, reg: Registry, releaseLock: () => void): Promise<Reconciler> {
+async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks, reg: Registry, releaseLock: () => void, opened: FileIdentity): Promise<Reconciler> {
   const { cfg, keyring } = ctx;
   const ns = cfg.namespace;
   const host = cfg.host;
@@ -103,6 +109,11 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   let flushing: Promise<void> = Promise.resolve();
   let actions: Promise<void> = Promise.resolve();
   let closed = false;
+  /** set once the registry file is gone: nothing more is committed or acknowledged */
+  let lost: MamError | undefined;
+  let finished = false;
+  let fail!: (err: MamError) => void;
+  const failed = new Promise<MamError>((resolve) => (fail = resolve));
 
   const onMessage = (packet: IPublishPacket, done: () => void) => {
     if (!closed) {
@@ -212,6 +223,8 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     try {
       // Nothing is acknowledged, published or acted on before the commit is on disk.
       await reg.synced();
+      // ... on the disk the registry is on: a commit to a deleted file is lost, so its messages stay the broker's.
+      if (registryLost()) return;
       acks.release(items);
       const publishes: Promise<void>[] = [];
       for (const job of touched) {
@@ -313,9 +326,30 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     reg.updateJob(row.id, b.state, b.reason, b.gen);
   }
 
+  /**
+   * Whether the registry file was deleted or replaced under this process. Then
+   * the reconciler stops at once: no message is taken or acknowledged any more
+   * (the broker keeps them for a reconciler with a real registry), and
+   * `failed` settles for the process to exit non-zero.
+   */
+  function registryLost(): boolean {
+    if (lost) return true;
+    const change = registryChange(ctx.ws.db, opened);
+    if (!change) return false;
+    lost = registryGone(ctx.ws.db, change);
+    closed = true;
+    clearInterval(sweepTimer);
+    clearTimeout(scheduled);
+    batch = [];
+    log.error(lost.message, lost);
+    client.mqtt.end(true);
+    fail(lost);
+    return true;
+  }
+
   let sweeping = false;
   async function sweepNow() {
-    if (sweeping || closed) return;
+    if (sweeping || closed || registryLost()) return;
     sweeping = true;
     const t0 = performance.now();
     try {
@@ -360,12 +394,22 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     stats,
     sweepNow,
     settling: (job) => settling.has(job),
+    failed,
     async publishState(job) {
       await reg.synced();
       await Promise.all(states!.publish(job));
     },
     async close() {
-      if (closed) return;
+      if (finished) return;
+      finished = true;
+      if (lost) {
+        // Nothing to finish: what was received stays unacknowledged with the broker.
+        await actions;
+        while (sweeping) await new Promise((r) => setTimeout(r, 10));
+        reg.close();
+        releaseLock();
+        return;
+      }
       closed = true;
       clearInterval(sweepTimer);
       clearTimeout(scheduled);
