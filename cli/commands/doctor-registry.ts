@@ -1,15 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Context } from '../../core/context.js';
 import { readRegistryRecord, registryChange } from '../../subscriber/registry/registry-identity.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { alive } from '../daemons.js';
 
 /**
  * `mam doctor`'s registry check: the file a running reconciler writes must be
