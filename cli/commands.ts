@@ -103,7 +103,7 @@ Monitoring from any MQTT client: subscribe to mam/v1/<ns>/jobs/+/state.`,
   },
   job: {
     summary: 'create, show, stop or resume a job',
-    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--json] [-- <program> <args>...]
+    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--wait <dur>] [--no-wait] [--json] [-- <program> <args>...]
 mam job show <id> [--json]
 mam job stop <id> [--reason <text>] [--json]
 mam job resume <id> [--prompt <text>] [--json]
@@ -112,7 +112,13 @@ mam job logs [-f] <id>
 
 create: sends a signed control.create to the host's reconciler, which registers
 the job and (unless --no-launch) launches its agent in a session; prints the job
-id. --expect names an artifact that must exist before the session may be ended
+id once the session runs. Checked before anything is sent: the agent is known
+and the command agent has a program (else exit 2); for a job of this host, the
+workdir exists and, when the job runs in a fresh git worktree, every file the
+program names in the workdir is committed there (else exit 4). It then waits
+(--wait, default 30 s for the launch) until the launch is confirmed: exit 1
+with the reason when it failed, 75 when it was not confirmed in time (the job
+exists; \`mam job show\`). --no-wait exits 0 once the create is committed. --expect names an artifact that must exist before the session may be ended
 on a done event: a path relative to the workdir, or git:commit (the workdir's
 branch has commits beyond its base). --no-launch only registers the job: its
 agent is started elsewhere and reports with \`mam emit\`.
