@@ -30,8 +30,9 @@ A second init keeps every key; --force regenerates them all and says so.`,
     help: `mam doctor [--json]
 
 Checks the Node version, that native modules load, tmux, certificate validity and
-expiry, secret file permissions and broker reachability with the workspace
-credentials. Prints a fix for each failure; exits 1 when anything failed.`,
+expiry, secret file permissions, broker reachability with the workspace
+credentials, and that the registry a running reconciler writes is still the
+file at .mam/mam.db (not deleted or replaced) and private (0600). Prints a fix for each failure; exits 1 when anything failed.`,
     load: () => import('./commands/doctor.js'),
   },
   broker: {
@@ -60,7 +61,8 @@ that parse as JSON numbers/booleans are typed (use --body for exact control).
 the reconciler commits it.
 Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time: the
 event stays in .mam/jobs/<id>/outbox and is re-sent by the next emit and by the
-host reconciler. ${EXIT_CODES}`,
+host reconciler; 4 (operator, outside a session) no state of the job arrives and
+this host's registry lacks it: nothing sent or kept. ${EXIT_CODES}`,
     load: () => import('./commands/emit.js'),
   },
   watch: {
@@ -86,7 +88,9 @@ job update and the sender's high-water mark in one SQLite transaction
 retained state published on jobs/<job>/state. Refused messages are recorded
 (see \`mam rejections\`). Sweeps re-send this host's outboxes. Publishes
 hosts/<host>/status (retained; last will: offline). SIGINT/SIGTERM: finishes
-the open transaction, closes the database, disconnects.`,
+the open transaction, closes the database, disconnects.
+Exit 3 when .mam/mam.db is deleted or replaced while it runs: it stops taking
+messages at once (nothing more is acknowledged; the broker keeps them).`,
     longRunning: () => true,
     load: () => import('./commands/reconcile.js'),
   },
@@ -100,7 +104,7 @@ Monitoring from any MQTT client: subscribe to mam/v1/<ns>/jobs/+/state.`,
   },
   job: {
     summary: 'create, show, stop or resume a job',
-    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--json] [-- <program> <args>...]
+    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--wait <dur>] [--no-wait] [--json] [-- <program> <args>...]
 mam job show <id> [--json]
 mam job stop <id> [--reason <text>] [--json]
 mam job resume <id> [--prompt <text>] [--json]
@@ -109,7 +113,13 @@ mam job logs [-f] <id>
 
 create: sends a signed control.create to the host's reconciler, which registers
 the job and (unless --no-launch) launches its agent in a session; prints the job
-id. --expect names an artifact that must exist before the session may be ended
+id once the session runs. Checked before anything is sent: the agent is known
+and the command agent has a program (else exit 2); for a job of this host, the
+workdir exists and, when the job runs in a fresh git worktree, every file the
+program names in the workdir is committed there (else exit 4). It then waits
+(--wait, default 30 s for the launch) until the launch is confirmed: exit 1
+with the reason when it failed, 75 when it was not confirmed in time (the job
+exists; \`mam job show\`). --no-wait exits 0 once the create is committed. --expect names an artifact that must exist before the session may be ended
 on a done event: a path relative to the workdir, or git:commit (the workdir's
 branch has commits beyond its base). --no-launch only registers the job: its
 agent is started elsewhere and reports with \`mam emit\`.
@@ -119,7 +129,9 @@ refused messages and the last lines of the session log.
 mam/<job> under .mam/worktrees/) by default when the workdir is in a git
 repository and worktrees.enabled is set; the session works there.
 stop: a signed operator job.cancelled on the job's event topic; the session is
-ended through the same verified path as any terminal event.
+ended through the same verified path as any terminal event. A job no reconciler
+publishes and this host's registry lacks exits 4, and nothing is kept: a stop
+can never wait for a job created later under the same id.
 resume: a new session generation; events of older generations stop counting.
 attach: plain \`tmux attach\` to the job's session (detach with C-b d).
 logs: the session's captured output (.mam/jobs/<id>/session.log, capped and
@@ -158,7 +170,10 @@ Removes what ended jobs leave behind and prints the bytes freed:
   discarded: look first with --dry-run. A worktree a process still works in
   is kept.
 - rotated session logs (session.log.1 …) of ended jobs;
-- expired outbox entries (.mam/jobs/<job>/outbox/expired/).
+- expired outbox entries (.mam/jobs/<job>/outbox/expired/) and entries the
+  reconciler found unfit to send (outbox/rejected/, each with a .reason);
+- refused messages in the registry beyond rejections.keepMax (newest kept) or
+  older than rejections.keepDays; the counts per reason are kept.
 Jobs with a live session are never touched. --dry-run only reports.
 The reconciler removes worktrees on its own per worktrees.removeOnEnd
 (see docs/OPERATIONS.md); gc is for what that policy keeps.`,
@@ -170,7 +185,9 @@ The reconciler removes worktrees on its own per worktrees.removeOnEnd
 
 Messages the reconciler refused, newest first, with their reason code
 (bad_signature, sender_mismatch, unknown_key_id, schema, oversize, topic_mismatch,
-replay, stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).`,
+replay, stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).
+The newest rejections.keepMax rows younger than rejections.keepDays are kept;
+--json also prints the counts per reason since the registry began.`,
     load: () => import('./commands/rejections.js'),
   },
   up: {

@@ -14,7 +14,8 @@ const ARGS: Record<DaemonName, string[]> = { broker: ['broker'], reconciler: ['r
 export const pidFile = (ws: Workspace, d: DaemonName) => join(ws.runDir, `${d}.pid`);
 export const logFile = (ws: Workspace, d: DaemonName) => join(ws.runDir, `${d}.log`);
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

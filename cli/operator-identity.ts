@@ -16,6 +16,8 @@ export function operatorIdentity(ctx: Context, job: string, gen?: number): EmitI
     jobDir: ctx.ws.jobDir(job),
     maxMessageBytes: ctx.cfg.events.maxMessageBytes,
     offlineGen: () => registryGen(ctx.ws.db, job),
+    // Without a registry this host has never run a reconciler and cannot tell: the event goes out.
+    knownJob: async () => !existsSync(ctx.ws.db) || (await registryGen(ctx.ws.db, job)) !== undefined,
   };
 }
 

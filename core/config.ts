@@ -30,6 +30,7 @@ export interface Config {
   events: { maxMessageBytes: number; maxAgeSeconds: number; maxSkewSeconds: number; replayWindow: number };
   emit: { ackTimeoutMs: number };
   reconciler: { sweepIntervalMs: number; batchMax: number; batchDelayMs: number };
+  rejections: { keepMax: number; keepDays: number };
   sessions: {
     backend: 'auto' | 'tmux' | 'pty';
     tmuxSocket: string;
@@ -62,7 +63,25 @@ export function validateConfig(raw: unknown, source: string): Config {
   }
   const cfg = copy as Config;
   cfg.host ??= safeHostname();
+  const fits = cfg.broker.maxPacketBytes - PUBLISH_OVERHEAD_BYTES;
+  if (cfg.events.maxMessageBytes > fits) {
+    // The broker would drop the connection of whoever sends such a message, instead of refusing it.
+    throw new MamError('CONFIG_INVALID', `${source}: events.maxMessageBytes (${cfg.events.maxMessageBytes}) does not fit in one broker packet: broker.maxPacketBytes (${cfg.broker.maxPacketBytes}) minus ${PUBLISH_OVERHEAD_BYTES} bytes of MQTT header and topic allows at most ${fits}`, {
+      hint: `set events.maxMessageBytes to ${fits} or less, or raise broker.maxPacketBytes to ${cfg.events.maxMessageBytes + PUBLISH_OVERHEAD_BYTES} or more, in ${source}`,
+    });
+  }
   return cfg;
+}
+
+/**
+ * What an MQTT PUBLISH adds to its payload, rounded up: fixed header (≤ 5
+ * bytes), topic length (2), the longest mam topic (≈ 121 bytes), packet id (2).
+ */
+export const PUBLISH_OVERHEAD_BYTES = 256;
+
+/** The largest signed message that is both accepted by the reconciler and carried by the broker in one packet. */
+export function maxEnvelopeBytes(cfg: Config): number {
+  return Math.min(cfg.events.maxMessageBytes, cfg.broker.maxPacketBytes - PUBLISH_OVERHEAD_BYTES);
 }
 
 /** The machine hostname reduced to the characters allowed in a topic level. */
@@ -80,7 +99,7 @@ export function loadConfig(ws: Workspace, env: NodeJS.ProcessEnv, flags: { broke
     raw = JSON.parse(readFileSync(ws.config, 'utf8'));
   } catch (err) {
     throw new MamError('CONFIG_INVALID', `cannot read ${ws.config}: ${(err as Error).message}`, {
-      hint: 'fix the JSON syntax, or run `mam init --force` to regenerate the workspace',
+      hint: `fix the JSON syntax of ${ws.config} (the message above gives the position); .mam.example/config.json shows every key`,
       cause: err,
     });
   }

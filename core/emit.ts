@@ -23,6 +23,11 @@ export interface EmitIdentity {
   maxMessageBytes: number;
   /** with the broker down and `gen` undefined: the generation known without the broker, if any */
   offlineGen?: () => Promise<number | undefined>;
+  /**
+   * Whether the job exists as far as this host can tell without its state: asked only when no
+   * state of the job arrives. False: the event is neither sent nor kept (MAM_ERR_UNKNOWN_JOB).
+   */
+  knownJob?: () => Promise<boolean>;
 }
 
 export interface EmitResult {
@@ -181,6 +186,13 @@ export async function emitEvent(
     if (gen === undefined) {
       // The retained state follows the SUBACK; a job without state yet is generation 0.
       await Promise.race([firstState, new Promise((r) => setTimeout(r, 300))]);
+      // No state and no registry row: nobody knows the job. Kept, the event would wait in the
+      // outbox for a job created later under the same id and act on it (docs/RECONCILER.md).
+      if (latestGen === undefined && id.knownJob && !(await id.knownJob())) {
+        throw new MamError('UNKNOWN_JOB', `no job "${id.job}": no reconciler publishes its state and this host's registry does not have it; nothing was sent or kept`, {
+          hint: '`mam jobs` lists the jobs; a job created on another host is known here once its state arrives (is that host\'s reconciler running?)',
+        });
+      }
       gen = latestGen ?? 0;
     }
     const seq = await keepInOutbox(id, topic, type, body, gen);
@@ -188,7 +200,14 @@ export async function emitEvent(
     const entries = listOutbox(id.jobDir);
     for (const e of entries) pending.set(`${e.sender}\0${e.seq}`, e);
     published = true;
-    for (const e of entries) await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
+    try {
+      for (const e of entries) await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
+    } catch (err) {
+      // The event is in the outbox already: a connection lost while sending costs nothing but the
+      // wait, so it is reported as kept (75) for the next emit or the host's sweep to deliver.
+      if (!isMamError(err, 'BROKER_UNREACHABLE')) throw err;
+      return { topic, seq, gen, committed: false, resent: entries.length - 1, refusedResends: 0, sawState: latestGen !== undefined, unreachable: (err as Error).message };
+    }
     if (pending.size === 0) allAcked();
     const resent = entries.length - 1;
     if (!opts.wait) return { topic, seq, gen, committed: false, resent, refusedResends: 0, sawState: latestGen !== undefined };

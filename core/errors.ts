@@ -59,8 +59,18 @@ export const CODES = {
   TIMESTAMP: EXIT.FAILURE,
   WRONG_GENERATION: EXIT.FAILURE,
   ILLEGAL_TRANSITION: EXIT.FAILURE,
+  PREDATES_JOB: EXIT.FAILURE,
   UNKNOWN_JOB: EXIT.NOT_FOUND,
   REGISTRY_MISSING: EXIT.NOT_FOUND,
+  WORKDIR_MISSING: EXIT.NOT_FOUND,
+  /** a file the job's program needs exists in the workdir but not in the fresh worktree of HEAD */
+  PROGRAM_NOT_COMMITTED: EXIT.NOT_FOUND,
+  /** the job's launch ended in failure (the reason is printed) */
+  LAUNCH_FAILED: EXIT.FAILURE,
+  /** the job was created but its launch was not confirmed within the wait */
+  LAUNCH_UNCONFIRMED: EXIT.QUEUED,
+  /** the registry file was deleted or replaced under the running reconciler */
+  REGISTRY_REPLACED: EXIT.CONFIG,
   JOB_EXISTS: EXIT.FAILURE,
   LOCK: EXIT.FAILURE,
   RECONCILER_RUNNING: EXIT.FAILURE,

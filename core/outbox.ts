@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One signed message waiting for the reconciler's acknowledgement. */
@@ -57,4 +57,60 @@ export function listOutbox(jobDir: string): OutboxEntry[] {
     }
   }
   return out;
+}
+
+/** One file of an outbox as found on disk, read only when its size allows (an agent can write anything there). */
+export interface OutboxFile {
+  name: string;
+  bytes: number;
+  /** the parsed JSON, undefined when too large to read or not JSON */
+  data?: unknown;
+  /** why data is missing */
+  unreadable?: string;
+}
+
+/** Every .json file of the outbox, oldest seq first; files over maxFileBytes are listed but never read. */
+export function scanOutbox(jobDir: string, maxFileBytes: number): OutboxFile[] {
+  const dir = outboxDir(jobDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const out: OutboxFile[] = [];
+  for (const name of names) {
+    let bytes: number;
+    try {
+      const st = statSync(join(dir, name));
+      if (!st.isFile()) continue;
+      bytes = st.size;
+    } catch {
+      continue; // removed meanwhile (acknowledged by its emitter)
+    }
+    if (bytes > maxFileBytes) {
+      out.push({ name, bytes, unreadable: `file of ${bytes} bytes exceeds the ${maxFileBytes}-byte limit` });
+      continue;
+    }
+    try {
+      out.push({ name, bytes, data: JSON.parse(readFileSync(join(dir, name), 'utf8')) });
+    } catch (err) {
+      out.push({ name, bytes, unreadable: `not JSON: ${(err as Error).message}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Moves an outbox file that must never be sent to outbox/rejected/, with the
+ * reason beside it (<name>.reason): out of the outbox, it is never read or
+ * sent again. Returns the path it now has.
+ */
+export function setAsideOutboxFile(jobDir: string, name: string, reason: string): string {
+  const dir = join(outboxDir(jobDir), 'rejected');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const to = join(dir, name);
+  renameSync(join(outboxDir(jobDir), name), to);
+  writeFileSync(`${to}.reason`, `${new Date().toISOString()} ${reason}\n`, { mode: 0o600 });
+  return to;
 }

@@ -1,5 +1,6 @@
 import type { Opened } from '../core/envelope.js';
 import { MamError, reasonOf } from '../core/errors.js';
+import { ID_PATTERN } from '../core/topics.js';
 import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
 import type { JobRow, Registry } from './registry/registry.js';
 
@@ -20,6 +21,8 @@ export interface ApplyContext {
   host: string;
   /** how far below a sender's high-water mark an unseen seq is still accepted (late outbox resends) */
   replayWindow: number;
+  /** clock-skew allowance (events.maxSkewSeconds) for senders on another host's clock, ms */
+  skewMs: number;
   /** the expected artifacts of a job that are missing now (checked when a done would end it) */
   missingArtifacts?(job: JobRow): string[];
 }
@@ -36,6 +39,7 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   const job = c.reg.getJob(msg.job);
   if (!job && msg.type !== 'control.create') throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
   if (job && msg.type === 'control.create') throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
+  if (job) refuseIfBeforeJob(c, job, o);
 
   const hwm = c.reg.hwm(msg.job, msg.sender);
   if (msg.seq <= hwm) {
@@ -53,7 +57,7 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     const host = o.topic.id;
     // A job whose agent is started elsewhere (launch: false) waits in starting for its job.started.
     const state: JobState = body.launch === false ? 'starting' : 'queued';
-    c.reg.createJob({ id: msg.job, state, host, agent: body.agent, workdir: body.workdir, spec: msg.body });
+    c.reg.createJob({ id: msg.job, state, host, agent: body.agent, workdir: body.workdir, spec: msg.body, bornTs: msg.ts });
     consume(true, state);
     return { kind: 'created', ...ids, launch: body.launch !== false, ownHost: host === c.host };
   }
@@ -100,6 +104,21 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   return { kind: 'applied', ...ids, type: msg.type, gen: msg.gen, from: row.state, to, reason, body: msg.body };
 }
 
+/**
+ * An event signed before the job's control.create was meant for no job of
+ * this incarnation (a stop kept in an outbox while the id was unknown, a
+ * registry recreated under old ids): it may never touch the job. A sender on
+ * this host's clock is held to the create's signed time exactly; any other
+ * sender gets the clock-skew allowance. Thrown before the seq is consumed.
+ */
+function refuseIfBeforeJob(c: ApplyContext, job: JobRow, o: Opened): void {
+  if (job.born_ts === null) return;
+  const slack = o.msg.sender === `operator@${c.host}` ? 0 : c.skewMs;
+  if (o.msg.ts < job.born_ts - slack) {
+    throw new MamError('PREDATES_JOB', `signed at ${new Date(o.msg.ts).toISOString()}, before job "${job.id}" was created (${new Date(job.born_ts).toISOString()})`);
+  }
+}
+
 /** A verified, fresh message that may not act: its seq is consumed and the refusal recorded, in the same savepoint. */
 function refuse(c: ApplyContext, o: Opened, raw: Buffer, topic: string, consume: (applied: boolean, s: string | null) => void, err: MamError): Outcome {
   consume(false, null);
@@ -110,6 +129,16 @@ function refuse(c: ApplyContext, o: Opened, raw: Buffer, topic: string, consume:
 export function recordRejection(reg: Registry, err: unknown, topic: string, raw: Buffer, o?: Opened): Outcome {
   const reason = reasonOf(err);
   const detail = String((err as Error)?.message ?? err);
-  reg.insertRejection({ reason, detail, topic, job: o?.msg.job, sender: o?.msg.sender, seq: o?.msg.seq, raw });
+  // Unverified, the job a message claims is only its topic's: recorded so `mam rejections --job` finds it.
+  const job = o?.msg.job ?? jobOfTopic(topic);
+  reg.insertRejection({ reason, detail, topic, job, sender: o?.msg.sender, seq: o?.msg.seq, raw });
   return { kind: 'rejected', reason, detail, job: o?.msg.job, sender: o?.msg.sender, seq: o?.msg.seq };
+}
+
+const JOB_TOPIC = /^mam\/v1\/[^/]+\/(?:jobs\/([^/]+)\/events|reviews\/([^/]+)\/verdicts)$/;
+
+function jobOfTopic(topic: string): string | undefined {
+  const m = JOB_TOPIC.exec(topic);
+  const id = m?.[1] ?? m?.[2];
+  return id !== undefined && ID_PATTERN.test(id) ? id : undefined;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { IPublishPacket } from 'mqtt';
 import { connectClient, type MeshClient } from '../broker/client.js';
 import { reconcilerClientId } from '../broker/client-ids.js';
+import { maxEnvelopeBytes } from '../core/config.js';
 import type { Context } from '../core/context.js';
 import { openEnvelope, sealEnvelope, type Opened, type SenderMismatch } from '../core/envelope.js';
 import { isMamError, MamError } from '../core/errors.js';
@@ -10,6 +11,8 @@ import { parseTopic, prefix, topics } from '../core/topics.js';
 import { applyMessage, recordRejection, type Outcome } from './apply-message.js';
 import { deferPubacks } from './deferred-pubacks.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
+import { pruneRejections } from './registry/prune-rejections.js';
+import { fileIdentity, recordRegistry, registryChange, registryGone, type FileIdentity } from './registry/registry-identity.js';
 import { acquireWriterLock } from './registry/writer-lock.js';
 import { createStatePublisher, type Refusal } from './state-publisher.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
@@ -66,6 +69,8 @@ export interface Reconciler {
   sweepNow(): Promise<void>;
   /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */
   settling(job: string): boolean;
+  /** Settles only if the registry file is deleted or replaced under the reconciler: it has stopped taking messages. */
+  failed: Promise<MamError>;
   /** sweepMs: durations of the latest sweeps (outbox + drift), newest last, at most 32 */
   stats: {
     received: number; committed: number; duplicates: number; rejected: number; batches: number; sweeps: number; sweepMs: number[];
@@ -86,7 +91,10 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   let reg: Registry | undefined;
   try {
     reg = openRegistry(ctx.ws.db);
-    return await startReconciler(ctx, log, hooks, reg, lock.release);
+    // The file this reconciler writes: a registry deleted or replaced under it must stop it (see registryLost).
+    const opened = fileIdentity(ctx.ws.db)!;
+    recordRegistry(ctx.ws.runDir, ctx.ws.db, opened);
+    return await startReconciler(ctx, log, hooks, reg, lock.release, opened);
   } catch (err) {
     reg?.close();
     lock.release();
@@ -94,7 +102,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   }
 }
 
-async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks, reg: Registry, releaseLock: () => void): Promise<Reconciler> {
+async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks, reg: Registry, releaseLock: () => void, opened: FileIdentity): Promise<Reconciler> {
   const { cfg, keyring } = ctx;
   const ns = cfg.namespace;
   const host = cfg.host;
@@ -105,13 +113,18 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   /** jobs of committed batches whose post-commit work (launch, termination) has not finished, by count */
   const settling = new Map<string, number>();
   const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0, sweeps: 0, sweepMs: [] as number[], announces: 0, announced: 0 };
-  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, missingArtifacts: hooks.missingArtifacts };
+  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, skewMs: cfg.events.maxSkewSeconds * 1000, missingArtifacts: hooks.missingArtifacts };
 
   let batch: Pending[] = [];
   let scheduled: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
   let actions: Promise<void> = Promise.resolve();
   let closed = false;
+  /** set once the registry file is gone: nothing more is committed or acknowledged */
+  let lost: MamError | undefined;
+  let finished = false;
+  let fail!: (err: MamError) => void;
+  const failed = new Promise<MamError>((resolve) => (fail = resolve));
 
   const onMessage = (packet: IPublishPacket, done: () => void) => {
     if (!closed) {
@@ -237,6 +250,8 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     try {
       // Nothing is acknowledged, published or acted on before the commit is on disk.
       await reg.synced();
+      // ... on the disk the registry is on: a commit to a deleted file is lost, so its messages stay the broker's.
+      if (registryLost()) return;
       acks.release(items);
       const publishes: Promise<void>[] = [];
       for (const job of touched) {
@@ -339,10 +354,31 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     reg.updateJob(row.id, b.state, b.reason, b.gen);
   }
 
+  /**
+   * Whether the registry file was deleted or replaced under this process. Then
+   * the reconciler stops at once: no message is taken or acknowledged any more
+   * (the broker keeps them for a reconciler with a real registry), and
+   * `failed` settles for the process to exit non-zero.
+   */
+  function registryLost(): boolean {
+    if (lost) return true;
+    const change = registryChange(ctx.ws.db, opened);
+    if (!change) return false;
+    lost = registryGone(ctx.ws.db, change);
+    closed = true;
+    clearInterval(sweepTimer);
+    clearTimeout(scheduled);
+    batch = [];
+    log.error(lost.message, lost);
+    client.mqtt.end(true);
+    fail(lost);
+    return true;
+  }
+
   /** The sweep in progress: one at a time, and close() waits for it. */
   let sweeping: Promise<void> | undefined;
   function sweepNow(): Promise<void> {
-    if (closed) return Promise.resolve();
+    if (closed || registryLost()) return Promise.resolve();
     sweeping ??= sweepOnce().finally(() => (sweeping = undefined));
     return sweeping;
   }
@@ -351,10 +387,14 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     try {
       const r = await sweepOutboxes(ctx.ws.jobsDir, reg, client, {
         ns,
+        keyring,
+        maxBytes: maxEnvelopeBytes(cfg),
         graceMs: Math.max(5000, cfg.emit.ackTimeoutMs),
         maxAgeMs: cfg.events.maxAgeSeconds * 1000,
       });
-      if (r.resent || r.expired || r.refused) log.info('outbox sweep', r);
+      if (r.resent || r.expired || r.refused || r.setAside) log.info('outbox sweep', r);
+      const pruned = pruneRejections(reg, cfg.rejections);
+      if (pruned) log.info('rejections pruned', { pruned, ...cfg.rejections });
       await hooks.sweep?.();
     } catch (err) {
       log.warn('sweep failed', err);
@@ -385,12 +425,22 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     stats,
     sweepNow,
     settling: (job) => settling.has(job),
+    failed,
     async publishState(job) {
       await reg.synced();
       await Promise.all(states!.publish(job));
     },
     async close() {
-      if (closed) return;
+      if (finished) return;
+      finished = true;
+      if (lost) {
+        // Nothing to finish: what was received stays unacknowledged with the broker.
+        await actions;
+        await sweeping;
+        reg.close();
+        releaseLock();
+        return;
+      }
       closed = true;
       clearInterval(sweepTimer);
       clearTimeout(scheduled);

@@ -102,6 +102,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     checks.push({ name: 'workspace', status: 'fail', detail: `${root}: ${(err as Error).message}`, fix: (err as { hint?: string }).hint ?? 'run `mam init`' });
   }
   if (ctx) checks.push(...certChecks(ctx), ...permissionChecks(ctx), await brokerCheck(ctx));
+  if (ctx) checks.push((await import('./doctor-registry.js')).registryCheck(ctx));
   const failed = checks.filter((c) => c.status === 'fail').length;
   if (values.json) io.out(JSON.stringify({ ok: failed === 0, checks }) + '\n');
   else {

@@ -1,11 +1,12 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext } from '../../core/context.js';
 import { outboxDir } from '../../core/outbox.js';
 import { ID_PATTERN } from '../../core/topics.js';
 import { rotatedLogFiles, sessionLogFile } from '../../subscriber/log-files.js';
 import { liveSessionJobs } from '../../subscriber/registry/queries.js';
-import type { Registry } from '../../subscriber/registry/registry.js';
+import { countPrunableRejections, pruneRejections, type RejectionBounds } from '../../subscriber/registry/prune-rejections.js';
+import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
 import { isTerminal } from '../../subscriber/state-machine.js';
 import { diskBytes, removeWorktree, worktreeCandidates } from '../../subscriber/worktrees.js';
 import { parseFlags } from '../args.js';
@@ -13,7 +14,7 @@ import type { Io } from '../io.js';
 import { openRegistryReadOnly } from '../open-registry.js';
 
 interface Item {
-  kind: 'worktree' | 'rotated-log' | 'expired-outbox';
+  kind: 'worktree' | 'rotated-log' | 'expired-outbox' | 'rejected-outbox';
   job: string;
   path: string;
   bytes: number;
@@ -58,8 +59,25 @@ function fileItems(jobsDir: string, reg: Registry, keep: number): Item[] {
       const file = join(expired, n);
       items.push({ kind: 'expired-outbox', job, path: file, bytes: sizeOf(file), why: 'expired or refused outbox entry', freed: false });
     }
+    // Entries the sweep found unfit to send (outbox/rejected/, each with its .reason): never sent again.
+    const rejected = join(outboxDir(dir), 'rejected');
+    for (const n of listDir(rejected)) {
+      const file = join(rejected, n);
+      items.push({ kind: 'rejected-outbox', job, path: file, bytes: sizeOf(file), why: 'outbox entry that failed verification', freed: false });
+    }
   }
   return items;
+}
+
+/** Refused messages beyond the configured bounds; the registry is opened for writing only when there is one. */
+function pruneRegistryRejections(db: string, bounds: RejectionBounds, dryRun: boolean): number {
+  if (!existsSync(db)) return 0;
+  const reg = openRegistry(db, { readonly: dryRun });
+  try {
+    return dryRun ? countPrunableRejections(reg, bounds) : pruneRejections(reg, bounds);
+  } finally {
+    reg.close();
+  }
 }
 
 function human(bytes: number): string {
@@ -101,11 +119,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }
     }
   }
+  const rejections = pruneRegistryRejections(ctx.ws.db, ctx.cfg.rejections, dryRun);
   const freedBytes = items.reduce((n, it) => n + (it.freed ? it.bytes : 0), 0);
   const reclaimable = items.reduce((n, it) => n + (it.kept ? 0 : it.bytes), 0);
   if (values.json) {
-    io.out(JSON.stringify({ dryRun, freedBytes, reclaimableBytes: reclaimable, items }) + '\n');
+    io.out(JSON.stringify({ dryRun, freedBytes, reclaimableBytes: reclaimable, items, rejectionsPruned: rejections }) + '\n');
     return 0;
+  }
+  if (rejections > 0) {
+    const bounds = `rejections.keepMax ${ctx.cfg.rejections.keepMax}, rejections.keepDays ${ctx.cfg.rejections.keepDays}`;
+    io.out(`${dryRun ? 'would prune' : 'pruned'} ${rejections} refused message(s) beyond ${bounds} (counts per reason are kept)\n`);
   }
   if (items.length === 0) {
     io.out('nothing to free\n');

@@ -5,6 +5,8 @@ import { loadContext } from '../../core/context.js';
 import { emitEvent } from '../../core/emit.js';
 import { assertId, ID_PATTERN, topics } from '../../core/topics.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
+import { awaitLaunch } from '../await-launch.js';
+import { checkJobSpec } from '../check-job-spec.js';
 import { queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
 import { operatorIdentity } from '../operator-identity.js';
@@ -36,6 +38,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     'no-worktree': { type: 'boolean' },
     'no-launch': { type: 'boolean' },
     wait: { type: 'string' },
+    'no-wait': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (!values.agent || !/^[a-z][a-z0-9_-]{0,31}$/.test(values.agent)) {
@@ -59,11 +62,22 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (values.timeout) body.timeoutMs = parseDuration('job', values.timeout);
   if (values.backend) body.backend = values.backend;
   if (values.worktree || values['no-worktree']) body.worktree = !values['no-worktree'];
+  await checkJobSpec({ agent: values.agent, workdir: body.workdir as string, command: positionals, worktree: body.worktree as boolean | undefined, local: host === ctx.cfg.host }, ctx.cfg);
   const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
   const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, host), 'control.create', body, { wait: true, timeoutMs });
-  if (values.json) io.out(JSON.stringify({ job, host, created: r.committed, queued: !r.committed, sent: r.unreachable === undefined }) + '\n');
-  else if (r.committed) io.out(`${job}\n`);
-  else if (r.unreachable !== undefined) io.err(queuedReport('job', `create of ${job} for host ${host}`, job, r, timeoutMs, ctx.ws.jobDir(job)));
-  else io.err(`mam job create: ${job} sent to host ${host} but not acknowledged in time; kept in the outbox\n  hint: is that host's reconciler running? (\`mam up\` on ${host})\n`);
-  return r.committed ? 0 : 75;
+  if (!r.committed) {
+    if (values.json) io.out(JSON.stringify({ job, host, created: false, queued: true, sent: r.unreachable === undefined, launched: false }) + '\n');
+    else if (r.unreachable !== undefined) io.err(queuedReport('job', `create of ${job} for host ${host}`, job, r, timeoutMs, ctx.ws.jobDir(job)));
+    else io.err(`mam job create: ${job} sent to host ${host} but not acknowledged in time; kept in the outbox\n  hint: is that host's reconciler running? (\`mam up\` on ${host})\n`);
+    return 75;
+  }
+  // By default the job counts as created once its session runs: a script must not carry on with a dead job.
+  const waitLaunch = body.launch !== false && !values['no-wait'];
+  const session = waitLaunch ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs)) : undefined;
+  if (values.json) io.out(JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: session !== undefined, session: session ?? null }) + '\n');
+  else io.out(`${job}\n`);
+  return 0;
 }
+
+/** How long a create waits for its launch by default: an agent CLI can take a while to start. */
+const LAUNCH_WAIT_MS = 30_000;

@@ -84,6 +84,21 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX rejections_job ON rejections(job);
   `,
+  // Rejections are pruned (count and age); the count of each reason since the registry began survives.
+  `
+  CREATE TABLE rejection_counts (
+    reason TEXT PRIMARY KEY,
+    n INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL
+  );
+  INSERT INTO rejection_counts (reason, n, first_at, last_at) SELECT reason, COUNT(*), MIN(at), MAX(at) FROM rejections GROUP BY reason;
+  CREATE INDEX rejections_at ON rejections(at);
+  `,
+  // The signed timestamp of the control.create that made the job: the job's incarnation (docs/RECONCILER.md).
+  `
+  ALTER TABLE jobs ADD COLUMN born_ts INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -46,8 +46,13 @@ export function listRejections(reg: Registry, opts: { job?: string; limit?: numb
     : reg.db.prepare<[number], RejectionRow>('SELECT * FROM rejections ORDER BY id DESC LIMIT ?').all(limit);
 }
 
+/** Refusals per reason since the registry began: kept apart from the rows, which are pruned. */
 export function countRejections(reg: Registry): Array<{ reason: string; n: number }> {
-  return reg.db.prepare<[], { reason: string; n: number }>('SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason ORDER BY n DESC').all();
+  const hasTotals = reg.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rejection_counts'").get() !== undefined;
+  // A registry its reconciler has not migrated yet has only the rows.
+  return hasTotals
+    ? reg.db.prepare<[], { reason: string; n: number }>('SELECT reason, n FROM rejection_counts ORDER BY n DESC, reason').all()
+    : reg.db.prepare<[], { reason: string; n: number }>('SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason ORDER BY n DESC').all();
 }
 
 export function listVerdicts(reg: Registry, job: string) {

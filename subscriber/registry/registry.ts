@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { MamError } from '../../core/errors.js';
 import type { JobState } from '../state-machine.js';
 import { migrate } from './migrations.js';
+import { makePrivate } from './private-files.js';
 import { createWalSync } from './wal-sync.js';
 import { createWriterCache } from './writer-cache.js';
 
@@ -18,6 +19,8 @@ export interface JobRow {
   created_at: number;
   updated_at: number;
   last_event_at: number | null;
+  /** the signed ts of the job's control.create (null: made before it was kept, or an orphan) */
+  born_ts: number | null;
 }
 
 export interface SessionRow {
@@ -73,6 +76,7 @@ export const REJECTION_RAW_MAX = 2048;
 export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   let db: Database.Database;
   try {
+    if (!opts.readonly) makePrivate(path);
     db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (err) {
     throw new MamError('REGISTRY_MISSING', `cannot open the job registry ${path}: ${(err as Error).message}`, {
@@ -90,8 +94,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   }
   const q = {
     getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-    insertJob: db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, created_at, updated_at)
-      VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @now, @now)`),
+    insertJob: db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, created_at, updated_at, born_ts)
+      VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @now, @now, @bornTs)`),
     updateJob: db.prepare(`UPDATE jobs SET state = @state, reason = @reason, gen = @gen, state_seq = state_seq + 1,
       updated_at = @now, last_event_at = COALESCE(@eventAt, last_event_at) WHERE id = @id`),
     touchJob: db.prepare('UPDATE jobs SET last_event_at = @eventAt WHERE id = @id'),
@@ -108,6 +112,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
       VALUES (@job, @sender, @seq, @verdict, @findings, @reviewer, @ts)`),
     insertRejection: db.prepare(`INSERT INTO rejections (at, reason, detail, topic, job, sender, seq, raw)
       VALUES (@at, @reason, @detail, @topic, @job, @sender, @seq, @raw)`),
+    countRejection: db.prepare(`INSERT INTO rejection_counts (reason, n, first_at, last_at) VALUES (@reason, 1, @at, @at)
+      ON CONFLICT (reason) DO UPDATE SET n = n + 1, last_at = excluded.last_at`),
     insertSession: db.prepare(`INSERT OR REPLACE INTO sessions (job, gen, host, backend, name, pid, workdir, git_base, started_at)
       VALUES (@job, @gen, @host, @backend, @name, @pid, @workdir, @git_base, @now)`),
     endSession: db.prepare('UPDATE sessions SET ended_at = @now, end_reason = @reason WHERE job = @job AND gen = @gen AND ended_at IS NULL'),
@@ -150,10 +156,10 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     /** Resolves once every write committed so far is on disk (rejects if syncing failed). */
     synced: (): Promise<void> => (wal ? wal.synced(writes) : Promise.resolve()),
     getJob: (id: string) => (cache ? cache.job(id) : q.getJob.get(id)),
-    createJob(j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string }) {
+    createJob(j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string; bornTs?: number }) {
       writes++;
       cache?.jobChanged(j.id);
-      q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now() });
+      q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now(), bornTs: j.bornTs ?? null });
     },
     updateJob(id: string, state: JobState, reason: string | null, gen: number, eventAt?: number) {
       writes++;
@@ -185,8 +191,10 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     },
     insertRejection(r: { reason: string; detail?: string; topic: string; job?: string; sender?: string; seq?: number; raw?: Buffer }) {
       writes++;
+      const at = Date.now();
+      q.countRejection.run({ reason: r.reason, at });
       q.insertRejection.run({
-        at: Date.now(),
+        at,
         reason: r.reason,
         detail: r.detail?.slice(0, 1000) ?? null,
         topic: r.topic.slice(0, 512),

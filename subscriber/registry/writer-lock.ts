@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MamError } from '../../core/errors.js';
+import { makePrivate } from './private-files.js';
 
 /** Lock paths this process holds: checked before the file is touched (see below). */
 const held = new Set<string>();
@@ -21,6 +22,7 @@ export function acquireWriterLock(dbPath: string): { release(): void } {
   // POSIX drops all of a process's locks on a file when any of its descriptors of that file is
   // closed: a second attempt from the holding process must never open the file at all.
   if (held.has(path)) throw running(path, process.pid);
+  makePrivate(path);
   const db = new Database(path);
   try {
     db.pragma('busy_timeout = 0');

@@ -6,7 +6,8 @@ const NS = 'limits';
 const MAX_PACKET = 4096;
 const MAX_LEVELS = 8;
 
-const suite = useBrokerSuite(NS, { config: { broker: { maxPacketBytes: MAX_PACKET, maxTopicLevels: MAX_LEVELS } } });
+// An event must fit in one packet: the config refuses a larger events.maxMessageBytes.
+const suite = useBrokerSuite(NS, { config: { broker: { maxPacketBytes: MAX_PACKET, maxTopicLevels: MAX_LEVELS }, events: { maxMessageBytes: MAX_PACKET - 256 } } });
 let seen: Received[];
 
 beforeEach(async () => {

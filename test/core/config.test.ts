@@ -96,3 +96,22 @@ describe('an invalid config seen through the CLI', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 });
+
+describe('message and packet limits', () => {
+  it('refuses events.maxMessageBytes that does not fit in one broker packet, saying which keys to change', () => {
+    writeConfig({ namespace: 'cfg', broker: { maxPacketBytes: 65536 }, events: { maxMessageBytes: 65536 } });
+    const err = loadError();
+    expect(err.message).toMatch(/events\.maxMessageBytes/);
+    expect(err.message).toMatch(/broker\.maxPacketBytes/);
+    expect(err.hint).toMatch(/65280 or less/);
+    writeConfig({ namespace: 'cfg', broker: { maxPacketBytes: 65536 }, events: { maxMessageBytes: 65280 } });
+    expect(loadConfig(ws(), {}).events.maxMessageBytes).toBe(65280);
+  });
+
+  it('the JSON syntax hint never suggests `mam init --force` (it would reset the config)', () => {
+    writeConfig('{ "namespace": "cfg", }');
+    const err = loadError();
+    expect(err.hint).not.toMatch(/--force/);
+    expect(err.hint).toMatch(/JSON syntax/);
+  });
+});

@@ -70,6 +70,8 @@ export function startReconciler(m: Mesh): Promise<Reconciler> {
 export interface ReconcilerChild {
   pid: number;
   stderr(): string;
+  /** Resolves with the exit code once the process ends on its own (or by stop). */
+  exited: Promise<number | undefined>;
   /** Sends `signal` and resolves with the exit code (undefined when a signal ended it). */
   stop(signal?: NodeJS.Signals): Promise<number | undefined>;
 }
@@ -97,6 +99,7 @@ export async function spawnReconciler(m: Mesh): Promise<ReconcilerChild> {
   return {
     pid: proc.pid!,
     stderr: () => err,
+    exited: done.then((r) => r.exitCode),
     async stop(signal = 'SIGTERM') {
       proc.kill(signal);
       const r = await done;

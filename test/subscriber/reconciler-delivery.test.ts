@@ -138,7 +138,8 @@ describe('delivery acknowledgement of mam emit', () => {
 
   it('with the broker down, an event whose generation is known waits in the outbox (exit 75, not sent) and is delivered once it is back', async () => {
     const before = outbox().length;
-    const restarted = m.restartBroker(3000);
+    // Down long enough for the four CLI runs below to start and fail on a loaded machine.
+    const restarted = m.restartBroker(8000);
     await sleep(300);
     // No generation to be had (a job this host's registry does not know, no --gen): nothing is kept, exit 5.
     const blind = await runMam(m.tw, ['emit', 'job.progress', '--job', 'NOWHERE', '--field', 'message=no generation']);
