@@ -37,6 +37,8 @@ const inside = (path: string, dir: string): boolean => {
 /** bwrap's arguments up to and including `--`; the program and its arguments follow. */
 export function bwrapArgs(plan: SandboxPlan): string[] {
   const args = [
+    // First: each later mount goes over it (a /dev or /proc before it would be covered by the host's).
+    '--ro-bind', '/', '/',
     // Its own PID namespace and /proc: no other process (another agent, tmux, the daemon) is visible.
     '--unshare-pid',
     '--unshare-ipc',
@@ -49,7 +51,8 @@ export function bwrapArgs(plan: SandboxPlan): string[] {
     // The variable that names the tmux socket (and the pane) means nothing inside.
     '--unsetenv', 'TMUX',
     '--unsetenv', 'TMUX_PANE',
-    '--ro-bind', '/', '/',
+    // The daemon's TMPDIR may lie outside the sandbox's one writable /tmp.
+    '--setenv', 'TMPDIR', '/tmp',
     // tmux's default socket folder is /tmp/tmux-<uid>; other files in /tmp are no business of the agent's.
     '--tmpfs', '/tmp',
   ];
