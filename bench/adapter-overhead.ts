@@ -52,6 +52,14 @@ function useFakeCodex(mesh: Mesh): void {
   mesh.defer(async () => void (await execa('tmux', ['-L', socket, 'kill-server'], { reject: false, stdin: 'ignore' })));
 }
 
+/** sessions.isolation for the reconciler started next. */
+function setIsolation(mesh: Mesh, isolation: 'none' | 'bwrap'): void {
+  const file = join(mesh.ws.root, '.mam', 'config.json');
+  const cfg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+  cfg.sessions = { ...cfg.sessions, isolation };
+  writeFileSync(file, JSON.stringify(cfg, null, 2), { mode: 0o600 });
+}
+
 async function sessionEnded(ctx: Context, id: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -100,40 +108,48 @@ async function oneRun(mesh: Mesh, ctx: Context, logFile: string, id: string, dro
 export const adapterOverhead: Benchmark = {
   name: NAME,
   issue: '#5',
-  describe: 'job create → prompt confirmed on a fake Codex CLI (trust dialog, pasted prompt), tmux and pty, minus the fake\'s own start-up',
+  describe: 'job create → prompt confirmed on a fake Codex CLI (trust dialog, pasted prompt), tmux and pty, without and with the bubblewrap sandbox, minus the fake\'s own start-up',
   run: (opts) =>
     withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const runs = opts.quick ? 5 : 20;
       useFakeCodex(mesh);
-      const reconciler = `${NAME}-reconciler`;
-      await mesh.startReconciler('reconciler');
-      const ctx = mesh.ws.context();
-      const logFile = mesh.ws.log(reconciler);
-      // One untimed run: the first session pays for a cold tmux server and cold caches.
-      await oneRun(mesh, ctx, logFile, 'warm-0', 0, 'tmux');
-      const overhead = (xs: Run[]) => xs.map((x) => x.totalMs - x.ownMs);
       const goal = { op: '<=' as const, value: 200 };
       const note = `${runs} runs, one at a time`;
       const figures: Figure[] = [];
-      for (const backend of ['tmux', 'pty'] as const) {
-        const clean: Run[] = [];
-        for (let i = 0; i < runs; i++) clean.push(await oneRun(mesh, ctx, logFile, `${backend}-${i}`, 0, backend));
-        opts.log(`  ${backend} overhead:      ${overhead(clean).join(' ')}`);
-        opts.log(`  ${backend} fake start-up: ${clean.map((x) => x.ownMs).join(' ')}`);
-        opts.log(`  ${backend} create → launched: ${clean.map((x) => x.launchMs).join(' ')}`);
-        opts.log(`  ${backend} first screen → confirmed: ${clean.map((x) => x.probeMs).join(' ')}`);
-        figures.push(
-          figure(NAME, `${backend}: of which create → session started p50`, median(clean.map((x) => x.launchMs)), 'ms', { note }),
-          figure(NAME, `${backend}: of which first screen → prompt confirmed p50`, median(clean.map((x) => x.probeMs)), 'ms', { note }),
-          figure(NAME, `${backend}: create → prompt confirmed, minus agent start-up p50`, median(overhead(clean)), 'ms', { goal, note }),
-          figure(NAME, `${backend}: create → prompt confirmed, minus agent start-up p95`, percentile(overhead(clean), 95), 'ms', { goal, note }),
-        );
+      // The same jobs without and with the bubblewrap sandbox, each under a reconciler of its own (it reads the setting at start).
+      for (const isolation of ['none', 'bwrap'] as const) {
+        setIsolation(mesh, isolation);
+        const reconciler = await mesh.startReconciler(`reconciler-${isolation}`);
+        const ctx = mesh.ws.context();
+        const logFile = mesh.ws.log(`${NAME}-reconciler-${isolation}`);
+        // One untimed run: the first session pays for a cold tmux server and cold caches.
+        await oneRun(mesh, ctx, logFile, `warm-${isolation}`, 0, 'tmux');
+        const overhead = (xs: Run[]) => xs.map((x) => x.totalMs - x.ownMs);
+        for (const backend of ['tmux', 'pty'] as const) {
+          const clean: Run[] = [];
+          for (let i = 0; i < runs; i++) clean.push(await oneRun(mesh, ctx, logFile, `${isolation}-${backend}-${i}`, 0, backend));
+          const label = `${backend}, isolation ${isolation}`;
+          opts.log(`  ${label} overhead:      ${overhead(clean).join(' ')}`);
+          opts.log(`  ${label} fake start-up: ${clean.map((x) => x.ownMs).join(' ')}`);
+          opts.log(`  ${label} create → launched: ${clean.map((x) => x.launchMs).join(' ')}`);
+          opts.log(`  ${label} first screen → confirmed: ${clean.map((x) => x.probeMs).join(' ')}`);
+          figures.push(
+            figure(NAME, `${label}: of which create → session started p50`, median(clean.map((x) => x.launchMs)), 'ms', { note }),
+            figure(NAME, `${label}: of which first screen → prompt confirmed p50`, median(clean.map((x) => x.probeMs)), 'ms', { note }),
+            figure(NAME, `${label}: fake's own start-up p50`, median(clean.map((x) => x.ownMs)), 'ms', { note }),
+            figure(NAME, `${label}: create → prompt confirmed, minus agent start-up p50`, median(overhead(clean)), 'ms', { goal, note }),
+            figure(NAME, `${label}: create → prompt confirmed, minus agent start-up p95`, percentile(overhead(clean), 95), 'ms', { goal, note }),
+          );
+        }
+        if (isolation === 'bwrap') {
+          const dropped: Run[] = [];
+          for (let i = 0; i < Math.max(3, runs / 4); i++) dropped.push(await oneRun(mesh, ctx, logFile, `drop-${i}`, 1, 'tmux'));
+          opts.log(`  tmux, dropped Enter: ${overhead(dropped).join(' ')}`);
+          const dropNote = `${dropped.length} runs; includes the ${ENTER_WINDOWS_MS[0]} ms wait before the Enter is repeated`;
+          figures.push(figure(NAME, 'tmux, isolation bwrap: same, first Enter dropped by the agent p50', median(overhead(dropped)), 'ms', { note: dropNote }));
+        }
+        await reconciler.stop();
       }
-      const dropped: Run[] = [];
-      for (let i = 0; i < Math.max(3, runs / 4); i++) dropped.push(await oneRun(mesh, ctx, logFile, `drop-${i}`, 1, 'tmux'));
-      opts.log(`  tmux, dropped Enter: ${overhead(dropped).join(' ')}`);
-      const dropNote = `${dropped.length} runs; includes the ${ENTER_WINDOWS_MS[0]} ms wait before the Enter is repeated`;
-      figures.push(figure(NAME, 'tmux: same, first Enter dropped by the agent p50', median(overhead(dropped)), 'ms', { note: dropNote }));
       return figures;
     }),
 };
