@@ -2,9 +2,10 @@
  * Issue 12: a prompt past ≈ 16 KiB failed to launch on tmux ("command too
  * long"), since it rode in the session's environment on tmux's command line.
  * A 64 KiB prompt now reaches the command agent whole on both backends, in
- * the file MAM_PROMPT_FILE names and in MAM_PROMPT.
+ * the file MAM_PROMPT_FILE names and in MAM_PROMPT. The session log and the
+ * prompt file are 0600.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type TestHost } from '../helpers/host.js';
@@ -34,6 +35,9 @@ describe('a 64 KiB prompt', () => {
       await h.waitJob(job.id, (j) => j.state === 'done', 'done', 40_000);
       expect(readFileSync(join(job.workdir, 'from-file.txt'), 'utf8')).toBe(PROMPT);
       expect(readFileSync(join(job.workdir, 'from-env.txt'), 'utf8')).toBe(PROMPT);
+      // What mam writes for a session is the owner's alone: its log, its prompt.
+      const jobDir = h.ctx.ws.jobDir(job.id);
+      for (const f of ['session.log', 'prompt.txt']) expect(statSync(join(jobDir, f)).mode & 0o777, f).toBe(0o600);
     });
   }
 });
