@@ -14,6 +14,11 @@ export interface SessionSpec {
   /** argv[0] and arguments of the program to run. */
   command: string;
   args: string[];
+  /**
+   * A program that runs the command (argv prefix: the sandbox, agents/sandbox/);
+   * the session's pid is then this program's, and it must exec or wait for the command.
+   */
+  wrapper?: string[];
   /** Full environment for the session (the caller merges process.env if wanted). */
   env: Record<string, string>;
   cols?: number;

@@ -41,12 +41,15 @@ async function logRecord(file: string, job: string, msgs: string[], timeoutMs: n
   }
 }
 
-/** Points agents.codex at the fake before the reconciler reads the config; the workspace's tmux server goes at teardown. */
-function useFakeCodex(mesh: Mesh): void {
+/**
+ * Points agents.codex at the fake and sets the isolation before the reconciler
+ * reads the config; the workspace's tmux server goes at teardown.
+ */
+function useFakeCodex(mesh: Mesh, isolation: Isolation): void {
   const file = join(mesh.ws.root, '.mam', 'config.json');
   const cfg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
   cfg.agents = { ...cfg.agents, codex: { bin: FAKE, readyTimeoutMs: 30_000 } };
-  cfg.sessions = { ...cfg.sessions, killGraceMs: 1000 };
+  cfg.sessions = { ...cfg.sessions, killGraceMs: 1000, isolation };
   writeFileSync(file, JSON.stringify(cfg, null, 2), { mode: 0o600 });
   const socket = mesh.ctx.cfg.sessions.tmuxSocket;
   mesh.defer(async () => void (await execa('tmux', ['-L', socket, 'kill-server'], { reject: false, stdin: 'ignore' })));
@@ -91,6 +94,25 @@ async function oneRun(mesh: Mesh, ctx: Context, logFile: string, id: string, dro
   };
 }
 
+type Isolation = 'none' | 'bwrap';
+
+/** One workspace of the comparison: its reconciler runs every session under `isolation`. */
+interface Side {
+  isolation: Isolation;
+  mesh: Mesh;
+  ctx: Context;
+  logFile: string;
+}
+
+async function startSide(mesh: Mesh, isolation: Isolation): Promise<Side> {
+  useFakeCodex(mesh, isolation);
+  await mesh.startReconciler('reconciler');
+  const side = { isolation, mesh, ctx: mesh.ws.context(), logFile: mesh.ws.log(`${NAME}-${isolation}-reconciler`) };
+  // One untimed run: the first session pays for a cold tmux server and cold caches.
+  await oneRun(mesh, side.ctx, side.logFile, `warm-${isolation}`, 0, 'tmux');
+  return side;
+}
+
 /**
  * Issue #5: create → prompt submitted and confirmed, minus the fake agent's
  * own start-up time; what is left is mam's overhead: the create round trip,
@@ -100,40 +122,51 @@ async function oneRun(mesh: Mesh, ctx: Context, logFile: string, id: string, dro
 export const adapterOverhead: Benchmark = {
   name: NAME,
   issue: '#5',
-  describe: 'job create → prompt confirmed on a fake Codex CLI (trust dialog, pasted prompt), tmux and pty, minus the fake\'s own start-up',
-  run: (opts) =>
-    withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
-      const runs = opts.quick ? 5 : 20;
-      useFakeCodex(mesh);
-      const reconciler = `${NAME}-reconciler`;
-      await mesh.startReconciler('reconciler');
-      const ctx = mesh.ws.context();
-      const logFile = mesh.ws.log(reconciler);
-      // One untimed run: the first session pays for a cold tmux server and cold caches.
-      await oneRun(mesh, ctx, logFile, 'warm-0', 0, 'tmux');
-      const overhead = (xs: Run[]) => xs.map((x) => x.totalMs - x.ownMs);
-      const goal = { op: '<=' as const, value: 200 };
-      const note = `${runs} runs, one at a time`;
-      const figures: Figure[] = [];
-      for (const backend of ['tmux', 'pty'] as const) {
-        const clean: Run[] = [];
-        for (let i = 0; i < runs; i++) clean.push(await oneRun(mesh, ctx, logFile, `${backend}-${i}`, 0, backend));
-        opts.log(`  ${backend} overhead:      ${overhead(clean).join(' ')}`);
-        opts.log(`  ${backend} fake start-up: ${clean.map((x) => x.ownMs).join(' ')}`);
-        opts.log(`  ${backend} create → launched: ${clean.map((x) => x.launchMs).join(' ')}`);
-        opts.log(`  ${backend} first screen → confirmed: ${clean.map((x) => x.probeMs).join(' ')}`);
-        figures.push(
-          figure(NAME, `${backend}: of which create → session started p50`, median(clean.map((x) => x.launchMs)), 'ms', { note }),
-          figure(NAME, `${backend}: of which first screen → prompt confirmed p50`, median(clean.map((x) => x.probeMs)), 'ms', { note }),
-          figure(NAME, `${backend}: create → prompt confirmed, minus agent start-up p50`, median(overhead(clean)), 'ms', { goal, note }),
-          figure(NAME, `${backend}: create → prompt confirmed, minus agent start-up p95`, percentile(overhead(clean), 95), 'ms', { goal, note }),
-        );
-      }
-      const dropped: Run[] = [];
-      for (let i = 0; i < Math.max(3, runs / 4); i++) dropped.push(await oneRun(mesh, ctx, logFile, `drop-${i}`, 1, 'tmux'));
-      opts.log(`  tmux, dropped Enter: ${overhead(dropped).join(' ')}`);
-      const dropNote = `${dropped.length} runs; includes the ${ENTER_WINDOWS_MS[0]} ms wait before the Enter is repeated`;
-      figures.push(figure(NAME, 'tmux: same, first Enter dropped by the agent p50', median(overhead(dropped)), 'ms', { note: dropNote }));
-      return figures;
-    }),
+  describe: 'job create → prompt confirmed on a fake Codex CLI (trust dialog, pasted prompt), tmux and pty, without and with the bubblewrap sandbox, minus the fake\'s own start-up',
+  run: (opts) => {
+    const mesh = (isolation: Isolation, fn: (m: Mesh) => Promise<Figure[]>) =>
+      withMesh({ name: `${NAME}-${isolation}`, cpuProfDir: opts.cpuProfDir, config: opts.config }, fn);
+    // Two workspaces, one per isolation (a reconciler reads it at start), their runs interleaved so load on the machine falls on both alike.
+    return mesh('none', (a) =>
+      mesh('bwrap', async (b) => {
+        const sides = [await startSide(a, 'none'), await startSide(b, 'bwrap')];
+        const runs = opts.quick ? 5 : 20;
+        const goal = { op: '<=' as const, value: 200 };
+        const note = `${runs} runs, one at a time, alternating with the other isolation`;
+        const figures: Figure[] = [];
+        const overhead = (xs: Run[]) => xs.map((x) => x.totalMs - x.ownMs);
+        for (const backend of ['tmux', 'pty'] as const) {
+          const clean = new Map<Side, Run[]>(sides.map((side) => [side, []]));
+          for (let i = 0; i < runs; i++) {
+            // Each goes first every other time.
+            for (const side of i % 2 ? [...sides].reverse() : sides) {
+              clean.get(side)!.push(await oneRun(side.mesh, side.ctx, side.logFile, `${side.isolation}-${backend}-${i}`, 0, backend));
+            }
+          }
+          for (const side of sides) {
+            const xs = clean.get(side)!;
+            const label = `${backend}, isolation ${side.isolation}`;
+            opts.log(`  ${label} overhead:      ${overhead(xs).join(' ')}`);
+            opts.log(`  ${label} fake start-up: ${xs.map((x) => x.ownMs).join(' ')}`);
+            opts.log(`  ${label} create → launched: ${xs.map((x) => x.launchMs).join(' ')}`);
+            opts.log(`  ${label} first screen → confirmed: ${xs.map((x) => x.probeMs).join(' ')}`);
+            figures.push(
+              figure(NAME, `${label}: of which create → session started p50`, median(xs.map((x) => x.launchMs)), 'ms', { note }),
+              figure(NAME, `${label}: of which first screen → prompt confirmed p50`, median(xs.map((x) => x.probeMs)), 'ms', { note }),
+              figure(NAME, `${label}: fake's own start-up p50`, median(xs.map((x) => x.ownMs)), 'ms', { note }),
+              figure(NAME, `${label}: create → prompt confirmed, minus agent start-up p50`, median(overhead(xs)), 'ms', { goal, note }),
+              figure(NAME, `${label}: create → prompt confirmed, minus agent start-up p95`, percentile(overhead(xs), 95), 'ms', { goal, note }),
+            );
+          }
+        }
+        const bwrap = sides[1]!;
+        const dropped: Run[] = [];
+        for (let i = 0; i < Math.max(3, runs / 4); i++) dropped.push(await oneRun(bwrap.mesh, bwrap.ctx, bwrap.logFile, `drop-${i}`, 1, 'tmux'));
+        opts.log(`  tmux, dropped Enter: ${overhead(dropped).join(' ')}`);
+        const dropNote = `${dropped.length} runs; includes the ${ENTER_WINDOWS_MS[0]} ms wait before the Enter is repeated`;
+        figures.push(figure(NAME, 'tmux, isolation bwrap: same, first Enter dropped by the agent p50', median(overhead(dropped)), 'ms', { note: dropNote }));
+        return figures;
+      }),
+    );
+  },
 };

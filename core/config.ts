@@ -9,6 +9,8 @@ export interface AgentConfig {
   args?: string[];
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** what the agent may use inside the sandbox besides its worktree (agents/sandbox/) */
+  binds?: Array<{ path: string; mode: 'rw' | 'ro' }>;
 }
 
 /** The validated, defaulted, frozen workspace config (schemas/config.schema.json). */
@@ -33,6 +35,7 @@ export interface Config {
   rejections: { keepMax: number; keepDays: number };
   sessions: {
     backend: 'auto' | 'tmux' | 'pty';
+    isolation: 'auto' | 'bwrap' | 'none';
     tmuxSocket: string;
     killGraceMs: number;
     stalledAfterSeconds: number;

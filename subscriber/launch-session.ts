@@ -3,11 +3,14 @@ import type { AdapterJob } from '../agents/adapter.js';
 import { adapterFor } from '../agents/adapters/index.js';
 import type { BackendPreference } from '../agents/choose-backend.js';
 import { sessionName } from '../agents/session-name.js';
+import { resolveIsolation } from '../agents/sandbox/isolation.js';
+import { sessionSandbox } from '../agents/sandbox/session-sandbox.js';
 import type { Context } from '../core/context.js';
+import { packageRoot } from '../core/package-root.js';
 import { gitHead } from './check-artifacts.js';
 import type { Registry } from './registry/registry.js';
 import type { SessionBackends } from './session-backends.js';
-import { sessionEnv } from './session-env.js';
+import { sessionEnv, writePromptFile } from './session-env.js';
 import { prepareWorktree } from './worktrees.js';
 
 export interface JobSpec {
@@ -26,6 +29,8 @@ export interface Launched {
   backend: string;
   pid: number;
   reason: string;
+  /** "bwrap" or "none", and why */
+  isolation: string;
   job: AdapterJob;
 }
 
@@ -49,29 +54,35 @@ export async function launchSession(opts: {
   // The newest agent session id of an earlier generation: one that died before reporting its own must not lose the conversation.
   let agentSessionId: string | undefined;
   for (let g = gen - 1; g >= 1 && !agentSessionId; g--) agentSessionId = reg.getSession(jobId, g)?.agent_session_id ?? undefined;
-  const job: AdapterJob = {
-    id: jobId,
-    gen,
-    workdir,
-    prompt: opts.prompt ?? spec.prompt,
-    command: spec.command,
-    agentSessionId,
-    jobDir,
-    env: sessionEnv(ctx, jobId, gen, opts.env),
-    config: ctx.cfg.agents[spec.agent] ?? {},
-  };
+  const prompt = opts.prompt ?? spec.prompt;
+  const env = sessionEnv(ctx, jobId, gen, opts.env);
+  // Any size: a file, where an argument or a tmux command would stop at a few KiB.
+  if (prompt !== undefined) env.MAM_PROMPT_FILE = writePromptFile(jobDir, prompt);
+  const job: AdapterJob = { id: jobId, gen, workdir, prompt, command: spec.command, agentSessionId, jobDir, env, config: ctx.cfg.agents[spec.agent] ?? {} };
   const launch = adapter.launch(job);
   const { backend, reason } = await opts.backends.choose(spec.backend ?? ctx.cfg.sessions.backend);
   const name = sessionName({ agent: spec.agent, workdir, job: `${jobId}#${gen}` });
   const base = tree?.base ?? gitHead(workdir);
+  const isolation = await resolveIsolation(ctx.cfg.sessions.isolation);
+  const wrapper = await sessionSandbox({
+    isolation,
+    workspaceDir: ctx.ws.dir,
+    jobDir,
+    cwd: workdir,
+    caFile: job.env.MAM_BROKER_CA!,
+    packageRoot: packageRoot(),
+    binds: job.config.binds ?? [],
+    env: opts.env,
+  });
   const info = await backend.start({
     name,
     cwd: workdir,
     command: launch.command,
     args: launch.args,
+    wrapper,
     env: { ...job.env, ...launch.env },
     logFile: join(jobDir, 'session.log'),
   });
   reg.recordSession({ job: jobId, gen, host: ctx.cfg.host, backend: backend.name, name, pid: info.pid, workdir, git_base: base ?? null });
-  return { name, backend: backend.name, pid: info.pid, reason, job };
+  return { name, backend: backend.name, pid: info.pid, reason, isolation: `${isolation.mode}: ${isolation.reason}`, job };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Context } from '../core/context.js';
 import { sessionLogin } from '../core/credentials.js';
 import { mamEntry } from '../core/package-root.js';
+import { writeSecretFile } from '../core/secret-file.js';
 
 /**
  * The environment of a job's session: its job id, generation, per-job key
@@ -41,4 +42,11 @@ export function sessionEnv(ctx: Context, job: string, gen: number, base: NodeJS.
     MAM_MAX_MESSAGE_BYTES: String(ctx.cfg.events.maxMessageBytes),
   });
   return env;
+}
+
+/** The job's prompt as a file of its own (0600, like everything in the job folder); returns its path. */
+export function writePromptFile(jobDir: string, prompt: string): string {
+  const file = join(jobDir, 'prompt.txt');
+  writeSecretFile(file, prompt);
+  return file;
 }

@@ -70,7 +70,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     try {
       logs?.track(job, row.gen);
       const l = await launchSession({ ctx, reg: r().reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
-      log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason });
+      log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason, isolation: l.isolation });
       await r().publishState(job);
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {

@@ -10,6 +10,7 @@ import type { Workspace } from '../core/workspace.js';
 import { liveSessionJobs } from './registry/queries.js';
 import type { Registry } from './registry/registry.js';
 import { isTerminal, type JobState } from './state-machine.js';
+import { withWorktreeLock } from './worktree-lock.js';
 
 /** What .mam/jobs/<job>/worktree.json records of a job's worktree. */
 export interface JobWorktree {
@@ -45,7 +46,9 @@ export function readWorktreeMeta(ws: Workspace, job: string): JobWorktree | unde
  */
 export async function prepareWorktree(ctx: Context, job: string, workdir: string, want?: boolean): Promise<{ cwd: string; base: string } | undefined> {
   if (want === false || (want === undefined && !ctx.cfg.worktrees.enabled)) return undefined;
-  const top = await git(workdir, 'rev-parse', '--show-toplevel');
+  const where = await git(workdir, 'rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir');
+  const [topDir, commonDir] = where.out.split('\n');
+  const top = { ok: where.ok && !!topDir && !!commonDir, out: topDir ?? '' };
   const head = top.ok ? await git(workdir, 'rev-parse', '--verify', '--quiet', 'HEAD') : undefined;
   if (!top.ok || !head?.ok) {
     if (!want) return undefined;
@@ -57,12 +60,14 @@ export async function prepareWorktree(ctx: Context, job: string, workdir: string
   const branch = `mam/${job}`;
   const meta = readWorktreeMeta(ctx.ws, job);
   if (!existsSync(join(path, '.git'))) {
-    // A worktree folder deleted by hand is still registered: prune, or `add` refuses the path.
-    await git(top.out, 'worktree', 'prune');
-    const hasBranch = (await git(top.out, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`)).ok;
-    const add = hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, head.out];
-    const r = await git(top.out, ...add);
-    if (!r.ok) throw new MamError('SESSION', `git worktree add for job ${job} failed: ${r.err}`, { hint: `see \`git -C ${top.out} worktree list\`` });
+    await withWorktreeLock(commonDir!, async () => {
+      // A worktree folder deleted by hand is still registered: prune, or `add` refuses the path.
+      await git(top.out, 'worktree', 'prune');
+      const hasBranch = (await git(top.out, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`)).ok;
+      const add = hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, head.out];
+      const r = await git(top.out, ...add);
+      if (!r.ok) throw new MamError('SESSION', `git worktree add for job ${job} failed: ${r.err}`, { hint: `see \`git -C ${top.out} worktree list\`` });
+    });
   }
   const info: JobWorktree = { repo: top.out, path, branch, base: meta?.base ?? head.out };
   mkdirSync(ctx.ws.jobDir(job), { recursive: true, mode: 0o700 });
@@ -138,9 +143,13 @@ export async function removeWorktree(path: string, opts: { force: boolean }): Pr
   const [common, top] = info.out.split('\n');
   // A folder git does not know as this worktree (a broken .git file) is just a folder: delete it below.
   if (info.ok && top === real) {
-    const r = await git(common, 'worktree', 'remove', ...(opts.force ? ['--force'] : []), real);
-    if (!r.ok && !opts.force) return { removed: false, why: `git refused: ${r.err.split('\n')[0]}` };
-    await git(common, 'worktree', 'prune');
+    const refused = await withWorktreeLock(common!, async () => {
+      const r = await git(common!, 'worktree', 'remove', ...(opts.force ? ['--force'] : []), real);
+      if (!r.ok && !opts.force) return `git refused: ${r.err.split('\n')[0]}`;
+      await git(common!, 'worktree', 'prune');
+      return undefined;
+    });
+    if (refused) return { removed: false, why: refused };
   }
   rmSync(path, { recursive: true, force: true });
   return { removed: true };

@@ -1,9 +1,14 @@
 import { MamError } from '../../core/errors.js';
 import type { Adapter } from '../adapter.js';
 
+/** Linux refuses an exec whose single variable passes 128 KiB (MAX_ARG_STRLEN); kept well under. */
+export const MAX_ENV_PROMPT_BYTES = 96 * 1024;
+
 /**
  * The generic agent: any program (a shell script, a test runner …) run as is.
- * It gets the prompt in MAM_PROMPT and reports with `mam emit` itself.
+ * It gets the prompt in the file MAM_PROMPT_FILE names, and in MAM_PROMPT
+ * too unless it is past what one environment variable may hold, and
+ * reports with `mam emit` itself.
  */
 export const commandAdapter: Adapter = {
   name: 'command',
@@ -15,7 +20,7 @@ export const commandAdapter: Adapter = {
       });
     }
     const env: Record<string, string> = {};
-    if (job.prompt !== undefined) env.MAM_PROMPT = job.prompt;
+    if (job.prompt !== undefined && Buffer.byteLength(job.prompt) <= MAX_ENV_PROMPT_BYTES) env.MAM_PROMPT = job.prompt;
     return { command: argv[0], args: argv.slice(1), env };
   },
   exitKeys: ['C-c'],

@@ -4,7 +4,7 @@
  * back to $HOME for a missing directory, and a log pipe to an unwritable
  * path dies quietly.
  */
-import { appendFile, stat } from 'node:fs/promises';
+import { appendFile, chmod, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { MamError } from '../../core/errors.js';
 import { isValidSessionName } from '../session-name.js';
@@ -29,7 +29,9 @@ export async function prepareSpec(spec: SessionSpec): Promise<PreparedSpec> {
   }
   if (spec.logFile !== undefined) {
     try {
-      await appendFile(spec.logFile, '');
+      // What a session prints may hold anything it was given or read: its log is the owner's alone.
+      await appendFile(spec.logFile, '', { mode: 0o600 });
+      await chmod(spec.logFile, 0o600);
     } catch (cause) {
       throw new MamError('SESSION', `cannot write session log ${spec.logFile}`, { cause });
     }

@@ -53,7 +53,7 @@ function releaseExited(term: IPty): void {
 }
 
 async function openLog(path: string): Promise<WriteStream> {
-  const stream = createWriteStream(path, { flags: 'a' });
+  const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
   await once(stream, 'open');
   // A failing disk must not take the daemon down; the session just stops being logged.
   stream.on('error', () => stream.destroy());
@@ -128,7 +128,9 @@ export function createPtyBackend(): SessionBackend {
     }
     let term: IPty;
     try {
-      term = spawn(spec.command, spec.args, {
+      // node-pty forks and exec's with the environment as envp: no command line ever holds it.
+      const [file, ...args] = [...(spec.wrapper ?? []), spec.command, ...spec.args];
+      term = spawn(file!, args, {
         name: spec.env.TERM ?? 'xterm-256color',
         cols: spec.cols,
         rows: spec.rows,

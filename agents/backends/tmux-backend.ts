@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MamError } from '../../core/errors.js';
+import { writeLaunchEnv } from './launch-env.js';
 import { escalateTermination, pollUntilGone, processExists } from './escalate-termination.js';
 import { prepareSpec, tidyScreen } from './prepare-spec.js';
 import { createTmuxRunner, escapeTmuxFormat, probeTmuxVersion, quoteShellWord, runTmuxOrThrow, tmuxClient } from './tmux-command.js';
@@ -154,14 +155,13 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
     if (closed) throw new MamError('SESSION', 'the tmux backend is closed');
     await ensureTmux();
     const spec = await prepareSpec(input);
-    const env = Object.entries(spec.env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
-    // tmux sets a new session's PATH from its client, ignoring `-e PATH=`; env(1) applies the
-    // session's own PATH. It also keeps a lone argument from being handed to a shell.
-    const path = spec.env.PATH === undefined ? [] : [`PATH=${spec.env.PATH}`];
-    const program = ['/usr/bin/env', '--', ...path, spec.command, ...spec.args];
+    // The environment goes through a private file, never tmux's command line or its session
+    // environment (launch-env.ts); the launcher's variables replace the ones tmux set (PATH …).
+    const launch = writeLaunchEnv(spec.env);
+    const program = launch.argv([...(spec.wrapper ?? []), spec.command, ...spec.args]);
     const size = ['-x', String(spec.cols), '-y', String(spec.rows)];
     const commands = [
-      ['new-session', '-d', '-s', spec.name, '-c', escapeTmuxFormat(spec.cwd), ...size, ...env, ...program],
+      ['new-session', '-d', '-s', spec.name, '-c', escapeTmuxFormat(spec.cwd), ...size, ...program],
       // Chained in one invocation, so these apply before tmux can notice the program exiting.
       ['set-option', '-w', '-t', paneOf(spec.name), 'remain-on-exit', 'off'],
     ];
@@ -170,7 +170,14 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
       commands.push(['pipe-pane', '-o', '-t', paneOf(spec.name), escapeTmuxFormat(pipe)]);
     }
     commands.push(['list-panes', '-t', paneOf(spec.name), '-F', '#{pane_pid}']);
-    const out = await runTmuxOrThrow(run, commands, `start session ${spec.name}`);
+    let out: string;
+    try {
+      out = await runTmuxOrThrow(run, commands, `start session ${spec.name}`);
+    } catch (err) {
+      launch.discard();
+      throw err;
+    }
+    launch.expireUnread();
     const panePid = Number.parseInt(out.trim().split('\n').pop() ?? '', 10);
     if (!(panePid > 0)) throw new MamError('SESSION', `tmux started ${spec.name} but reported no pid`);
     return { name: spec.name, backend: 'tmux', pid: panePid };

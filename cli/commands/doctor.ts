@@ -6,6 +6,7 @@ import { connectAs } from '../../broker/connect-role.js';
 import { loadContext, type Context } from '../../core/context.js';
 import { findRoot, workspaceAt } from '../../core/workspace.js';
 import { parseFlags } from '../args.js';
+import { isolationCheck } from './doctor-isolation.js';
 import type { Io } from '../io.js';
 
 interface Check {
@@ -101,7 +102,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const root = workspaceAt(findRoot(io.cwd, io.env)).dir;
     checks.push({ name: 'workspace', status: 'fail', detail: `${root}: ${(err as Error).message}`, fix: (err as { hint?: string }).hint ?? 'run `mam init`' });
   }
-  if (ctx) checks.push(...certChecks(ctx), ...permissionChecks(ctx), await brokerCheck(ctx));
+  if (ctx) checks.push(...certChecks(ctx), ...permissionChecks(ctx), await brokerCheck(ctx), await isolationCheck(ctx));
   if (ctx) checks.push((await import('./doctor-registry.js')).registryCheck(ctx));
   const failed = checks.filter((c) => c.status === 'fail').length;
   if (values.json) io.out(JSON.stringify({ ok: failed === 0, checks }) + '\n');

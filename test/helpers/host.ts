@@ -44,6 +44,8 @@ export interface JobOptions {
   expect?: string[];
   backend?: 'tmux' | 'pty';
   timeoutMs?: number;
+  /** the job's prompt (the command agent finds it in MAM_PROMPT_FILE and MAM_PROMPT) */
+  prompt?: string;
   /** through a `mam job create` process instead of in-process (same signed control.create) */
   cli?: boolean;
 }
@@ -77,16 +79,18 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
-export async function startHost(opts: { sweepIntervalMs?: number; config?: Record<string, unknown> } = {}): Promise<TestHost> {
+export async function startHost(opts: { sweepIntervalMs?: number; config?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {}): Promise<TestHost> {
   const tw = await makeWorkspace({ namespace: 'sess' });
   const socket = `test-${randomBytes(5).toString('hex')}`;
-  tw.patchConfig({ sessions: { tmuxSocket: socket, killGraceMs: 500 }, reconciler: { sweepIntervalMs: opts.sweepIntervalMs ?? 300 }, ...opts.config });
+  tw.patchConfig({ sessions: { tmuxSocket: socket, killGraceMs: 500 }, reconciler: { sweepIntervalMs: opts.sweepIntervalMs ?? 300 } });
+  // A second patch, so a test's `sessions` adds to the private socket instead of replacing it.
+  if (opts.config) tw.patchConfig(opts.config);
   const broker = await startBroker(tw);
   // Reloaded after the broker recorded its port: the endpoint points at it.
   const ctx = tw.context();
   const lines: string[] = [];
   const log = createLogger({ component: 'host', level: 'debug', write: (l) => void (lines.push(l) > 400 && lines.shift()) });
-  const daemon = await createHostDaemon(ctx, log, tw.env);
+  const daemon = await createHostDaemon(ctx, log, { ...tw.env, ...opts.env });
   const clients: MeshClient[] = [];
   const workdirs = new Map<string, string>();
   let n = 0;
@@ -116,6 +120,7 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
       }
       const body: Record<string, unknown> = { agent: 'command', workdir, launch: true, command: ['sh', 'agent.sh'], backend: o.backend ?? 'tmux' };
       if (o.expect) body.expect = o.expect;
+      if (o.prompt !== undefined) body.prompt = o.prompt;
       if (o.timeoutMs !== undefined) body.timeoutMs = o.timeoutMs;
       const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
       if (!r.committed) throw new Error(`control.create of ${id} was not committed by the reconciler\n${h.logs()}`);

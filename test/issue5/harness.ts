@@ -43,6 +43,8 @@ export async function startHost(config: { sessions?: object; reconciler?: object
   const socket = `test-${randomBytes(5).toString('hex')}`;
   tw.patchConfig({
     sessions: { tmuxSocket: socket, killGraceMs: 500, ...config.sessions },
+    // The agents' scripts live outside their repositories (and /tmp is the sandbox's own): shown read-only.
+    agents: { command: { binds: [{ path: join(tw.root, 'agents'), mode: 'ro' }] } },
     reconciler: { sweepIntervalMs: 300, ...config.reconciler },
     ...(config.worktrees ? { worktrees: config.worktrees } : {}),
   });

@@ -33,11 +33,12 @@ describe.each(['tmux', 'pty'] as const)('job control on %s', (backend) => {
   }
 
   it('a job past its timeout → state timeout, session ended', async () => {
-    // The agent starts and then never finishes; `--timeout` through the real CLI.
-    const { id } = await h.createJob({ backend, script: GATED_AGENT, timeoutMs: 1500, cli: true });
+    // The agent starts and then never finishes; `--timeout` through the real CLI. The timeout
+    // counts from the create: it leaves room for a sandboxed launch on a loaded machine (≈ 1.6 s seen).
+    const { id } = await h.createJob({ backend, script: GATED_AGENT, timeoutMs: 3000, cli: true });
     await h.waitJob(id, (j) => j.state === 'running', 'running');
     const job = await h.waitJob(id, (j) => j.state === 'timeout', 'timeout', 10_000);
-    expect(job.reason).toMatch(/timed out after 1500 ms/);
+    expect(job.reason).toMatch(/timed out after 3000 ms/);
     await expectEnded(id, /^timeout$/);
   });
 
