@@ -24,7 +24,7 @@ describe('a 64 KiB prompt', () => {
   let h: TestHost;
   beforeAll(async () => {
     // The prompt travels in the signed control.create, which the default 64 KiB message bound would refuse.
-    h = await startHost({ config: { events: { maxMessageBytes: 262_144 } } });
+    h = await startHost({ config: { events: { maxMessageBytes: 200_000 } } });
   });
   afterAll(async () => h?.close());
 
