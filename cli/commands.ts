@@ -14,14 +14,18 @@ const EXIT_CODES = `Exit codes: 0 ok, 1 failure, 2 usage, 3 config/workspace, 4 
 export const COMMANDS: Record<string, CommandEntry> = {
   init: {
     summary: 'create .mam/ in this project: config, private CA, keys, broker logins',
-    help: `mam init [--namespace <ns>] [--host <name>] [--san <name>]... [--force] [--json]
+    help: `mam init [--namespace <ns>] [--host <name>] [--san <name>]... [--port <n>|auto] [--force] [--json]
 
 Turns .mam.example into .mam/ at the workspace root (the first folder above
 the current one holding .mam/ or .git/, or MAM_HOME). Generates a private CA and
 a server certificate (SAN: localhost, 127.0.0.1, ::1, this hostname and every
 --san), an HMAC master key with a key id, and one broker login per role
 (reconciler, operator, agent, reader). Secrets are 0600 in 0700 folders.
-A second init keeps every key; --force regenerates them all and says so.`,
+A second init keeps every key; --force regenerates them all and says so.
+config.json is written only when missing: --force never resets it (delete it
+to start again from .mam.example). --port sets broker.port, in a new config or
+the kept one (only that key changes); --port auto picks a port free now, so
+several workspaces on one machine each get their own broker.`,
     load: () => import('./commands/init.js'),
   },
   doctor: {
@@ -40,7 +44,8 @@ file at .mam/mam.db (not deleted or replaced) and private (0600). Prints a fix f
 
 Runs the embedded Aedes broker: TLS only (default port 8883; --port 0 picks a
 free port and prints it), every login checked, every topic confined by role.
---wss-port adds WebSocket over TLS for browsers. --plaintext-port adds an
+--wss-port adds WebSocket over TLS for browsers. A port already in use exits 3
+naming the port, the process holding it when it can be known, and broker.port. --plaintext-port adds an
 unencrypted listener on 127.0.0.1 only, with a warning: for local debugging.
 Stops cleanly on SIGINT/SIGTERM.`,
     longRunning: () => true,
