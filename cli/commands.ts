@@ -139,7 +139,9 @@ can never wait for a job created later under the same id.
 resume: a new session generation; events of older generations stop counting.
 attach: plain \`tmux attach\` to the job's session (detach with C-b d).
 logs: the session's captured output (.mam/jobs/<id>/session.log, capped and
-rotated to session.log.1 …); -f follows, across rotations.
+rotated to session.log.1 …); -f follows, across rotations, and exits 0 once
+the job's current session has ended. --bytes <n>: start n bytes from the end.
+A job id this host does not know exits 4 (show, stop, resume, attach, logs).
 Exit 75: not acknowledged in time (kept in the outbox and re-sent).`,
     longRunning: (argv) => argv[0] === 'logs' && (argv.includes('-f') || argv.includes('--follow')),
     load: () => import('./commands/job.js'),
@@ -209,7 +211,9 @@ Waits until the broker answers and the reconciler reports online.`,
     help: `mam down [--json]
 
 Stops the reconciler (it finishes its transaction and publishes offline), then
-the broker, each with SIGTERM and a deadline. tmux sessions keep running.`,
+the broker, each with SIGTERM and a deadline. tmux sessions keep running,
+unwatched until the next \`mam up\`: each one left running is listed (--json:
+leftRunning); pty sessions end with the reconciler.`,
     load: () => import('./commands/down.js'),
   },
   ps: {
@@ -217,7 +221,9 @@ the broker, each with SIGTERM and a deadline. tmux sessions keep running.`,
     help: `mam ps [--json]
 
 Shows whether the broker and reconciler run, and every live session of this
-host: job, generation, state, backend, session name, pid and how to attach.`,
+host: job, generation, state, backend, session name, pid and how to attach.
+A session the registry still records as live but whose process is gone (the
+reconciler was down when it ended) is listed apart, under gone.`,
     load: () => import('./commands/ps.js'),
   },
   demo: {
@@ -239,7 +245,8 @@ them running).`,
 rotate: adds a new master key and makes it active; every older key id is still
 accepted (the overlap window) until retired. Restart daemons to load new keys.
 list: key ids and which is active (never the secrets).
-retire: removes an inactive key id; events signed with it are refused afterwards.`,
+retire: removes an inactive key id; events signed with it are refused afterwards.
+An unknown key id exits 4.`,
     load: () => import('./commands/keys.js'),
   },
 };
