@@ -53,7 +53,7 @@ Stops cleanly on SIGINT/SIGTERM.`,
   },
   emit: {
     summary: 'sign and publish one job event; wait until the reconciler commits it',
-    help: `mam emit <type> --job <id> [--body <json> | --field key=value ...] [--sender <name>] [--gen <n>] [--timeout <dur>] [--no-wait] [--json]
+    help: `mam emit <type> --job <id> [--body <json>|@file|- | --field key=value ...] [--sender <name>] [--gen <n>] [--timeout <dur>] [--no-wait] [--json]
 
 Types: job.started job.progress job.heartbeat job.blocked job.done job.failed job.cancelled.
 Signs with the job key (MAM_JOB_KEY in an agent session, else derived from the
@@ -61,6 +61,8 @@ workspace), allocates the next seq under the job's lock, keeps the event in the
 job's outbox, publishes it with QoS 1 and waits (--timeout, default from config)
 until the reconciler's state for the job shows it committed. Fields: values
 that parse as JSON numbers/booleans are typed (use --body for exact control).
+--body @file reads the JSON from a file, --body - from stdin (a large body
+never fits one command-line argument); a missing file exits 4.
 --no-wait exits 0 after the broker's PUBACK; the outbox keeps the event until
 the reconciler commits it.
 Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time: the

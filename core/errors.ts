@@ -48,6 +48,7 @@ export const CODES = {
   UNKNOWN_JOB: EXIT.NOT_FOUND,
   REGISTRY_MISSING: EXIT.NOT_FOUND,
   KEY_NOT_FOUND: EXIT.NOT_FOUND,
+  FILE_NOT_FOUND: EXIT.NOT_FOUND,
   WORKDIR_MISSING: EXIT.NOT_FOUND,
   /** a file the job's program needs exists in the workdir but not in the fresh worktree of HEAD */
   PROGRAM_NOT_COMMITTED: EXIT.NOT_FOUND,
