@@ -245,7 +245,8 @@ them running).`,
     help: `mam keys rotate [--json] | mam keys list [--json] | mam keys retire <kid>
 
 rotate: adds a new master key and makes it active; every older key id is still
-accepted (the overlap window) until retired. Restart daemons to load new keys.
+accepted (the overlap window) until retired. A running reconciler reads
+keys.json again when a message names a key id it lacks: no restart needed.
 list: key ids and which is active (never the secrets).
 retire: removes an inactive key id; events signed with it are refused afterwards.
 An unknown key id exits 4.`,
