@@ -139,6 +139,8 @@ ended through the same verified path as any terminal event. A job no reconciler
 publishes and this host's registry lacks exits 4, and nothing is kept: a stop
 can never wait for a job created later under the same id.
 resume: a new session generation; events of older generations stop counting.
+A job with no --timeout whose agent sends no event at all (still starting)
+ends as timeout sessions.startDeadlineSeconds (3600) after its launch.
 attach: plain \`tmux attach\` to the job's session (detach with C-b d).
 logs: the session's captured output (.mam/jobs/<id>/session.log, capped and
 rotated to session.log.1 …); -f follows, across rotations, and exits 0 once
