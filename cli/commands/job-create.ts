@@ -62,7 +62,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (values.timeout) body.timeoutMs = parseDuration('job', values.timeout);
   if (values.backend) body.backend = values.backend;
   if (values.worktree || values['no-worktree']) body.worktree = !values['no-worktree'];
-  await checkJobSpec({ agent: values.agent, workdir: body.workdir as string, command: positionals, worktree: body.worktree as boolean | undefined, local: host === ctx.cfg.host }, ctx.cfg);
+  await checkJobSpec({ agent: values.agent, workdir: body.workdir as string, command: positionals, worktree: body.worktree as boolean | undefined, local: host === ctx.cfg.host, launch: body.launch !== false }, ctx.cfg);
   const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
   const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, host), 'control.create', body, { wait: true, timeoutMs });
   if (!r.committed) {
