@@ -73,7 +73,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   // By default the job counts as created once its session runs: a script must not carry on with a dead job.
   const waitLaunch = body.launch !== false && !values['no-wait'];
-  const session = waitLaunch ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs)) : undefined;
+  let session: string | undefined;
+  try {
+    session = waitLaunch ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs)) : undefined;
+  } catch (err) {
+    // The job exists all the same: its id is printed for the caller to inspect or resume it.
+    const code = (err as { code?: string }).code ?? 'MAM_ERR_INTERNAL';
+    io.out(values.json ? JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: false, error: code }) + '\n' : `${job}\n`);
+    throw err;
+  }
   if (values.json) io.out(JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: session !== undefined, session: session ?? null }) + '\n');
   else io.out(`${job}\n`);
   return 0;
