@@ -14,6 +14,8 @@ export interface CreateSpec {
   worktree?: boolean;
   /** the job runs on this host: its workdir and program can be looked at here */
   local: boolean;
+  /** false (--no-launch): its agent is started elsewhere, so no program runs from here */
+  launch: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface CreateSpec {
  */
 export async function checkJobSpec(spec: CreateSpec, cfg: Config): Promise<void> {
   if (!ADAPTERS[spec.agent]) throw usage('job', `unknown agent "${spec.agent}" (known: ${Object.keys(ADAPTERS).join(', ')})`);
+  if (!spec.launch) return;
   if (spec.agent === 'command' && !spec.command?.length && !cfg.agents.command?.bin) {
     throw usage('job', 'the command agent needs a program: give it after `--`, e.g. `mam job create --agent command -- ./agent.sh`');
   }

@@ -15,14 +15,18 @@ const EXIT_CODES = `Exit codes: ${EXIT_MEANINGS.map(([code, what]) => `${code} $
 export const COMMANDS: Record<string, CommandEntry> = {
   init: {
     summary: 'create .mam/ in this project: config, private CA, keys, broker logins',
-    help: `mam init [--namespace <ns>] [--host <name>] [--san <name>]... [--force] [--json]
+    help: `mam init [--namespace <ns>] [--host <name>] [--san <name>]... [--port <n>|auto] [--force] [--json]
 
 Turns .mam.example into .mam/ at the workspace root (the first folder above
 the current one holding .mam/ or .git/, or MAM_HOME). Generates a private CA and
 a server certificate (SAN: localhost, 127.0.0.1, ::1, this hostname and every
 --san), an HMAC master key with a key id, and one broker login per role
 (reconciler, operator, agent, reader). Secrets are 0600 in 0700 folders.
-A second init keeps every key; --force regenerates them all and says so.`,
+A second init keeps every key; --force regenerates them all and says so.
+config.json is written only when missing: --force never resets it (delete it
+to start again from .mam.example). --port sets broker.port, in a new config or
+the kept one (only that key changes); --port auto picks a port free now, so
+several workspaces on one machine each get their own broker.`,
     load: () => import('./commands/init.js'),
   },
   doctor: {
@@ -41,7 +45,8 @@ file at .mam/mam.db (not deleted or replaced) and private (0600). Prints a fix f
 
 Runs the embedded Aedes broker: TLS only (default port 8883; --port 0 picks a
 free port and prints it), every login checked, every topic confined by role.
---wss-port adds WebSocket over TLS for browsers. --plaintext-port adds an
+--wss-port adds WebSocket over TLS for browsers. A port already in use exits 3
+naming the port, the process holding it when it can be known, and broker.port. --plaintext-port adds an
 unencrypted listener on 127.0.0.1 only, with a warning: for local debugging.
 Stops cleanly on SIGINT/SIGTERM.`,
     longRunning: () => true,
@@ -49,7 +54,7 @@ Stops cleanly on SIGINT/SIGTERM.`,
   },
   emit: {
     summary: 'sign and publish one job event; wait until the reconciler commits it',
-    help: `mam emit <type> --job <id> [--body <json> | --field key=value ...] [--sender <name>] [--gen <n>] [--timeout <dur>] [--no-wait] [--json]
+    help: `mam emit <type> --job <id> [--body <json>|@file|- | --field key=value ...] [--sender <name>] [--gen <n>] [--timeout <dur>] [--no-wait] [--json]
 
 Types: job.started job.progress job.heartbeat job.blocked job.done job.failed job.cancelled.
 Signs with the job key (MAM_JOB_KEY in an agent session, else derived from the
@@ -57,6 +62,8 @@ workspace), allocates the next seq under the job's lock, keeps the event in the
 job's outbox, publishes it with QoS 1 and waits (--timeout, default from config)
 until the reconciler's state for the job shows it committed. Fields: values
 that parse as JSON numbers/booleans are typed (use --body for exact control).
+--body @file reads the JSON from a file, --body - from stdin (a large body
+never fits one command-line argument); a missing file exits 4.
 --no-wait exits 0 after the broker's PUBACK; the outbox keeps the event until
 the reconciler commits it.
 Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time: the
@@ -133,9 +140,13 @@ ended through the same verified path as any terminal event. A job no reconciler
 publishes and this host's registry lacks exits 4, and nothing is kept: a stop
 can never wait for a job created later under the same id.
 resume: a new session generation; events of older generations stop counting.
+A job with no --timeout whose agent sends no event at all (still starting)
+ends as timeout sessions.startDeadlineSeconds (3600) after its launch.
 attach: plain \`tmux attach\` to the job's session (detach with C-b d).
 logs: the session's captured output (.mam/jobs/<id>/session.log, capped and
-rotated to session.log.1 …); -f follows, across rotations.
+rotated to session.log.1 …); -f follows, across rotations, and exits 0 once
+the job's current session has ended. --bytes <n>: start n bytes from the end.
+A job id this host does not know exits 4 (show, stop, resume, attach, logs).
 Exit 75: not acknowledged in time (kept in the outbox and re-sent).`,
     longRunning: (argv) => argv[0] === 'logs' && (argv.includes('-f') || argv.includes('--follow')),
     load: () => import('./commands/job.js'),
@@ -205,7 +216,9 @@ Waits until the broker answers and the reconciler reports online.`,
     help: `mam down [--json]
 
 Stops the reconciler (it finishes its transaction and publishes offline), then
-the broker, each with SIGTERM and a deadline. tmux sessions keep running.`,
+the broker, each with SIGTERM and a deadline. tmux sessions keep running,
+unwatched until the next \`mam up\`: each one left running is listed (--json:
+leftRunning); pty sessions end with the reconciler.`,
     load: () => import('./commands/down.js'),
   },
   ps: {
@@ -213,7 +226,9 @@ the broker, each with SIGTERM and a deadline. tmux sessions keep running.`,
     help: `mam ps [--json]
 
 Shows whether the broker and reconciler run, and every live session of this
-host: job, generation, state, backend, session name, pid and how to attach.`,
+host: job, generation, state, backend, session name, pid and how to attach.
+A session the registry still records as live but whose process is gone (the
+reconciler was down when it ended) is listed apart, under gone.`,
     load: () => import('./commands/ps.js'),
   },
   demo: {
@@ -233,9 +248,11 @@ them running).`,
     help: `mam keys rotate [--json] | mam keys list [--json] | mam keys retire <kid>
 
 rotate: adds a new master key and makes it active; every older key id is still
-accepted (the overlap window) until retired. Restart daemons to load new keys.
+accepted (the overlap window) until retired. A running reconciler reads
+keys.json again when a message names a key id it lacks: no restart needed.
 list: key ids and which is active (never the secrets).
-retire: removes an inactive key id; events signed with it are refused afterwards.`,
+retire: removes an inactive key id; events signed with it are refused afterwards.
+An unknown key id exits 4.`,
     load: () => import('./commands/keys.js'),
   },
 };

@@ -17,7 +17,7 @@ export function queuedReport(command: string, what: string, job: string, r: Emit
       '  hint: the next `mam emit` for the job, or the host reconciler\'s sweep, sends it once the broker is back (`mam ps`, `mam up`)\n';
   }
   const hint = r.sawState
-    ? 'is the reconciler running? `mam up` starts it; `mam ps` shows it'
+    ? 'is the reconciler running? `mam up` starts it; `mam ps` shows it. If it runs, `mam rejections` says why it refused the event: unknown_key_id after `mam keys rotate` means that reconciler predates the rotation\'s key reload (restart it)'
     : `no state of job ${job} arrived: check the job id (\`mam jobs\`), and that the reconciler of its host runs (\`mam ps\`)`;
   return `mam ${command}: ${what} published but not acknowledged within ${timeoutMs} ms; ${kept}\n  hint: ${hint}\n`;
 }

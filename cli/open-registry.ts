@@ -13,6 +13,11 @@ export function openRegistryReadOnly(io: Io): Registry {
   return openRegistry(ws.db, { readonly: true });
 }
 
+/** The one not-found error for a job id (exit 4), whichever command looked it up. */
+export function noSuchJob(job: string): MamError {
+  return new MamError('UNKNOWN_JOB', `no job "${job}" in this host's registry`, { hint: '`mam jobs` lists the jobs this host knows' });
+}
+
 export function ago(ms: number): string {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;

@@ -41,6 +41,7 @@ export interface Config {
     stalledAfterSeconds: number;
     logMaxBytes: number;
     logKeep: number;
+    startDeadlineSeconds: number;
   };
   agents: Record<string, AgentConfig>;
   worktrees: { enabled: boolean; removeOnEnd: 'always' | 'on-success' | 'never' };

@@ -42,6 +42,8 @@ export const CODES = {
   PLATFORM_UNSUPPORTED: EXIT.UNSUPPORTED,
   BROKER_UNREACHABLE: EXIT.BROKER,
   BROKER_REFUSED: EXIT.BROKER,
+  /** the embedded broker's port (broker.port) is held by another process */
+  PORT_IN_USE: EXIT.CONFIG,
   NOT_AUTHORIZED: EXIT.BROKER,
   ACK_TIMEOUT: EXIT.QUEUED,
   REFUSED: EXIT.REFUSED,
@@ -62,6 +64,8 @@ export const CODES = {
   PREDATES_JOB: EXIT.FAILURE,
   UNKNOWN_JOB: EXIT.NOT_FOUND,
   REGISTRY_MISSING: EXIT.NOT_FOUND,
+  KEY_NOT_FOUND: EXIT.NOT_FOUND,
+  FILE_NOT_FOUND: EXIT.NOT_FOUND,
   WORKDIR_MISSING: EXIT.NOT_FOUND,
   /** a file the job's program needs exists in the workdir but not in the fresh worktree of HEAD */
   PROGRAM_NOT_COMMITTED: EXIT.NOT_FOUND,

@@ -18,9 +18,11 @@ Every other option of `mam job create` passes through unchanged (--no-launch,
 --backend, --id, --wait, --no-worktree, ...; see `mam job --help`). With --json,
 the JSON line of mam is printed instead of the bare id.
 
-Exit status is that of mam: 0 created; 2 usage; 75 sent but not acknowledged
-in time (the id is still printed: mam keeps the request in its outbox and
-re-sends it); others as listed by `mam --help`. 127: the mam CLI was not found
+Exit status is that of mam: 0 created and launched (--no-wait: created); 1 the
+launch failed; 2 usage; 4 workdir or program not found; 75 sent but not
+acknowledged in time, or the launch not confirmed in time (the id is still
+printed: mam keeps the request in its outbox and re-sends it); others as listed
+by `mam --help`. 127: the mam CLI was not found
 (set MAM_BIN).' "$value_options" 1 "$@"
 
 if mam_find_arg --json "$value_options" "$@" >/dev/null; then

@@ -11,8 +11,8 @@ mam_check_usage 'usage: resume.sh <job> [--prompt <text>] [<other mam job resume
 Runs `mam job resume <job>`: a new session generation; events of older
 generations stop counting. Other options (--wait <dur>, --json) pass through.
 
-Exit status is that of mam: 0 committed; 2 usage (also: no such job in the
-registry of this host); 75 not acknowledged in time; others as listed by
+Exit status is that of mam: 0 committed; 2 usage; 4 no such job in the
+registry of this host; 75 not acknowledged in time; others as listed by
 `mam --help`. 127: the mam CLI was not found (set MAM_BIN).' '--prompt --wait' 1 "$@"
 
 mam_run job resume "$@"

@@ -13,7 +13,7 @@ With a job: `mam job show <job>` (state, sessions, event timeline, refusals).
 Without: `mam jobs` (every job in the registry of this host, newest first).
 Other options of those commands pass through; --json prints the JSON of mam.
 
-Exit status is that of mam: 0 ok; 2 usage (also: no such job); 4 no registry
+Exit status is that of mam: 0 ok; 2 usage; 4 no such job, or no registry
 yet; others as listed by `mam --help`. 127: the mam CLI was not found (set MAM_BIN).' '--state' 0 "$@"
 
 if mam_find_arg operand '--state' "$@" >/dev/null; then

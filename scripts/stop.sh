@@ -11,8 +11,9 @@ mam_check_usage 'usage: stop.sh <job> [--reason <text>] [<other mam job stop opt
 Runs `mam job stop <job>`: the session of the job ends once the reconciler
 has committed the cancel. Other options (--wait <dur>, --json) pass through.
 
-Exit status is that of mam: 0 committed; 2 usage; 75 not acknowledged in time
-(kept in the outbox and re-sent); others as listed by `mam --help`.
+Exit status is that of mam: 0 committed; 2 usage; 4 no such job (nothing is
+kept); 75 not acknowledged in time (kept in the outbox and re-sent); others as
+listed by `mam --help`.
 127: the mam CLI was not found (set MAM_BIN).' '--reason --wait' 1 "$@"
 
 mam_run job stop "$@"

@@ -15,6 +15,7 @@ import { pruneRejections } from './registry/prune-rejections.js';
 import { fileIdentity, recordRegistry, registryChange, registryGone, type FileIdentity } from './registry/registry-identity.js';
 import { acquireWriterLock } from './registry/writer-lock.js';
 import { createStatePublisher, type Refusal } from './state-publisher.js';
+import { reloadingKeyring } from './reloading-keyring.js';
 import { sweepOutboxes } from './sweep-outboxes.js';
 
 /** A message that failed after it had written: its batch must be committed again, message by message. */
@@ -91,6 +92,8 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   let reg: Registry | undefined;
   try {
     reg = openRegistry(ctx.ws.db);
+    // Keys rotated while the reconciler runs are picked up without a restart.
+    ctx = { ...ctx, keyring: reloadingKeyring(ctx.ws.keys, ctx.keyFile, log) };
     // The file this reconciler writes: a registry deleted or replaced under it must stop it (see registryLost).
     const opened = fileIdentity(ctx.ws.db)!;
     recordRegistry(ctx.ws.runDir, ctx.ws.db, opened);

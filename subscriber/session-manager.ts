@@ -6,6 +6,7 @@ import type { Context } from '../core/context.js';
 import { errorData, type Logger } from '../core/logger.js';
 import { RESUMED_REASON, type Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
+import { timeoutReason } from './timeout-reason.js';
 import { launchSession, type JobSpec, type Launched } from './launch-session.js';
 import type { Reconciler } from './reconciler.js';
 import type { JobRow, SessionRow } from './registry/registry.js';
@@ -263,12 +264,13 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     }
     const now = Date.now();
     for (const row of reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state IN ('starting','running','testing','review','blocked')").all(host)) {
-      const t = specOf(row).timeoutMs;
-      const since = reg.getSession(row.id, row.gen)?.started_at ?? row.created_at;
-      if (t && now - since > t) {
-        log.warn('job timed out', { job: row.id, timeoutMs: t });
+      const session = reg.getSession(row.id, row.gen);
+      const since = session?.started_at ?? row.created_at;
+      const why = timeoutReason(specOf(row).timeoutMs, ctx.cfg.sessions.startDeadlineSeconds, row.state, session !== undefined, now - since);
+      if (why) {
+        log.warn('job timed out', { job: row.id, why });
         await onJob(row.id, async () => {
-          const after = await act(row.id, 'timeout', `timed out after ${t} ms`);
+          const after = await act(row.id, 'timeout', why);
           if (after) await end(after, 'timeout');
         });
       }

@@ -37,6 +37,11 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
     else if (list.push(payload) > ECHOES_KEPT) list.shift();
     return payload;
   };
+  // Every snapshot gets its own seq, strictly increasing: two snapshots of one state_seq differ
+  // (the session appears, other acks), and a reader must never see two contents under one seq.
+  // Milliseconds as the floor keep it increasing across restarts of the reconciler as well.
+  let lastSeq = 0;
+  const nextSeq = () => (lastSeq = Math.max(Date.now(), lastSeq + 1));
   const terminal = TERMINAL_STATES.map((t) => `'${t}'`).join(', ');
   const liveJobs = opts.reg.db.prepare<[string], string>(`SELECT id FROM jobs WHERE host = ? AND state NOT IN (${terminal})`).pluck();
   // Newest first: the jobs someone is likeliest to resume get their snapshot soonest.
@@ -75,7 +80,7 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
         if (r.length) body.refused = r.map(([s, q, reason, detail]) => [s, q, reason, detail.slice(0, REFUSAL_DETAIL_MAX)]);
         const msg: Msg<object> = {
           v: 1, ns: opts.ns, job: job.id, type: 'job.state', sender, gen: job.gen,
-          seq: job.state_seq + 1, ts: Date.now(), body,
+          seq: nextSeq(), ts: Date.now(), body,
         };
         return opts.client.publish(topic, remember(topic, sealEnvelope(opts.ns, topic, msg, opts.keyring)), { qos: 1, retain: true });
       });

@@ -4,7 +4,9 @@ import { loadContext } from '../../core/context.js';
 import { brokerRunFile } from '../../core/endpoint.js';
 import { createLogger } from '../../core/logger.js';
 import { writeSecretFile } from '../../core/secret-file.js';
+import { MamError } from '../../core/errors.js';
 import { parseFlags, usage } from '../args.js';
+import { portHolder } from '../port-holder.js';
 import type { Io } from '../io.js';
 
 function port(name: string, v: string | undefined): number | undefined {
@@ -12,6 +14,16 @@ function port(name: string, v: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage('broker', `--${name} must be a port number 0-65535, got "${v}"`);
   return n;
+}
+
+/** A busy port is the user's to resolve: which key sets it, who holds it, what to do. */
+async function portInUse(err: NodeJS.ErrnoException & { port?: number }, bind: string, config: string): Promise<never> {
+  if (err.code !== 'EADDRINUSE') throw err;
+  const holder = err.port ? await portHolder(err.port) : undefined;
+  throw new MamError('PORT_IN_USE', `port ${err.port ?? '?'} on ${bind} is already in use${holder ? ` by ${holder}` : ''}`, {
+    hint: `another program (or another workspace's mam broker) listens there: stop it, or give this workspace its own port with \`mam init --port auto\` (or set broker.port in ${config})`,
+    cause: err,
+  });
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -37,7 +49,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
     agentLogin: ctx.cfg.broker.agentLogin,
     logger: log,
-  });
+  }).catch((err: NodeJS.ErrnoException & { port?: number }) => portInUse(err, bind, ctx.ws.config));
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   const url = `mqtts://${host.includes(':') ? `[${host}]` : host}:${broker.port}`;
   const runFile = brokerRunFile(ctx.ws);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadContext } from '../../core/context.js';
 import { emitEvent, type EmitIdentity } from '../../core/emit.js';
 import { MamError } from '../../core/errors.js';
@@ -22,9 +23,26 @@ export function fieldsToBody(command: string, fields: string[]): Record<string, 
   return body;
 }
 
-export function parseBody(command: string, json: string | undefined, fields: string[] | undefined): Record<string, unknown> {
-  if (json !== undefined && fields?.length) throw usage(command, 'use either --body or --field, not both');
-  if (json === undefined) return fieldsToBody(command, fields ?? []);
+/**
+ * --body's text: the JSON itself, `@path` for a file (relative to cwd) or `-`
+ * for stdin — a large body never fits the OS limit on one argument.
+ */
+function bodyText(command: string, value: string, cwd: string): string {
+  if (value !== '-' && !value.startsWith('@')) return value;
+  const from = value === '-' ? 0 : resolve(cwd, value.slice(1));
+  try {
+    return readFileSync(from, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MamError('FILE_NOT_FOUND', `--body ${value}: no such file`, { hint: 'give an existing file after @, or - to read the body from stdin' });
+    throw usage(command, `cannot read --body ${value}: ${(err as Error).message}`);
+  }
+}
+
+export function parseBody(command: string, raw: string | undefined, fields: string[] | undefined, cwd = process.cwd()): Record<string, unknown> {
+  if (raw !== undefined && fields?.length) throw usage(command, 'use either --body or --field, not both');
+  if (raw === undefined) return fieldsToBody(command, fields ?? []);
+  const json = bodyText(command, raw, cwd);
   let body: unknown;
   try {
     body = JSON.parse(json);
@@ -87,7 +105,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!isKnownType(type) || type === 'review.verdict' || !type.startsWith('job.')) {
     throw usage('emit', `unknown event type "${type}" (job.started, job.progress, job.heartbeat, job.blocked, job.done, job.failed, job.cancelled; verdicts: \`mam verdict\`)`);
   }
-  const body = parseBody('emit', values.body, values.field);
+  const body = parseBody('emit', values.body, values.field, io.cwd);
   const gen = values.gen === undefined ? undefined : Number(values.gen);
   if (gen !== undefined && (!Number.isInteger(gen) || gen < 0)) throw usage('emit', '--gen must be a whole number ≥ 0');
   const id = resolveIdentity(io, values.job, values.sender, gen);

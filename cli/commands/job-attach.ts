@@ -4,7 +4,7 @@ import { MamError } from '../../core/errors.js';
 import { assertId } from '../../core/topics.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
-import { openRegistryReadOnly } from '../open-registry.js';
+import { noSuchJob, openRegistryReadOnly } from '../open-registry.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { positionals } = parseFlags('job', argv, {});
@@ -15,6 +15,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const row = reg.getJob(job);
   const session = row && reg.getSession(job, row.gen);
   reg.close();
+  if (!row) throw noSuchJob(job);
   if (!session || session.ended_at) throw new MamError('SESSION', `job ${job} has no live session`, { hint: '`mam job show` tells how it ended; `mam job logs` shows its output' });
   if (session.backend !== 'tmux') {
     throw new MamError('SESSION', `job ${job} runs in a pty owned by the reconciler; it cannot be attached`, { hint: `follow it with \`mam job logs -f ${job}\`` });

@@ -4,7 +4,7 @@ import { assertId, topics } from '../../core/topics.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
 import { isQueued, queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
-import { openRegistryReadOnly } from '../open-registry.js';
+import { noSuchJob, openRegistryReadOnly } from '../open-registry.js';
 import { operatorIdentity } from '../operator-identity.js';
 
 function target(argv: string[], io: Io, what: string) {
@@ -38,7 +38,7 @@ export async function resume(argv: string[], io: Io): Promise<number> {
   const reg = openRegistryReadOnly(io);
   const row = reg.getJob(job);
   reg.close();
-  if (!row) throw usage('job', `no job "${job}" in this host's registry (see \`mam jobs\`)`);
+  if (!row) throw noSuchJob(job);
   const body = values.prompt ? { prompt: values.prompt } : {};
   const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, row.host), 'control.resume', body, { wait: true, timeoutMs });
   return report(io, values.json, job, 'resume', r, timeoutMs, ctx.ws.jobDir(job));

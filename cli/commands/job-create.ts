@@ -62,7 +62,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (values.timeout) body.timeoutMs = parseDuration('job', values.timeout);
   if (values.backend) body.backend = values.backend;
   if (values.worktree || values['no-worktree']) body.worktree = !values['no-worktree'];
-  await checkJobSpec({ agent: values.agent, workdir: body.workdir as string, command: positionals, worktree: body.worktree as boolean | undefined, local: host === ctx.cfg.host }, ctx.cfg);
+  await checkJobSpec({ agent: values.agent, workdir: body.workdir as string, command: positionals, worktree: body.worktree as boolean | undefined, local: host === ctx.cfg.host, launch: body.launch !== false }, ctx.cfg);
   const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
   const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, host), 'control.create', body, { wait: true, timeoutMs });
   if (!r.committed) {
@@ -73,7 +73,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   // By default the job counts as created once its session runs: a script must not carry on with a dead job.
   const waitLaunch = body.launch !== false && !values['no-wait'];
-  const session = waitLaunch ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs)) : undefined;
+  let session: string | undefined;
+  try {
+    session = waitLaunch ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs)) : undefined;
+  } catch (err) {
+    // The job exists all the same: its id is printed for the caller to inspect or resume it.
+    const code = (err as { code?: string }).code ?? 'MAM_ERR_INTERNAL';
+    io.out(values.json ? JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: false, error: code }) + '\n' : `${job}\n`);
+    throw err;
+  }
   if (values.json) io.out(JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: session !== undefined, session: session ?? null }) + '\n');
   else io.out(`${job}\n`);
   return 0;

@@ -4,7 +4,7 @@ import { logTail } from '../../subscriber/log-files.js';
 import { jobSessions, jobTimeline, listRejections, listVerdicts } from '../../subscriber/registry/queries.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
-import { ago, openRegistryReadOnly } from '../open-registry.js';
+import { ago, noSuchJob, openRegistryReadOnly } from '../open-registry.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags('job', argv, { json: { type: 'boolean' } });
@@ -13,7 +13,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const reg = openRegistryReadOnly(io);
   try {
     const job = reg.getJob(id);
-    if (!job) throw usage('job', `no job "${id}" in this host's registry (see \`mam jobs\`)`);
+    if (!job) throw noSuchJob(id);
     const timeline = jobTimeline(reg, id);
     const rejections = listRejections(reg, { job: id, limit: 50 }).map(({ raw: _raw, ...r }) => r);
     const verdicts = listVerdicts(reg, id);

@@ -1,5 +1,6 @@
 import { loadKeyFile, rotateKeyFile, saveKeyFile } from '../../core/keys.js';
 import { openWorkspace } from '../../core/workspace.js';
+import { MamError } from '../../core/errors.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 
@@ -11,9 +12,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (action === 'rotate') {
     kf = rotateKeyFile(kf);
     saveKeyFile(ws.keys, kf);
-    if (!values.json) io.out(`new active key ${kf.active}; older keys stay accepted until \`mam keys retire <kid>\`. Restart daemons (mam down && mam up) to load it.\n`);
+    if (!values.json) io.out(`new active key ${kf.active}; older keys stay accepted until \`mam keys retire <kid>\`; the running reconciler picks it up by itself.\n`);
   } else if (action === 'retire') {
-    if (!kid || !kf.keys[kid]) throw usage('keys', `no key id "${kid ?? ''}" (see \`mam keys list\`)`);
+    if (!kid) throw usage('keys', 'say which key id: `mam keys retire <kid>` (see `mam keys list`)');
+    if (!kf.keys[kid]) throw new MamError('KEY_NOT_FOUND', `no key id "${kid}" in ${ws.keys}`, { hint: '`mam keys list` shows the key ids' });
     if (kid === kf.active) throw usage('keys', `${kid} is the active key; rotate first`);
     delete kf.keys[kid];
     saveKeyFile(ws.keys, kf);

@@ -6,7 +6,7 @@ const NS = 'limits';
 const MAX_PACKET = 4096;
 const MAX_LEVELS = 8;
 
-// An event must fit in one packet: the config refuses a larger events.maxMessageBytes.
+// The config loader requires events.maxMessageBytes to fit in one packet (less 256 bytes of header and topic).
 const suite = useBrokerSuite(NS, { config: { broker: { maxPacketBytes: MAX_PACKET, maxTopicLevels: MAX_LEVELS }, events: { maxMessageBytes: MAX_PACKET - 256 } } });
 let seen: Received[];
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,51 @@ describe('workspace discovery', () => {
     const r = await mam(empty, ['keys', 'list'], { MAM_HOME: empty });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/hint: .*mam init/);
+  });
+});
+
+describe('mam init: ports and the user config', () => {
+  const cfgOf = (root: string) => JSON.parse(readFileSync(join(root, '.mam', 'config.json'), 'utf8'));
+
+  it('--port <n> writes broker.port; --port auto writes a port free now', async () => {
+    const a = tempDir();
+    const r = await mam(a, ['init', '--port', '40999', '--json'], { MAM_HOME: a });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(cfgOf(a).broker.port).toBe(40999);
+    const auto = await mam(a, ['init', '--port', 'auto', '--json'], { MAM_HOME: a });
+    expect(auto.exitCode, String(auto.stderr)).toBe(0);
+    const port = JSON.parse(String(auto.stdout)).port as number;
+    expect(port).toBeGreaterThan(0);
+    expect(port).not.toBe(8883);
+    expect(cfgOf(a).broker.port).toBe(port);
+    expect(JSON.parse(String(auto.stdout)).changed).toEqual([`broker.port 40999 → ${port}`]);
+    const bad = await mam(a, ['init', '--port', 'lots'], { MAM_HOME: a });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--port .*auto/);
+  });
+
+  it('--force regenerates the secrets but keeps an edited config.json, and says so', async () => {
+    const a = tempDir();
+    expect((await mam(a, ['init'], { MAM_HOME: a })).exitCode).toBe(0);
+    const edited = { ...cfgOf(a), broker: { ...cfgOf(a).broker, port: 41234 }, agents: { claude: { bin: '/opt/claude' } } };
+    writeFileSync(join(a, '.mam', 'config.json'), JSON.stringify(edited, null, 2));
+    const keysBefore = readFileSync(join(a, '.mam', 'keys.json'), 'utf8');
+    const r = await mam(a, ['init', '--force'], { MAM_HOME: a });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(cfgOf(a)).toEqual(edited);
+    expect(readFileSync(join(a, '.mam', 'keys.json'), 'utf8')).not.toBe(keysBefore);
+    expect(r.stdout).toMatch(/kept .*config\.json.*never resets config\.json/);
+  });
+
+  it('a config with a JSON syntax error gets a hint that does not point at `init --force`', async () => {
+    const a = tempDir();
+    expect((await mam(a, ['init'], { MAM_HOME: a })).exitCode).toBe(0);
+    writeFileSync(join(a, '.mam', 'config.json'), '{ "namespace": "x", }');
+    for (const args of [['emit', 'job.progress', '--job', 'X'], ['init']]) {
+      const r = await mam(a, args, { MAM_HOME: a });
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toMatch(/hint: .*JSON syntax/);
+      expect(r.stderr).not.toMatch(/init --force/);
+    }
   });
 });

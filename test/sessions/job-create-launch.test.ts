@@ -78,6 +78,8 @@ describe('mam job create waits for the launch', () => {
     const r = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'L2', '--workdir', folder('plain'), '--worktree', '--', 'true']);
     expectCleanFailure(r, 1);
     expect(String(r.stderr)).toMatch(/L2 was created but did not start: failed \(launch failed: .*not in a git repository/);
+    // The job exists: its id is printed all the same, for the caller to inspect or resume it.
+    expect(String(r.stdout).trim()).toBe('L2');
   });
 
   it('--no-wait exits 0 as soon as the create is committed', async () => {
