@@ -1,19 +1,23 @@
-import { existsSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from '../core/context.js';
 import type { EmitIdentity } from '../core/emit.js';
 
 /** The operator's signing and broker identity for one job, from the workspace. */
 export function operatorIdentity(ctx: Context, job: string, gen?: number): EmitIdentity {
+  const sender = `operator@${ctx.cfg.host}`;
+  adoptLegacyCounter(ctx.ws.jobDir(job), ctx.ws.operatorDir(job), sender);
   return {
     ns: ctx.cfg.namespace,
     job,
-    sender: `operator@${ctx.cfg.host}`,
+    sender,
     gen,
     keyring: ctx.keyring,
     login: ctx.creds.operator,
     url: ctx.endpoint.url,
     ca: ctx.endpoint.ca,
-    jobDir: ctx.ws.jobDir(job),
+    // Not the job's folder, which the job's agent may write: its own, hidden from the sandbox.
+    jobDir: ctx.ws.operatorDir(job),
     maxMessageBytes: ctx.cfg.events.maxMessageBytes,
     offlineGen: () => registryGen(ctx.ws.db, job),
     // Without a registry this host has never run a reconciler and cannot tell: the event goes out.
@@ -34,5 +38,23 @@ async function registryGen(db: string, job: string): Promise<number | undefined>
     return reg.getJob(job)?.gen;
   } finally {
     reg.close();
+  }
+}
+
+/**
+ * A workspace whose operator counted its seqs in the job's folder (before the operator's folder
+ * existed) continues from that count: starting again at 1 would make the reconciler take the next
+ * events for duplicates of ones it already has.
+ */
+function adoptLegacyCounter(jobDir: string, operatorDir: string, sender: string): void {
+  const legacy = join(jobDir, `seq-${sender}`);
+  const current = join(operatorDir, `seq-${sender}`);
+  if (existsSync(current) || !existsSync(legacy)) return;
+  mkdirSync(operatorDir, { recursive: true, mode: 0o700 });
+  try {
+    // Exclusive: a concurrent emit that adopted it first may already have counted on from it.
+    copyFileSync(legacy, current, constants.COPYFILE_EXCL);
+  } catch {
+    // adopted by that emit
   }
 }

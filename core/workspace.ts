@@ -19,7 +19,15 @@ export interface Workspace {
   runDir: string;
   worktreesDir: string;
   jobDir(job: string): string;
+  /**
+   * The operator's seq counters and outbox for a job: inside the job's folder, so the job's files
+   * stay together, but a folder of their own that the sandbox hides from the job's agent.
+   */
+  operatorDir(job: string): string;
 }
+
+/** The name of the operator's folder inside a job's folder (Workspace.operatorDir). */
+export const OPERATOR_DIR = 'operator';
 
 function isDir(p: string): boolean {
   try {
@@ -67,6 +75,7 @@ export function workspaceAt(root: string): Workspace {
     runDir: join(dir, 'run'),
     worktreesDir: join(dir, 'worktrees'),
     jobDir: (job: string) => join(jobsDir, job),
+    operatorDir: (job: string) => join(jobsDir, job, OPERATOR_DIR),
   };
 }
 

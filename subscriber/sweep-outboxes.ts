@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import type { MeshClient } from '../broker/client.js';
 import { MamError, reasonOf } from '../core/errors.js';
 import { expireOutboxEntry, removeFromOutbox, scanOutbox, setAsideOutboxFile } from '../core/outbox.js';
+import { OPERATOR_DIR } from '../core/workspace.js';
 import { ID_PATTERN, parseTopic } from '../core/topics.js';
 import type { Registry } from './registry/registry.js';
 import { verifyOutboxEntry, type OutboxLimits } from './verify-outbox-entry.js';
@@ -47,32 +48,34 @@ export async function sweepOutboxes(
   // A JSON file holds the payload in base64 (4/3) plus a few short fields.
   const maxFileBytes = Math.ceil((opts.maxBytes * 4) / 3) + 4096;
   for (const job of jobs) {
-    const dir = `${jobsDir}/${job}`;
     const known = reg.getJob(job) !== undefined;
-    for (const f of scanOutbox(dir, maxFileBytes)) {
-      let e;
-      try {
-        if (f.unreadable) throw new MamError(f.bytes > maxFileBytes ? 'OVERSIZE' : 'BAD_ENVELOPE', `outbox ${f.unreadable}`);
-        e = verifyOutboxEntry(job, f.data, opts).entry;
-      } catch (err) {
-        setAside(reg, dir, job, f.name, err);
-        r.setAside++;
-        continue;
-      }
-      if (reg.hasEvent(job, e.sender, e.seq)) {
-        removeFromOutbox(dir, e.sender, e.seq);
-        r.cleared++;
-      } else if (known && refusedForGood(reg.refusalOf(job, e.sender, e.seq))) {
-        expireOutboxEntry(dir, e.sender, e.seq);
-        r.refused++;
-      } else if (now - e.created > opts.maxAgeMs) {
-        // The reconciler refuses it by timestamp now: keep it for inspection, stop re-sending.
-        expireOutboxEntry(dir, e.sender, e.seq);
-        r.expired++;
-      } else if ((known || parseTopic(opts.ns, e.topic)?.kind === 'control') && now - e.created > opts.graceMs) {
-        // Younger entries are still their emitter's to deliver: re-sending them now would only duplicate.
-        await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
-        r.resent++;
+    // The job's agent's outbox, then the operator's (workspace.operatorDir).
+    for (const dir of [`${jobsDir}/${job}`, `${jobsDir}/${job}/${OPERATOR_DIR}`]) {
+      for (const f of scanOutbox(dir, maxFileBytes)) {
+        let e;
+        try {
+          if (f.unreadable) throw new MamError(f.bytes > maxFileBytes ? 'OVERSIZE' : 'BAD_ENVELOPE', `outbox ${f.unreadable}`);
+          e = verifyOutboxEntry(job, f.data, opts).entry;
+        } catch (err) {
+          setAside(reg, dir, job, f.name, err);
+          r.setAside++;
+          continue;
+        }
+        if (reg.hasEvent(job, e.sender, e.seq)) {
+          removeFromOutbox(dir, e.sender, e.seq);
+          r.cleared++;
+        } else if (known && refusedForGood(reg.refusalOf(job, e.sender, e.seq))) {
+          expireOutboxEntry(dir, e.sender, e.seq);
+          r.refused++;
+        } else if (now - e.created > opts.maxAgeMs) {
+          // The reconciler refuses it by timestamp now: keep it for inspection, stop re-sending.
+          expireOutboxEntry(dir, e.sender, e.seq);
+          r.expired++;
+        } else if ((known || parseTopic(opts.ns, e.topic)?.kind === 'control') && now - e.created > opts.graceMs) {
+          // Younger entries are still their emitter's to deliver: re-sending them now would only duplicate.
+          await client.publish(e.topic, Buffer.from(e.payload, 'base64'), { qos: 1 });
+          r.resent++;
+        }
       }
     }
   }

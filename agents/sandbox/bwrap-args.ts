@@ -5,7 +5,8 @@
  * folder over the workspace's `.mam/` with only the session's own parts put
  * back. No secret is ever part of it: the environment passes through bwrap.
  */
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { OPERATOR_DIR } from '../../core/workspace.js';
 
 export interface Bind {
   path: string;
@@ -63,6 +64,8 @@ export function bwrapArgs(plan: SandboxPlan): string[] {
   args.push('--tmpfs', plan.hidden);
   // What lies inside the hidden folder comes back after it: the job's own folder, its worktree.
   writable(plan.jobDir);
+  // The operator's seq counters and outbox for this job: out of the agent's reach and sight.
+  args.push('--tmpfs', join(plan.jobDir, OPERATOR_DIR));
   for (const path of plan.writable) if (inside(path, plan.hidden)) writable(path);
   // Only where a cover hid it: a read-only bind over a writable folder would take its writes away.
   const covers = ['/tmp', plan.hidden, ...plan.socketDirs];

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext } from '../../core/context.js';
 import { outboxDir } from '../../core/outbox.js';
+import { OPERATOR_DIR } from '../../core/workspace.js';
 import { ID_PATTERN } from '../../core/topics.js';
 import { rotatedLogFiles, sessionLogFile } from '../../subscriber/log-files.js';
 import { liveSessionJobs } from '../../subscriber/registry/queries.js';
@@ -53,17 +54,20 @@ function fileItems(jobsDir: string, reg: Registry, keep: number): Item[] {
         items.push({ kind: 'rotated-log', job, path: file, bytes: sizeOf(file), why: state ? `job ${state}` : 'no such job', freed: false });
       }
     }
-    // The reconciler refused these, or refuses them by timestamp now: kept only for inspection.
-    const expired = join(outboxDir(dir), 'expired');
-    for (const n of listDir(expired).filter((n) => n.endsWith('.json'))) {
-      const file = join(expired, n);
-      items.push({ kind: 'expired-outbox', job, path: file, bytes: sizeOf(file), why: 'expired or refused outbox entry', freed: false });
-    }
-    // Entries the sweep found unfit to send (outbox/rejected/, each with its .reason): never sent again.
-    const rejected = join(outboxDir(dir), 'rejected');
-    for (const n of listDir(rejected)) {
-      const file = join(rejected, n);
-      items.push({ kind: 'rejected-outbox', job, path: file, bytes: sizeOf(file), why: 'outbox entry that failed verification', freed: false });
+    // The agent's outbox and the operator's (workspace.operatorDir) alike.
+    for (const box of [dir, join(dir, OPERATOR_DIR)].map(outboxDir)) {
+      // The reconciler refused these, or refuses them by timestamp now: kept only for inspection.
+      const expired = join(box, 'expired');
+      for (const n of listDir(expired).filter((n) => n.endsWith('.json'))) {
+        const file = join(expired, n);
+        items.push({ kind: 'expired-outbox', job, path: file, bytes: sizeOf(file), why: 'expired or refused outbox entry', freed: false });
+      }
+      // Entries the sweep found unfit to send (outbox/rejected/, each with its .reason): never sent again.
+      const rejected = join(box, 'rejected');
+      for (const n of listDir(rejected)) {
+        const file = join(rejected, n);
+        items.push({ kind: 'rejected-outbox', job, path: file, bytes: sizeOf(file), why: 'outbox entry that failed verification', freed: false });
+      }
     }
   }
   return items;

@@ -53,7 +53,7 @@ describe('mam emit', () => {
     expect(r.stderr).toMatch(/not acknowledged within 300 ms; kept in .*outbox/);
     expect(r.stderr).toMatch(/hint: /);
 
-    const box = outboxDir(suite.ctx.ws.jobDir('Q1'));
+    const box = outboxDir(suite.ctx.ws.operatorDir('Q1'));
     const files = readdirSync(box).filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(1);
     const kept = JSON.parse(readFileSync(join(box, files[0]!), 'utf8'));
@@ -100,7 +100,7 @@ describe('mam emit', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('percent');
     expect(r.stderr).not.toMatch(/^\s+at \S/m);
-    expect(listOutbox(suite.ctx.ws.jobDir('SCH'))).toEqual([]);
+    expect(listOutbox(suite.ctx.ws.operatorDir('SCH'))).toEqual([]);
     expect(seen).toEqual([]);
   });
 });

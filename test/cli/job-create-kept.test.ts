@@ -28,6 +28,6 @@ describe('mam job create whose publish fails after the outbox write', () => {
     const r = await runMam(tw, ['job', 'create', '--agent', 'command', '--id', 'K1', '--no-launch', '--prompt', `@${prompt}`, '--wait', '2s', '--', 'true']);
     expect(r.exitCode, String(r.stderr)).toBe(75);
     expect(String(r.stderr)).toMatch(/kept in .*outbox/);
-    expect(listOutbox(tw.context().ws.jobDir('K1')).map((e) => e.seq)).toEqual([1]);
+    expect(listOutbox(tw.context().ws.operatorDir('K1')).map((e) => e.seq)).toEqual([1]);
   });
 });

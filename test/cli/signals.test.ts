@@ -13,7 +13,7 @@ describe('signals', () => {
   it('an interrupted emit dies of SIGINT and keeps its event in the outbox', async () => {
     // No reconciler runs, so the emit waits for an acknowledgement that never comes.
     const child = runMam(suite.tw, ['emit', 'job.progress', '--job', 'SIG1', '--timeout', '60s']);
-    const outbox = join(suite.tw.root, '.mam', 'jobs', 'SIG1', 'outbox');
+    const outbox = join(suite.tw.root, '.mam', 'jobs', 'SIG1', 'operator', 'outbox');
     for (let i = 0; i < 100 && !(readdirSafe(outbox).length > 0); i++) await sleep(50);
     expect(readdirSafe(outbox)).toHaveLength(1);
     child.kill('SIGINT');

@@ -24,7 +24,7 @@ const folder = (name: string) => {
   return dir;
 };
 const nothingSent = (id: string) => {
-  expect(listOutbox(h.ctx.ws.jobDir(id))).toEqual([]);
+  expect(listOutbox(h.ctx.ws.operatorDir(id))).toEqual([]);
   expect(h.job(id)).toBeUndefined();
 };
 

@@ -14,7 +14,7 @@ import { emitEvent } from '../../core/emit.js';
 import { packageRoot } from '../../core/package-root.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
-import { startHost, type TestHost } from '../helpers/host.js';
+import { cli, startHost, type TestHost } from '../helpers/host.js';
 import { eventually } from '../helpers/mesh.js';
 import { makeRepo } from '../issue5/harness.js';
 
@@ -84,6 +84,38 @@ describe('agents in the bubblewrap sandbox', () => {
       await eventually(() => expect(h.session(spy.id)!.end_reason).toMatch(/^job\.done/), 20_000);
     });
   }
+});
+
+describe("the operator's state of a job in the sandbox", () => {
+  let h: TestHost;
+  beforeAll(async () => {
+    h = await startHost({ config: { sessions: { isolation: 'bwrap' } } });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("is out of the job's agent's reach: a pushed counter or a wiped outbox cannot stop the operator's stop", { timeout: 60_000 }, async () => {
+    const operator = `operator@${h.ctx.cfg.host}`;
+    // The agent pushes the operator's seq counter to the last safe integer and empties its outbox,
+    // wherever in its job folder the operator might keep them.
+    const script = `ls -A "$MAM_JOB_DIR/operator" > seen.txt 2>&1
+for d in "$MAM_JOB_DIR" "$MAM_JOB_DIR/operator"; do
+  mkdir -p "$d" 2>/dev/null; printf ${Number.MAX_SAFE_INTEGER} > "$d/seq-${operator}" 2>/dev/null; rm -rf "$d/outbox" 2>/dev/null
+done
+mam emit job.started
+exec sleep 600
+`;
+    const job = await h.createJob({ script, backend: 'pty' });
+    await h.waitJob(job.id, (j) => j.state === 'running', 'running');
+    // Inside, the operator's folder is an empty cover (outside it holds the create's counter), and
+    // the counter outside is untouched.
+    expect(readFileSync(join(job.workdir, 'seen.txt'), 'utf8').trim()).toBe('');
+    expect(readFileSync(join(h.ctx.ws.operatorDir(job.id), `seq-${operator}`), 'utf8')).not.toBe(String(Number.MAX_SAFE_INTEGER));
+    const r = await cli(h, ['job', 'stop', job.id, '--reason', 'enough']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    await h.waitJob(job.id, (j) => j.state === 'cancelled', 'cancelled');
+  });
 });
 
 describe('a claude-like agent in the sandbox', () => {

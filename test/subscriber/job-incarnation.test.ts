@@ -27,7 +27,7 @@ describe('events signed before a job existed never touch it', () => {
     const stop = await runMam(m.tw, ['job', 'stop', 'FIX4', '--wait', '1s']);
     expect(stop.exitCode, String(stop.stderr)).toBe(4);
     expect(String(stop.stderr)).toMatch(/hint: /);
-    expect(listOutbox(m.ctx.ws.jobDir('FIX4'))).toEqual([]);
+    expect(listOutbox(m.ctx.ws.operatorDir('FIX4'))).toEqual([]);
     const c = await create('FIX4');
     expect(c.exitCode, String(c.stderr)).toBe(0);
     await sweeps(5);
@@ -44,7 +44,7 @@ describe('events signed before a job existed never touch it', () => {
     await waitUntil(() => count(m, "SELECT COUNT(*) AS n FROM rejections WHERE job = 'FIX5' AND reason = 'predates_job'"), 1, 'the stale stop refused');
     await sweeps(5);
     expect(rec!.reg.getJob('FIX5')?.state).toBe('starting');
-    expect(listOutbox(m.ctx.ws.jobDir('FIX5')).filter((e) => e.sender === `operator@${m.host}` && e.seq === 7)).toEqual([]);
+    expect(listOutbox(m.ctx.ws.operatorDir('FIX5')).filter((e) => e.sender === `operator@${m.host}` && e.seq === 7)).toEqual([]);
     // A stop signed now still works.
     const stop = await runMam(m.tw, ['job', 'stop', 'FIX5', '--wait', '5s']);
     expect(stop.exitCode, String(stop.stderr)).toBe(0);

@@ -27,10 +27,10 @@ const SENDERS = ['x0', 'x1', 'x2', 'x3'];
 const jobOf = (i: number) => JOBS[i % JOBS.length];
 
 /** Seqs handed out to a sender (core/seq.ts keeps the counter beside the job's lock). */
-const allocated = (job: string, sender: string) => Number(readFileSync(join(m.ctx.ws.jobDir(job), `seq-${sender}`), 'utf8'));
+const allocated = (job: string, sender: string) => Number(readFileSync(join(m.ctx.ws.operatorDir(job), `seq-${sender}`), 'utf8'));
 const outboxEntries = () => JOBS.flatMap((j) => {
   try {
-    return readdirSync(outboxDir(m.ctx.ws.jobDir(j)), { recursive: true }).filter((f) => String(f).endsWith('.json'));
+    return readdirSync(outboxDir(m.ctx.ws.operatorDir(j)), { recursive: true }).filter((f) => String(f).endsWith('.json'));
   } catch {
     return [];
   }

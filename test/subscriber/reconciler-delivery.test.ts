@@ -24,10 +24,10 @@ afterAll(async () => {
   await m?.close();
 });
 
-const outbox = () => listOutbox(m.ctx.ws.jobDir('E1'));
+const outbox = () => listOutbox(m.ctx.ws.operatorDir('E1'));
 /** Entries set aside in outbox/expired/, as {sender, seq}. */
 const expired = (job: string) => {
-  const dir = join(outboxDir(m.ctx.ws.jobDir(job)), 'expired');
+  const dir = join(outboxDir(m.ctx.ws.operatorDir(job)), 'expired');
   try {
     return readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as OutboxEntry).map((e) => ({ sender: e.sender, seq: e.seq }));
   } catch {
@@ -46,7 +46,7 @@ const sweeps = async (n: number) => {
 /** An outbox entry as `mam emit` leaves it, created `ageMs` ago so the sweep's grace is over. */
 const leaveInOutbox = (job: string, e: { topic: string; payload: Buffer }, ageMs: number) => {
   const o = openEnvelope(m.ns, e.topic, e.payload, m.ctx.keyring, 1 << 20);
-  addToOutbox(m.ctx.ws.jobDir(job), { topic: e.topic, sender: o.msg.sender, seq: o.msg.seq, payload: e.payload.toString('base64'), created: Date.now() - ageMs });
+  addToOutbox(m.ctx.ws.operatorDir(job), { topic: e.topic, sender: o.msg.sender, seq: o.msg.seq, payload: e.payload.toString('base64'), created: Date.now() - ageMs });
 };
 const emit = (message: string) => runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--field', `message=${message}`, '--json']);
 const committed = (seq: number) => (rec?.reg.hasEvent('E1', `operator@${m.host}`, seq) ? 1 : 0);
@@ -85,13 +85,13 @@ describe('delivery acknowledgement of mam emit', () => {
     leaveInOutbox('E1', sealEvent(m, { job: 'E1', seq: 500, sender: 'late', ts: Date.now() - 25 * hour }), 60_000);
     await waitUntil(() => expired('E1').filter((e) => e.sender === 'late').length, 1, 'the refused entry to be set aside');
     expect(expired('E1')).toContainEqual({ sender: 'late', seq: 500 });
-    expect(listOutbox(m.ctx.ws.jobDir('E1')).filter((e) => e.sender === 'late')).toEqual([]);
+    expect(listOutbox(m.ctx.ws.operatorDir('E1')).filter((e) => e.sender === 'late')).toEqual([]);
     await sweeps(3);
     expect(rejectionsOf('E1', 500)).toBe(1);
     expect(count(m, "SELECT COUNT(*) AS n FROM rejections WHERE job = 'E1' AND seq = 500 AND reason = 'timestamp'")).toBe(1);
     // The unknown job's entry waits, unsent and unrecorded, until its job exists or it expires.
     expect(rejectionsOf('GHOST')).toBe(0);
-    expect(listOutbox(m.ctx.ws.jobDir('GHOST')).map((e) => e.seq)).toEqual([1]);
+    expect(listOutbox(m.ctx.ws.operatorDir('GHOST')).map((e) => e.seq)).toEqual([1]);
   });
 
   it('exits 75 with the reconciler stopped and keeps the entry; the restarted reconciler re-sends and clears it', async () => {
@@ -144,7 +144,7 @@ describe('delivery acknowledgement of mam emit', () => {
     // No generation to be had (a job this host's registry does not know, no --gen): nothing is kept, exit 5.
     const blind = await runMam(m.tw, ['emit', 'job.progress', '--job', 'NOWHERE', '--field', 'message=no generation']);
     expect(blind.exitCode, String(blind.stderr)).toBe(5);
-    expect(listOutbox(m.ctx.ws.jobDir('NOWHERE'))).toEqual([]);
+    expect(listOutbox(m.ctx.ws.operatorDir('NOWHERE'))).toEqual([]);
 
     const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--gen', '0', '--field', 'message=while the broker is down', '--json']);
     expect(r.exitCode, String(r.stderr)).toBe(75);
@@ -165,7 +165,7 @@ describe('delivery acknowledgement of mam emit', () => {
     await waitUntil(() => committed(out.seq) + committed(out.seq + 1), 2, 'the sweep to deliver both kept events', 20_000);
     expect(count(m, 'SELECT SUM(applied) AS n FROM events WHERE job = ? AND sender = ? AND seq IN (?, ?)', 'E1', `operator@${m.host}`, out.seq, out.seq + 1)).toBe(2);
     await waitUntil(() => count(m, 'SELECT COUNT(*) AS n FROM jobs WHERE id = ?', created.job), 1, 'the sweep to deliver the kept job create', 10_000);
-    await waitUntil(() => (listOutbox(m.ctx.ws.jobDir(created.job)).length === 0 ? 1 : 0), 1, 'the sweep to clear the delivered create', 5000);
+    await waitUntil(() => (listOutbox(m.ctx.ws.operatorDir(created.job)).length === 0 ? 1 : 0), 1, 'the sweep to clear the delivered create', 5000);
     await waitUntil(() => (outbox().length === before ? 1 : 0), 1, 'the sweep to clear them', 5000);
   });
 });
