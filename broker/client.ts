@@ -37,8 +37,27 @@ export interface MeshClient {
   close(): Promise<void>;
 }
 
+/** OpenSSL's verdicts on a certificate the pinned CA does not vouch for (node's error codes). */
+const NOT_OURS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_SIGNATURE_FAILURE',
+]);
+
+/** What to do about a broker whose certificate failed verification: the usual cause for each verdict. */
+function untrusted(code: string, url: string): string | undefined {
+  if (NOT_OURS.has(code)) {
+    return `the broker at ${url} presents a certificate this workspace's CA did not issue: it is another workspace's broker (or another server)`
+      + ' — check broker.port and broker.url in .mam/config.json (`mam init --port auto` picks a free port), or set broker.caFile for an external broker';
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `the broker's certificate at ${url} is outside its validity (${code}): \`mam doctor\` shows its dates; check this machine's clock`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the broker's certificate does not name the host of ${url}: add the name with \`mam init --force --san <name>\` and restart the broker`;
+  return undefined;
+}
+
 function refusal(err: Error & { code?: string | number }, url: string): MamError {
   const code = err.code;
+  const why = typeof code === 'string' ? untrusted(code, url) : undefined;
+  if (why) return new MamError('BROKER_UNTRUSTED', `refused the broker at ${url}: ${err.message}`, { hint: why, cause: err });
   if (code === 4 || code === 5 || /not authorized|bad user/i.test(err.message)) {
     return new MamError('BROKER_REFUSED', `broker at ${url} refused the login: ${err.message}`, {
       hint: 'check the workspace credentials (.mam/credentials.json) match the broker, or run `mam doctor`',

@@ -42,6 +42,7 @@ export const CODES = {
   PLATFORM_UNSUPPORTED: EXIT.UNSUPPORTED,
   BROKER_UNREACHABLE: EXIT.BROKER,
   BROKER_REFUSED: EXIT.BROKER,
+  BROKER_UNTRUSTED: EXIT.BROKER,
   /** the embedded broker's port (broker.port) is held by another process */
   PORT_IN_USE: EXIT.CONFIG,
   NOT_AUTHORIZED: EXIT.BROKER,

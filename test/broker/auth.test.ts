@@ -59,8 +59,9 @@ describe('broker authentication', () => {
     expect(UNTRUSTED).toContain(raw.error?.code);
 
     const err = await connectError({ url: suite.broker.url, ca: other.certPem, ...suite.ctx.creds.reader });
-    expect(err.code).toBe('MAM_ERR_BROKER_UNREACHABLE');
+    expect(err.code).toBe('MAM_ERR_BROKER_UNTRUSTED');
     expect(UNTRUSTED).toContain(err.cause?.code);
+    expect((err as { hint?: string }).hint).toMatch(/another workspace's broker.*broker\.port/);
   });
 
   it('refuses a client that trusts no CA at all (system store is never enough)', async () => {
