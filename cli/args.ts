@@ -26,10 +26,10 @@ export function usage(command: string, message: string): MamError {
   return new MamError('USAGE', message, { hint: `see \`mam ${command} --help\`` });
 }
 
-/** "30s", "5m", "2h", "1500ms" or plain milliseconds. */
+/** "30s", "5m", "2h", "7d", "1500ms" or plain milliseconds. */
 export function parseDuration(command: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw usage(command, `invalid duration "${value}" (use e.g. 1500ms, 30s, 5m, 2h)`);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw usage(command, `invalid duration "${value}" (use e.g. 1500ms, 30s, 5m, 2h, 7d)`);
   const n = Number(m[1]);
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms']);
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms']);
 }

@@ -172,7 +172,7 @@ the job's outbox and re-sent). ${EXIT_CODES}`,
   },
   gc: {
     summary: 'free disk: worktrees of ended jobs, rotated logs, expired outbox entries',
-    help: `mam gc [--dry-run] [--json]
+    help: `mam gc [--dry-run] [--events-older-than <dur>] [--json]
 
 Removes what ended jobs leave behind and prints the bytes freed:
 - worktrees (.mam/worktrees/<job>) of jobs that are done, failed, cancelled,
@@ -184,7 +184,10 @@ Removes what ended jobs leave behind and prints the bytes freed:
 - expired outbox entries (.mam/jobs/<job>/outbox/expired/) and entries the
   reconciler found unfit to send (outbox/rejected/, each with a .reason);
 - refused messages in the registry beyond rejections.keepMax (newest kept) or
-  older than rejections.keepDays; the counts per reason are kept.
+  older than rejections.keepDays; the counts per reason are kept;
+- with --events-older-than <dur> (e.g. 30d; at least events.maxAgeSeconds, past
+  which a replay is refused by its timestamp): the events of jobs that ended
+  before then, except each job's first event and the one that ended it.
 Jobs with a live session are never touched. --dry-run only reports.
 The reconciler removes worktrees on its own per worktrees.removeOnEnd
 (see docs/OPERATIONS.md); gc is for what that policy keeps.`,

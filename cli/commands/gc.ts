@@ -6,11 +6,12 @@ import { OPERATOR_DIR } from '../../core/workspace.js';
 import { ID_PATTERN } from '../../core/topics.js';
 import { rotatedLogFiles, sessionLogFile } from '../../subscriber/log-files.js';
 import { liveSessionJobs } from '../../subscriber/registry/queries.js';
+import { countPrunableEvents, pruneEvents } from '../../subscriber/registry/prune-events.js';
 import { countPrunableRejections, pruneRejections, type RejectionBounds } from '../../subscriber/registry/prune-rejections.js';
 import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
 import { isTerminal } from '../../subscriber/state-machine.js';
 import { diskBytes, removeWorktree, worktreeCandidates } from '../../subscriber/worktrees.js';
-import { parseFlags } from '../args.js';
+import { parseDuration, parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 import { openRegistryReadOnly } from '../open-registry.js';
 
@@ -84,6 +85,17 @@ function pruneRegistryRejections(db: string, bounds: RejectionBounds, dryRun: bo
   }
 }
 
+/** Events of long-ended jobs (subscriber/registry/prune-events.ts); the registry is written only without --dry-run. */
+function pruneRegistryEvents(db: string, before: number, dryRun: boolean): number {
+  if (!existsSync(db)) return 0;
+  const reg = openRegistry(db, { readonly: dryRun });
+  try {
+    return dryRun ? countPrunableEvents(reg, before) : pruneEvents(reg, before);
+  } finally {
+    reg.close();
+  }
+}
+
 function human(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let n = bytes;
@@ -99,9 +111,14 @@ function human(bytes: number): string {
  * stay, so the commits of a removed worktree survive.
  */
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags('gc', argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, false);
+  const { values } = parseFlags('gc', argv, { 'dry-run': { type: 'boolean' }, 'events-older-than': { type: 'string' }, json: { type: 'boolean' } }, false);
   const dryRun = Boolean(values['dry-run']);
   const ctx = loadContext(io.cwd, io.env);
+  const eventsAge = values['events-older-than'] === undefined ? undefined : parseDuration('gc', values['events-older-than']);
+  // Younger events could still be replayed within the timestamp window, and only their rows tell a replay from a late first delivery.
+  if (eventsAge !== undefined && eventsAge < ctx.cfg.events.maxAgeSeconds * 1000) {
+    throw usage('gc', `--events-older-than must be at least events.maxAgeSeconds (${ctx.cfg.events.maxAgeSeconds} s): younger events still guard against replays`);
+  }
   const reg = openRegistryReadOnly(io);
   let items: Item[];
   try {
@@ -124,15 +141,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
   }
   const rejections = pruneRegistryRejections(ctx.ws.db, ctx.cfg.rejections, dryRun);
+  const events = eventsAge === undefined ? 0 : pruneRegistryEvents(ctx.ws.db, Date.now() - eventsAge, dryRun);
   const freedBytes = items.reduce((n, it) => n + (it.freed ? it.bytes : 0), 0);
   const reclaimable = items.reduce((n, it) => n + (it.kept ? 0 : it.bytes), 0);
   if (values.json) {
-    io.out(JSON.stringify({ dryRun, freedBytes, reclaimableBytes: reclaimable, items, rejectionsPruned: rejections }) + '\n');
+    io.out(JSON.stringify({ dryRun, freedBytes, reclaimableBytes: reclaimable, items, rejectionsPruned: rejections, eventsPruned: events }) + '\n');
     return 0;
   }
   if (rejections > 0) {
     const bounds = `rejections.keepMax ${ctx.cfg.rejections.keepMax}, rejections.keepDays ${ctx.cfg.rejections.keepDays}`;
     io.out(`${dryRun ? 'would prune' : 'pruned'} ${rejections} refused message(s) beyond ${bounds} (counts per reason are kept)\n`);
+  }
+  if (eventsAge !== undefined) {
+    io.out(`${dryRun ? 'would delete' : 'deleted'} ${events} event(s) of jobs ended over ${values['events-older-than']} ago (each job's first and last kept)\n`);
   }
   if (items.length === 0) {
     io.out('nothing to free\n');
