@@ -7,7 +7,7 @@ import { ID_PATTERN } from '../../core/topics.js';
 import { rotatedLogFiles, sessionLogFile } from '../../subscriber/log-files.js';
 import { liveSessionJobs } from '../../subscriber/registry/queries.js';
 import { countPrunableEvents, pruneEvents } from '../../subscriber/registry/prune-events.js';
-import { countPrunableRejections, pruneRejections, type RejectionBounds } from '../../subscriber/registry/prune-rejections.js';
+import { countPrunableRejections, pruneRejections } from '../../subscriber/registry/prune-rejections.js';
 import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
 import { isTerminal } from '../../subscriber/state-machine.js';
 import { diskBytes, removeWorktree, worktreeCandidates } from '../../subscriber/worktrees.js';
@@ -74,23 +74,15 @@ function fileItems(jobsDir: string, reg: Registry, keep: number): Item[] {
   return items;
 }
 
-/** Refused messages beyond the configured bounds; the registry is opened for writing only when there is one. */
-function pruneRegistryRejections(db: string, bounds: RejectionBounds, dryRun: boolean): number {
+/**
+ * Counts (--dry-run) or deletes rows of the registry with `count` or `prune`; the registry is
+ * opened for writing only when there is one and something is to be deleted.
+ */
+function pruneRegistry(db: string, dryRun: boolean, count: (reg: Registry) => number, prune: (reg: Registry) => number): number {
   if (!existsSync(db)) return 0;
   const reg = openRegistry(db, { readonly: dryRun });
   try {
-    return dryRun ? countPrunableRejections(reg, bounds) : pruneRejections(reg, bounds);
-  } finally {
-    reg.close();
-  }
-}
-
-/** Events of long-ended jobs (subscriber/registry/prune-events.ts); the registry is written only without --dry-run. */
-function pruneRegistryEvents(db: string, before: number, dryRun: boolean): number {
-  if (!existsSync(db)) return 0;
-  const reg = openRegistry(db, { readonly: dryRun });
-  try {
-    return dryRun ? countPrunableEvents(reg, before) : pruneEvents(reg, before);
+    return dryRun ? count(reg) : prune(reg);
   } finally {
     reg.close();
   }
@@ -140,8 +132,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }
     }
   }
-  const rejections = pruneRegistryRejections(ctx.ws.db, ctx.cfg.rejections, dryRun);
-  const events = eventsAge === undefined ? 0 : pruneRegistryEvents(ctx.ws.db, Date.now() - eventsAge, dryRun);
+  const bounds = ctx.cfg.rejections;
+  const rejections = pruneRegistry(ctx.ws.db, dryRun, (reg) => countPrunableRejections(reg, bounds), (reg) => pruneRejections(reg, bounds));
+  const before = Date.now() - (eventsAge ?? 0);
+  const events = eventsAge === undefined ? 0 : pruneRegistry(ctx.ws.db, dryRun, (reg) => countPrunableEvents(reg, before), (reg) => pruneEvents(reg, before));
   const freedBytes = items.reduce((n, it) => n + (it.freed ? it.bytes : 0), 0);
   const reclaimable = items.reduce((n, it) => n + (it.kept ? 0 : it.bytes), 0);
   if (values.json) {
