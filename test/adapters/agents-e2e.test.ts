@@ -20,7 +20,8 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
 import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
 import { openRegistry, type JobRow, type Registry } from '../../subscriber/registry/registry.js';
-import { isRunning, waitFor } from '../agents/session-helpers.js';
+import { isRunning } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeWorkspace, startBroker, type TestWorkspace } from '../helpers/workspace.js';
 
 const FIXTURES = join(packageRoot(), 'test', 'fixtures');

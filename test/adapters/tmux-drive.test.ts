@@ -13,7 +13,8 @@ import { codexAdapter } from '../../agents/adapters/codex.js';
 import { createTmuxBackend } from '../../agents/backends/tmux-backend.js';
 import { createTmuxRunner, inspectTmux } from '../../agents/backends/tmux-command.js';
 import { packageRoot } from '../../core/package-root.js';
-import { countingTmux, waitFor, writeScripts } from '../agents/session-helpers.js';
+import { countingTmux, writeScripts } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const socket = `test-${randomBytes(4).toString('hex')}`;
 const installed = await inspectTmux(createTmuxRunner({ socket }));

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionName } from '../../agents/session-name.js';
-import { isRunning, liveGroupMembers, waitFor, writeScripts } from './session-helpers.js';
+import { isRunning, liveGroupMembers, writeScripts } from './session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import type { SessionBackend, SessionSpec } from '../../agents/session-backend.js';
 import type { ScriptName } from './session-helpers.js';
 

@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createPtyBackend } from '../../agents/backends/pty-backend.js';
 import { describeBackendContract } from './backend-contract.js';
-import { isRunning, liveGroupMembers, waitFor, writeScripts } from './session-helpers.js';
+import { isRunning, liveGroupMembers, writeScripts } from './session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 describeBackendContract('pty', () => createPtyBackend());
 

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { createPtyBackend } from '../../agents/backends/pty-backend.js';
-import { waitFor } from './session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import type { SessionBackend } from '../../agents/session-backend.js';
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;

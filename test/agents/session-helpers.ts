@@ -6,7 +6,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultClientEnv } from '../../agents/backends/tmux-command.js';
 
 export const SCRIPTS = {
@@ -38,13 +37,6 @@ export function writeScripts(): string {
   return dir;
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Pids of running (not zombie) processes whose process group is `pgid` (Linux /proc). */
 export function liveGroupMembers(pgid: number): number[] {

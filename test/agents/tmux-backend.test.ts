@@ -8,7 +8,8 @@ import { createTmuxBackend } from '../../agents/backends/tmux-backend.js';
 import { createTmuxRunner, escapeTmuxArg, inspectTmux } from '../../agents/backends/tmux-command.js';
 import { chooseBackend } from '../../agents/choose-backend.js';
 import { describeBackendContract } from './backend-contract.js';
-import { waitFor, writeScripts } from './session-helpers.js';
+import { writeScripts } from './session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const socket = `test-${randomBytes(4).toString('hex')}`;
 const installed = await inspectTmux(createTmuxRunner({ socket }));

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTmuxBackend } from '../../agents/backends/tmux-backend.js';
 import { createTmuxRunner, inspectTmux, tmuxClient } from '../../agents/backends/tmux-command.js';
 import { openTmuxControl, quoteControlWord } from '../../agents/backends/tmux-control.js';
-import { countingTmux, waitFor, writeScripts } from './session-helpers.js';
+import { countingTmux, writeScripts } from './session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const socket = `test-${randomBytes(4).toString('hex')}`;
 const installed = await inspectTmux(createTmuxRunner({ socket }));

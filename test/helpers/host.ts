@@ -17,7 +17,8 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
 import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
 import type { JobRow, RejectionRow, Registry, SessionRow } from '../../subscriber/registry/registry.js';
-import { isRunning, waitFor } from '../agents/session-helpers.js';
+import { isRunning } from '../agents/session-helpers.js';
+import { waitFor } from './wait.js';
 import { makeWorkspace, readRegistry, runMam, startBroker, type TestWorkspace } from './workspace.js';
 
 /**

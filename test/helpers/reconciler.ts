@@ -12,7 +12,7 @@ import { silentLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { createReconciler, type Reconciler } from '../../subscriber/reconciler.js';
 import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from './wait.js';
 import { connectAs, type Who } from './mesh.js';
 import { makeWorkspace, runMam, startBroker, type TestWorkspace } from './workspace.js';
 

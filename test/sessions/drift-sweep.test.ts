@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMamSessionName, sessionName } from '../../agents/session-name.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { sealEnvelope } from '../../core/envelope.js';
 import { topics } from '../../core/topics.js';
 import { RESUMED_REASON } from '../../subscriber/apply-message.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines } from '../helpers/cli-output.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { cli, GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
 
 interface PsOutput {

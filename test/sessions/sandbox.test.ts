@@ -16,7 +16,7 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
 import { cli, startHost, type TestHost } from '../helpers/host.js';
 import { eventually } from '../helpers/mesh.js';
-import { makeRepo } from '../issue5/harness.js';
+import { makeRepo } from '../helpers/repo-host.js';
 
 const SECRET = `victim-secret-${randomBytes(6).toString('hex')}`;
 

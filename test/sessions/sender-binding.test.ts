@@ -12,7 +12,7 @@ import { connectClient } from '../../broker/client.js';
 import { agentLogin } from '../../core/credentials.js';
 import { hmac } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { cli, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER; // 2^53 - 1

@@ -4,7 +4,7 @@
  * it leaves running.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { cli, DONE_AGENT, GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
 
 let h: TestHost;

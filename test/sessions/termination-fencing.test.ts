@@ -17,7 +17,7 @@ import { sealEnvelope, type Msg } from '../../core/envelope.js';
 import { singleKeyring } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { cli, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
 
 const SWEEP_MS = 300;

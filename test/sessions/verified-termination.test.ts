@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { startHost, type TestHost } from '../helpers/host.js';
 
 const SWEEP_MS = 300;

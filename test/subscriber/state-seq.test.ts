@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reconciler } from '../../subscriber/reconciler.js';
 import { seedJobs, startMesh, startReconciler, type Mesh } from '../helpers/reconciler.js';
 import { runMam } from '../helpers/workspace.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 let m: Mesh;
 let rec: Reconciler | undefined;

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verdictBody } from '../../cli/commands/verdict.js';
 import { isMamError } from '../../core/errors.js';
 import { sessionEnv } from '../../subscriber/session-env.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { jsonLines } from '../helpers/cli-output.js';
-import { createJobIn, startHost, type Host } from './harness.js';
+import { createJobIn, startHost, type Host } from '../helpers/repo-host.js';
 
 // Asks for review and waits there: only a verdict (or the operator) moves it on.
 const IN_REVIEW = 'mam emit job.started && mam emit job.progress --field phase=review --field message="ready for review"\nexec sleep 600\n';

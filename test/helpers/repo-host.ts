@@ -1,5 +1,5 @@
 /**
- * One host for the issue-5 suites: a workspace with its real TLS broker on
+ * One host for the worktree, log and verdict suites: a workspace with its real TLS broker on
  * port 0 and the real host daemon in this process on a private tmux socket
  * (killed at close); real git repositories as workdirs; jobs whose agent
  * script lives outside the repository, so a worktree starts clean; a gate in
@@ -18,8 +18,8 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
 import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
 import type { JobRow, Registry } from '../../subscriber/registry/registry.js';
-import { waitFor } from '../agents/session-helpers.js';
-import { makeWorkspace, readRegistry, runMam, startBroker, type TestWorkspace } from '../helpers/workspace.js';
+import { waitFor } from './wait.js';
+import { makeWorkspace, readRegistry, runMam, startBroker, type TestWorkspace } from './workspace.js';
 
 export interface Host {
   tw: TestWorkspace;

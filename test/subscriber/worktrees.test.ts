@@ -4,9 +4,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry } from '../../subscriber/registry/registry.js';
 import { removalReason } from '../../subscriber/worktrees.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { jsonLines } from '../helpers/cli-output.js';
-import { createJobIn, GATE, git, makeRepo, openGate, startHost, type Host } from './harness.js';
+import { createJobIn, GATE, git, makeRepo, openGate, startHost, type Host } from '../helpers/repo-host.js';
 
 // Reports started, waits for the test, then does what the gate says and stays: only mam ends the session.
 const AGENT = `mam emit job.started || exit 1\n${GATE}exec sleep 600\n`;

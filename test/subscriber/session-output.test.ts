@@ -9,9 +9,9 @@ import { topics } from '../../core/topics.js';
 import { MAM_BIN } from '../helpers/workspace.js';
 import { sessionLogFile } from '../../subscriber/log-files.js';
 import { stalledReason } from '../../subscriber/stall-reports.js';
-import { waitFor } from '../agents/session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 import { jsonLines } from '../helpers/cli-output.js';
-import { createJobIn, GATE, openGate, startHost, type Host } from './harness.js';
+import { createJobIn, GATE, openGate, startHost, type Host } from '../helpers/repo-host.js';
 
 const CAP = 4096;
 // 300 numbered lines of 61 bytes, about 1.2 KiB per 200 ms: the log passes the cap again and again.
