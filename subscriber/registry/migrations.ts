@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
  * from version i to i+1, each in its own transaction. Never edit a shipped
  * migration; append a new one.
  */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE jobs (
     id TEXT PRIMARY KEY,

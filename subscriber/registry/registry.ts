@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { MamError } from '../../core/errors.js';
 import type { JobState } from '../state-machine.js';
-import { migrate } from './migrations.js';
+import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { makePrivate } from './private-files.js';
 import { createWalSync } from './wal-sync.js';
 import { createWriterCache } from './writer-cache.js';
@@ -85,6 +85,13 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     });
   }
   db.pragma('busy_timeout = 5000');
+  if (opts.readonly && (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) {
+    // A registry an earlier mam wrote, read before any reconciler of this version opened it:
+    // upgraded now, as that reconciler would at its start, instead of failing on a missing column.
+    db.close();
+    openRegistry(path).close();
+    return openRegistry(path, opts);
+  }
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
     // NORMAL: a commit is written to the WAL but not synced; synced() syncs it off the event loop
