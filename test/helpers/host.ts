@@ -77,6 +77,11 @@ export interface TestHost {
   waitSession(id: string, ms?: number): Promise<SessionRow>;
   /** An operator client on the broker, for publishing hand-made messages. */
   operator(): Promise<MeshClient>;
+  /**
+   * Waits until `n` more drift sweeps have run to their end: what a sweep would (wrongly) do has
+   * been done by then, however slowly a loaded machine schedules them.
+   */
+  sweeps(n: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,6 +112,11 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
     daemon,
     logs: () => lines.slice(-60).join('\n'),
     tmux,
+    async sweeps(count) {
+      // One more than asked: the sweep under way when called may have begun before the change looked for.
+      const target = h.daemon.reconciler.stats.sweeps + count + 1;
+      await waitFor(() => h.daemon.reconciler.stats.sweeps >= target, 30_000, `${count} drift sweeps`);
+    },
     async createJob(o = {}) {
       const id = o.id ?? `job-${++n}-${randomBytes(3).toString('hex')}`;
       const workdir = join(tw.root, 'work', id);

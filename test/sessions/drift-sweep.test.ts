@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMamSessionName, sessionName } from '../../agents/session-name.js';
 import { waitFor } from '../helpers/wait.js';
@@ -92,7 +91,7 @@ describe('drift sweep', () => {
     const s = h.session(id)!;
     expect(await h.sessionAlive(s)).toBe(true);
     // Launched once: later sweeps leave the running job alone.
-    await sleep(SWEEP_MS * 3);
+    await h.sweeps(3);
     expect(h.read((reg) => reg.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job = ?').get(id))).toEqual({ n: 1 });
   });
 
@@ -125,7 +124,7 @@ describe('drift sweep', () => {
     expect(await h.sessionAlive(old)).toBe(false);
     expect(await h.sessionAlive(fresh)).toBe(true);
     // Launched once: later sweeps leave the running generation alone.
-    await sleep(SWEEP_MS * 3);
+    await h.sweeps(3);
     expect(h.read((r) => r.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job = ?').get(id))).toEqual({ n: 2 });
   });
 
@@ -143,7 +142,7 @@ describe('drift sweep', () => {
     expect(s.name).toBe(name);
     expect(s.backend).toBe('tmux');
     // Several sweeps later: still registered once, still running, never killed.
-    await sleep(SWEEP_MS * 4);
+    await h.sweeps(4);
     expect((await h.tmux('has-session', '-t', `=${name}`)).ok).toBe(true);
     expect(h.job(id)!.state).toBe('running');
     expect(h.read((reg) => reg.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE id LIKE 'orphan-%'").get())).toEqual({ n: 1 });

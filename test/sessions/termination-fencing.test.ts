@@ -9,7 +9,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshClient } from '../../broker/client.js';
 import { emitEvent } from '../../core/emit.js';
@@ -50,7 +49,7 @@ describe.each(['tmux', 'pty'] as const)('a session survives every event that is 
     const r = h.rejections(job).slice(before);
     expect(r.map((x) => x.reason)).toEqual([reason]);
     // Post-commit actions run right after the commit; a few sweeps later the session must still be there.
-    await sleep(SWEEP_MS * 2);
+    await h.sweeps(2);
     const s = h.session(job)!;
     expect(s.ended_at, `session of ${job} ended: ${s.end_reason}`).toBeNull();
     expect(await h.sessionAlive(s)).toBe(true);
@@ -109,7 +108,7 @@ describe.each(['tmux', 'pty'] as const)('a session survives every event that is 
     // 6. A fresh done stamped with generation 1 (MAM_GEN of the old session), from the job's own seq counter.
     n = h.rejections(a.id).length;
     // Its emitter is told: the snapshot lists the refusal, with its reason.
-    const stale = emitEvent({ ...operatorIdentity(h.ctx, a.id, 1), sender: 'agent' }, topicA, 'job.done', { summary: 'stale' }, { wait: true, timeoutMs: 10_000 });
+    const stale = emitEvent({ ...operatorIdentity(h.ctx, a.id, 1), sender: 'agent', jobDir: h.ctx.ws.jobDir(a.id) }, topicA, 'job.done', { summary: 'stale' }, { wait: true, timeoutMs: 10_000 });
     await expect(stale).rejects.toMatchObject({ code: 'MAM_ERR_REFUSED', message: expect.stringContaining('(wrong_generation)') });
     await expectKept(a.id, 'wrong_generation', n);
     expect(h.job(a.id)!.gen).toBe(2);

@@ -3,7 +3,6 @@
  * verified done for its generation AND the job's expected artifacts exist.
  * Real broker, real host daemon, real tmux on a private socket, real node-pty.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { startHost, type TestHost } from '../helpers/host.js';
@@ -44,7 +43,7 @@ describe.each(['tmux', 'pty'] as const)('verified termination on %s', (backend) 
     expect(job.reason).toContain('report/summary.md');
     expect(job.reason).toMatch(/artifacts are missing/);
     // Give the post-commit actions and a few drift sweeps every chance to (wrongly) end it.
-    await sleep(SWEEP_MS * 3);
+    await h.sweeps(3);
     const s = h.session(id)!;
     expect(s.ended_at).toBeNull();
     expect(await h.sessionAlive(s)).toBe(true);
