@@ -37,7 +37,12 @@ export function expireOutboxEntry(jobDir: string, sender: string, seq: number): 
   const dir = join(outboxDir(jobDir), 'expired');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const from = entryFile(jobDir, sender, seq);
-  renameSync(from, join(dir, from.slice(from.lastIndexOf('/') + 1)));
+  try {
+    renameSync(from, join(dir, from.slice(from.lastIndexOf('/') + 1)));
+  } catch (err) {
+    // Moved already: the emitter and the reconciler's sweep both set a refused entry aside.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 /** Entries oldest seq first; unreadable files (a torn write from a crash) are skipped, never fatal. */

@@ -61,12 +61,14 @@ export async function sweepOutboxes(
           r.setAside++;
           continue;
         }
-        if (reg.hasEvent(job, e.sender, e.seq)) {
-          removeFromOutbox(dir, e.sender, e.seq);
-          r.cleared++;
-        } else if (known && refusedForGood(reg.refusalOf(job, e.sender, e.seq))) {
+        // Refused first: a refused event is in the event log too (its seq consumed), yet it goes
+        // to expired/ for inspection, as its emitter moves it, not away as if delivered.
+        if (known && refusedForGood(reg.refusalOf(job, e.sender, e.seq))) {
           expireOutboxEntry(dir, e.sender, e.seq);
           r.refused++;
+        } else if (reg.hasEvent(job, e.sender, e.seq)) {
+          removeFromOutbox(dir, e.sender, e.seq);
+          r.cleared++;
         } else if (now - e.created > opts.maxAgeMs) {
           // The reconciler refuses it by timestamp now: keep it for inspection, stop re-sending.
           expireOutboxEntry(dir, e.sender, e.seq);
