@@ -46,7 +46,9 @@ export function geminiHookSettings(base: Record<string, unknown> = {}): Record<s
     hooks[event] = [...(Array.isArray(existing[event]) ? (existing[event] as unknown[]) : []), ours];
   }
   const hooksConfig = { ...(base.hooksConfig as Record<string, unknown> | undefined), enabled: true };
-  return { ...base, hooksConfig, hooks };
+  // A job's session never updates the CLI under it (Gemini's updater would install mid-job).
+  const general = { ...(base.general as Record<string, unknown> | undefined), enableAutoUpdate: false, enableAutoUpdateNotification: false };
+  return { ...base, general, hooksConfig, hooks };
 }
 
 /** Writes the job's Gemini system settings (from `basePath`, the machine's file) and returns its path. */

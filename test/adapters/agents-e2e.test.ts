@@ -109,7 +109,7 @@ async function expectVerifiedEnd(job: Job, gen = 1) {
 
 /** The fake's log lines that show the trust dialog was answered with its Yes option, and the dropped Enter retried. */
 function expectDrivenCorrectly(log: string, yes: RegExp) {
-  expect(log).toMatch(/trust dialog, pre-selected "(No, exit|No, quit|Don't trust)"/);
+  expect(log).toMatch(/trust dialog, pre-selected "(No, exit|Back to Agent Command Center|Don't trust)"/);
   expect(log).toMatch(new RegExp(`trust: chose "${yes.source}`));
   expect(log).not.toMatch(/exit 1: trust/);
   const order = ['enter dropped', 'enter accepted', 'submitted'].map((m) => log.indexOf(m));
@@ -155,7 +155,7 @@ describe('agent adapters against their fake CLIs', () => {
     const s = await expectVerifiedEnd(job);
     expect(s.backend).toBe('pty');
     const log = job.fakeLog();
-    expectDrivenCorrectly(log, /Yes, continue/);
+    expectDrivenCorrectly(log, /Trust and continue/);
     expect(s.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(bodies(job.id, 'job.done')[0]?.summary).toBe('fake codex did: add a --json flag to the report command');
   });

@@ -20,9 +20,11 @@ describe('adapter launch', () => {
     const fresh = adapterFor('claude').launch(job());
     expect(fresh.command).toBe('claude');
     expect(fresh.args).toEqual(['--settings', join(jobDir, 'claude-settings.json')]);
+    // The updater is off in every session: it ran `npm install -g` mid-job.
+    expect(fresh.env.DISABLE_AUTOUPDATER).toBe('1');
     expect(JSON.parse(readFileSync(join(jobDir, 'claude-settings.json'), 'utf8')).hooks.Stop).toHaveLength(1);
     const resumed = adapterFor('claude').launch(job({ bin: '/opt/claude', args: ['--model', 'opus'], env: { A: '1' } }, 'sess-1'));
-    expect(resumed).toEqual({ command: '/opt/claude', args: ['--model', 'opus', '--settings', join(jobDir, 'claude-settings.json'), '--resume', 'sess-1'], env: { A: '1' } });
+    expect(resumed).toEqual({ command: '/opt/claude', args: ['--model', 'opus', '--settings', join(jobDir, 'claude-settings.json'), '--resume', 'sess-1'], env: { A: '1', DISABLE_AUTOUPDATER: '1' } });
   });
 
   it('Codex: notify set per run with -c (a TOML array of the relay argv), then `resume <id>`', () => {
@@ -32,7 +34,7 @@ describe('adapter launch', () => {
     const notify = JSON.parse(l.args[1]!.replace(/^notify=/, '')) as string[];
     expect(notify[0]).toBe(process.execPath);
     expect(notify.slice(-2)).toEqual([expect.stringMatching(/hook-relay\.js$/), 'codex']);
-    expect(l.args.slice(2)).toEqual(['resume', 'thread-7', '--model', 'o3']);
+    expect(l.args.slice(2)).toEqual(['-c', 'check_for_update_on_startup=false', 'resume', 'thread-7', '--model', 'o3']);
   });
 
   it('Gemini CLI: a per-job system settings file copied from the machine\'s, named in the environment', () => {
@@ -42,8 +44,9 @@ describe('adapter launch', () => {
     expect(l.args).toEqual(['--resume', 'g-1']);
     const file = l.env[GEMINI_SETTINGS_ENV]!;
     expect(file).toBe(join(jobDir, 'gemini-system-settings.json'));
+    expect(l.env.GEMINI_CLI_TRUST_WORKSPACE).toBe('true');
     const settings = JSON.parse(readFileSync(file, 'utf8'));
-    expect(settings.general).toEqual({ vimMode: true });
+    expect(settings.general).toEqual({ vimMode: true, enableAutoUpdate: false, enableAutoUpdateNotification: false });
     expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'AfterAgent', 'Notification']);
   });
 
