@@ -1,11 +1,11 @@
 /**
  * Gemini CLI (`gemini`; for Antigravity set agents.gemini.bin to its CLI).
- * Completion, blocking and the session id come from Gemini CLI hooks in a
- * per-job system settings file (agents/hooks/gemini-settings.ts). Resume:
+ * Completion, blocking and the session id come from Gemini CLI hooks in the
+ * settings of a per-job GEMINI_CLI_HOME (agents/hooks/gemini-settings.ts). Resume:
  * `gemini --resume <session id>`.
  */
 import type { Adapter } from '../adapter.js';
-import { defaultGeminiSystemSettings, GEMINI_SETTINGS_ENV, writeGeminiSettings } from '../hooks/gemini-settings.js';
+import { GEMINI_HOME_ENV, writeGeminiHome } from '../hooks/gemini-settings.js';
 import { driveWith } from '../readiness/drive-agent.js';
 import type { ScreenSpec } from '../readiness/screen-spec.js';
 import { cliLaunch } from './cli-launch.js';
@@ -32,13 +32,12 @@ export const GEMINI_SCREENS: ScreenSpec = {
 export const geminiAdapter: Adapter = {
   name: 'gemini',
   launch(job) {
-    // The machine's own system settings (or the workspace's override of their path) stay in force.
-    const base = job.config.env?.[GEMINI_SETTINGS_ENV] ?? defaultGeminiSystemSettings();
-    const settings = writeGeminiSettings(job.jobDir, base);
+    // The user's own Gemini home (or the workspace's GEMINI_CLI_HOME) is what the job's home is made from.
+    const home = writeGeminiHome(job.jobDir, job.config.env?.[GEMINI_HOME_ENV] ?? job.env.HOME);
     const resume = job.agentSessionId ? ['--resume', job.agentSessionId] : [];
     // Trusting the job's workdir up front removes the trust dialog and the restart after it, which
     // swallowed a prompt typed into the input box Gemini draws ≈ 0.5 s before the dialog covers it.
-    return cliLaunch(job, { bin: 'gemini', tail: resume, env: { [GEMINI_SETTINGS_ENV]: settings, GEMINI_CLI_TRUST_WORKSPACE: 'true' } });
+    return cliLaunch(job, { bin: 'gemini', tail: resume, env: { [GEMINI_HOME_ENV]: home, GEMINI_CLI_TRUST_WORKSPACE: 'true' } });
   },
   drive: driveWith(GEMINI_SCREENS),
   // Ctrl-C twice: "Press Ctrl+C again to exit".

@@ -127,7 +127,7 @@ describe('agent adapters against their fake CLIs', () => {
     const log = job.fakeLog();
     expectDrivenCorrectly(log, /Yes, proceed/);
     // Hooks were read from the job's --settings file and ran with the job's `mam emit`.
-    expect(log).toMatch(/settings from \[".*claude-settings\.json"\]; hooks for \["SessionStart","Stop","SubagentStop","Notification"\]/);
+    expect(log).toMatch(/settings from \[".*claude-settings\.json"\]; hooks for \["SessionStart","Stop","StopFailure","SubagentStop","Notification"\]/);
     expect(log).toMatch(/hook SessionStart exit 0 stdout=""/);
     // The Stop hook's own exit may not be logged: its done can end the session first.
     expect(log).toMatch(/exit 0: ctrl-c twice/);
@@ -143,7 +143,7 @@ describe('agent adapters against their fake CLIs', () => {
     const log = job.fakeLog();
     expectDrivenCorrectly(log, /Trust folder \(/);
     expect(log).toMatch(/paste 3 line\(s\)/);
-    expect(log).toMatch(/settings from \[".*gemini-system-settings\.json"\]/);
+    expect(log).toMatch(/settings from \[".*gemini-home\/\.gemini\/settings\.json"\]/);
     expect(log).toMatch(/hook SessionStart exit 0 json-stdout=true/);
     expect(log.match(/trust: chose/g)).toHaveLength(1);
     expect(read((reg) => reg.getSession(job.id, 1))?.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
