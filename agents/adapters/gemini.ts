@@ -33,7 +33,7 @@ export const geminiAdapter: Adapter = {
   name: 'gemini',
   launch(job) {
     // The user's own Gemini home (or the workspace's GEMINI_CLI_HOME) is what the job's home is made from.
-    const home = writeGeminiHome(job.jobDir, job.config.env?.[GEMINI_HOME_ENV] ?? job.env.HOME);
+    const home = writeGeminiHome(job.jobDir, job.config.env?.[GEMINI_HOME_ENV] ?? job.config.env?.HOME ?? job.env.HOME);
     const resume = job.agentSessionId ? ['--resume', job.agentSessionId] : [];
     // Trusting the job's workdir up front removes the trust dialog and the restart after it, which
     // swallowed a prompt typed into the input box Gemini draws ≈ 0.5 s before the dialog covers it.

@@ -58,8 +58,12 @@ const any = (patterns: RegExp[], screen: string): boolean => patterns.some((p) =
  * screens that need a person, then busy before ready: a spinner above an
  * input box means the agent is still working.
  */
-/** Where the last match of any pattern starts, -1 for none. */
-function lastMatch(patterns: RegExp[], screen: string): number {
+/**
+ * Where the last match of any pattern starts, -1 for none. The last, because
+ * a line-oriented screen (the pty backend's) keeps earlier frames above the
+ * newest one.
+ */
+export function lastMatch(patterns: RegExp[], screen: string): number {
   let at = -1;
   for (const p of patterns) {
     for (const m of screen.matchAll(new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`))) at = Math.max(at, m.index);
@@ -76,7 +80,7 @@ function liveDialog(screen: string, spec: ScreenSpec): DialogSpec | undefined {
   const readyAt = lastMatch(spec.ready, screen);
   let live: { dialog: DialogSpec; at: number } | undefined;
   for (const dialog of spec.dialogs) {
-    const at = screen.search(dialog.detect);
+    const at = lastMatch([dialog.detect], screen);
     if (at < 0 || at < readyAt) continue;
     if (!live || at > live.at) live = { dialog, at };
   }
