@@ -22,7 +22,7 @@ import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.
 import { openRegistry, type JobRow, type Registry } from '../../subscriber/registry/registry.js';
 import { waitFor } from '../agents/session-helpers.js';
 import { makeWorkspace, startBroker, type TestWorkspace } from '../helpers/workspace.js';
-import { realCliEntry, realCliHome, writeCliWrapper } from './real-clis.js';
+import { realCliEntry, realCliHome, writeCliWrapper } from '../../agents/real-clis/real-cli-env.js';
 
 const CLIS = ['claude', 'gemini', 'codex'] as const;
 const entries = Object.fromEntries(CLIS.map((c) => [c, realCliEntry(c)]));

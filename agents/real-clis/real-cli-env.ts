@@ -1,12 +1,14 @@
 /**
  * Where the pinned real agent CLIs are (`npm run install-real-clis`), and the
  * throwaway home, keys and wrapper each needs to run offline up to its first
- * model call. Under CI=true a missing CLI is an error, never a skip.
+ * model call: for test/agents-real, the screen recorder and the benchmark.
+ * Under CI=true a missing CLI is an error, never a skip.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../core/package-root.js';
+
 
 interface Pinned {
   package: string;
@@ -14,16 +16,17 @@ interface Pinned {
   entry: string;
 }
 
+/** agents/real-clis/pinned.json: the versions mam is checked against. */
 export const PINNED = (JSON.parse(readFileSync(join(packageRoot(), 'agents', 'real-clis', 'pinned.json'), 'utf8')) as { clis: Record<string, Pinned> }).clis;
 
-const cache = (): string => process.env.MAM_REAL_CLIS || join(homedir(), '.cache', 'mam-real-clis');
+export const realCliCache = (): string => process.env.MAM_REAL_CLIS || join(homedir(), '.cache', 'mam-real-clis');
 
 /** The CLI's entry script, or undefined when it is not installed (which fails under CI). */
 export function realCliEntry(cli: string): string | undefined {
   const p = PINNED[cli]!;
-  const entry = join(cache(), `${p.package}@${p.version}`.replace('/', '+'), 'node_modules', p.package, p.entry);
+  const entry = join(realCliCache(), `${p.package}@${p.version}`.replace('/', '+'), 'node_modules', p.package, p.entry);
   if (existsSync(entry)) return entry;
-  if (process.env.CI === 'true') throw new Error(`${p.package}@${p.version} is not installed in ${cache()}: run \`npm run install-real-clis\``);
+  if (process.env.CI === 'true') throw new Error(`${p.package}@${p.version} is not installed in ${realCliCache()}: run \`npm run install-real-clis\``);
   return undefined;
 }
 
