@@ -38,13 +38,15 @@ export interface ReadyOptions {
  * nothing else between: real CLIs draw their input box a moment before a
  * dialog covers it (Gemini CLI's trust dialog ≈ 0.5 s later).
  */
-export const HOLD_READY_MS = 600;
+export const HOLD_READY_MS = 500;
 
 export interface ReadyResult {
   screen: string;
   /** dialogs answered, in order */
   answered: string[];
   ms: number;
+  /** when the ready screen that held was first seen (epoch ms) */
+  readyAt: number;
 }
 
 /** Sends what gets the dialog's wanted option picked; false when there was nothing to do yet. */
@@ -103,7 +105,7 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
       state = classifyScreen(screen, spec, opts.env);
       if (state.kind !== 'ready') readySince = undefined;
       else if (readySince === undefined) readySince = Date.now();
-      else if (Date.now() - readySince >= holdMs) return { screen, answered, ms: Date.now() - started };
+      else if (Date.now() - readySince >= holdMs) return { screen, answered, ms: Date.now() - started, readyAt: readySince };
       if (state.kind === 'dialog' && settled(state.dialog.name)) {
         const name = state.dialog.name;
         const count = (actions.get(name) ?? 0) + 1;
