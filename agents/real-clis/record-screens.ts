@@ -8,7 +8,7 @@
  * screens changed shape.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +25,17 @@ const START_MS = 60_000;
 const MAX_PER_STATE = 4;
 
 const stateName = (s: ScreenState): string => (s.kind === 'dialog' ? `dialog-${s.dialog.name}` : s.kind === 'blocker' ? `blocker-${s.name.split(' ')[0]}` : s.kind);
+
+/** Ends every process whose environment carries `marker`. */
+function killMarked(marker: string): void {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone, or not ours
+    }
+  }
+}
 
 async function record(cli: string): Promise<void> {
   const entry = realCliEntry(cli);
@@ -43,7 +54,9 @@ async function record(cli: string): Promise<void> {
   // The environment mam's adapter sets, so the screens are the ones mam meets.
   const launch = cli === 'codex' ? ['-c', 'check_for_update_on_startup=false'] : [];
   const extra = { DISABLE_AUTOUPDATER: '1', ...(cli === 'gemini' ? { GEMINI_CLI_HOME: join(tmp, 'home') } : {}) };
-  const vars = Object.entries({ ...env, ...extra, PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${v}`);
+  // Marks the recording's processes: Gemini CLI's survive `tmux kill-server` as orphans.
+  const marker = `MAM_RECORDING=${tmp}`;
+  const vars = Object.entries({ ...env, ...extra, MAM_RECORDING: tmp, PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${v}`);
   try {
     tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'rec', '-c', work, 'env', '-i', ...vars, process.execPath, entry, ...launch);
     const seen = new Set<string>();
@@ -88,6 +101,13 @@ async function record(cli: string): Promise<void> {
     writeFileSync(expectedFile, JSON.stringify(Object.fromEntries(Object.entries(expected).sort(([a], [b]) => a.localeCompare(b))), null, 2) + '\n');
     console.log(`${cli}: ${seen.size} screens in ${out}`);
   } finally {
+    try {
+      tmux('send-keys', '-t', 'rec', 'C-c', 'C-c');
+      await sleep(500);
+    } catch {
+      // already gone
+    }
+    killMarked(marker);
     try {
       tmux('kill-server');
     } catch {
