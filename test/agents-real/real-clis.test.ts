@@ -9,61 +9,41 @@
  * it, and no process of the job's left behind.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../core/context.js';
 import { emitEvent } from '../../core/emit.js';
-import { createLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
-import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
-import { openRegistry, type JobRow, type Registry } from '../../subscriber/registry/registry.js';
+import type { JobRow, Registry } from '../../subscriber/registry/registry.js';
 import { waitFor } from '../agents/session-helpers.js';
-import { makeWorkspace, startBroker, type TestWorkspace } from '../helpers/workspace.js';
+import { startAgentHost, type AgentHost } from '../helpers/agent-host.js';
+import type { TestWorkspace } from '../helpers/workspace.js';
 import { realCliEntry, realCliHome, writeCliWrapper } from '../../agents/real-clis/real-cli-env.js';
 
 const CLIS = ['claude', 'gemini', 'codex'] as const;
 const entries = Object.fromEntries(CLIS.map((c) => [c, realCliEntry(c)]));
-const socket = `test-${randomBytes(4).toString('hex')}`;
-const lines: string[] = [];
+let host: AgentHost;
 let tw: TestWorkspace;
-let broker: Awaited<ReturnType<typeof startBroker>>;
 let ctx: Context;
-let daemon: HostDaemon;
+let lines: string[];
 
 beforeAll(async () => {
-  tw = await makeWorkspace({ namespace: 'realcli' });
-  const agents: Record<string, unknown> = {};
-  for (const cli of CLIS) {
-    const entry = entries[cli];
-    if (!entry) continue;
-    agents[cli] = { bin: writeCliWrapper(join(tw.root, 'bin'), cli, entry), env: realCliHome(cli, join(tw.root, 'homes', cli)), readyTimeoutMs: 60_000 };
-  }
-  tw.patchConfig({ sessions: { tmuxSocket: socket, killGraceMs: 1500 }, agents });
-  broker = await startBroker(tw);
-  ctx = tw.context();
-  const log = createLogger({ component: 'host', level: 'debug', write: (l) => void (lines.push(l) > 500 && lines.shift()) });
-  daemon = await createHostDaemon(ctx, log, tw.env);
+  host = await startAgentHost('realcli', (w) => {
+    const agents: Record<string, unknown> = {};
+    for (const cli of CLIS) {
+      const entry = entries[cli];
+      if (entry) agents[cli] = { bin: writeCliWrapper(join(w.root, 'bin'), cli, entry), env: realCliHome(cli, join(w.root, 'homes', cli)), readyTimeoutMs: 60_000 };
+    }
+    return agents;
+  });
+  ({ tw, ctx, lines } = host);
 }, 60_000);
 
-afterAll(async () => {
-  await daemon?.close();
-  await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
-  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
-  await broker?.close();
-  tw?.cleanup();
-});
+afterAll(() => host?.close());
 
-function read<T>(fn: (reg: Registry) => T): T {
-  const reg = openRegistry(ctx.ws.db, { readonly: true });
-  try {
-    return fn(reg);
-  } finally {
-    reg.close();
-  }
-}
+const read = <T>(fn: (reg: Registry) => T): T => host.read(fn);
 
 async function createJob(agent: string, backend: 'tmux' | 'pty', extra: Record<string, unknown> = {}): Promise<string> {
   const id = `${agent}-${backend}-${randomBytes(3).toString('hex')}`;
