@@ -21,7 +21,11 @@ const entry = realCliEntry('gemini');
 const NOBODY = { uid: 65534, gid: 65534 };
 const root = mkdtempSync(join(tmpdir(), 'mam-gemini-user-'));
 const socket = `test-${randomBytes(4).toString('hex')}`;
+const backend = createTmuxBackend({ socket });
+const name = 'gemini-user';
 afterAll(async () => {
+  // Its exit keys, then signals to its process group: Gemini CLI's processes outlive `tmux kill-server`.
+  await backend.terminate(name, { exitKeys: ['C-c', 'C-c'] }).catch(() => undefined);
   await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
   rmSync(root, { recursive: true, force: true });
 });
@@ -65,8 +69,6 @@ describe.skipIf(!entry || userInfo().uid !== 0)('Gemini CLI as a normal user (re
     giveToNobody(workdir);
     expect(statSync(join(jobDir, 'gemini-home', '.gemini', 'settings.json')).uid).toBe(NOBODY.uid);
 
-    const backend = createTmuxBackend({ socket });
-    const name = 'gemini-user';
     await backend.start({
       name, cwd: workdir, command: launch.command, args: launch.args,
       env: { PATH: `${bin}:/usr/bin:/bin`, TERM: 'xterm-256color', MAM_JOB_DIR: jobDir, ...launch.env },
@@ -80,6 +82,5 @@ describe.skipIf(!entry || userInfo().uid !== 0)('Gemini CLI as a normal user (re
     // The CLI really ran as nobody.
     expect(existsSync(join(jobDir, 'gemini-home', '.gemini', 'tmp'))).toBe(true);
     expect(statSync(join(jobDir, 'gemini-home', '.gemini', 'tmp')).uid).toBe(NOBODY.uid);
-    await backend.terminate(name, { exitKeys: ['C-c', 'C-c'] });
   }, 120_000);
 });
