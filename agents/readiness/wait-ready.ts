@@ -18,10 +18,12 @@ const MAX_DIALOG_ACTIONS = 8;
 const KEY_SETTLE_MS = 1000;
 /**
  * After an Enter on the wanted option the dialog may stay while the agent acts
- * on it (Gemini CLI restarts itself): the same dialog is answered again only
- * after this long, even though its screen changed.
+ * on it, changed or not (Gemini CLI restarts itself; Claude Code 2.1.328 keeps
+ * its trust menu drawn for seconds while it loads): the same dialog is
+ * answered again only after this long. An Enter repeated sooner is typed ahead
+ * into whatever the agent shows next — a dialog whose default is "No".
  */
-const CONFIRM_SETTLE_MS = 5000;
+export const CONFIRM_SETTLE_MS = 10_000;
 
 export interface ReadyOptions {
   timeoutMs: number;
@@ -84,8 +86,8 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
   const settled = (dialog: string): boolean => {
     if (!acted || acted.dialog !== dialog) return true;
     const waited = Date.now() - acted.at;
-    if (acted.screen === screen) return waited >= KEY_SETTLE_MS;
-    return !acted.confirm || waited >= CONFIRM_SETTLE_MS;
+    if (acted.confirm) return waited >= CONFIRM_SETTLE_MS;
+    return acted.screen !== screen || waited >= KEY_SETTLE_MS;
   };
 
   const fail = (how: string): MamError => {

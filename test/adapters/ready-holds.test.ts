@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLAUDE_SCREENS } from '../../agents/adapters/claude.js';
 import { codexAdapter, CODEX_SCREENS } from '../../agents/adapters/codex.js';
 import { GEMINI_SCREENS } from '../../agents/adapters/gemini.js';
 import { waitUntilReady } from '../../agents/readiness/wait-ready.js';
@@ -31,6 +32,24 @@ describe('ready must hold', () => {
     const r = await waitUntilReady(s.session, GEMINI_SCREENS, { ...ids, timeoutMs: 5000 });
     expect(r.answered).toEqual(['trust']);
     expect(s.sent).toEqual(['Enter']);
+  });
+});
+
+describe('one Enter per answer', () => {
+  it('a dialog still drawn seconds after its Enter (Claude Code loading) gets no second Enter', async () => {
+    const trust = real('claude@2.1.328', 'trust-yes-marked.txt');
+    const s = scriptedSession(
+      {
+        trust: { text: trust, on: { Enter: 'loading' } },
+        // The same screen while Claude Code loads; a second Enter would be typed ahead into what comes next.
+        loading: { text: trust, after: { ms: 2500, to: 'ready' } },
+        ready: { text: real('claude@2.1.328', 'ready.txt') },
+      },
+      'trust',
+    );
+    const r = await waitUntilReady(s.session, CLAUDE_SCREENS, { ...ids, timeoutMs: 8000 });
+    expect(s.sent).toEqual(['Enter']);
+    expect(r.answered).toEqual(['trust']);
   });
 });
 
