@@ -37,6 +37,8 @@ export const CODEX_SCREENS: ScreenSpec = {
   pasteMarker: /\[Pasted/i,
   // Codex reads fast typing as a paste burst and turns the Enter after it into a newline.
   alwaysPaste: true,
+  // 0.169.0 drops the first Enter on its sign-in screens ("Use an OpenAI API key", the key box): repeat it after 1.5 s.
+  confirmRepeatMs: 1500,
 };
 
 /** `notify` as a TOML array; JSON string escapes are valid TOML basic strings. */

@@ -40,6 +40,13 @@ export interface ScreenSpec {
   pasteMarker: RegExp;
   /** paste even one-line prompts: CLIs that read fast typing as a paste turn its Enter into a newline */
   alwaysPaste?: boolean;
+  /**
+   * How long a dialog may stay unchanged after the Enter that answered it
+   * before that Enter counts as lost and is sent again (default
+   * CONFIRM_SETTLE_MS, 10 s): Codex drops the first Enter on its sign-in
+   * screens, Claude Code keeps its trust menu drawn for seconds while loading.
+   */
+  confirmRepeatMs?: number;
   /** screens that look ready but are not: the CLI is still starting ("Waiting for startup") */
   notReady?: RegExp[];
 }

@@ -86,7 +86,7 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
   const settled = (dialog: string): boolean => {
     if (!acted || acted.dialog !== dialog) return true;
     const waited = Date.now() - acted.at;
-    if (acted.confirm) return waited >= CONFIRM_SETTLE_MS;
+    if (acted.confirm) return waited >= (acted.screen === screen ? spec.confirmRepeatMs ?? CONFIRM_SETTLE_MS : CONFIRM_SETTLE_MS);
     return acted.screen !== screen || waited >= KEY_SETTLE_MS;
   };
 

@@ -119,10 +119,10 @@ describe.skipIf(!entries.gemini)('Gemini CLI (real, pinned)', () => {
 
 describe.skipIf(!entries.codex)('Codex (real, pinned)', () => {
   it('tmux: login "Sign in another way" → "Use an OpenAI API key" → detected key → trust → prompt confirmed → offline it never completes: the job times out', async () => {
-    const id = await createJob('codex', 'tmux', { timeoutMs: 20_000 });
+    const id = await createJob('codex', 'tmux', { timeoutMs: 30_000 });
     const row = await waitJob(id, (r) => ['failed', 'blocked', 'done', 'timeout'].includes(r.state), 'the job timeout', 90_000);
     expect(row.state).toBe('timeout');
-    expect(driven(id)).toBe(true);
+    expect(driven(id), readFileSync(join(ctx.ws.jobDir(id), 'drive-times.json'), 'utf8')).toBe(true);
     await expectEndedClean(id);
   }, 120_000);
 });
