@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emitsFor, type HookAgent } from './hook-events.js';
+import { lastScreenError } from './session-error.js';
 
 const AGENTS: readonly HookAgent[] = ['claude', 'gemini', 'codex'];
 const EMIT_TIMEOUT_MS = 60_000;
@@ -47,6 +48,11 @@ function main(argv: string[]): void {
   // Codex passes no event name: its payload is the only argument after the agent.
   const payload = readPayload(agent as HookAgent, argv.slice(1));
   for (const e of emitsFor(agent as HookAgent, event, payload)) {
+    // Gemini CLI's hook payload has no error text: take the one its screen showed.
+    if (agent === 'gemini' && e.type === 'job.failed') {
+      const shown = lastScreenError(process.env.MAM_JOB_DIR);
+      if (shown) e.body.reason = `${e.body.reason}: ${shown}`.slice(0, 1000);
+    }
     const r = spawnSync('mam', ['emit', e.type, '--body', JSON.stringify(e.body)], {
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: EMIT_TIMEOUT_MS,

@@ -110,7 +110,7 @@ describe.skipIf(!entries.gemini)('Gemini CLI (real, pinned)', () => {
     const id = await createJob('gemini', 'tmux');
     const row = await waitJob(id, (r) => ['failed', 'blocked', 'done'].includes(r.state), 'the failed turn', 90_000);
     expect(row.state, row.reason ?? '').toBe('failed');
-    expect(row.reason).toMatch(/without a model response/);
+    expect(row.reason).toMatch(/without a model response.*: \[API Error: /);
     expect(driven(id)).toBe(true);
     expect(read((reg) => reg.getSession(id, 1))?.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
     await expectEndedClean(id);
