@@ -106,8 +106,8 @@ describe.skipIf(!entries.claude)('Claude Code (real, pinned)', () => {
 });
 
 describe.skipIf(!entries.gemini)('Gemini CLI (real, pinned)', () => {
-  it('tmux: auth "Use Gemini API Key" → pre-filled key submitted → prompt confirmed → AfterAgent without a response → failed', async () => {
-    const id = await createJob('gemini', 'tmux');
+  it.each(['tmux', 'pty'] as const)('%s: auth "Use Gemini API Key" → pre-filled key submitted → prompt confirmed → AfterAgent without a response → failed', async (backend) => {
+    const id = await createJob('gemini', backend);
     const row = await waitJob(id, (r) => ['failed', 'blocked', 'done'].includes(r.state), 'the failed turn', 90_000);
     expect(row.state, row.reason ?? '').toBe('failed');
     expect(row.reason).toMatch(/without a model response.*: \[API Error: /);
@@ -118,8 +118,8 @@ describe.skipIf(!entries.gemini)('Gemini CLI (real, pinned)', () => {
 });
 
 describe.skipIf(!entries.codex)('Codex (real, pinned)', () => {
-  it('tmux: login "Sign in another way" → "Use an OpenAI API key" → detected key → trust → prompt confirmed → offline it never completes: the job times out', async () => {
-    const id = await createJob('codex', 'tmux', { timeoutMs: 30_000 });
+  it.each(['tmux', 'pty'] as const)('%s: login "Sign in another way" → "Use an OpenAI API key" → detected key → prompt confirmed → offline it never completes: the job times out', async (backend) => {
+    const id = await createJob('codex', backend, { timeoutMs: 30_000 });
     const row = await waitJob(id, (r) => ['failed', 'blocked', 'done', 'timeout'].includes(r.state), 'the job timeout', 90_000);
     expect(row.state).toBe('timeout');
     expect(driven(id), readFileSync(join(ctx.ws.jobDir(id), 'drive-times.json'), 'utf8')).toBe(true);
