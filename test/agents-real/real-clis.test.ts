@@ -121,7 +121,7 @@ describe.skipIf(!entries.codex)('Codex (real, pinned)', () => {
   it.each(['tmux', 'pty'] as const)('%s: login "Sign in another way" → "Use an OpenAI API key" → detected key → prompt confirmed → offline it never completes: the job times out', async (backend) => {
     const id = await createJob('codex', backend, { timeoutMs: 30_000 });
     const row = await waitJob(id, (r) => ['failed', 'blocked', 'done', 'timeout'].includes(r.state), 'the job timeout', 90_000);
-    expect(row.state).toBe('timeout');
+    expect(row.state, row.reason ?? '').toBe('timeout');
     expect(driven(id), readFileSync(join(ctx.ws.jobDir(id), 'drive-times.json'), 'utf8')).toBe(true);
     await expectEndedClean(id);
   }, 120_000);
