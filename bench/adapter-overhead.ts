@@ -28,7 +28,7 @@ interface Run {
 }
 
 /** The reconciler's log record for `job` whose msg is one of `msgs`; polls the log file. */
-async function logRecord(file: string, job: string, msgs: string[], timeoutMs: number): Promise<{ t: string; msg: string; data: Record<string, unknown> }> {
+export async function logRecord(file: string, job: string, msgs: string[], timeoutMs: number): Promise<{ t: string; msg: string; data: Record<string, unknown> }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -55,7 +55,7 @@ function useFakeCodex(mesh: Mesh, isolation: Isolation): void {
   mesh.defer(async () => void (await execa('tmux', ['-L', socket, 'kill-server'], { reject: false, stdin: 'ignore' })));
 }
 
-async function sessionEnded(ctx: Context, id: string, timeoutMs: number): Promise<void> {
+export async function sessionEnded(ctx: Context, id: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const reg = openRegistry(ctx.ws.db, { readonly: true });

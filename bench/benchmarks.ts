@@ -1,4 +1,5 @@
 import { adapterOverhead } from './adapter-overhead.js';
+import { adapterOverheadReal } from './adapter-overhead-real.js';
 import type { Benchmark } from './benchmark.js';
 import { emitLatency } from './emit-latency.js';
 import { publishThroughput } from './publish-throughput.js';
@@ -8,4 +9,6 @@ import { sessionsScale } from './sessions-scale.js';
 import { terminationLatency } from './termination-latency.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them: add a new one here. */
-export const BENCHMARKS: readonly Benchmark[] = [publishThroughput, emitLatency, reconcileThroughput, terminationLatency, sessionsScale, adapterOverhead, registryScale];
+export const BENCHMARKS: readonly Benchmark[] = [
+  publishThroughput, emitLatency, reconcileThroughput, terminationLatency, sessionsScale, adapterOverhead, adapterOverheadReal, registryScale,
+];

@@ -85,6 +85,8 @@ export const CODES = {
   ADAPTER: EXIT.FAILURE,
   NOT_READY: EXIT.FAILURE,
   SUBMIT_FAILED: EXIT.FAILURE,
+  // A dialog or blocker covered the input line during submission: the drive goes back to the readiness probe.
+  SUBMIT_INTERRUPTED: EXIT.FAILURE,
   DAEMON: EXIT.FAILURE,
   DOCTOR_FAILED: EXIT.FAILURE,
   INTERNAL: EXIT.INTERNAL,

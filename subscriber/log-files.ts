@@ -122,6 +122,8 @@ const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z
 /** Terminal output as plain lines: escapes dropped, a carriage return overwrites its line (spinners). */
 export function plainLines(text: string): string[] {
   return text
+    // Cursor-forward over blank cells is how TUIs draw spaces ("Accessing\x1b[1Cworkspace:"): keep them.
+    .replace(/\x1b\[(\d*)C/g, (_m, n: string) => ' '.repeat(Math.min(Number(n) || 1, 500)))
     .replace(ANSI, '')
     .split('\n')
     .map((line) => {

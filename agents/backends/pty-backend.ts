@@ -141,7 +141,7 @@ export function createPtyBackend(): SessionBackend {
       log?.destroy();
       throw new MamError('SESSION', `could not start ${spec.command} in a pty`, { cause });
     }
-    const screen = createScreenBuffer();
+    const screen = createScreenBuffer(200, spec.rows);
     let markExited = (): void => {};
     const exited = new Promise<void>((resolve) => (markExited = resolve));
     const session: PtySession = { term, screen, rows: spec.rows, alive: true, exited };

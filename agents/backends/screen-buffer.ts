@@ -1,9 +1,11 @@
 /**
  * A line-oriented approximation of a terminal screen for the pty backend: it
  * drops escape sequences (CSI, OSC, DCS and friends, also when split across
- * chunks), honours carriage return, backspace, tab and erase-in-line, and
- * keeps the last `maxLines` lines. Full-screen cursor addressing is not
- * emulated; the agents we drive print line by line well enough for probes.
+ * chunks), honours carriage return, backspace, tab, erase-in-line and
+ * erase-below, and keeps the last `maxLines` lines. The cursor moves between
+ * lines too (up, down, to a row of the last `height` lines): Ink-drawn CLIs
+ * (Claude Code, Gemini CLI) redraw a menu by moving up over it, so without
+ * that the redrawn option would land below the old frame.
  */
 
 const ESC = '\x1b';
@@ -47,21 +49,28 @@ function sequenceLength(text: string, i: number): number {
   return final >= 0x30 && final <= 0x7e ? j - i + 1 : 1; // a lone ESC is dropped by itself
 }
 
-export function createScreenBuffer(maxLines = 200): ScreenBuffer {
-  const done: string[] = [];
-  let line: string[] = [];
+export function createScreenBuffer(maxLines = 200, height = 40): ScreenBuffer {
+  let rows: string[][] = [[]];
+  let r = 0;
   let col = 0;
   let pending = '';
   let bracketedPaste = false;
 
-  const newline = (): void => {
-    done.push(line.join(''));
-    if (done.length > maxLines) done.splice(0, done.length - maxLines);
-    line = [];
-    col = 0;
+  /** Moves the cursor to line `to`, adding lines below as needed and dropping the oldest past maxLines. */
+  const toRow = (to: number): void => {
+    r = Math.max(0, to);
+    while (rows.length <= r) rows.push([]);
+    // maxLines finished lines, and the one being written.
+    if (rows.length > maxLines + 1) {
+      const drop = rows.length - maxLines - 1;
+      rows = rows.slice(drop);
+      r -= drop;
+    }
   };
+  const top = (): number => Math.max(0, rows.length - height);
 
   const put = (ch: string): void => {
+    const line = rows[r]!;
     while (line.length < col) line.push(' ');
     line[col++] = ch;
   };
@@ -70,18 +79,36 @@ export function createScreenBuffer(maxLines = 200): ScreenBuffer {
     const final = seq[seq.length - 1];
     const params = seq.slice(2, -1);
     const n = Number.parseInt(params, 10);
+    const line = rows[r]!;
     if (params === '?2004' && (final === 'h' || final === 'l')) bracketedPaste = final === 'h';
+    else if (params.startsWith('?')) return;
     else if (final === 'K') {
       if (!(n > 0)) line.length = Math.min(line.length, col);
       else if (n === 1) line.fill(' ', 0, Math.min(col + 1, line.length));
-      else line = [];
-    } else if (final === 'J' && n >= 2) {
-      done.length = 0;
-      line = [];
-      col = 0;
+      else rows[r] = [];
+    } else if (final === 'J') {
+      if (n >= 2) {
+        rows = [[]];
+        r = 0;
+        col = 0;
+      } else if (!(n > 0)) {
+        line.length = Math.min(line.length, col);
+        rows.length = r + 1;
+      }
     } else if (final === 'G') col = Math.max(0, (n || 1) - 1);
     else if (final === 'C') col += n || 1;
     else if (final === 'D') col = Math.max(0, col - (n || 1));
+    else if (final === 'A') r = Math.max(top(), r - (n || 1));
+    else if (final === 'B') toRow(r + (n || 1));
+    else if (final === 'E' || final === 'F') {
+      toRow(final === 'E' ? r + (n || 1) : Math.max(top(), r - (n || 1)));
+      col = 0;
+    } else if (final === 'd') toRow(top() + (n || 1) - 1);
+    else if (final === 'H' || final === 'f') {
+      const [row, column] = params.split(';').map((x) => Number.parseInt(x, 10));
+      toRow(top() + (row || 1) - 1);
+      col = Math.max(0, (column || 1) - 1);
+    }
   };
 
   return {
@@ -103,17 +130,19 @@ export function createScreenBuffer(maxLines = 200): ScreenBuffer {
           i += len;
           continue;
         }
-        if (ch === '\n') newline();
-        else if (ch === '\r') col = 0;
+        if (ch === '\n') {
+          toRow(r + 1);
+          col = 0;
+        } else if (ch === '\r') col = 0;
         else if (ch === '\b') col = Math.max(0, col - 1);
         else if (ch === '\t') col = (Math.floor(col / 8) + 1) * 8;
         else if (code >= 0x20 && !(code >= 0x7f && code < 0xa0)) put(ch);
         i += 1;
       }
     },
-    lines(rows) {
-      const all = [...done, line.join('')];
-      return all.slice(Math.max(0, all.length - rows));
+    lines(n) {
+      const all = rows.map((l) => l.join(''));
+      return all.slice(Math.max(0, all.length - n));
     },
     get bracketedPaste() {
       return bracketedPaste;

@@ -17,10 +17,11 @@ export const CLAUDE_SETTINGS_FILE = 'claude-settings.json';
 
 /**
  * SessionStart reports the session id (resume); Stop — Claude finished its
- * turn — reports done; Notification reports blocked when Claude waits for a
+ * turn — reports done; StopFailure — the turn ended on an API error —
+ * failed or blocked; Notification reports blocked when Claude waits for a
  * permission; SubagentStop is a heartbeat (the job is not over).
  */
-export const CLAUDE_HOOK_EVENTS = ['SessionStart', 'Stop', 'SubagentStop', 'Notification'] as const;
+export const CLAUDE_HOOK_EVENTS = ['SessionStart', 'Stop', 'StopFailure', 'SubagentStop', 'Notification'] as const;
 
 /** Seconds a hook may run: `mam emit` waits for the reconciler's commit, or parks the event in the outbox. */
 const HOOK_TIMEOUT_S = 60;

@@ -6,10 +6,17 @@
  * Payloads, as the CLIs document them:
  * - Claude Code hooks: JSON on stdin with session_id, transcript_path,
  *   hook_event_name; Stop adds stop_hook_active, Notification message and
- *   (newer versions) notification_type.
+ *   (newer versions) notification_type. A turn that ends on an API error
+ *   fires StopFailure instead of Stop (2.1.328: {error, error_details,
+ *   last_assistant_message}, error one of authentication_failed,
+ *   oauth_org_not_allowed, account_on_hold, verification_required,
+ *   billing_error, rate_limit, overloaded, invalid_request, model_not_found,
+ *   server_error, unknown, max_output_tokens, cloud_credential_error).
  * - Gemini CLI hooks: JSON on stdin with session_id; AfterAgent adds
  *   prompt_response and stop_hook_active, Notification notification_type
- *   ("ToolPermission") and message.
+ *   ("ToolPermission") and message. 0.61.0 fires AfterAgent after a turn
+ *   whose model calls all failed too, with prompt_response "[no response
+ *   text]" (its fireAfterAgentHookSafe): that turn failed, it is not done.
  * - Codex `notify`: one JSON argument, type "agent-turn-complete" with
  *   thread-id and last-assistant-message.
  */
@@ -18,7 +25,7 @@ import { readFileSync } from 'node:fs';
 export type HookAgent = 'claude' | 'gemini' | 'codex';
 
 export interface HookEmit {
-  type: 'job.started' | 'job.done' | 'job.blocked' | 'job.heartbeat';
+  type: 'job.started' | 'job.done' | 'job.failed' | 'job.blocked' | 'job.heartbeat';
   body: Record<string, string>;
 }
 
@@ -40,6 +47,16 @@ const started = (id: unknown): HookEmit[] => {
 };
 const done = (summary: string | undefined): HookEmit => ({ type: 'job.done', body: summary ? { summary: cut(summary, SUMMARY_MAX) } : {} });
 const blocked = (reason: string): HookEmit => ({ type: 'job.blocked', body: { reason: cut(reason, REASON_MAX) } });
+const failed = (reason: string): HookEmit => ({ type: 'job.failed', body: { reason: cut(reason, REASON_MAX) } });
+
+/** Claude Code StopFailure errors only a person can fix (sign-in, billing, account, model name): blocked, not failed. */
+const CLAUDE_NEEDS_PERSON = new Set([
+  'authentication_failed', 'oauth_org_not_allowed', 'account_on_hold', 'verification_required',
+  'billing_error', 'model_not_found', 'cloud_credential_error',
+]);
+
+/** What Gemini CLI passes as prompt_response when the turn produced no model text (all its calls failed). */
+export const GEMINI_NO_RESPONSE = '[no response text]';
 
 /** The text of the last assistant message in a Claude Code transcript (JSON lines), if readable. */
 export function lastAssistantText(transcriptPath: string | undefined): string | undefined {
@@ -73,6 +90,12 @@ function claude(event: string, p: Record<string, unknown>, readTranscript: typeo
       // Set when a Stop hook already made Claude go on: this stop is a continuation, not a new end.
       if (p.stop_hook_active === true) return [];
       return [done(str(p.last_assistant_message) ?? readTranscript(str(p.transcript_path)))];
+    case 'StopFailure': {
+      // The turn ended on an API error: never done. The error code says whether a person must act.
+      const error = str(p.error) ?? 'unknown';
+      const reason = `Claude Code stopped on an API error (${error})${str(p.last_assistant_message) ? `: ${str(p.last_assistant_message)}` : ''}`;
+      return [CLAUDE_NEEDS_PERSON.has(error) ? blocked(reason) : failed(reason)];
+    }
     case 'SubagentStop':
       // A subagent finishing is not the job finishing; it does show the agent is alive.
       return [{ type: 'job.heartbeat', body: {} }];
@@ -90,9 +113,14 @@ function gemini(event: string, p: Record<string, unknown>): HookEmit[] {
   switch (event) {
     case 'SessionStart':
       return started(p.session_id);
-    case 'AfterAgent':
+    case 'AfterAgent': {
       if (p.stop_hook_active === true) return [];
-      return [done(str(p.prompt_response))];
+      const response = str(p.prompt_response);
+      if (!response || response === GEMINI_NO_RESPONSE) {
+        return [failed('Gemini CLI ended the turn without a model response (its model calls failed; see the session log)')];
+      }
+      return [done(response)];
+    }
     case 'Notification':
       return p.notification_type === 'ToolPermission' ? [blocked(str(p.message) ?? 'Gemini CLI asks for a tool permission')] : [];
     default:

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emitsFor, type HookAgent } from './hook-events.js';
+import { lastScreenError } from './session-error.js';
 
 const AGENTS: readonly HookAgent[] = ['claude', 'gemini', 'codex'];
 const EMIT_TIMEOUT_MS = 60_000;
@@ -38,6 +39,19 @@ function note(line: string): void {
   }
 }
 
+/** How long to wait for the session log to catch up with the screen (the pty backend writes it asynchronously). */
+const SCREEN_ERROR_TRIES = 5;
+const SCREEN_ERROR_PAUSE_MS = 200;
+
+function screenErrorSoon(jobDir: string | undefined): string | undefined {
+  for (let i = 0; ; i++) {
+    const shown = lastScreenError(jobDir);
+    if (shown || i + 1 >= SCREEN_ERROR_TRIES) return shown;
+    // A synchronous pause: the relay runs its emits one after another.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SCREEN_ERROR_PAUSE_MS);
+  }
+}
+
 function main(argv: string[]): void {
   const [agent, event = ''] = argv;
   if (!AGENTS.includes(agent as HookAgent)) {
@@ -47,6 +61,11 @@ function main(argv: string[]): void {
   // Codex passes no event name: its payload is the only argument after the agent.
   const payload = readPayload(agent as HookAgent, argv.slice(1));
   for (const e of emitsFor(agent as HookAgent, event, payload)) {
+    // Gemini CLI's hook payload has no error text: take the one its screen showed.
+    if (agent === 'gemini' && e.type === 'job.failed') {
+      const shown = screenErrorSoon(process.env.MAM_JOB_DIR);
+      if (shown) e.body.reason = `${e.body.reason}: ${shown}`.slice(0, 1000);
+    }
     const r = spawnSync('mam', ['emit', e.type, '--body', JSON.stringify(e.body)], {
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: EMIT_TIMEOUT_MS,

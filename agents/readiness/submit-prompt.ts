@@ -8,7 +8,7 @@
  */
 import { MamError } from '../../core/errors.js';
 import type { AdapterSession } from '../adapter.js';
-import { inputText, type ScreenSpec } from './screen-spec.js';
+import { classifyScreen, describeState, inputText, type ScreenSpec } from './screen-spec.js';
 import { createPoller, lastLine, saveStuckScreen, watchScreen, type ScreenPoller } from './screen-watch.js';
 
 /** How long each Enter gets to show an effect; three Enters in all. */
@@ -20,6 +20,8 @@ const FRAGMENT_CHARS = 20;
 export interface SubmitOptions {
   jobId: string;
   jobDir: string;
+  /** the variables the session has, for classifying key-using dialogs (see ReadyOptions.env) */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface SubmitResult {
@@ -55,6 +57,16 @@ async function submitWith(poller: ScreenPoller, s: AdapterSession, spec: ScreenS
   };
   const working = (screen: string): boolean => spec.busy.some((p) => p.test(screen));
 
+  // Before the text and before every Enter the screen is classified again: an Enter must never land on a dialog.
+  const checkNoDialog = async (): Promise<void> => {
+    const now = await poller.read();
+    if (now === undefined) throw exited();
+    const state = classifyScreen(now, spec, opts.env);
+    if (state.kind === 'dialog' || state.kind === 'blocker') {
+      throw new MamError('SUBMIT_INTERRUPTED', `${spec.agent} showed ${describeState(state)} while its prompt was being submitted`);
+    }
+  };
+  await checkNoDialog();
   await s.backend.sendText(s.name, prompt, { paste: spec.alwaysPaste === true || prompt.includes('\n') });
   poller.sent();
   const typed = await watchScreen(poller, s, TYPED_WAIT_MS, onInputLine);
@@ -62,13 +74,15 @@ async function submitWith(poller: ScreenPoller, s: AdapterSession, spec: ScreenS
   const submitted = (screen: string): boolean =>
     working(screen) || (typed.hit && inputText(screen, spec) !== undefined && !onInputLine(screen));
 
-  const exited = (): MamError =>
-    new MamError('SUBMIT_FAILED', `${spec.agent} exited before its prompt was confirmed as submitted`, {
+  function exited(): MamError {
+    return new MamError('SUBMIT_FAILED', `${spec.agent} exited before its prompt was confirmed as submitted`, {
       hint: `see the session log of job ${opts.jobId}`,
     });
+  }
   if (typed.gone) throw exited();
   let screen = typed.screen;
   for (const [i, windowMs] of ENTER_WINDOWS_MS.entries()) {
+    await checkNoDialog();
     await s.backend.sendKeys(s.name, ['Enter']);
     poller.sent();
     const seen = await watchScreen(poller, s, windowMs, submitted);

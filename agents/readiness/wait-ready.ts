@@ -7,7 +7,7 @@
  */
 import { MamError } from '../../core/errors.js';
 import type { AdapterSession } from '../adapter.js';
-import { parseMenu, planChoice } from './menu.js';
+import { planDialog } from './plan-dialog.js';
 import { classifyScreen, describeState, type DialogSpec, type ScreenSpec, type ScreenState } from './screen-spec.js';
 import { createPoller, lastLine, saveStuckScreen } from './screen-watch.js';
 
@@ -18,32 +18,47 @@ const MAX_DIALOG_ACTIONS = 8;
 const KEY_SETTLE_MS = 1000;
 /**
  * After an Enter on the wanted option the dialog may stay while the agent acts
- * on it (Gemini CLI restarts itself): the same dialog is answered again only
- * after this long, even though its screen changed.
+ * on it, changed or not (Gemini CLI restarts itself; Claude Code 2.1.328 keeps
+ * its trust menu drawn for seconds while it loads): the same dialog is
+ * answered again only after this long. An Enter repeated sooner is typed ahead
+ * into whatever the agent shows next — a dialog whose default is "No".
  */
-const CONFIRM_SETTLE_MS = 5000;
+export const CONFIRM_SETTLE_MS = 10_000;
 
 export interface ReadyOptions {
   timeoutMs: number;
   jobId: string;
   jobDir: string;
+  /** the variables the session has (agents.<name>.env): which key-using dialogs may be answered */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** how long a ready screen must hold (HOLD_READY_MS) */
+  holdMs?: number;
 }
+
+/**
+ * Ready counts once the screen was seen ready twice this far apart with
+ * nothing else between: real CLIs draw their input box a moment before a
+ * dialog covers it (Gemini CLI's trust dialog ≈ 0.5 s later).
+ */
+export const HOLD_READY_MS = 500;
 
 export interface ReadyResult {
   screen: string;
   /** dialogs answered, in order */
   answered: string[];
   ms: number;
+  /** when the ready screen that held was first seen (epoch ms) */
+  readyAt: number;
 }
 
 /** Sends what gets the dialog's wanted option picked; false when there was nothing to do yet. */
 async function answer(s: AdapterSession, dialog: DialogSpec, screen: string): Promise<'confirm' | 'step' | false> {
-  const at = screen.search(dialog.detect);
-  const plan = planChoice(parseMenu(screen, Math.max(0, at)), dialog.choose);
+  const plan = planDialog(screen, dialog);
   switch (plan.kind) {
     case 'wait':
       return false;
     case 'confirm':
+    case 'submit':
       await s.backend.sendKeys(s.name, ['Enter']);
       return 'confirm';
     case 'move':
@@ -63,13 +78,16 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
   const actions = new Map<string, number>();
   let screen = '';
   let state: ScreenState = { kind: 'starting' };
+  const holdMs = opts.holdMs ?? HOLD_READY_MS;
+  // When the screen was first seen ready in the current unbroken run of ready screens.
+  let readySince: number | undefined;
   // The last key sent to a dialog, and on which screen: the next waits until that key has had its effect.
   let acted: { dialog: string; confirm: boolean; screen: string; at: number } | undefined;
   const settled = (dialog: string): boolean => {
     if (!acted || acted.dialog !== dialog) return true;
     const waited = Date.now() - acted.at;
-    if (acted.screen === screen) return waited >= KEY_SETTLE_MS;
-    return !acted.confirm || waited >= CONFIRM_SETTLE_MS;
+    if (acted.confirm) return waited >= (acted.screen === screen ? spec.confirmRepeatMs ?? CONFIRM_SETTLE_MS : CONFIRM_SETTLE_MS);
+    return acted.screen !== screen || waited >= KEY_SETTLE_MS;
   };
 
   const fail = (how: string): MamError => {
@@ -86,8 +104,10 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
       const now = await poller.read();
       if (now === undefined) throw fail('exited before it was ready');
       screen = now;
-      state = classifyScreen(screen, spec);
-      if (state.kind === 'ready') return { screen, answered, ms: Date.now() - started };
+      state = classifyScreen(screen, spec, opts.env);
+      if (state.kind !== 'ready') readySince = undefined;
+      else if (readySince === undefined) readySince = Date.now();
+      else if (Date.now() - readySince >= holdMs) return { screen, answered, ms: Date.now() - started, readyAt: readySince };
       if (state.kind === 'dialog' && settled(state.dialog.name)) {
         const name = state.dialog.name;
         const count = (actions.get(name) ?? 0) + 1;
@@ -101,7 +121,8 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
         }
       }
       if (Date.now() >= deadline) throw fail(`was not ready after ${opts.timeoutMs} ms`);
-      await poller.pause(deadline);
+      // While a ready screen holds, look again when the hold is up even if nothing is drawn.
+      await poller.pause(readySince === undefined ? deadline : Math.min(deadline, readySince + holdMs));
     }
   } finally {
     poller.close();

@@ -8,6 +8,7 @@ import { findRoot, workspaceAt } from '../../core/workspace.js';
 import { parseFlags } from '../args.js';
 import { isolationCheck } from './doctor-isolation.js';
 import type { Io } from '../io.js';
+import { agentChecks } from './doctor-agents.js';
 
 interface Check {
   name: string;
@@ -102,7 +103,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const root = workspaceAt(findRoot(io.cwd, io.env)).dir;
     checks.push({ name: 'workspace', status: 'fail', detail: `${root}: ${(err as Error).message}`, fix: (err as { hint?: string }).hint ?? 'run `mam init`' });
   }
-  if (ctx) checks.push(...certChecks(ctx), ...permissionChecks(ctx), await brokerCheck(ctx), await isolationCheck(ctx));
+  if (ctx) checks.push(...certChecks(ctx), ...permissionChecks(ctx), await brokerCheck(ctx), await isolationCheck(ctx), ...(await agentChecks(ctx)));
   if (ctx) checks.push((await import('./doctor-registry.js')).registryCheck(ctx));
   const failed = checks.filter((c) => c.status === 'fail').length;
   if (values.json) io.out(JSON.stringify({ ok: failed === 0, checks }) + '\n');

@@ -8,59 +8,42 @@
  * itself done → the session verifiably ends.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../core/context.js';
 import { emitEvent } from '../../core/emit.js';
-import { createLogger } from '../../core/logger.js';
 import { packageRoot } from '../../core/package-root.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
-import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
-import { openRegistry, type JobRow, type Registry } from '../../subscriber/registry/registry.js';
+import type { JobRow, Registry } from '../../subscriber/registry/registry.js';
 import { isRunning } from '../agents/session-helpers.js';
+import { startAgentHost, type AgentHost } from '../helpers/agent-host.js';
 import { waitFor } from '../helpers/wait.js';
-import { makeWorkspace, startBroker, type TestWorkspace } from '../helpers/workspace.js';
+import type { TestWorkspace } from '../helpers/workspace.js';
 
 const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 const AGENTS = ['claude', 'gemini', 'codex', 'hermes'] as const;
-const socket = `test-${randomBytes(4).toString('hex')}`;
-const lines: string[] = [];
+let host: AgentHost;
 let tw: TestWorkspace;
-let broker: Awaited<ReturnType<typeof startBroker>>;
 let ctx: Context;
-let daemon: HostDaemon;
+let socket: string;
+let lines: string[];
 
 beforeAll(async () => {
-  tw = await makeWorkspace({ namespace: 'adapters' });
-  const agents = Object.fromEntries(AGENTS.map((a) => [a, { bin: join(FIXTURES, `fake-${a}.mjs`), readyTimeoutMs: 20_000 }]));
-  // Short enough for the stuck-screen test, long enough for a loaded machine.
-  agents.gemini!.readyTimeoutMs = 10_000;
-  tw.patchConfig({ sessions: { tmuxSocket: socket, killGraceMs: 1500 }, agents });
-  broker = await startBroker(tw);
-  ctx = tw.context();
-  const log = createLogger({ component: 'host', level: 'debug', write: (l) => void (lines.push(l) > 500 && lines.shift()) });
-  daemon = await createHostDaemon(ctx, log, tw.env);
+  host = await startAgentHost('adapters', () => {
+    const agents = Object.fromEntries(AGENTS.map((a) => [a, { bin: join(FIXTURES, `fake-${a}.mjs`), readyTimeoutMs: 20_000 }]));
+    // Short enough for the stuck-screen test, long enough for a loaded machine.
+    agents.gemini!.readyTimeoutMs = 10_000;
+    return agents;
+  });
+  ({ tw, ctx, socket, lines } = host);
 });
 
-afterAll(async () => {
-  await daemon?.close();
-  await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
-  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
-  await broker?.close();
-  tw?.cleanup();
-});
+afterAll(() => host?.close());
 
-function read<T>(fn: (reg: Registry) => T): T {
-  const reg = openRegistry(ctx.ws.db, { readonly: true });
-  try {
-    return fn(reg);
-  } finally {
-    reg.close();
-  }
-}
+const read = <T>(fn: (reg: Registry) => T): T => host.read(fn);
 
 interface Job {
   id: string;
@@ -110,7 +93,7 @@ async function expectVerifiedEnd(job: Job, gen = 1) {
 
 /** The fake's log lines that show the trust dialog was answered with its Yes option, and the dropped Enter retried. */
 function expectDrivenCorrectly(log: string, yes: RegExp) {
-  expect(log).toMatch(/trust dialog, pre-selected "(No, exit|No, quit|Don't trust)"/);
+  expect(log).toMatch(/trust dialog, pre-selected "(No, exit|Back to Agent Command Center|Don't trust)"/);
   expect(log).toMatch(new RegExp(`trust: chose "${yes.source}`));
   expect(log).not.toMatch(/exit 1: trust/);
   const order = ['enter dropped', 'enter accepted', 'submitted'].map((m) => log.indexOf(m));
@@ -126,9 +109,9 @@ describe('agent adapters against their fake CLIs', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
     const s = await expectVerifiedEnd(job);
     const log = job.fakeLog();
-    expectDrivenCorrectly(log, /Yes, proceed/);
+    expectDrivenCorrectly(log, /Yes, I trust this folder/);
     // Hooks were read from the job's --settings file and ran with the job's `mam emit`.
-    expect(log).toMatch(/settings from \[".*claude-settings\.json"\]; hooks for \["SessionStart","Stop","SubagentStop","Notification"\]/);
+    expect(log).toMatch(/settings from \[".*claude-settings\.json"\]; hooks for \["SessionStart","Stop","StopFailure","SubagentStop","Notification"\]/);
     expect(log).toMatch(/hook SessionStart exit 0 stdout=""/);
     // The Stop hook's own exit may not be logged: its done can end the session first.
     expect(log).toMatch(/exit 0: ctrl-c twice/);
@@ -144,7 +127,7 @@ describe('agent adapters against their fake CLIs', () => {
     const log = job.fakeLog();
     expectDrivenCorrectly(log, /Trust folder \(/);
     expect(log).toMatch(/paste 3 line\(s\)/);
-    expect(log).toMatch(/settings from \[".*gemini-system-settings\.json"\]/);
+    expect(log).toMatch(/settings from \[".*gemini-home\/\.gemini\/settings\.json"\]/);
     expect(log).toMatch(/hook SessionStart exit 0 json-stdout=true/);
     expect(log.match(/trust: chose/g)).toHaveLength(1);
     expect(read((reg) => reg.getSession(job.id, 1))?.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -156,7 +139,7 @@ describe('agent adapters against their fake CLIs', () => {
     const s = await expectVerifiedEnd(job);
     expect(s.backend).toBe('pty');
     const log = job.fakeLog();
-    expectDrivenCorrectly(log, /Yes, continue/);
+    expectDrivenCorrectly(log, /Trust and continue/);
     expect(s.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(bodies(job.id, 'job.done')[0]?.summary).toBe('fake codex did: add a --json flag to the report command');
   });

@@ -62,7 +62,7 @@ describe('hook payloads → events', () => {
 describe('generated hook settings', () => {
   it('Claude Code: one command hook per event, calling the relay with the agent and event', () => {
     const s = claudeHookSettings();
-    expect(Object.keys(s.hooks)).toEqual(['SessionStart', 'Stop', 'SubagentStop', 'Notification']);
+    expect(Object.keys(s.hooks)).toEqual(['SessionStart', 'Stop', 'StopFailure', 'SubagentStop', 'Notification']);
     const stop = (s.hooks.Stop as Array<{ hooks: Array<{ type: string; command: string }> }>)[0]!.hooks[0]!;
     expect(stop.type).toBe('command');
     expect(stop.command).toContain('hook-relay.js');

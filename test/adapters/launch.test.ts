@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AdapterJob } from '../../agents/adapter.js';
 import { adapterFor } from '../../agents/adapters/index.js';
-import { GEMINI_SETTINGS_ENV } from '../../agents/hooks/gemini-settings.js';
+import { GEMINI_HOME_ENV } from '../../agents/hooks/gemini-settings.js';
 import { reportInstructions, withReportInstructions } from '../../agents/hooks/report-instructions.js';
 import type { AgentConfig } from '../../core/config.js';
 
@@ -20,9 +20,11 @@ describe('adapter launch', () => {
     const fresh = adapterFor('claude').launch(job());
     expect(fresh.command).toBe('claude');
     expect(fresh.args).toEqual(['--settings', join(jobDir, 'claude-settings.json')]);
+    // The updater is off in every session: it ran `npm install -g` mid-job.
+    expect(fresh.env.DISABLE_AUTOUPDATER).toBe('1');
     expect(JSON.parse(readFileSync(join(jobDir, 'claude-settings.json'), 'utf8')).hooks.Stop).toHaveLength(1);
     const resumed = adapterFor('claude').launch(job({ bin: '/opt/claude', args: ['--model', 'opus'], env: { A: '1' } }, 'sess-1'));
-    expect(resumed).toEqual({ command: '/opt/claude', args: ['--model', 'opus', '--settings', join(jobDir, 'claude-settings.json'), '--resume', 'sess-1'], env: { A: '1' } });
+    expect(resumed).toEqual({ command: '/opt/claude', args: ['--model', 'opus', '--settings', join(jobDir, 'claude-settings.json'), '--resume', 'sess-1'], env: { A: '1', DISABLE_AUTOUPDATER: '1' } });
   });
 
   it('Codex: notify set per run with -c (a TOML array of the relay argv), then `resume <id>`', () => {
@@ -32,19 +34,25 @@ describe('adapter launch', () => {
     const notify = JSON.parse(l.args[1]!.replace(/^notify=/, '')) as string[];
     expect(notify[0]).toBe(process.execPath);
     expect(notify.slice(-2)).toEqual([expect.stringMatching(/hook-relay\.js$/), 'codex']);
-    expect(l.args.slice(2)).toEqual(['resume', 'thread-7', '--model', 'o3']);
+    expect(l.args.slice(2)).toEqual(['-c', 'check_for_update_on_startup=false', 'resume', 'thread-7', '--model', 'o3']);
   });
 
-  it('Gemini CLI: a per-job system settings file copied from the machine\'s, named in the environment', () => {
-    const machine = join(jobDir, 'machine-settings.json');
-    writeFileSync(machine, JSON.stringify({ general: { vimMode: true } }));
-    const l = adapterFor('gemini').launch(job({ env: { [GEMINI_SETTINGS_ENV]: machine } }, 'g-1'));
+  it('Gemini CLI: a per-job GEMINI_CLI_HOME whose settings are the user\'s plus mam\'s hooks, the rest linked to the user\'s', () => {
+    const userHome = join(jobDir, 'user-home');
+    mkdirSync(join(userHome, '.gemini'), { recursive: true });
+    writeFileSync(join(userHome, '.gemini', 'settings.json'), JSON.stringify({ general: { vimMode: true } }));
+    writeFileSync(join(userHome, '.gemini', 'oauth_creds.json'), '{}');
+    const l = adapterFor('gemini').launch({ ...job({}, 'g-1'), env: { HOME: userHome } });
     expect(l.args).toEqual(['--resume', 'g-1']);
-    const file = l.env[GEMINI_SETTINGS_ENV]!;
-    expect(file).toBe(join(jobDir, 'gemini-system-settings.json'));
-    const settings = JSON.parse(readFileSync(file, 'utf8'));
-    expect(settings.general).toEqual({ vimMode: true });
+    const home = l.env[GEMINI_HOME_ENV]!;
+    expect(home).toBe(join(jobDir, 'gemini-home'));
+    expect(l.env.GEMINI_CLI_TRUST_WORKSPACE).toBe('true');
+    const settings = JSON.parse(readFileSync(join(home, '.gemini', 'settings.json'), 'utf8'));
+    expect(settings.general).toEqual({ vimMode: true, enableAutoUpdate: false, enableAutoUpdateNotification: false });
     expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'AfterAgent', 'Notification']);
+    expect(readlinkSync(join(home, '.gemini', 'oauth_creds.json'))).toBe(join(userHome, '.gemini', 'oauth_creds.json'));
+    // The user's own settings are not touched.
+    expect(JSON.parse(readFileSync(join(userHome, '.gemini', 'settings.json'), 'utf8'))).toEqual({ general: { vimMode: true } });
   });
 
   it('Hermes: --resume, and no files of its own (it reports through its prompt)', () => {

@@ -9,7 +9,7 @@ import { HERMES_SCREENS } from '../../agents/adapters/hermes.js';
 import { parseMenu, planChoice } from '../../agents/readiness/menu.js';
 import { classifyScreen, inputText } from '../../agents/readiness/screen-spec.js';
 import { submitPrompt } from '../../agents/readiness/submit-prompt.js';
-import { waitUntilReady } from '../../agents/readiness/wait-ready.js';
+import { HOLD_READY_MS, waitUntilReady } from '../../agents/readiness/wait-ready.js';
 import { isMamError } from '../../core/errors.js';
 import { CLAUDE, CODEX, GEMINI, HERMES } from './recorded-screens.js';
 import { scriptedSession } from './scripted-screen.js';
@@ -106,9 +106,10 @@ describe('readiness probe', () => {
   it('polls with backoff, not a fixed sleep: ready is seen soon after it appears, with few reads', async () => {
     const s = scriptedSession({ starting: { text: CLAUDE.starting, after: { ms: 600, to: 'ready' } }, ready: { text: CLAUDE.ready } }, 'starting');
     const r = await waitUntilReady(s.session, CLAUDE_SCREENS, { ...ids, timeoutMs: 5000 });
-    expect(r.ms).toBeGreaterThanOrEqual(600);
-    expect(r.ms).toBeLessThan(600 + 500 + 100);
-    expect(s.reads()).toBeLessThan(15);
+    // Ready counts once it has held for HOLD_READY_MS.
+    expect(r.ms).toBeGreaterThanOrEqual(600 + HOLD_READY_MS);
+    expect(r.ms).toBeLessThan(600 + HOLD_READY_MS + 500 + 100);
+    expect(s.reads()).toBeLessThan(20);
   });
 
   it('times out with NOT_READY naming the screen it is stuck on, and keeps the screen', async () => {

@@ -59,8 +59,8 @@ export const CODEX = {
     '',
     '  Press enter to continue',
   ].join('\n'),
-  ready: ['>_ OpenAI Codex', '', '› Ask Codex to do anything', '', '  ? for shortcuts                                   100% context left'].join('\n'),
-  busy: ['› fix it', '', '• Working (3s • esc to interrupt)', '', '› Ask Codex to do anything', '  ? for shortcuts'].join('\n'),
+  ready: ['>_ OpenAI Codex', '', '› Ask Codex to do anything', '', '  ← for agents · ? for shortcuts                     100% context left'].join('\n'),
+  busy: ['› fix it', '', '• Working (3s • esc to interrupt)', '', '› Ask Codex to do anything', '  ← for agents · ? for shortcuts'].join('\n'),
 };
 
 export const HERMES = {

@@ -49,7 +49,7 @@ describe.runIf(installed.found || process.env.CI === 'true')('driving an agent i
     await codexAdapter.drive!({ backend, name, signal: new AbortController().signal }, job);
 
     const log = readFileSync(fakeLog, 'utf8');
-    expect(log).toContain('trust: chose "Yes, continue" (enter)');
+    expect(log).toContain('trust: chose "Trust and continue" (enter)');
     expect(log).toContain('enter dropped');
     expect(log).toContain('submitted "add a --json flag"');
     // Dozens of reads and four keys; tmux processes: the control client and the paste (its text through stdin).

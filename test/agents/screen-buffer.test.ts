@@ -51,3 +51,23 @@ describe('screen buffer', () => {
     expect(render(['\x1b]' + 'x'.repeat(10_000), 'after'])).toEqual(['after']);
   });
 });
+
+describe('screen buffer: cursor moves between lines', () => {
+  it('an Ink redraw that moves up over a menu replaces the old frame (Claude Code 2.1.328 trust menu)', () => {
+    const frame = ' ❯ No, exit\r\n   Yes, I trust this folder\r\n\r\n Enter to confirm · Esc to cancel\r\n';
+    // After Down, Ink erases its lines going up (CSI 2K, CSI 1A …) and redraws.
+    const redraw = '\x1b[2K\x1b[1A'.repeat(4) + '\x1b[2K\x1b[G   No, exit\r\n ❯ Yes, I trust this folder\r\n\r\n Enter to confirm · Esc to cancel\r\n';
+    expect(render([frame, redraw])).toEqual(['   No, exit', ' ❯ Yes, I trust this folder', '', ' Enter to confirm · Esc to cancel', '']);
+  });
+
+  it('positions the cursor on a row of the last `height` lines (CSI H), keeping the spaces it skips (CSI C)', () => {
+    const screen = createScreenBuffer(200, 3);
+    screen.write('one\r\ntwo\r\nthree\r\nfour');
+    screen.write('\x1b[1;1HTWO\x1b[3;1HFOUR\x1b[1CAccessing\x1b[1Cworkspace:');
+    expect(screen.lines(3)).toEqual(['TWO', 'three', 'FOUR Accessing workspace:']);
+  });
+
+  it('erases below the cursor (CSI J)', () => {
+    expect(render(['a\r\nb\r\nc\x1b[2A\r\x1b[J', 'x'])).toEqual(['x']);
+  });
+});

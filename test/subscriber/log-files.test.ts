@@ -94,6 +94,10 @@ describe('plain lines for people', () => {
     expect(plainLines(screen)).toEqual(['green text', 'done   ', 'ok']);
   });
 
+  it('keeps the spaces a TUI draws by moving the cursor forward (Claude Code 2.1.328: "Accessing workspace:")', () => {
+    expect(plainLines(' \x1b[1mAccessing\x1b[1Cworkspace:\x1b[22m\r\n\x1b[3Cindented')).toEqual([' Accessing workspace:', '   indented']);
+  });
+
   it('logTail returns the last lines, reaching into the newest rotated copy when the live file is short', () => {
     writeFileSync(`${file}.1`, Array.from({ length: 30 }, (_, i) => `old ${i}`).join('\n') + '\n');
     writeFileSync(file, 'new 0\r\nnew 1\r\n');
