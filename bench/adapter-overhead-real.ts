@@ -32,7 +32,10 @@ function useRealClis(mesh: Mesh): string[] {
   const present = CLIS.filter((c) => realCliEntry(c));
   const agents: Record<string, unknown> = {};
   for (const cli of present) {
-    agents[cli] = { bin: writeCliWrapper(join(mesh.ws.root, 'bin'), cli, realCliEntry(cli)!), env: realCliHome(cli, join(mesh.ws.root, 'homes', cli)), readyTimeoutMs: 60_000 };
+    const home = join(mesh.ws.root, 'homes', cli);
+    // Bound back into the sandbox, which covers /tmp where the bench workspace lives.
+    const binds = [{ path: home, mode: 'rw' }, { path: join(mesh.ws.root, 'bin'), mode: 'ro' }];
+    agents[cli] = { bin: writeCliWrapper(join(mesh.ws.root, 'bin'), cli, realCliEntry(cli)!), env: realCliHome(cli, home), binds, readyTimeoutMs: 60_000 };
   }
   cfg.agents = { ...cfg.agents, ...agents };
   cfg.sessions = { ...cfg.sessions, killGraceMs: 1000 };

@@ -34,7 +34,13 @@ beforeAll(async () => {
     const agents: Record<string, unknown> = {};
     for (const cli of CLIS) {
       const entry = entries[cli];
-      if (entry) agents[cli] = { bin: writeCliWrapper(join(w.root, 'bin'), cli, entry), env: realCliHome(cli, join(w.root, 'homes', cli)), readyTimeoutMs: 60_000 };
+      if (!entry) continue;
+      const home = join(w.root, 'homes', cli);
+      const bin = writeCliWrapper(join(w.root, 'bin'), cli, entry);
+      // The sandbox (isolation auto, bwrap here) covers /tmp, where the throwaway home and the
+      // wrapper live: bound back as a person binds their CLI's config folder.
+      const binds = [{ path: home, mode: 'rw' }, { path: join(w.root, 'bin'), mode: 'ro' }];
+      agents[cli] = { bin, env: realCliHome(cli, home), binds, readyTimeoutMs: 60_000 };
     }
     return agents;
   });
