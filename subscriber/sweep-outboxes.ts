@@ -61,12 +61,16 @@ export async function sweepOutboxes(
           r.setAside++;
           continue;
         }
-        // Refused first: a refused event is in the event log too (its seq consumed), yet it goes
-        // to expired/ for inspection, as its emitter moves it, not away as if delivered.
-        if (known && refusedForGood(reg.refusalOf(job, e.sender, e.seq))) {
+        const applied = reg.eventApplied(job, e.sender, e.seq);
+        if (applied) {
+          removeFromOutbox(dir, e.sender, e.seq);
+          r.cleared++;
+        } else if (known && refusedForGood(reg.refusalOf(job, e.sender, e.seq))) {
+          // A refused event is in the event log too (its seq consumed, not applied): it goes to
+          // expired/ for inspection, as its emitter moves it, not away as if delivered.
           expireOutboxEntry(dir, e.sender, e.seq);
           r.refused++;
-        } else if (reg.hasEvent(job, e.sender, e.seq)) {
+        } else if (applied === false) {
           removeFromOutbox(dir, e.sender, e.seq);
           r.cleared++;
         } else if (now - e.created > opts.maxAgeMs) {

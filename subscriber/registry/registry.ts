@@ -110,6 +110,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     setHwm: db.prepare('INSERT INTO hwm (job, sender, seq) VALUES (?, ?, ?) ON CONFLICT (job, sender) DO UPDATE SET seq = excluded.seq'),
     hwmOf: db.prepare<[string], { sender: string; seq: number }>('SELECT sender, seq FROM hwm WHERE job = ?'),
     hasEvent: db.prepare<[string, string, number], { one: number }>('SELECT 1 AS one FROM events WHERE job = ? AND sender = ? AND seq = ?'),
+    eventApplied: db.prepare<[string, string, number], number>('SELECT applied FROM events WHERE job = ? AND sender = ? AND seq = ?').pluck(),
     refusalOf: db.prepare<[string, string, number], string>('SELECT reason FROM rejections WHERE job = ? AND sender = ? AND seq = ? ORDER BY id DESC LIMIT 1').pluck(),
     // Positional: binding eleven named parameters from an object costs more than the insert's own work.
     insertEvent: db.prepare<[string, string, number, number, string, number, number, string, number, string | null, Buffer]>(
@@ -186,6 +187,11 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     },
     hwmOf: (job: string) => (cache ? cache.marksOf(job, q.hwmOf.all(job)) : q.hwmOf.all(job)),
     hasEvent: (job: string, sender: string, seq: number) => q.hasEvent.get(job, sender, seq) !== undefined,
+    /** Whether the event (job, sender, seq) was applied; undefined when the log has no such event. */
+    eventApplied: (job: string, sender: string, seq: number): boolean | undefined => {
+      const a = q.eventApplied.get(job, sender, seq);
+      return a === undefined ? undefined : a === 1;
+    },
     /** The reason code the latest refusal of this verified (job, sender, seq) was recorded with, if any. */
     refusalOf: (job: string, sender: string, seq: number): string | undefined => q.refusalOf.get(job, sender, seq),
     insertEvent(e: EventRow) {

@@ -156,7 +156,7 @@ describeSandbox('a claude-like agent in the sandbox', () => {
     const fakeLog = readFileSync(log, 'utf8');
     // pid 2 in its own PID namespace (bubblewrap's init is 1): it ran in the sandbox.
     expect(fakeLog).toMatch(/ claude\[2\] /);
-    expect(fakeLog).toMatch(/trust: chose "Yes, proceed"/);
+    expect(fakeLog).toMatch(/trust: chose "Yes, I trust this folder"/);
     expect(fakeLog).toMatch(/hook Stop exit 0|submitted/);
     // What it wrote in its config folder reached the real one, outside the sandbox.
     const projects = readdirSync(join(home, '.claude', 'projects'));

@@ -68,7 +68,8 @@ describe('broker restart in the middle of a stream', () => {
     await m.restartBroker(500);
     const atRestart = streamed();
     await emitting;
-    expect(stats.failed, 'emits ran into the outage').toBeGreaterThan(0);
+    // Failed, or kept unsent (the broker was down when they connected): either way they met the outage.
+    expect(stats.failed + stats.queued, 'emits ran into the outage').toBeGreaterThan(0);
 
     const expected = SENDERS.map((s, i) => allocated(jobOf(i), s));
     const total = expected.reduce((a, b) => a + b, 0);
