@@ -9,6 +9,7 @@ import { escalateTermination, pollUntilGone, processExists } from './escalate-te
 import { prepareSpec, tidyScreen } from './prepare-spec.js';
 import { createTmuxRunner, escapeTmuxFormat, probeTmuxVersion, quoteShellWord, runTmuxOrThrow, tmuxClient } from './tmux-command.js';
 import { openTmuxControl, type TmuxControl } from './tmux-control.js';
+import { createTmuxBatch } from './tmux-batch.js';
 import type { Key, SessionBackend, SessionConnection, SessionInfo, SessionSpec } from '../session-backend.js';
 import type { TmuxClientOptions, TmuxRunner } from './tmux-command.js';
 
@@ -45,13 +46,15 @@ function chunkText(text: string): string[] {
 
 export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend {
   const run = createTmuxRunner(opts);
+  /** The liveness, pid and key calls a burst of terminations makes: gathered into few tmux processes. */
+  const batched = createTmuxBatch(run);
   let closed = false;
 
   /** Control clients of the sessions being driven (see `connect`), and how many holders each has. */
   const controls = new Map<string, { control: Promise<TmuxControl | undefined>; holders: number }>();
   /**
    * Runs a single command through the session's control client while one is
-   * open; otherwise, or once that client has gone, as a tmux process of its own.
+   * open; otherwise, or once that client has gone, in the next batch.
    */
   const runOn = (name: string): TmuxRunner => async (commands, input) => {
     const control = commands.length === 1 && input === undefined ? await controls.get(name)?.control : undefined;
@@ -59,7 +62,7 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
       const result = await control.run(commands[0]!);
       if (!result.closed) return result;
     }
-    return run(commands, input);
+    return batched(commands, input);
   };
 
   const connect = async (name: string): Promise<SessionConnection> => {
@@ -96,7 +99,7 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
     return probed;
   };
 
-  const isAlive = async (name: string): Promise<boolean> => (await run([['has-session', '-t', `=${name}`]])).ok;
+  const isAlive = async (name: string): Promise<boolean> => (await batched([['has-session', '-t', `=${name}`]])).ok;
 
   /**
    * Watches the pane's program with signal 0 (no tmux call) until it exits, then
@@ -127,7 +130,7 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
 
   const pid = async (name: string): Promise<number | undefined> => {
     // list-panes fails on an unknown session; display-message would quietly print nothing.
-    const result = await run([['list-panes', '-s', '-t', paneOf(name), '-F', '#{pane_pid}']]);
+    const result = await batched([['list-panes', '-s', '-t', paneOf(name), '-F', '#{pane_pid}']]);
     const value = Number.parseInt(result.stdout.split('\n')[0] ?? '', 10);
     return result.ok && value > 0 ? value : undefined;
   };

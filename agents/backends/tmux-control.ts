@@ -24,7 +24,7 @@ export interface TmuxControl {
 }
 
 /**
- * One word of a control-mode command line, single-quoted: tmux's parser takes
+ * One word of a tmux command line (control mode, `source-file`), single-quoted: tmux's parser takes
  * everything inside literally (no `$`, `~`, `\` or `#{}`), and a `'` is closed,
  * escaped and reopened as in sh. A line break would end the command, so none is allowed.
  */
