@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTmuxBackend } from '../../agents/backends/tmux-backend.js';
 import { createTmuxBatch } from '../../agents/backends/tmux-batch.js';
 import { createTmuxRunner, inspectTmux } from '../../agents/backends/tmux-command.js';
-import { countingTmux, liveGroupMembers, waitFor, writeScripts } from './session-helpers.js';
+import { countingTmux, liveGroupMembers, writeScripts } from './session-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const socket = `test-${randomBytes(4).toString('hex')}`;
 const installed = await inspectTmux(createTmuxRunner({ socket }));
