@@ -354,7 +354,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     const row = reg.getJob(o.msg.job);
     if (!row || row.host === host || o.msg.sender !== `reconciler@${row.host}`) return;
     const b = o.msg.body as { state: typeof row.state; reason: string | null; gen: number };
-    reg.updateJob(row.id, b.state, b.reason, b.gen);
+    reg.mirrorJob(row.id, b.state, b.reason, b.gen);
   }
 
   /**

@@ -12,11 +12,10 @@ import type { Reconciler } from './reconciler.js';
 import type { JobRow, SessionRow } from './registry/registry.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
-import { isTerminal, nextState, type Transition } from './state-machine.js';
+import { latestResume, liveJobs, sessionNames, strandedJobs } from './registry/queries.js';
+import { isLive, isTerminal, type Transition } from './state-machine.js';
 import { terminateSession } from './terminate-session.js';
 import { createWorktreeSweeper } from './worktrees.js';
-
-const LIVE = new Set(['starting', 'running', 'testing', 'review', 'blocked']);
 
 /**
  * Sessions of this host: launches on create/resume, ends a session through
@@ -38,9 +37,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   /** Applies a reconciler action (not an event) through the state table and publishes the new state. */
   async function act(job: string, input: Transition, reason: string): Promise<JobRow | undefined> {
     const row = r().reg.getJob(job);
-    const to = row && nextState(row.state, input);
-    if (!row || !to) return undefined;
-    r().reg.updateJob(job, to, reason, row.gen);
+    if (!row || !r().reg.transitionJob(row, input, reason)) return undefined;
     await r().publishState(job);
     return r().reg.getJob(job);
   }
@@ -63,11 +60,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     let row = r().reg.getJob(job);
     if (!row) return;
     // A first launch (or a retry) opens a new generation; a resume arrives with its generation already bumped.
-    const launching = nextState(row.state, 'launch');
-    if (launching) {
-      r().reg.updateJob(job, launching, null, row.gen + 1);
-      row = r().reg.getJob(job)!;
-    }
+    if (r().reg.transitionJob(row, 'launch', null, { gen: row.gen + 1 })) row = r().reg.getJob(job)!;
     try {
       logs?.track(job, row.gen);
       const l = await launchSession({ ctx, reg: r().reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
@@ -76,7 +69,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
       log.error('launch failed', { job, error: (err as Error).message });
-      r().reg.updateJob(job, nextState(row.state, 'job.failed') ?? row.state, `launch failed: ${(err as Error).message}`.slice(0, 4000), row.gen);
+      const reason = `launch failed: ${(err as Error).message}`.slice(0, 4000);
+      if (!r().reg.transitionJob(row, 'job.failed', reason)) r().reg.setJobReason(row, reason);
       await r().publishState(job);
     }
   }
@@ -166,9 +160,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   function resumePrompt(row: JobRow): string | undefined {
     // Only a resume leaves this reason (a launch clears it), so the latest applied resume opened this generation.
     if (row.reason !== RESUMED_REASON) return undefined;
-    const ev = r().reg.db
-      .prepare<[string], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND type = 'control.resume' AND applied = 1 ORDER BY id DESC LIMIT 1")
-      .get(row.id);
+    const ev = latestResume(r().reg, row.id);
     if (!ev) return undefined;
     try {
       // The audit copy of a message verified before it was committed: read as it stands.
@@ -215,13 +207,13 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       }
       reg.endSession(s.job, s.gen, 'lost: session vanished');
       const row = reg.getJob(s.job);
-      if (row && row.gen === s.gen && LIVE.has(row.state)) {
+      if (row && row.gen === s.gen && isLive(row.state)) {
         log.warn('session lost', { job: s.job, gen: s.gen, name: s.name });
         marked.push(act(s.job, 'lost', `session ${s.name} vanished without a terminal event`));
       }
     }
     await Promise.all(marked);
-    const known = new Set(reg.db.prepare<[], { name: string }>('SELECT name FROM sessions').all().map((x) => x.name));
+    const known = sessionNames(reg);
     const unknown = new Set<string>();
     for (const backend of scanned) {
       for (const name of listed.get(backend.name) ?? []) {
@@ -246,10 +238,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     // resume (job starting in a generation with no session yet) and acting on it. Done now, once per
     // generation in this process's life; one under way is left to that action. A launch: false job
     // waits in starting at generation 0 for an agent started elsewhere, and is left alone.
-    const stranded = reg.db.prepare<[string], JobRow>(
-      "SELECT * FROM jobs WHERE host = ? AND (state = 'queued' OR (state = 'starting' AND gen > 0))",
-    );
-    for (const row of stranded.all(host)) {
+    for (const row of strandedJobs(reg, host)) {
       const key = `${row.id}\0${row.gen}`;
       if (chains.has(row.id) || r().settling(row.id) || launchTried.has(key)) continue;
       if (row.state === 'starting' && reg.getSession(row.id, row.gen)) continue;
@@ -263,7 +252,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       }
     }
     const now = Date.now();
-    for (const row of reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state IN ('starting','running','testing','review','blocked')").all(host)) {
+    for (const row of liveJobs(reg, host)) {
       const session = reg.getSession(row.id, row.gen);
       const since = session?.started_at ?? row.created_at;
       const why = timeoutReason(specOf(row).timeoutMs, ctx.cfg.sessions.startDeadlineSeconds, row.state, session !== undefined, now - since);

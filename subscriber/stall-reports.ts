@@ -33,7 +33,7 @@ export function createStallReports(rec: Reconciler, log: Logger, afterSeconds: n
   function setReason(job: string, reason: string | null): boolean {
     const row = rec.reg.getJob(job);
     if (!row) return false;
-    rec.reg.updateJob(job, row.state, reason, row.gen);
+    rec.reg.setJobReason(row, reason);
     void rec.publishState(job).catch((err) => log.warn('state publish failed', err));
     return true;
   }
