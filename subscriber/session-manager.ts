@@ -8,7 +8,7 @@ import { RESUMED_REASON, type Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
 import { timeoutReason } from './timeout-reason.js';
 import { launchSession, type JobSpec, type Launched } from './launch-session.js';
-import type { Reconciler } from './reconciler.js';
+import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow, SessionRow } from './registry/registry.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
@@ -22,65 +22,61 @@ import { createWorktreeSweeper } from './worktrees.js';
  * terminate-session.ts after a verified terminal event, and sweeps for drift
  * (vanished sessions → lost, unknown mam sessions → orphans, timeouts).
  */
-export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.ProcessEnv) {
+export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.ProcessEnv, rec: ReconcilerCore) {
   const host = ctx.cfg.host;
   const backends = createSessionBackends({ tmuxSocket: ctx.cfg.sessions.tmuxSocket, log });
-  let rec: Reconciler | undefined;
-  let attached: () => void = () => {};
-  // A batch can commit before createReconciler has returned: hooks wait for the handle.
-  const ready = new Promise<void>((res) => (attached = res));
-  const r = () => rec!;
+  const { reg, publishState } = rec;
   const specOf = (row: JobRow) => JSON.parse(row.spec) as JobSpec;
-  let logs: SessionLogs | undefined;
+  const logs: SessionLogs = followSessionLogs(ctx, log.child('logs'), rec);
   const sweepWorktrees = createWorktreeSweeper(ctx, log.child('worktrees'));
 
   /** Applies a reconciler action (not an event) through the state table and publishes the new state. */
   async function act(job: string, input: Transition, reason: string): Promise<JobRow | undefined> {
-    const row = r().reg.getJob(job);
-    if (!row || !r().reg.transitionJob(row, input, reason)) return undefined;
-    await r().publishState(job);
-    return r().reg.getJob(job);
+    const row = reg.getJob(job);
+    if (!row || !reg.transitionJob(row, input, reason)) return undefined;
+    await publishState(job);
+    return reg.getJob(job);
   }
 
   async function end(row: JobRow, reason: string) {
-    const session = r().reg.getSession(row.id, row.gen);
+    const session = reg.getSession(row.id, row.gen);
     if (!session || session.ended_at) return;
     const backend = await backends.get(session.backend as BackendName);
     const verdict = await terminateSession({
-      reg: r().reg, backend, adapter: adapterFor(row.agent ?? 'command'), job: row.id, gen: row.gen, reason,
+      reg: reg, backend, adapter: adapterFor(row.agent ?? 'command'), job: row.id, gen: row.gen, reason,
       graceMs: ctx.cfg.sessions.killGraceMs, log,
     });
     if (!verdict.terminated) log.warn('termination refused', { job: row.id, why: verdict.why });
-    await r().publishState(row.id);
+    await publishState(row.id);
     // The removal policy decides; a session that refused to end keeps its worktree.
-    await sweepWorktrees(r().reg, row.id);
+    await sweepWorktrees(reg, row.id);
   }
 
   async function launch(job: string, prompt?: string) {
-    let row = r().reg.getJob(job);
+    let row = reg.getJob(job);
     if (!row) return;
     // A first launch (or a retry) opens a new generation; a resume arrives with its generation already bumped.
-    if (r().reg.transitionJob(row, 'launch', null, { gen: row.gen + 1 })) row = r().reg.getJob(job)!;
+    if (reg.transitionJob(row, 'launch', null, { gen: row.gen + 1 })) row = reg.getJob(job)!;
     try {
-      logs?.track(job, row.gen);
-      const l = await launchSession({ ctx, reg: r().reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
+      logs.track(job, row.gen);
+      const l = await launchSession({ ctx, reg: reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
       log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason, isolation: l.isolation });
-      await r().publishState(job);
+      await publishState(job);
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
       log.error('launch failed', { job, error: (err as Error).message });
       const reason = `launch failed: ${(err as Error).message}`.slice(0, 4000);
-      if (!r().reg.transitionJob(row, 'job.failed', reason)) r().reg.setJobReason(row, reason);
-      await r().publishState(job);
+      if (!reg.transitionJob(row, 'job.failed', reason)) reg.setJobReason(row, reason);
+      await publishState(job);
     }
   }
 
   /** A committed resume: the previous generation's session ends (superseded, its verified end), then `gen` launches. */
   async function resume(job: string, gen: number, prompt?: string) {
-    const prev = r().reg.getSession(job, gen - 1);
+    const prev = reg.getSession(job, gen - 1);
     if (prev && !prev.ended_at) {
       const backend = await backends.get(prev.backend as BackendName);
-      await terminateSession({ reg: r().reg, backend, job, gen: gen - 1, reason: 'superseded by resume', superseded: true, graceMs: ctx.cfg.sessions.killGraceMs, log }).catch(() => undefined);
+      await terminateSession({ reg: reg, backend, job, gen: gen - 1, reason: 'superseded by resume', superseded: true, graceMs: ctx.cfg.sessions.killGraceMs, log }).catch(() => undefined);
     }
     await launch(job, prompt);
   }
@@ -106,7 +102,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         async (err: Error) => {
           if (ctl.signal.aborted) return;
           log.warn('agent not driven', { job, gen, error: err.message });
-          if (r().reg.getJob(job)?.gen === gen) await act(job, 'job.blocked', err.message.slice(0, 4000));
+          if (reg.getJob(job)?.gen === gen) await act(job, 'job.blocked', err.message.slice(0, 4000));
         },
       )
       .catch((err: Error) => log.error('drive failure not recorded', { job, error: errorData(err) }))
@@ -123,14 +119,13 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   }
 
   async function afterCommit(outcomes: Outcome[]) {
-    await ready;
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
     await Promise.all(outcomes.map((o) => {
       if (o.kind === 'created' && o.ownHost && o.launch) return onJob(o.job, () => launch(o.job));
       if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
       if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
         return onJob(o.job, async () => {
-          const row = r().reg.getJob(o.job);
+          const row = reg.getJob(o.job);
           if (row && row.host === host && row.gen === o.gen) await end(row, `${o.type} (seq ${o.seq} from ${o.sender})`);
         });
       }
@@ -146,11 +141,11 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
    */
   const finishedTried = new Set<string>();
   function endIfFinished(s: SessionRow) {
-    const row = r().reg.getJob(s.job);
+    const row = reg.getJob(s.job);
     const key = `${s.job}\0${s.gen}`;
     if (!row || row.host !== host || row.gen !== s.gen || !isTerminal(row.state) || finishedTried.has(key)) return;
     // Committed in this process and its termination still to come (or just done): that one ends it.
-    if (r().settling(s.job) || r().reg.getSession(s.job, s.gen)?.ended_at) return;
+    if (rec.settling(s.job) || reg.getSession(s.job, s.gen)?.ended_at) return;
     finishedTried.add(key);
     log.warn('session outlived its job; ending it', { job: s.job, gen: s.gen, state: row.state });
     void onJob(s.job, () => end(row, `${row.state} committed before the session was ended`));
@@ -160,7 +155,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   function resumePrompt(row: JobRow): string | undefined {
     // Only a resume leaves this reason (a launch clears it), so the latest applied resume opened this generation.
     if (row.reason !== RESUMED_REASON) return undefined;
-    const ev = latestResume(r().reg, row.id);
+    const ev = latestResume(reg, row.id);
     if (!ev) return undefined;
     try {
       // The audit copy of a message verified before it was committed: read as it stands.
@@ -179,8 +174,6 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
 
   /** Drift: sessions gone behind mam's back, mam sessions mam does not know, jobs past their timeout. */
   async function sweep() {
-    await ready;
-    const reg = r().reg;
     // Rows first, then one listing per backend (not one tmux call per session): a session is
     // recorded only after it started, so every row read here is in a listing taken after it.
     const rows = reg.liveSessions(host);
@@ -229,7 +222,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
             reg.recordSession({ job: id, gen: 0, host, backend: backend.name, name, pid, workdir: null, git_base: null });
           });
           log.warn('orphan session registered (not killed)', { job: id, name, backend: backend.name });
-          await r().publishState(id);
+          await publishState(id);
         }
       }
     }
@@ -240,7 +233,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     // waits in starting at generation 0 for an agent started elsewhere, and is left alone.
     for (const row of strandedJobs(reg, host)) {
       const key = `${row.id}\0${row.gen}`;
-      if (chains.has(row.id) || r().settling(row.id) || launchTried.has(key)) continue;
+      if (chains.has(row.id) || rec.settling(row.id) || launchTried.has(key)) continue;
       if (row.state === 'starting' && reg.getSession(row.id, row.gen)) continue;
       launchTried.add(key);
       if (row.state === 'queued') {
@@ -278,24 +271,19 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   }
 
   return {
-    attach(reconciler: Reconciler) {
-      rec = reconciler;
-      logs = followSessionLogs(ctx, log.child('logs'), reconciler);
-      attached();
-    },
     hooks: {
       afterCommit,
       sweep,
       missingArtifacts(row: JobRow): string[] {
         const expect = specOf(row).expect ?? [];
         if (!expect.length) return [];
-        const s = r().reg.getSession(row.id, row.gen);
+        const s = reg.getSession(row.id, row.gen);
         return missingArtifacts(s?.workdir ?? row.workdir ?? ctx.ws.root, expect, s?.git_base ?? undefined);
       },
     },
     close: () => {
       for (const ctl of driving) ctl.abort();
-      logs?.close();
+      logs.close();
       return backends.close();
     },
   };
