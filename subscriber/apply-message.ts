@@ -63,9 +63,8 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   }
   const row = job as JobRow;
   if (msg.type === 'control.resume') {
-    const to = nextState(row.state, 'resume');
+    const to = c.reg.transitionJob(row, 'resume', RESUMED_REASON, { gen: row.gen + 1, eventAt: now });
     if (!to) return refuse(c, o, raw, topic, consume, new MamError('ILLEGAL_TRANSITION', `illegal transition: resume from ${row.state}`));
-    c.reg.updateJob(row.id, to, RESUMED_REASON, row.gen + 1, now);
     consume(true, to);
     return { kind: 'resumed', ...ids, gen: row.gen + 1, ownHost: row.host === c.host, prompt: (msg.body as { prompt?: string }).prompt };
   }
@@ -97,7 +96,7 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     c.reg.setAgentSessionId(row.id, row.gen, msg.body.agentSessionId);
   }
   const reason = reasonOverride ?? (typeof msg.body.reason === 'string' ? msg.body.reason : to === row.state ? row.reason : null);
-  if (to !== row.state || reason !== row.reason) c.reg.updateJob(row.id, to, reason, row.gen, now);
+  if (to !== row.state || reason !== row.reason) c.reg.transitionJob(row, input, reason, { eventAt: now });
   // Every event of a batch carries the batch's `now`: after the first, the row already says so.
   else if (row.last_event_at !== now) c.reg.touchJob(row.id, now);
   consume(true, to);

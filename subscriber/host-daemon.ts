@@ -10,15 +10,17 @@ export interface HostDaemon {
 
 /** Everything one host runs in its reconciler process: the reconciler and, plugged into it, its sessions. */
 export async function createHostDaemon(ctx: Context, log: Logger, env: NodeJS.ProcessEnv): Promise<HostDaemon> {
-  const sessions = createSessionManager(ctx, log.child('sessions'), env);
-  const reconciler = await createReconciler(ctx, log.child('reconcile'), sessions.hooks);
-  sessions.attach(reconciler);
+  let sessions: ReturnType<typeof createSessionManager> | undefined;
+  const reconciler = await createReconciler(ctx, log.child('reconcile'), (core) => {
+    sessions = createSessionManager(ctx, log.child('sessions'), env, core);
+    return sessions.hooks;
+  });
   return {
     reconciler,
     async close() {
       await reconciler.close();
       // pty sessions belong to this process; tmux sessions outlive it by design.
-      await sessions.close();
+      await sessions?.close();
     },
   };
 }

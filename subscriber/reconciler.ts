@@ -62,6 +62,19 @@ export interface ReconcilerHooks {
   missingArtifacts?(job: JobRow): string[];
 }
 
+/** What the reconciler lends the parts plugged into it, when it creates them. */
+export interface ReconcilerCore {
+  reg: Registry;
+  client: MeshClient;
+  /** Publishes the retained state of a job of this host (after changes made outside the event path). */
+  publishState(job: string): Promise<void>;
+  /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */
+  settling(job: string): boolean;
+}
+
+/** Creates the hooks once the registry, client and state publisher exist, before any batch commits. */
+export type CreateHooks = (core: ReconcilerCore) => ReconcilerHooks;
+
 export interface Reconciler {
   reg: Registry;
   client: MeshClient;
@@ -86,7 +99,7 @@ export interface Reconciler {
  * over the namespace, batches verified and committed in one SQLite transaction
  * each, PUBACKs released only after the commit, signed state published after.
  */
-export async function createReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks = {}): Promise<Reconciler> {
+export async function createReconciler(ctx: Context, log: Logger, createHooks: CreateHooks = () => ({})): Promise<Reconciler> {
   // One reconciler per registry: a second would take over the first's broker session (same client id) and write the same database.
   const lock = acquireWriterLock(ctx.ws.db);
   let reg: Registry | undefined;
@@ -97,7 +110,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
     // The file this reconciler writes: a registry deleted or replaced under it must stop it (see registryLost).
     const opened = fileIdentity(ctx.ws.db)!;
     recordRegistry(ctx.ws.runDir, ctx.ws.db, opened);
-    return await startReconciler(ctx, log, hooks, reg, lock.release, opened);
+    return await startReconciler(ctx, log, createHooks, reg, lock.release, opened);
   } catch (err) {
     reg?.close();
     lock.release();
@@ -105,7 +118,7 @@ export async function createReconciler(ctx: Context, log: Logger, hooks: Reconci
   }
 }
 
-async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks, reg: Registry, releaseLock: () => void, opened: FileIdentity): Promise<Reconciler> {
+async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHooks, reg: Registry, releaseLock: () => void, opened: FileIdentity): Promise<Reconciler> {
   const { cfg, keyring } = ctx;
   const ns = cfg.namespace;
   const host = cfg.host;
@@ -116,7 +129,12 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
   /** jobs of committed batches whose post-commit work (launch, termination) has not finished, by count */
   const settling = new Map<string, number>();
   const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0, sweeps: 0, sweepMs: [] as number[], announces: 0, announced: 0 };
-  const applyCtx = { reg, host, replayWindow: cfg.events.replayWindow, skewMs: cfg.events.maxSkewSeconds * 1000, missingArtifacts: hooks.missingArtifacts };
+  // Created once connected (below), before the first batch can commit.
+  let hooks: ReconcilerHooks = {};
+  const applyCtx = {
+    reg, host, replayWindow: cfg.events.replayWindow, skewMs: cfg.events.maxSkewSeconds * 1000,
+    missingArtifacts: (row: JobRow) => hooks.missingArtifacts?.(row) ?? [],
+  };
 
   let batch: Pending[] = [];
   let scheduled: NodeJS.Timeout | undefined;
@@ -166,6 +184,12 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     },
   });
   states = createStatePublisher({ client, reg, keyring, ns, host });
+  const publishState = async (job: string) => {
+    await reg.synced();
+    await Promise.all(states!.publish(job));
+  };
+  const isSettling = (job: string) => settling.has(job);
+  hooks = createHooks({ reg, client, publishState, settling: isSettling });
   connected();
   client.mqtt.on('connect', () => {
     log.info('connected', { url: ctx.endpoint.url });
@@ -354,7 +378,7 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     const row = reg.getJob(o.msg.job);
     if (!row || row.host === host || o.msg.sender !== `reconciler@${row.host}`) return;
     const b = o.msg.body as { state: typeof row.state; reason: string | null; gen: number };
-    reg.updateJob(row.id, b.state, b.reason, b.gen);
+    reg.mirrorJob(row.id, b.state, b.reason, b.gen);
   }
 
   /**
@@ -427,12 +451,9 @@ async function startReconciler(ctx: Context, log: Logger, hooks: ReconcilerHooks
     client,
     stats,
     sweepNow,
-    settling: (job) => settling.has(job),
+    settling: isSettling,
     failed,
-    async publishState(job) {
-      await reg.synced();
-      await Promise.all(states!.publish(job));
-    },
+    publishState,
     async close() {
       if (finished) return;
       finished = true;

@@ -4,7 +4,7 @@ import { sealEnvelope } from '../core/envelope.js';
 import type { Logger } from '../core/logger.js';
 import { topics } from '../core/topics.js';
 import { fileSize, readRange, rotateLog, sessionLogFile } from './log-files.js';
-import type { Reconciler } from './reconciler.js';
+import type { ReconcilerCore } from './reconciler.js';
 import { createStallReports } from './stall-reports.js';
 
 /** Largest piece of output read into one job.output message (before JSON escaping). */
@@ -33,7 +33,7 @@ interface Followed {
  * output is best effort, session.log is the record), caps each log by
  * copy-then-truncate rotation, and reports sessions that went silent.
  */
-export function followSessionLogs(ctx: Context, log: Logger, rec: Reconciler, opts: { tickMs?: number } = {}) {
+export function followSessionLogs(ctx: Context, log: Logger, rec: ReconcilerCore, opts: { tickMs?: number } = {}) {
   const { cfg } = ctx;
   const ns = cfg.namespace;
   const sender = `reconciler@${cfg.host}`;

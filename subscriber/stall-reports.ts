@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js';
-import type { Reconciler } from './reconciler.js';
+import type { ReconcilerCore } from './reconciler.js';
 import type { SessionRow } from './registry/registry.js';
 import type { JobState } from './state-machine.js';
 
@@ -26,14 +26,14 @@ interface Stall {
  * state. The state itself is unchanged and the session is never touched —
  * silence is not proof that an agent is dead. Cleared on the next activity.
  */
-export function createStallReports(rec: Reconciler, log: Logger, afterSeconds: number) {
+export function createStallReports(rec: ReconcilerCore, log: Logger, afterSeconds: number) {
   const stalls = new Map<string, Stall>();
   const limitMs = afterSeconds * 1000;
 
   function setReason(job: string, reason: string | null): boolean {
     const row = rec.reg.getJob(job);
     if (!row) return false;
-    rec.reg.updateJob(job, row.state, reason, row.gen);
+    rec.reg.setJobReason(row, reason);
     void rec.publishState(job).catch((err) => log.warn('state publish failed', err));
     return true;
   }

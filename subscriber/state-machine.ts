@@ -49,6 +49,9 @@ export type JobState = (typeof JOB_STATES)[number];
 
 export const TERMINAL_STATES = ['done', 'failed', 'cancelled', 'timeout'] as const;
 
+/** States in which a job has (or is about to have) a session of its current generation at work. */
+export const LIVE_STATES = ['starting', 'running', 'testing', 'review', 'blocked'] as const satisfies readonly JobState[];
+
 /** Inputs derived from verified events; progress and verdict carry their phase or kind. */
 export const EVENT_TRANSITIONS = [
   'job.started', 'job.progress', 'job.progress:testing', 'job.progress:review',
@@ -133,6 +136,11 @@ export function nextState(state: JobState, input: Transition): JobState | null {
   if (!Object.hasOwn(TABLE, state)) return null;
   const row = TABLE[state];
   return Object.hasOwn(row, input) ? (row[input] ?? null) : null;
+}
+
+/** True for starting, running, testing, review and blocked. */
+export function isLive(state: JobState): boolean {
+  return (LIVE_STATES as readonly string[]).includes(state);
 }
 
 /** True for done, failed, cancelled and timeout. */

@@ -3,7 +3,7 @@ import { sealEnvelope, type Msg } from '../core/envelope.js';
 import type { Keyring } from '../core/keys.js';
 import { topics } from '../core/topics.js';
 import type { Registry } from './registry/registry.js';
-import { TERMINAL_STATES } from './state-machine.js';
+import { endedJobIds, unendedJobIds } from './registry/queries.js';
 
 // Keeps one snapshot well under the broker's packet limit even for a full batch of acks and refusals.
 const ACKS_PER_MESSAGE = 2000;
@@ -42,12 +42,6 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
   // Milliseconds as the floor keep it increasing across restarts of the reconciler as well.
   let lastSeq = 0;
   const nextSeq = () => (lastSeq = Math.max(Date.now(), lastSeq + 1));
-  const terminal = TERMINAL_STATES.map((t) => `'${t}'`).join(', ');
-  const liveJobs = opts.reg.db.prepare<[string], string>(`SELECT id FROM jobs WHERE host = ? AND state NOT IN (${terminal})`).pluck();
-  // Newest first: the jobs someone is likeliest to resume get their snapshot soonest.
-  const endedJobs = opts.reg.db.prepare<[string, number], string>(
-    `SELECT id FROM jobs WHERE host = ? AND state IN (${terminal}) AND updated_at > ? ORDER BY updated_at DESC`,
-  ).pluck();
   const publisher = {
     /** True (once) for a message that is, byte for byte, a snapshot this publisher sent. */
     isEcho(topic: string, payload: Buffer): boolean {
@@ -92,7 +86,7 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
      */
     async announce(which: 'live' | 'ended', o: { since: number; stop?: () => boolean }): Promise<number> {
       let n = 0;
-      const ids = which === 'live' ? liveJobs.all(opts.host) : endedJobs.all(opts.host, o.since);
+      const ids = which === 'live' ? unendedJobIds(opts.reg, opts.host) : endedJobIds(opts.reg, opts.host, o.since);
       for (let i = 0; i < ids.length && !o.stop?.(); i += ANNOUNCE_BATCH) {
         await Promise.all(ids.slice(i, i + ANNOUNCE_BATCH).flatMap((id) => publisher.publish(id)));
         n += Math.min(ANNOUNCE_BATCH, ids.length - i);

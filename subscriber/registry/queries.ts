@@ -1,4 +1,9 @@
+import { LIVE_STATES, TERMINAL_STATES } from '../state-machine.js';
 import type { JobRow, RejectionRow, Registry, SessionRow } from './registry.js';
+
+const inList = (states: readonly string[]) => states.map((t) => `'${t}'`).join(', ');
+const LIVE_IN = inList(LIVE_STATES);
+const TERMINAL_IN = inList(TERMINAL_STATES);
 
 /** Read-side queries for the CLI (`mam jobs`, `mam job show`, `mam rejections`). */
 export function listJobs(reg: Registry, opts: { state?: string; limit?: number } = {}): JobRow[] {
@@ -71,4 +76,41 @@ export function jobSessions(reg: Registry, job: string): SessionRow[] {
 /** Jobs with a session not yet ended, on any host: their worktrees and logs are in use. */
 export function liveSessionJobs(reg: Registry): Set<string> {
   return new Set(reg.db.prepare<[], { job: string }>('SELECT DISTINCT job FROM sessions WHERE ended_at IS NULL').all().map((r) => r.job));
+}
+
+// The reconciler's own reads (sweep, start-up announcements).
+
+/** The host's jobs in a live state (state-machine.ts LIVE_STATES). */
+export function liveJobs(reg: Registry, host: string): JobRow[] {
+  return reg.db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE host = ? AND state IN (${LIVE_IN})`).all(host);
+}
+
+/** Jobs committed but maybe never launched: queued, or starting in a generation a resume opened. */
+export function strandedJobs(reg: Registry, host: string): JobRow[] {
+  return reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND (state = 'queued' OR (state = 'starting' AND gen > 0))").all(host);
+}
+
+/** The names of every session ever recorded. */
+export function sessionNames(reg: Registry): Set<string> {
+  return new Set(reg.db.prepare<[], { name: string }>('SELECT name FROM sessions').all().map((x) => x.name));
+}
+
+/** The audit copy of the job's latest applied resume. */
+export function latestResume(reg: Registry, job: string): { raw: Buffer } | undefined {
+  return reg.db
+    .prepare<[string], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND type = 'control.resume' AND applied = 1 ORDER BY id DESC LIMIT 1")
+    .get(job);
+}
+
+/** Ids of the host's jobs not in a terminal state. */
+export function unendedJobIds(reg: Registry, host: string): string[] {
+  return reg.db.prepare<[string], string>(`SELECT id FROM jobs WHERE host = ? AND state NOT IN (${TERMINAL_IN})`).pluck().all(host);
+}
+
+/** Ids of the host's jobs that ended after `since`, newest first. */
+export function endedJobIds(reg: Registry, host: string, since: number): string[] {
+  return reg.db
+    .prepare<[string, number], string>(`SELECT id FROM jobs WHERE host = ? AND state IN (${TERMINAL_IN}) AND updated_at > ? ORDER BY updated_at DESC`)
+    .pluck()
+    .all(host, since);
 }

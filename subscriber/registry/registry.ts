@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { MamError } from '../../core/errors.js';
-import type { JobState } from '../state-machine.js';
+import { type JobState, nextState, type Transition } from '../state-machine.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { makePrivate } from './private-files.js';
 import { createWalSync } from './wal-sync.js';
@@ -139,6 +139,14 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   const wal = opts.readonly ? undefined : createWalSync(`${path}-wal`);
   // Counts every write, so a caller can tell whether a failed step changed anything (see writes()).
   let writes = 0;
+  const write = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
+    writes++;
+    return fn(...args);
+  };
+  const updateJob = write((id: string, state: JobState, reason: string | null, gen: number, eventAt?: number) => {
+    cache?.jobChanged(id);
+    q.updateJob.run({ id, state, reason, gen, now: Date.now(), eventAt: eventAt ?? null });
+  });
 
   return {
     db,
@@ -164,27 +172,35 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     /** Resolves once every write committed so far is on disk (rejects if syncing failed). */
     synced: (): Promise<void> => (wal ? wal.synced(writes) : Promise.resolve()),
     getJob: (id: string) => (cache ? cache.job(id) : q.getJob.get(id)),
-    createJob(j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string; bornTs?: number }) {
-      writes++;
+    createJob: write((j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string; bornTs?: number }) => {
       cache?.jobChanged(j.id);
       q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now(), bornTs: j.bornTs ?? null });
+    }),
+    /**
+     * Moves a job through the state table (state-machine.ts): the one way this host changes a job's state.
+     * Returns the new state, or null (nothing written) when `input` is illegal in the job's state.
+     * `gen` opens a new generation (launch, resume); `eventAt` is the time of the event that caused it.
+     */
+    transitionJob(row: JobRow, input: Transition, reason: string | null, opts: { gen?: number; eventAt?: number } = {}): JobState | null {
+      const to = nextState(row.state, input);
+      if (to) updateJob(row.id, to, reason, opts.gen ?? row.gen, opts.eventAt);
+      return to;
     },
-    updateJob(id: string, state: JobState, reason: string | null, gen: number, eventAt?: number) {
-      writes++;
-      cache?.jobChanged(id);
-      q.updateJob.run({ id, state, reason, gen, now: Date.now(), eventAt: eventAt ?? null });
-    },
-    touchJob(id: string, eventAt: number) {
-      writes++;
+    /** Changes only the job's reason (a stall report, a failed launch the table has no move for). */
+    setJobReason: (row: JobRow, reason: string | null) => updateJob(row.id, row.state, reason, row.gen),
+    /** Copies the state the owning host published for its job; that host's table decided it. */
+    mirrorJob: (id: string, state: JobState, reason: string | null, gen: number) => updateJob(id, state, reason, gen),
+    /** Writes a job's row as given, outside the state table: for tests that set up a state. */
+    updateJob,
+    touchJob: write((id: string, eventAt: number) => {
       q.touchJob.run({ id, eventAt });
       cache?.jobTouched(id, eventAt);
-    },
+    }),
     hwm: (job: string, sender: string) => (cache ? cache.hwm(job, sender) : q.getHwm.get(job, sender)?.seq ?? 0),
-    setHwm(job: string, sender: string, seq: number) {
-      writes++;
+    setHwm: write((job: string, sender: string, seq: number) => {
       if (cache) cache.setHwm(job, sender, seq);
       else q.setHwm.run(job, sender, seq);
-    },
+    }),
     hwmOf: (job: string) => (cache ? cache.marksOf(job, q.hwmOf.all(job)) : q.hwmOf.all(job)),
     hasEvent: (job: string, sender: string, seq: number) => q.hasEvent.get(job, sender, seq) !== undefined,
     /** Whether the event (job, sender, seq) was applied; undefined when the log has no such event. */
@@ -194,16 +210,13 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     },
     /** The reason code the latest refusal of this verified (job, sender, seq) was recorded with, if any. */
     refusalOf: (job: string, sender: string, seq: number): string | undefined => q.refusalOf.get(job, sender, seq),
-    insertEvent(e: EventRow) {
-      writes++;
+    insertEvent: write((e: EventRow) => {
       q.insertEvent.run(e.job, e.sender, e.seq, e.gen, e.type, e.ts, e.received_at, e.kid, e.applied, e.state_after, e.raw);
-    },
-    insertVerdict(v: { job: string; sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }) {
-      writes++;
+    }),
+    insertVerdict: write((v: { job: string; sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }) => {
       q.insertVerdict.run(v);
-    },
-    insertRejection(r: { reason: string; detail?: string; topic: string; job?: string; sender?: string; seq?: number; raw?: Buffer }) {
-      writes++;
+    }),
+    insertRejection: write((r: { reason: string; detail?: string; topic: string; job?: string; sender?: string; seq?: number; raw?: Buffer }) => {
       const at = Date.now();
       q.countRejection.run({ reason: r.reason, at });
       q.insertRejection.run({
@@ -216,19 +229,13 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
         seq: typeof r.seq === 'number' && Number.isSafeInteger(r.seq) ? r.seq : null,
         raw: r.raw ? r.raw.subarray(0, REJECTION_RAW_MAX) : null,
       });
-    },
-    recordSession(s: { job: string; gen: number; host: string; backend: string; name: string; pid: number | null; workdir: string | null; git_base: string | null }) {
-      writes++;
-      return q.insertSession.run({ ...s, now: Date.now() });
-    },
-    endSession(job: string, gen: number, reason: string) {
-      writes++;
-      return q.endSession.run({ job, gen, reason, now: Date.now() });
-    },
-    setAgentSessionId(job: string, gen: number, id: string) {
-      writes++;
+    }),
+    recordSession: write((s: { job: string; gen: number; host: string; backend: string; name: string; pid: number | null; workdir: string | null; git_base: string | null }) =>
+      q.insertSession.run({ ...s, now: Date.now() })),
+    endSession: write((job: string, gen: number, reason: string) => q.endSession.run({ job, gen, reason, now: Date.now() })),
+    setAgentSessionId: write((job: string, gen: number, id: string) => {
       q.setAgentSessionId.run(id, job, gen);
-    },
+    }),
     getSession: (job: string, gen: number) => q.getSession.get(job, gen),
     liveSessions: (host: string) => q.liveSessions.all(host),
     close() {

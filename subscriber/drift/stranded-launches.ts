@@ -1,0 +1,47 @@
+import { RESUMED_REASON } from '../apply-message.js';
+import { latestResume, strandedJobs } from '../registry/queries.js';
+import type { JobRow, Registry } from '../registry/registry.js';
+import type { DriftDeps } from './drift-deps.js';
+
+/** The prompt of the resume that opened the job's current generation, read from its committed event. */
+function resumePrompt(reg: Registry, row: JobRow): string | undefined {
+  // Only a resume leaves this reason (a launch clears it), so the latest applied resume opened this generation.
+  if (row.reason !== RESUMED_REASON) return undefined;
+  const ev = latestResume(reg, row.id);
+  if (!ev) return undefined;
+  try {
+    // The audit copy of a message verified before it was committed: read as it stands.
+    const body = (JSON.parse((JSON.parse(ev.raw.toString('utf8')) as { msg: string }).msg) as { body: { prompt?: unknown } }).body;
+    return typeof body.prompt === 'string' ? body.prompt : undefined;
+  } catch {
+    return undefined; // an audit row changed by hand: the generation launches without the prompt
+  }
+}
+
+/**
+ * A launch that never came: the reconciler stopped between committing a create (job queued) or a
+ * resume (job starting in a generation with no session yet) and acting on it. Done now, once per
+ * generation in this process's life; one under way is left to that action. A launch: false job
+ * waits in starting at generation 0 for an agent started elsewhere, and is left alone.
+ */
+export function createStrandedLaunchCheck(d: DriftDeps) {
+  const { reg, log } = d;
+  /** Launches this check made itself, by job and generation: each once. */
+  const launchTried = new Set<string>();
+
+  return function checkStrandedLaunches(): void {
+    for (const row of strandedJobs(reg, d.host)) {
+      const key = `${row.id}\0${row.gen}`;
+      if (d.busy(row.id) || d.settling(row.id) || launchTried.has(key)) continue;
+      if (row.state === 'starting' && reg.getSession(row.id, row.gen)) continue;
+      launchTried.add(key);
+      if (row.state === 'queued') {
+        log.warn('queued job was never launched; launching it', { job: row.id });
+        void d.onJob(row.id, () => d.launch(row.id));
+      } else {
+        log.warn('generation never launched; launching it', { job: row.id, gen: row.gen, resumed: row.reason === RESUMED_REASON });
+        void d.onJob(row.id, () => d.resume(row.id, row.gen, resumePrompt(reg, row)));
+      }
+    }
+  };
+}
