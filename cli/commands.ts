@@ -1,18 +1,9 @@
-import { EXIT_MEANINGS } from '../core/errors.js';
-import type { CommandRun } from './io.js';
+import { EXIT_CODES, type CommandEntry } from './command-entry.js';
+import { JOB_COMMANDS } from './job-commands.js';
 
-export interface CommandEntry {
-  summary: string;
-  help: string;
-  /** runs until signalled and then closes cleanly (exit 0); others die of the signal */
-  longRunning?: (argv: string[]) => boolean;
-  load: () => Promise<{ run: CommandRun }>;
-}
+export type { CommandEntry } from './command-entry.js';
 
-const EXIT_CODES = `Exit codes: ${EXIT_MEANINGS.map(([code, what]) => `${code} ${what}`).join(', ')}.`;
-
-/** Every command with its help text; modules load only when the command runs, so --help stays fast. */
-export const COMMANDS: Record<string, CommandEntry> = {
+const OWN: Record<string, CommandEntry> = {
   init: {
     summary: 'create .mam/ in this project: config, private CA, keys, broker logins',
     help: `mam init [--namespace <ns>] [--host <name>] [--san <name>]... [--port <n>|auto] [--force] [--json]
@@ -52,37 +43,6 @@ Stops cleanly on SIGINT/SIGTERM.`,
     longRunning: () => true,
     load: () => import('./commands/broker.js'),
   },
-  emit: {
-    summary: 'sign and publish one job event; wait until the reconciler commits it',
-    help: `mam emit <type> --job <id> [--body <json>|@file|- | --field key=value ...] [--sender <name>] [--gen <n>] [--timeout <dur>] [--no-wait] [--json]
-
-Types: job.started job.progress job.heartbeat job.blocked job.done job.failed job.cancelled.
-Signs with the job key (MAM_JOB_KEY in an agent session, else derived from the
-workspace), allocates the next seq under the job's lock, keeps the event in the
-job's outbox, publishes it with QoS 1 and waits (--timeout, default from config)
-until the reconciler's state for the job shows it committed. Fields: values
-that parse as JSON numbers/booleans are typed (use --body for exact control).
---body @file reads the JSON from a file, --body - from stdin (a large body
-never fits one command-line argument); a missing file exits 4.
---no-wait exits 0 after the broker's PUBACK; the outbox keeps the event until
-the reconciler commits it.
-Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time: the
-event stays in .mam/jobs/<id>/outbox and is re-sent by the next emit and by the
-host reconciler; 4 (operator, outside a session) no state of the job arrives and
-this host's registry lacks it: nothing sent or kept. ${EXIT_CODES}`,
-    load: () => import('./commands/emit.js'),
-  },
-  watch: {
-    summary: 'print verified events as they arrive',
-    help: `mam watch [--job <id>] [--state] [--json] [--count <n>]
-
-Subscribes to job events and review verdicts (and retained job state with
---state), verifies every message and prints the verified ones; a message that
-fails verification is shown as UNVERIFIED with its error code, never as an
-event. --count exits after n messages. Stops on SIGINT/SIGTERM.`,
-    longRunning: () => true,
-    load: () => import('./commands/watch.js'),
-  },
   reconcile: {
     summary: "run this host's reconciler in the foreground",
     help: `mam reconcile [--subscribe] [--host <name>]
@@ -100,75 +60,6 @@ Exit 3 when .mam/mam.db is deleted or replaced while it runs: it stops taking
 messages at once (nothing more is acknowledged; the broker keeps them).`,
     longRunning: () => true,
     load: () => import('./commands/reconcile.js'),
-  },
-  jobs: {
-    summary: 'list jobs from the registry',
-    help: `mam jobs [--state <state>] [--json]
-
-Lists jobs in this host's registry (.mam/mam.db), newest first.
-Monitoring from any MQTT client: subscribe to mam/v1/<ns>/jobs/+/state.`,
-    load: () => import('./commands/jobs.js'),
-  },
-  job: {
-    summary: 'create, show, stop or resume a job',
-    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--wait <dur>] [--no-wait] [--json] [-- <program> <args>...]
-mam job show <id> [--json]
-mam job stop <id> [--reason <text>] [--json]
-mam job resume <id> [--prompt <text>] [--json]
-mam job attach <id>
-mam job logs [-f] <id>
-
-create: sends a signed control.create to the host's reconciler, which registers
-the job and (unless --no-launch) launches its agent in a session; prints the job
-id once the session runs. Checked before anything is sent: the agent is known
-and the command agent has a program (else exit 2); for a job of this host, the
-workdir exists and, when the job runs in a fresh git worktree, every file the
-program names in the workdir is committed there (else exit 4). It then waits
-(--wait, default 30 s for the launch) until the launch is confirmed: exit 1
-with the reason when it failed, 75 when it was not confirmed in time (the job
-exists; \`mam job show\`). --no-wait exits 0 once the create is committed. --expect names an artifact that must exist before the session may be ended
-on a done event: a path relative to the workdir, or git:commit (the workdir's
-branch has commits beyond its base). --no-launch only registers the job: its
-agent is started elsewhere and reports with \`mam emit\`.
-show: state, sessions, the event timeline, verdicts with their findings,
-refused messages and the last lines of the session log.
---worktree / --no-worktree: the job gets its own git worktree (branch
-mam/<job> under .mam/worktrees/) by default when the workdir is in a git
-repository and worktrees.enabled is set; the session works there.
-stop: a signed operator job.cancelled on the job's event topic; the session is
-ended through the same verified path as any terminal event. A job no reconciler
-publishes and this host's registry lacks exits 4, and nothing is kept: a stop
-can never wait for a job created later under the same id.
-resume: a new session generation; events of older generations stop counting.
-A job with no --timeout whose agent sends no event at all (still starting)
-ends as timeout sessions.startDeadlineSeconds (3600) after its launch.
-attach: plain \`tmux attach\` to the job's session (detach with C-b d).
-logs: the session's captured output (.mam/jobs/<id>/session.log, capped and
-rotated to session.log.1 …); -f follows, across rotations, and exits 0 once
-the job's current session has ended. --bytes <n>: start n bytes from the end.
-A job id this host does not know exits 4 (show, stop, resume, attach, logs).
-Exit 75: not acknowledged in time (kept in the outbox and re-sent).`,
-    longRunning: (argv) => argv[0] === 'logs' && (argv.includes('-f') || argv.includes('--follow')),
-    load: () => import('./commands/job.js'),
-  },
-  verdict: {
-    summary: "publish a reviewer's signed verdict on a job: PASS or NOT_PASS with findings",
-    help: `mam verdict <job> PASS|NOT_PASS [--finding <text>]... [--finding-json <json>]... [--reviewer <name>] [--sender <name>] [--timeout <dur>] [--no-wait] [--json]
-
-Publishes a signed review.verdict on reviews/<job>/verdicts: a structured
-verdict, never text to be grepped. --finding adds a finding with just a
-message; --finding-json adds one object or a list of them, each
-{"message": "...", "severity": "info|minor|major|critical", "file": "...", "line": n}.
-Checked against schemas/events/review.verdict.json before it is signed.
-Inside an agent session the job is the session's own (\`mam verdict PASS\`) and
-the job key signs; elsewhere the workspace's operator identity does.
-The reconciler stores every verdict (\`mam job show\` lists them). A job in
-review goes to done on PASS (its expected artifacts checked as for job.done)
-and back to running on NOT_PASS; in other live states a verdict is recorded
-and the state is unchanged.
-Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time (kept in
-the job's outbox and re-sent). ${EXIT_CODES}`,
-    load: () => import('./commands/verdict.js'),
   },
   gc: {
     summary: 'free disk: worktrees of ended jobs, rotated logs, expired outbox entries',
@@ -192,17 +83,6 @@ Jobs with a live session are never touched. --dry-run only reports.
 The reconciler removes worktrees on its own per worktrees.removeOnEnd
 (see docs/OPERATIONS.md); gc is for what that policy keeps.`,
     load: () => import('./commands/gc.js'),
-  },
-  rejections: {
-    summary: 'list refused messages and why',
-    help: `mam rejections [--job <id>] [--limit <n>] [--json]
-
-Messages the reconciler refused, newest first, with their reason code
-(bad_signature, sender_mismatch, unknown_key_id, schema, oversize, topic_mismatch,
-replay, stale_seq, timestamp, wrong_generation, illegal_transition, unknown_job …).
-The newest rejections.keepMax rows younger than rejections.keepDays are kept;
---json also prints the counts per reason since the registry began.`,
-    load: () => import('./commands/rejections.js'),
   },
   up: {
     summary: 'start the broker and this host\'s reconciler in the background',
@@ -259,6 +139,11 @@ An unknown key id exits 4.`,
     load: () => import('./commands/keys.js'),
   },
 };
+
+/** Every command with its help text, in the order `mam --help` lists them; modules load only when the command runs, so --help stays fast. */
+export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
+  ['init', 'doctor', 'broker', 'emit', 'watch', 'reconcile', 'jobs', 'job', 'verdict', 'gc', 'rejections', 'up', 'down', 'ps', 'demo', 'keys'].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name]!]),
+);
 
 export const GLOBAL_HELP = `mam — multi-agent-mux: run CLI coding agents in tmux/pty sessions, watched through signed MQTT events.
 
