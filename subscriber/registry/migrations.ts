@@ -99,6 +99,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN born_ts INTEGER;
   `,
+  // `mam jobs` lists the newest first: without it, every listing sorted the whole table.
+  `
+  CREATE INDEX jobs_created ON jobs(created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
