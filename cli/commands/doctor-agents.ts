@@ -42,7 +42,10 @@ export async function agentChecks(ctx: Context): Promise<AgentCheck[]> {
       reject: false, timeout: VERSION_TIMEOUT_MS, env: { ...cfg.env, DISABLE_AUTOUPDATER: '1' }, stdin: 'ignore',
     });
     const version = /\d+\.\d+\.\d+(?:[-.][\w.]+)?/.exec(`${r.stdout}\n${r.stderr}`)?.[0];
-    if (r.exitCode !== 0 || !version) {
+    if ((r as { code?: string }).code === 'ENOENT') {
+      // Configured (new workspaces bind each CLI's config folder) but not installed: needed only for --agent <name>.
+      out.push({ name, status: 'warn', detail: `${bin} is not installed (not on PATH); only jobs with --agent ${agent} need it`, fix: `install ${agent}, or set agents.${agent}.bin in .mam/config.json` });
+    } else if (r.exitCode !== 0 || !version) {
       out.push({ name, status: 'warn', detail: `${bin} --version failed: ${(r.stderr || r.shortMessage || '').split('\n')[0]}`, fix: `install ${agent}, or set agents.${agent}.bin in .mam/config.json` });
     } else if (!checked[agent]) {
       out.push({ name, status: 'ok', detail: `${version} (mam has no pinned version of ${agent} to check against)` });

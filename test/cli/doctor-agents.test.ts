@@ -31,7 +31,7 @@ describe('mam doctor: agent CLIs', () => {
     const of = (name: string) => checks.find((c) => c.name === `agent ${name}`);
     expect(of('codex')).toMatchObject({ status: 'warn', detail: `9.9.9; mam was checked against ${PINNED.codex!.version}` });
     expect(of('gemini')?.status).toBe('warn');
-    expect(of('gemini')?.detail).toMatch(/--version failed/);
+    expect(of('gemini')?.detail).toMatch(/missing-gemini is not installed \(not on PATH\)/);
     if (claude) expect(of('claude')).toMatchObject({ status: 'ok', detail: `${PINNED.claude!.version} (mam was checked against this version)` });
   });
 });
