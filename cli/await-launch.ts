@@ -18,17 +18,18 @@ const ENDED = new Set(['failed', 'lost', 'cancelled', 'timeout']);
 
 /**
  * Follows the job's signed, retained state until its first session is
- * launched (resolves with its name) or the launch has failed (throws
- * LAUNCH_FAILED with the reconciler's reason), at most `timeoutMs`
+ * launched (resolves with its name), the host's queue holds it (resolves with
+ * why it waits: dependencies, capacity, a breaker), or the launch has failed
+ * (throws LAUNCH_FAILED with the reconciler's reason), at most `timeoutMs`
  * (LAUNCH_UNCONFIRMED: the job exists, its launch is still unknown).
  */
-export async function awaitLaunch(ctx: Context, job: string, timeoutMs: number): Promise<string> {
+export async function awaitLaunch(ctx: Context, job: string, timeoutMs: number): Promise<{ session?: string; waiting?: string }> {
   const ns = ctx.cfg.namespace;
   const stateTopic = topics.state(ns, job);
   const client = await connectAs(ctx, 'operator', { connectTimeoutMs: Math.min(timeoutMs, 10_000) });
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await new Promise<string>((resolve, reject) => {
+    return await new Promise<{ session?: string; waiting?: string }>((resolve, reject) => {
       timer = setTimeout(() => reject(new MamError('LAUNCH_UNCONFIRMED', `job ${job} was created, but its launch was not confirmed within ${timeoutMs} ms`, {
         hint: `\`mam job show ${job}\` shows where it is; a slow agent start needs a longer --wait`,
       })), timeoutMs);
@@ -40,9 +41,14 @@ export async function awaitLaunch(ctx: Context, job: string, timeoutMs: number):
         } catch {
           return; // unverifiable: proves nothing either way
         }
-        if (s.gen >= 1 && s.session) resolve(s.session);
-        else if (UNDER_WAY.has(s.state)) resolve(s.session ?? '');
-        else if (s.gen >= 1 && ENDED.has(s.state)) {
+        if (s.gen >= 1 && s.session) resolve({ session: s.session });
+        else if (UNDER_WAY.has(s.state)) resolve({ session: s.session ?? '' });
+        else if (s.state === 'queued' && s.reason) resolve({ waiting: s.reason });
+        else if (s.state === 'cancelled' && s.gen === 0) {
+          reject(new MamError('LAUNCH_FAILED', `job ${job} was created but cancelled before it started${s.reason ? `: ${s.reason}` : ''}`, {
+            hint: `\`mam job show ${job}\` has the details`,
+          }));
+        } else if (s.gen >= 1 && ENDED.has(s.state)) {
           reject(new MamError('LAUNCH_FAILED', `job ${job} was created but did not start: ${s.state}${s.reason ? ` (${s.reason})` : ''}`, {
             hint: `\`mam job show ${job}\` has the details and the session log; fix the cause and \`mam job resume ${job}\``,
           }));

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { MamError } from '../core/errors.js';
+import { loadConfig } from '../core/config.js';
 import { openWorkspace } from '../core/workspace.js';
 import { openRegistry, type Registry } from '../subscriber/registry/registry.js';
 import type { Io } from './io.js';
@@ -21,4 +22,9 @@ export function noSuchJob(job: string): MamError {
 export function ago(ms: number): string {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}
+
+/** The queue's aging period (scheduler.agingSeconds), for the positions the CLI shows. */
+export function agingMs(io: Io): number {
+  return loadConfig(openWorkspace(io.cwd, io.env), io.env).scheduler.agingSeconds * 1000;
 }

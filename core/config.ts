@@ -9,6 +9,8 @@ export interface AgentConfig {
   args?: string[];
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  maxConcurrent?: number;
+  gate?: string;
   /** what the agent may use inside the sandbox besides its worktree (agents/sandbox/) */
   binds?: Array<{ path: string; mode: 'rw' | 'ro' }>;
 }
@@ -42,7 +44,20 @@ export interface Config {
     logMaxBytes: number;
     logKeep: number;
     startDeadlineSeconds: number;
+    maxConcurrent: number;
   };
+  scheduler: { agingSeconds: number };
+  policies: {
+    gate?: string;
+    gateAttempts: number;
+    gateTimeoutMs: number;
+    retries: number;
+    backoffMinMs: number;
+    backoffMaxMs: number;
+    approval: 'auto' | 'human' | 'risk';
+  };
+  breaker: { failures: number; windowSeconds: number; cooldownSeconds: number };
+  approvals: { highRisk: string[] };
   agents: Record<string, AgentConfig>;
   worktrees: { enabled: boolean; removeOnEnd: 'always' | 'on-success' | 'never' };
 }

@@ -77,6 +77,8 @@ export const CODES = {
   /** the registry file was deleted or replaced under the running reconciler */
   REGISTRY_REPLACED: EXIT.CONFIG,
   JOB_EXISTS: EXIT.FAILURE,
+  /** --after would make a job wait for itself, directly or through other jobs */
+  DEPENDENCY_CYCLE: EXIT.USAGE,
   LOCK: EXIT.FAILURE,
   RECONCILER_RUNNING: EXIT.FAILURE,
   TMUX_MISSING: EXIT.UNSUPPORTED,

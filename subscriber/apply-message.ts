@@ -1,6 +1,7 @@
 import type { Opened } from '../core/envelope.js';
 import { MamError, reasonOf } from '../core/errors.js';
 import { ID_PATTERN } from '../core/topics.js';
+import { afterOfSpec, dependencyCycle } from './scheduler/dependency-cycle.js';
 import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
 import type { JobRow, Registry } from './registry/registry.js';
 
@@ -53,11 +54,13 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   const ids = { job: msg.job, sender: msg.sender, seq: msg.seq };
 
   if (msg.type === 'control.create') {
-    const body = msg.body as { agent: string; workdir?: string; launch?: boolean };
+    const body = msg.body as { agent: string; workdir?: string; launch?: boolean; priority?: number; after?: string[] };
+    const cycle = dependencyCycle(msg.job, body.after ?? [], (id) => afterOfSpec(c.reg.getJob(id)?.spec));
+    if (cycle) return refuse(c, o, raw, topic, consume, new MamError('DEPENDENCY_CYCLE', `job ${msg.job} would wait for itself: ${cycle.join(' → ')}`));
     const host = o.topic.id;
     // A job whose agent is started elsewhere (launch: false) waits in starting for its job.started.
     const state: JobState = body.launch === false ? 'starting' : 'queued';
-    c.reg.createJob({ id: msg.job, state, host, agent: body.agent, workdir: body.workdir, spec: msg.body, bornTs: msg.ts });
+    c.reg.createJob({ id: msg.job, state, host, agent: body.agent, workdir: body.workdir, spec: msg.body, bornTs: msg.ts, priority: body.priority });
     consume(true, state);
     return { kind: 'created', ...ids, launch: body.launch !== false, ownHost: host === c.host };
   }

@@ -22,6 +22,17 @@ export interface JobSpec {
   timeoutMs?: number;
   worktree?: boolean;
   backend?: BackendPreference;
+  /** job policies (subscriber/policies/job-policy.ts resolves them with the config's defaults) */
+  priority?: number;
+  after?: string[];
+  afterAny?: boolean;
+  gate?: string;
+  gateAttempts?: number;
+  gateTimeoutMs?: number;
+  retries?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  approval?: 'auto' | 'human' | 'risk';
 }
 
 export interface Launched {

@@ -8,6 +8,7 @@ import { launchSession, type JobSpec, type Launched } from './launch-session.js'
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
+import { createScheduler } from './scheduler/scheduler.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
 import { isTerminal, type Transition } from './state-machine.js';
@@ -45,9 +46,16 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     });
     if (!verdict.terminated) log.warn('termination refused', { job: row.id, why: verdict.why });
     await publishState(row.id);
+    // Its slot is free once its session has ended.
+    void scheduler.kick();
     // The removal policy decides; a session that refused to end keeps its worktree.
     await sweepWorktrees(reg, row.id);
   }
+
+  const scheduler = createScheduler({
+    reg, host, cfg: ctx.cfg, log: log.child('scheduler'), publishState,
+    start: (job) => void onJob(job, () => launch(job)),
+  });
 
   async function launch(job: string, prompt?: string) {
     let row = reg.getJob(job);
@@ -116,9 +124,10 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   }
 
   async function afterCommit(outcomes: Outcome[]) {
+    // Created jobs, freed slots and dependencies that ended: the queue decides what launches now.
+    const kicked = scheduler.kick();
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
-    await Promise.all(outcomes.map((o) => {
-      if (o.kind === 'created' && o.ownHost && o.launch) return onJob(o.job, () => launch(o.job));
+    await Promise.all([kicked, ...outcomes.map((o) => {
       if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
       if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
         return onJob(o.job, async () => {
@@ -127,13 +136,18 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         });
       }
       return undefined;
-    }));
+    })]);
   }
 
-  const sweep = createDriftSweep(
+  const driftSweep = createDriftSweep(
     { ctx, log, reg, host, backends, publishState, settling: (job) => rec.settling(job), busy: (job) => chains.has(job), onJob, act, end, launch, resume },
     () => sweepWorktrees(reg),
   );
+  // Aging and backoff deadlines move with the clock: the queue is looked at every sweep too.
+  const sweep = async () => {
+    await driftSweep();
+    await scheduler.kick();
+  };
 
   return {
     hooks: {
@@ -146,6 +160,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         return missingArtifacts(s?.workdir ?? row.workdir ?? ctx.ws.root, expect, s?.git_base ?? undefined);
       },
     },
+    scheduler,
     close: () => {
       for (const ctl of driving) ctl.abort();
       logs.close();

@@ -35,6 +35,17 @@
  * - lost               live states → lost.
  * - artifacts-missing  wherever job.done is legal → blocked: a verified done (or PASS)
  *                      whose expected artifacts are missing, so the state says why.
+ * - cancel             queued|retrying → cancelled: the scheduler gives up a waiting job
+ *                      (a dependency failed or was cancelled).
+ * - gate               wherever job.done is legal → testing: a verified done with its
+ *                      artifacts, for a job with a quality gate, which runs now.
+ * - gate-passed        testing → done.
+ * - gate-failed        testing → running: the gate's failure went back to the agent as
+ *                      its next prompt (the session is the same one).
+ * - gate-exhausted     testing → failed: the gate failed its last attempt.
+ * - needs-approval     testing, or wherever job.done is legal → review: done is for a
+ *                      person (or a reviewer's verdict) to decide.
+ * - retry              also lost → retrying: a lost session is retried like a failure.
  *
  * Every other pair, and anything in done, is illegal (nextState returns null).
  */
@@ -60,7 +71,10 @@ export const EVENT_TRANSITIONS = [
 ] as const;
 
 /** Inputs the reconciler (or an operator through it) applies on its own. */
-export const ACTION_TRANSITIONS = ['launch', 'resume', 'retry', 'timeout', 'lost', 'artifacts-missing'] as const;
+export const ACTION_TRANSITIONS = [
+  'launch', 'resume', 'retry', 'timeout', 'lost', 'artifacts-missing',
+  'cancel', 'gate', 'gate-passed', 'gate-failed', 'gate-exhausted', 'needs-approval',
+] as const;
 
 export const TRANSITIONS = [...EVENT_TRANSITIONS, ...ACTION_TRANSITIONS] as const;
 export type EventTransition = (typeof EVENT_TRANSITIONS)[number];
@@ -74,7 +88,7 @@ const TABLE: { readonly [S in JobState]: Row } = {
   queued: {
     'job.cancelled': 'cancelled',
     'review.verdict:PASS': 'queued', 'review.verdict:NOT_PASS': 'queued',
-    launch: 'starting', timeout: 'timeout',
+    launch: 'starting', timeout: 'timeout', cancel: 'cancelled',
   },
   starting: {
     'job.started': 'running',
@@ -83,6 +97,7 @@ const TABLE: { readonly [S in JobState]: Row } = {
     'job.done': 'done', 'job.failed': 'failed', 'job.cancelled': 'cancelled',
     'review.verdict:PASS': 'starting', 'review.verdict:NOT_PASS': 'starting',
     timeout: 'timeout', lost: 'lost', 'artifacts-missing': 'blocked',
+    gate: 'testing', 'needs-approval': 'review',
   },
   running: {
     'job.started': 'running',
@@ -91,6 +106,7 @@ const TABLE: { readonly [S in JobState]: Row } = {
     'job.done': 'done', 'job.failed': 'failed', 'job.cancelled': 'cancelled',
     'review.verdict:PASS': 'running', 'review.verdict:NOT_PASS': 'running',
     timeout: 'timeout', lost: 'lost', 'artifacts-missing': 'blocked',
+    gate: 'testing', 'needs-approval': 'review',
   },
   testing: {
     'job.progress': 'running', 'job.progress:testing': 'testing', 'job.progress:review': 'review',
@@ -98,6 +114,8 @@ const TABLE: { readonly [S in JobState]: Row } = {
     'job.done': 'done', 'job.failed': 'failed', 'job.cancelled': 'cancelled',
     'review.verdict:PASS': 'testing', 'review.verdict:NOT_PASS': 'testing',
     timeout: 'timeout', lost: 'lost', 'artifacts-missing': 'blocked',
+    gate: 'testing', 'needs-approval': 'review',
+    'gate-passed': 'done', 'gate-failed': 'running', 'gate-exhausted': 'failed',
   },
   review: {
     'job.progress': 'review', 'job.progress:testing': 'review', 'job.progress:review': 'review',
@@ -105,6 +123,7 @@ const TABLE: { readonly [S in JobState]: Row } = {
     'job.done': 'done', 'job.failed': 'failed', 'job.cancelled': 'cancelled',
     'review.verdict:PASS': 'done', 'review.verdict:NOT_PASS': 'running',
     timeout: 'timeout', lost: 'lost', 'artifacts-missing': 'blocked',
+    gate: 'testing', 'needs-approval': 'review',
   },
   blocked: {
     'job.progress': 'running', 'job.progress:testing': 'testing', 'job.progress:review': 'review',
@@ -112,12 +131,13 @@ const TABLE: { readonly [S in JobState]: Row } = {
     'job.done': 'done', 'job.failed': 'failed', 'job.cancelled': 'cancelled',
     'review.verdict:PASS': 'blocked', 'review.verdict:NOT_PASS': 'blocked',
     resume: 'starting', timeout: 'timeout', lost: 'lost', 'artifacts-missing': 'blocked',
+    gate: 'testing', 'needs-approval': 'review',
   },
   failed: { resume: 'starting', retry: 'retrying' },
   retrying: {
     'job.cancelled': 'cancelled',
     'review.verdict:PASS': 'retrying', 'review.verdict:NOT_PASS': 'retrying',
-    launch: 'starting', timeout: 'timeout',
+    launch: 'starting', timeout: 'timeout', cancel: 'cancelled',
   },
   done: {},
   cancelled: { resume: 'starting' },
@@ -126,6 +146,7 @@ const TABLE: { readonly [S in JobState]: Row } = {
     'job.done': 'done', 'job.failed': 'failed', 'job.cancelled': 'cancelled',
     'review.verdict:PASS': 'lost', 'review.verdict:NOT_PASS': 'lost',
     resume: 'starting', timeout: 'timeout', 'artifacts-missing': 'blocked',
+    gate: 'testing', 'needs-approval': 'review', retry: 'retrying',
   },
 };
 

@@ -10,6 +10,7 @@ import { checkJobSpec } from '../check-job-spec.js';
 import { queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
 import { operatorIdentity } from '../operator-identity.js';
+import { checkDependencies, POLICY_FLAGS, policyFields } from '../policy-flags.js';
 
 export function newJobId(): string {
   return `j${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -40,6 +41,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     wait: { type: 'string' },
     'no-wait': { type: 'boolean' },
     json: { type: 'boolean' },
+    ...POLICY_FLAGS,
   });
   if (!values.agent || !/^[a-z][a-z0-9_-]{0,31}$/.test(values.agent)) {
     throw usage('job', '--agent <name> is required (command, claude, gemini, codex, hermes)');
@@ -62,6 +64,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (values.timeout) body.timeoutMs = parseDuration('job', values.timeout);
   if (values.backend) body.backend = values.backend;
   if (values.worktree || values['no-worktree']) body.worktree = !values['no-worktree'];
+  Object.assign(body, policyFields(values));
+  checkDependencies(ctx, job, (body.after as string[] | undefined) ?? []);
   await checkJobSpec({ agent: values.agent, workdir: body.workdir as string, command: positionals, worktree: body.worktree as boolean | undefined, local: host === ctx.cfg.host, launch: body.launch !== false }, ctx.cfg);
   const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
   const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, host), 'control.create', body, { wait: true, timeoutMs });
@@ -74,16 +78,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // By default the job counts as created once its session runs: a script must not carry on with a dead job.
   const waitLaunch = body.launch !== false && !values['no-wait'];
   let session: string | undefined;
+  let waiting: string | undefined;
   try {
-    session = waitLaunch ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs)) : undefined;
+    const l = waitLaunch ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs)) : undefined;
+    session = l?.session;
+    waiting = l?.waiting;
   } catch (err) {
     // The job exists all the same: its id is printed for the caller to inspect or resume it.
     const code = (err as { code?: string }).code ?? 'MAM_ERR_INTERNAL';
     io.out(values.json ? JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: false, error: code }) + '\n' : `${job}\n`);
     throw err;
   }
-  if (values.json) io.out(JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: session !== undefined, session: session ?? null }) + '\n');
-  else io.out(`${job}\n`);
+  if (values.json) io.out(JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: session !== undefined, session: session ?? null, waiting: waiting ?? null }) + '\n');
+  else {
+    io.out(`${job}\n`);
+    // Created and queued by the scheduler: not an error, but a script should know it has not started.
+    if (waiting) io.err(`mam job create: ${job} is queued: ${waiting}\n`);
+  }
   return 0;
 }
 

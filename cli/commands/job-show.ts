@@ -2,9 +2,11 @@ import { assertId } from '../../core/topics.js';
 import { openWorkspace } from '../../core/workspace.js';
 import { logTail } from '../../subscriber/log-files.js';
 import { jobSessions, jobTimeline, listRejections, listVerdicts } from '../../subscriber/registry/queries.js';
+import { isWaiting } from '../../subscriber/scheduler/scheduler.js';
+import { queuePositions } from '../../subscriber/scheduler/queue-position.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
-import { ago, noSuchJob, openRegistryReadOnly } from '../open-registry.js';
+import { ago, agingMs, noSuchJob, openRegistryReadOnly } from '../open-registry.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags('job', argv, { json: { type: 'boolean' } });
@@ -19,11 +21,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const verdicts = listVerdicts(reg, id);
     const sessions = jobSessions(reg, id);
     const logLines = logTail(openWorkspace(io.cwd, io.env).jobDir(id), 20);
+    const queuePosition = isWaiting(job) ? (queuePositions(reg, [job.host], agingMs(io)).get(id) ?? null) : null;
     if (values.json) {
-      io.out(JSON.stringify({ job: { ...job, spec: JSON.parse(job.spec) }, sessions, timeline, verdicts, rejections, log: logLines }) + '\n');
+      io.out(JSON.stringify({ job: { ...job, spec: JSON.parse(job.spec), queuePosition }, sessions, timeline, verdicts, rejections, log: logLines }) + '\n');
       return 0;
     }
     io.out(`job ${job.id}: ${job.state}${job.reason ? ` (${job.reason})` : ''}\n`);
+    if (queuePosition !== null) io.out(`  queue position ${queuePosition} on ${job.host}, priority ${job.priority}${job.not_before && job.not_before > Date.now() ? `, not before ${new Date(job.not_before).toISOString()}` : ''}\n`);
     io.out(`  host ${job.host}, agent ${job.agent ?? '-'}, generation ${job.gen}, workdir ${job.workdir ?? '-'}\n`);
     io.out(`  created ${ago(job.created_at)}, updated ${ago(job.updated_at)}\n`);
     for (const s of sessions) {

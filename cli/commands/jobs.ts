@@ -1,5 +1,8 @@
 import { JOB_STATES } from '../../subscriber/state-machine.js';
 import { listJobs } from '../../subscriber/registry/queries.js';
+import { isWaiting } from '../../subscriber/scheduler/scheduler.js';
+import { queuePositions } from '../../subscriber/scheduler/queue-position.js';
+import { agingMs } from '../open-registry.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 import { ago, openRegistryReadOnly } from '../open-registry.js';
@@ -12,13 +15,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const reg = openRegistryReadOnly(io);
   try {
     const jobs = listJobs(reg, { state: values.state });
+    const waiting = jobs.filter(isWaiting);
+    const position = waiting.length ? queuePositions(reg, waiting.map((j) => j.host), agingMs(io)) : new Map<string, number>();
     if (values.json) {
-      io.out(JSON.stringify(jobs.map(({ spec, ...j }) => ({ ...j, spec: JSON.parse(spec) }))) + '\n');
+      io.out(JSON.stringify(jobs.map(({ spec, ...j }) => ({ ...j, spec: JSON.parse(spec), queuePosition: position.get(j.id) ?? null }))) + '\n');
       return 0;
     }
     if (jobs.length === 0) io.out('no jobs\n');
     for (const j of jobs) {
-      io.out(`${j.id.padEnd(24)} ${j.state.padEnd(10)} gen=${j.gen} host=${j.host} agent=${j.agent ?? '-'} updated ${ago(j.updated_at)}${j.reason ? `  (${j.reason})` : ''}\n`);
+      const place = position.has(j.id) ? ` #${position.get(j.id)} p${j.priority}` : '';
+      io.out(`${j.id.padEnd(24)} ${j.state.padEnd(10)} gen=${j.gen} host=${j.host} agent=${j.agent ?? '-'}${place} updated ${ago(j.updated_at)}${j.reason ? `  (${j.reason})` : ''}\n`);
     }
     return 0;
   } finally {

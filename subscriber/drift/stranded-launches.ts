@@ -19,8 +19,8 @@ function resumePrompt(reg: Registry, row: JobRow): string | undefined {
 }
 
 /**
- * A launch that never came: the reconciler stopped between committing a create (job queued) or a
- * resume (job starting in a generation with no session yet) and acting on it. Done now, once per
+ * A launch that never came: the reconciler stopped between moving a job to starting (the queue's
+ * launch, or a committed resume) and its session's start. Queued jobs are the scheduler's. Done now, once per
  * generation in this process's life; one under way is left to that action. A launch: false job
  * waits in starting at generation 0 for an agent started elsewhere, and is left alone.
  */
@@ -35,13 +35,8 @@ export function createStrandedLaunchCheck(d: DriftDeps) {
       if (d.busy(row.id) || d.settling(row.id) || launchTried.has(key)) continue;
       if (row.state === 'starting' && reg.getSession(row.id, row.gen)) continue;
       launchTried.add(key);
-      if (row.state === 'queued') {
-        log.warn('queued job was never launched; launching it', { job: row.id });
-        void d.onJob(row.id, () => d.launch(row.id));
-      } else {
-        log.warn('generation never launched; launching it', { job: row.id, gen: row.gen, resumed: row.reason === RESUMED_REASON });
-        void d.onJob(row.id, () => d.resume(row.id, row.gen, resumePrompt(reg, row)));
-      }
+      log.warn('generation never launched; launching it', { job: row.id, gen: row.gen, resumed: row.reason === RESUMED_REASON });
+      void d.onJob(row.id, () => d.resume(row.id, row.gen, resumePrompt(reg, row)));
     }
   };
 }

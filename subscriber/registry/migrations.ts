@@ -103,6 +103,36 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX jobs_created ON jobs(created_at);
   `,
+  // Job policies (docs/POLICIES.md): the queue's priority, a retry's backoff deadline, the retries and
+  // gate runs used; escalations (what needs a person) and circuit breakers per agent kind.
+  `
+  ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 5;
+  ALTER TABLE jobs ADD COLUMN not_before INTEGER;
+  ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN gate_runs INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX jobs_waiting ON jobs(host, state, priority);
+  CREATE TABLE escalations (
+    id INTEGER PRIMARY KEY,
+    job TEXT NOT NULL,
+    host TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    command TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    cleared_at INTEGER
+  );
+  CREATE INDEX escalations_open ON escalations(cleared_at, created_at);
+  CREATE TABLE breakers (
+    host TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    state TEXT NOT NULL,
+    failures TEXT NOT NULL DEFAULT '[]',
+    reason TEXT,
+    opened_at INTEGER,
+    probe_job TEXT,
+    PRIMARY KEY (host, agent)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -87,7 +87,7 @@ export function liveJobs(reg: Registry, host: string): JobRow[] {
 
 /** Jobs committed but maybe never launched: queued, or starting in a generation a resume opened. */
 export function strandedJobs(reg: Registry, host: string): JobRow[] {
-  return reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND (state = 'queued' OR (state = 'starting' AND gen > 0))").all(host);
+  return reg.db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state = 'starting' AND gen > 0").all(host);
 }
 
 /** The names of every session ever recorded. */

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { MamError } from '../../core/errors.js';
 import { type JobState, nextState, type Transition } from '../state-machine.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
+import { policyWrites } from './policy-writes.js';
 import { makePrivate } from './private-files.js';
 import { createWalSync } from './wal-sync.js';
 import { createWriterCache } from './writer-cache.js';
@@ -21,6 +22,14 @@ export interface JobRow {
   last_event_at: number | null;
   /** the signed ts of the job's control.create (null: made before it was kept, or an orphan) */
   born_ts: number | null;
+  /** queue priority 0 (lowest) … 9 (urgent); waiting jobs gain a level per scheduler.agingSeconds */
+  priority: number;
+  /** a retrying job launches no earlier than this (its backoff deadline), ms */
+  not_before: number | null;
+  /** retries used (failed or lost generations relaunched) */
+  attempts: number;
+  /** quality-gate runs so far */
+  gate_runs: number;
 }
 
 export interface SessionRow {
@@ -101,8 +110,8 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   }
   const q = {
     getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-    insertJob: db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, created_at, updated_at, born_ts)
-      VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @now, @now, @bornTs)`),
+    insertJob: db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, created_at, updated_at, born_ts, priority)
+      VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @now, @now, @bornTs, @priority)`),
     updateJob: db.prepare(`UPDATE jobs SET state = @state, reason = @reason, gen = @gen, state_seq = state_seq + 1,
       updated_at = @now, last_event_at = COALESCE(@eventAt, last_event_at) WHERE id = @id`),
     touchJob: db.prepare('UPDATE jobs SET last_event_at = @eventAt WHERE id = @id'),
@@ -150,6 +159,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
 
   return {
     db,
+    ...policyWrites(db, write, (id) => cache?.jobChanged(id)),
     /**
      * Runs fn in a transaction, or in a savepoint when one is already open (nested: rolled back alone).
      * High-water marks set inside are written when the outermost transaction commits.
@@ -172,9 +182,9 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     /** Resolves once every write committed so far is on disk (rejects if syncing failed). */
     synced: (): Promise<void> => (wal ? wal.synced(writes) : Promise.resolve()),
     getJob: (id: string) => (cache ? cache.job(id) : q.getJob.get(id)),
-    createJob: write((j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string; bornTs?: number }) => {
+    createJob: write((j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string; bornTs?: number; priority?: number }) => {
       cache?.jobChanged(j.id);
-      q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now(), bornTs: j.bornTs ?? null });
+      q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now(), bornTs: j.bornTs ?? null, priority: j.priority ?? 5 });
     }),
     /**
      * Moves a job through the state table (state-machine.ts): the one way this host changes a job's state.

@@ -49,6 +49,8 @@ export interface JobOptions {
   prompt?: string;
   /** through a `mam job create` process instead of in-process (same signed control.create) */
   cli?: boolean;
+  /** more fields of the control.create body (job policies: priority, after, gate …) */
+  spec?: Record<string, unknown>;
 }
 
 export interface TestHost {
@@ -133,6 +135,7 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
       if (o.expect) body.expect = o.expect;
       if (o.prompt !== undefined) body.prompt = o.prompt;
       if (o.timeoutMs !== undefined) body.timeoutMs = o.timeoutMs;
+      Object.assign(body, o.spec);
       const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
       if (!r.committed) throw new Error(`control.create of ${id} was not committed by the reconciler\n${h.logs()}`);
       return { id, workdir };

@@ -103,10 +103,16 @@ const CASES: Record<string, { valid: unknown[]; invalid: Array<[string, unknown]
     invalid: [['unknown status', { status: 'away' }], ['missing status', {}], ['pid 0', { status: 'online', pid: 0 }]],
   },
   'control.create': {
-    valid: [{ agent: 'command' }, { agent: 'claude', workdir: '/w', prompt: 'fix it', expect: ['git:commit', 'out.txt'], timeoutMs: 60000, worktree: true, backend: 'tmux', launch: true }],
+    valid: [
+      { agent: 'command' }, { agent: 'claude', workdir: '/w', prompt: 'fix it', expect: ['git:commit', 'out.txt'], timeoutMs: 60000, worktree: true, backend: 'tmux', launch: true },
+      { agent: 'codex', priority: 9, after: ['a', 'b'], afterAny: true, gate: 'npm test', gateAttempts: 3, gateTimeoutMs: 60000, retries: 2, backoffMinMs: 1000, backoffMaxMs: 60000, approval: 'risk' },
+    ],
     invalid: [
       ['missing agent', { workdir: '/w' }], ['agent with a slash', { agent: 'a/b' }], ['empty expect entry', { agent: 'command', expect: [''] }],
       ['unknown backend', { agent: 'command', backend: 'screen' }], ['extra', { agent: 'command', host: 'x' }],
+      ['priority 10', { agent: 'command', priority: 10 }], ['a dependency id with a slash', { agent: 'command', after: ['a/b'] }],
+      ['a dependency twice', { agent: 'command', after: ['a', 'a'] }], ['empty gate', { agent: 'command', gate: '' }],
+      ['unknown approval', { agent: 'command', approval: 'maybe' }],
     ],
   },
   'control.resume': {

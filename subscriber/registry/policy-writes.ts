@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+
+export interface EscalationRow {
+  id: number;
+  job: string;
+  host: string;
+  kind: string;
+  reason: string;
+  command: string;
+  created_at: number;
+  cleared_at: number | null;
+}
+
+export interface BreakerRow {
+  host: string;
+  agent: string;
+  /** closed, open, or half-open (one probe job may launch) */
+  state: 'closed' | 'open' | 'half-open';
+  /** times of the consecutive failures still inside the window, JSON */
+  failures: string;
+  reason: string | null;
+  opened_at: number | null;
+  probe_job: string | null;
+}
+
+type Write = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A) => R;
+
+/**
+ * The registry's writes for job policies (retries, gates, escalations, breakers), through the
+ * registry's write counter; `changed` drops a job's cached row.
+ */
+export function policyWrites(db: Database.Database, write: Write, changed: (job: string) => void) {
+  const q = {
+    setRetry: db.prepare('UPDATE jobs SET attempts = @attempts, not_before = @notBefore WHERE id = @id'),
+    setGateRuns: db.prepare('UPDATE jobs SET gate_runs = @n WHERE id = @id'),
+    escalate: db.prepare(`INSERT INTO escalations (job, host, kind, reason, command, created_at)
+      VALUES (@job, @host, @kind, @reason, @command, @now)`),
+    openEscalation: db.prepare<[string, string], EscalationRow>('SELECT * FROM escalations WHERE job = ? AND kind = ? AND cleared_at IS NULL'),
+    clearEscalations: db.prepare('UPDATE escalations SET cleared_at = @now WHERE job = @job AND cleared_at IS NULL'),
+    getBreaker: db.prepare<[string, string], BreakerRow>('SELECT * FROM breakers WHERE host = ? AND agent = ?'),
+    putBreaker: db.prepare(`INSERT INTO breakers (host, agent, state, failures, reason, opened_at, probe_job)
+      VALUES (@host, @agent, @state, @failures, @reason, @opened_at, @probe_job)
+      ON CONFLICT (host, agent) DO UPDATE SET state = excluded.state, failures = excluded.failures,
+        reason = excluded.reason, opened_at = excluded.opened_at, probe_job = excluded.probe_job`),
+  };
+  return {
+    /** Retries used and the backoff deadline before the next generation may launch. */
+    setRetry: write((id: string, attempts: number, notBefore: number | null) => {
+      changed(id);
+      q.setRetry.run({ id, attempts, notBefore });
+    }),
+    setGateRuns: write((id: string, n: number) => {
+      changed(id);
+      q.setGateRuns.run({ id, n });
+    }),
+    /** Records what needs a person, once per job and kind while it is open; returns it, or undefined if already open. */
+    escalate: write((e: { job: string; host: string; kind: string; reason: string; command: string }): EscalationRow | undefined => {
+      if (q.openEscalation.get(e.job, e.kind)) return undefined;
+      const now = Date.now();
+      const id = Number(q.escalate.run({ ...e, now }).lastInsertRowid);
+      return { id, ...e, created_at: now, cleared_at: null };
+    }),
+    /** A job resolved (done, or acted on by a person): what it asked of a person is cleared. */
+    clearEscalations: write((job: string) => q.clearEscalations.run({ job, now: Date.now() }).changes),
+    getBreaker: (host: string, agent: string) => q.getBreaker.get(host, agent),
+    putBreaker: write((b: BreakerRow) => {
+      q.putBreaker.run(b);
+    }),
+  };
+}
