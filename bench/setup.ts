@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { emitEvent } from '../broker/emitter/emit-event.js';
 import { loadContext, type Context } from '../core/context.js';
-import { emitEvent } from '../core/emit.js';
 import { initWorkspace } from '../core/init-workspace.js';
 import { mamEntry } from '../core/package-root.js';
 import { topics } from '../core/topics.js';
-import { operatorIdentity } from '../cli/operator-identity.js';
+import { operatorIdentity } from '../subscriber/operator-identity.js';
 
 export const MAM_BIN = mamEntry();
 

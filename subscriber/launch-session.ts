@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import type { AdapterJob } from '../agents/adapter.js';
 import { adapterFor } from '../agents/adapters/index.js';
 import type { BackendPreference } from '../agents/choose-backend.js';
+import { sessionLogFile } from '../agents/log-files.js';
 import { sessionName } from '../agents/session-name.js';
 import { resolveIsolation } from '../agents/sandbox/isolation.js';
 import { sessionSandbox } from '../agents/sandbox/session-sandbox.js';
@@ -92,7 +92,7 @@ export async function launchSession(opts: {
     args: launch.args,
     wrapper,
     env: { ...job.env, ...launch.env },
-    logFile: join(jobDir, 'session.log'),
+    logFile: sessionLogFile(jobDir),
   });
   reg.recordSession({ job: jobId, gen, host: ctx.cfg.host, backend: backend.name, name, pid: info.pid, workdir, git_base: base ?? null });
   return { name, backend: backend.name, pid: info.pid, reason, isolation: `${isolation.mode}: ${isolation.reason}`, job };

@@ -1,9 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
+import { fileSize, readRange, rotateLog, sessionLogFile } from '../agents/log-files.js';
 import type { Context } from '../core/context.js';
 import { sealEnvelope } from '../core/envelope.js';
 import type { Logger } from '../core/logger.js';
 import { topics } from '../core/topics.js';
-import { fileSize, readRange, rotateLog, sessionLogFile } from './log-files.js';
 import type { ReconcilerCore } from './reconciler.js';
 import { createStallReports } from './stall-reports.js';
 

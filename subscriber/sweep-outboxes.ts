@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import type { MeshClient } from '../broker/client.js';
+import { expireOutboxEntry, removeFromOutbox, scanOutbox, setAsideOutboxFile } from '../broker/emitter/outbox.js';
 import { MamError, reasonOf } from '../core/errors.js';
-import { expireOutboxEntry, removeFromOutbox, scanOutbox, setAsideOutboxFile } from '../core/outbox.js';
 import { OPERATOR_DIR } from '../core/workspace.js';
 import { ID_PATTERN, parseTopic } from '../core/topics.js';
 import type { Registry } from './registry/registry.js';

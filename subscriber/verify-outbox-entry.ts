@@ -1,7 +1,7 @@
+import type { OutboxEntry } from '../broker/emitter/outbox.js';
 import { openEnvelope } from '../core/envelope.js';
 import { MamError } from '../core/errors.js';
 import type { Keyring } from '../core/keys.js';
-import type { OutboxEntry } from '../core/outbox.js';
 import { parseTopic } from '../core/topics.js';
 
 export interface OutboxLimits {

@@ -1,10 +1,10 @@
+import { logTail } from '../log-files.js';
 /**
  * The error a CLI showed on its screen, from the job's session log, for hooks
  * whose payload does not carry it: Gemini CLI's AfterAgent after a failed
  * model call has only "[no response text]", while its screen says
  * "✕ [API Error: exception TypeError: fetch failed sending request]".
  */
-import { logTail } from '../../subscriber/log-files.js';
 
 const ERROR_LINE = /✕\s*(.*\S)|(\[?API Error:.*\S)/;
 

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { emitEvent } from '../../broker/emitter/emit-event.js';
+import type { EmitIdentity } from '../../broker/emitter/emit-identity.js';
 import { loadContext } from '../../core/context.js';
-import { emitEvent, type EmitIdentity } from '../../core/emit.js';
 import { MamError } from '../../core/errors.js';
 import { isKnownType } from '../../core/event-schema.js';
 import { singleKeyring } from '../../core/keys.js';
 import { assertId, topics } from '../../core/topics.js';
+import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
 import { isQueued, queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
-import { operatorIdentity } from '../operator-identity.js';
 
 /** `--field k=v`: numbers, booleans and null are typed; everything else is a string. */
 export function fieldsToBody(command: string, fields: string[]): Record<string, unknown> {

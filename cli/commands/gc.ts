@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { rotatedLogFiles, sessionLogFile } from '../../agents/log-files.js';
+import { outboxDir } from '../../broker/emitter/outbox.js';
 import { loadContext } from '../../core/context.js';
-import { outboxDir } from '../../core/outbox.js';
 import { OPERATOR_DIR } from '../../core/workspace.js';
 import { ID_PATTERN } from '../../core/topics.js';
-import { rotatedLogFiles, sessionLogFile } from '../../subscriber/log-files.js';
 import { liveSessionJobs } from '../../subscriber/registry/queries.js';
 import { countPrunableEvents, pruneEvents } from '../../subscriber/registry/prune-events.js';
 import { countPrunableRejections, pruneRejections } from '../../subscriber/registry/prune-rejections.js';

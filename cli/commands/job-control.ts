@@ -1,11 +1,12 @@
+import { emitEvent } from '../../broker/emitter/emit-event.js';
+import type { EmitResult } from '../../broker/emitter/emit-identity.js';
 import { loadContext } from '../../core/context.js';
-import { emitEvent, type EmitResult } from '../../core/emit.js';
 import { assertId, topics } from '../../core/topics.js';
+import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
 import { isQueued, queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
 import { noSuchJob, openRegistryReadOnly } from '../open-registry.js';
-import { operatorIdentity } from '../operator-identity.js';
 
 function target(argv: string[], io: Io, what: string) {
   const { values, positionals } = parseFlags('job', argv, { reason: { type: 'string' }, prompt: { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' } });

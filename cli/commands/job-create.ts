@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { emitEvent } from '../../broker/emitter/emit-event.js';
 import { loadContext } from '../../core/context.js';
-import { emitEvent } from '../../core/emit.js';
 import { assertId, ID_PATTERN, topics } from '../../core/topics.js';
+import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
 import { awaitLaunch } from '../await-launch.js';
 import { checkJobSpec } from '../check-job-spec.js';
 import { queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
-import { operatorIdentity } from '../operator-identity.js';
 import { checkDependencies, POLICY_FLAGS, policyFields } from '../policy-flags.js';
 
 export function newJobId(): string {

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openCursor, readSince, sessionLogFile } from '../../agents/log-files.js';
 import { MamError } from '../../core/errors.js';
 import { assertId } from '../../core/topics.js';
 import { openWorkspace } from '../../core/workspace.js';
 import { openRegistry } from '../../subscriber/registry/registry.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
-import { openCursor, readSince, sessionLogFile } from '../../subscriber/log-files.js';
 
 // How often -f asks the registry whether the session ended: often enough to exit promptly, rarely enough to cost nothing.
 const ENDED_CHECK_MS = 1000;

@@ -1,6 +1,6 @@
+import { logTail } from '../../agents/log-files.js';
 import { assertId } from '../../core/topics.js';
 import { openWorkspace } from '../../core/workspace.js';
-import { logTail } from '../../subscriber/log-files.js';
 import { jobSessions, jobTimeline, listRejections, listVerdicts } from '../../subscriber/registry/queries.js';
 import { isWaiting } from '../../subscriber/scheduler/scheduler.js';
 import { queuePositions } from '../../subscriber/scheduler/queue-position.js';

@@ -1,4 +1,4 @@
-import { emitEvent } from '../../core/emit.js';
+import { emitEvent } from '../../broker/emitter/emit-event.js';
 import { describeErrors, validatorFor } from '../../core/json-schema.js';
 import { topics } from '../../core/topics.js';
 import type { ReviewVerdictBody } from '../../schemas/event-bodies.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOutbox } from '../../core/outbox.js';
+import { listOutbox } from '../../broker/emitter/outbox.js';
 import { makeWorkspace, runMam, startBroker, type TestWorkspace } from '../helpers/workspace.js';
 
 let tw: TestWorkspace;

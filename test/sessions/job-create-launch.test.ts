@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOutbox } from '../../core/outbox.js';
+import { listOutbox } from '../../broker/emitter/outbox.js';
 import { expectCleanFailure } from '../helpers/cli-output.js';
 import { cli, GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
 

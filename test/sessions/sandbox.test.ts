@@ -11,10 +11,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitEvent } from '../../core/emit.js';
+import { emitEvent } from '../../broker/emitter/emit-event.js';
 import { packageRoot } from '../../core/package-root.js';
 import { topics } from '../../core/topics.js';
-import { operatorIdentity } from '../../cli/operator-identity.js';
+import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import { cli, startHost, type TestHost } from '../helpers/host.js';
 import { eventually } from '../helpers/mesh.js';
 import { makeRepo } from '../helpers/repo-host.js';

@@ -11,11 +11,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshClient } from '../../broker/client.js';
-import { emitEvent } from '../../core/emit.js';
+import { emitEvent } from '../../broker/emitter/emit-event.js';
 import { sealEnvelope, type Msg } from '../../core/envelope.js';
 import { singleKeyring } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
-import { operatorIdentity } from '../../cli/operator-identity.js';
+import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import { waitFor } from '../helpers/wait.js';
 import { cli, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addToOutbox, listOutbox } from '../../core/outbox.js';
+import { addToOutbox, listOutbox } from '../../broker/emitter/outbox.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
 import { count, sealEvent, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
 import { runMam } from '../helpers/workspace.js';

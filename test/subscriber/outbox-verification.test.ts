@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addToOutbox, listOutbox, outboxDir } from '../../core/outbox.js';
+import { addToOutbox, listOutbox, outboxDir } from '../../broker/emitter/outbox.js';
 import { topics } from '../../core/topics.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
 import { count, sealEvent, seedJobs, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';

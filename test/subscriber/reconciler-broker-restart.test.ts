@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { operatorIdentity } from '../../cli/operator-identity.js';
-import { emitEvent } from '../../core/emit.js';
-import { outboxDir } from '../../core/outbox.js';
+import { emitEvent } from '../../broker/emitter/emit-event.js';
+import { outboxDir } from '../../broker/emitter/outbox.js';
 import { topics } from '../../core/topics.js';
+import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
 import { count, seedJobs, seqRanges, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
 
@@ -26,7 +26,7 @@ const JOBS = ['B0', 'B1'];
 const SENDERS = ['x0', 'x1', 'x2', 'x3'];
 const jobOf = (i: number) => JOBS[i % JOBS.length];
 
-/** Seqs handed out to a sender (core/seq.ts keeps the counter beside the job's lock). */
+/** Seqs handed out to a sender (broker/emitter/seq.ts keeps the counter beside the job's lock). */
 const allocated = (job: string, sender: string) => Number(readFileSync(join(m.ctx.ws.operatorDir(job), `seq-${sender}`), 'utf8'));
 const outboxEntries = () => JOBS.flatMap((j) => {
   try {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshClient } from '../../broker/client.js';
-import { operatorIdentity } from '../../cli/operator-identity.js';
-import { emitEvent } from '../../core/emit.js';
+import { emitEvent } from '../../broker/emitter/emit-event.js';
 import { openEnvelope } from '../../core/envelope.js';
 import { topics } from '../../core/topics.js';
+import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
 import { subscribeAll, type Received } from '../helpers/mesh.js';
 import { runMam } from '../helpers/workspace.js';

@@ -1,8 +1,8 @@
+import { logTail, openCursor, plainLines, readSince, rotateLog, sessionLogFile } from '../../agents/log-files.js';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { logTail, openCursor, plainLines, readSince, rotateLog, sessionLogFile } from '../../subscriber/log-files.js';
 
 let dir: string;
 let file: string;

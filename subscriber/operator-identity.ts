@@ -1,9 +1,13 @@
 import { constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EmitIdentity } from '../broker/emitter/emit-identity.js';
 import type { Context } from '../core/context.js';
-import type { EmitIdentity } from '../core/emit.js';
 
-/** The operator's signing and broker identity for one job, from the workspace. */
+/**
+ * The operator's signing and broker identity for one job, from the workspace.
+ * It lives beside the registry it reads while the broker is down: the emitter
+ * (broker/emitter/), which the reconciler itself uses, may not import it.
+ */
 export function operatorIdentity(ctx: Context, job: string, gen?: number): EmitIdentity {
   const sender = `operator@${ctx.cfg.host}`;
   adoptLegacyCounter(ctx.ws.jobDir(job), ctx.ws.operatorDir(job), sender);
@@ -32,7 +36,7 @@ export function operatorIdentity(ctx: Context, job: string, gen?: number): EmitI
  */
 async function registryGen(db: string, job: string): Promise<number | undefined> {
   if (!existsSync(db)) return undefined;
-  const { openRegistry } = await import('../subscriber/registry/registry.js');
+  const { openRegistry } = await import('./registry/registry.js');
   const reg = openRegistry(db, { readonly: true });
   try {
     return reg.getJob(job)?.gen;

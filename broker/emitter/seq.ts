@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { MamError } from './errors.js';
+import { MamError } from '../../core/errors.js';
 
 const SENDER = /^[A-Za-z0-9@_-]{1,64}$/;
 

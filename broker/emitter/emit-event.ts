@@ -1,58 +1,12 @@
-import { connectClient, type MeshClient } from '../broker/client.js';
-import { openEnvelope, readEnvelopeUnverified, sealEnvelope, signingKey, type Msg } from './envelope.js';
-import { isMamError, MamError } from './errors.js';
-import type { Keyring } from './keys.js';
-import { RECONCILER_SCOPE } from './signers.js';
+import { sealEnvelope, signingKey, type Msg } from '../../core/envelope.js';
+import { isMamError, MamError } from '../../core/errors.js';
+import { validateMsg } from '../../core/event-schema.js';
+import { parseTopic, topics } from '../../core/topics.js';
+import { connectClient, type MeshClient } from '../client.js';
+import type { EmitIdentity, EmitResult } from './emit-identity.js';
+import { readStateBody, type StateBody } from './job-state.js';
 import { addToOutbox, expireOutboxEntry, listOutbox, removeFromOutbox, type OutboxEntry } from './outbox.js';
 import { allocateSeq } from './seq.js';
-import { parseTopic, topics } from './topics.js';
-import { validateMsg } from './event-schema.js';
-
-/** Who emits, and how they reach the broker: from an agent session's MAM_* variables or the workspace. */
-export interface EmitIdentity {
-  ns: string;
-  job: string;
-  sender: string;
-  /** the session generation; undefined: taken from the job's retained state (0 when none) */
-  gen?: number;
-  keyring: Keyring;
-  login: { username: string; password: string };
-  url: string;
-  ca: Buffer | string;
-  jobDir: string;
-  maxMessageBytes: number;
-  /** with the broker down and `gen` undefined: the generation known without the broker, if any */
-  offlineGen?: () => Promise<number | undefined>;
-  /**
-   * Whether the job exists as far as this host can tell without its state: asked only when no
-   * state of the job arrives. False: the event is neither sent nor kept (MAM_ERR_UNKNOWN_JOB).
-   */
-  knownJob?: () => Promise<boolean>;
-}
-
-export interface EmitResult {
-  topic: string;
-  seq: number;
-  gen: number;
-  /** committed by the reconciler (false with wait: false, or when the wait timed out) */
-  committed: boolean;
-  /** earlier outbox entries of this job re-sent along the way */
-  resent: number;
-  /** how many of those the reconciler refused (moved to outbox/expired/, listed by `mam rejections`) */
-  refusedResends: number;
-  /** whether any state of the job arrived: none means an unknown job id, or no reconciler owning it */
-  sawState: boolean;
-  /** set when the broker could not be reached: the event was not sent, only kept in the outbox */
-  unreachable?: string;
-}
-
-/** The body of the reconciler's retained jobs/<job>/state message, as far as emitters need it. */
-export interface StateBody {
-  state: string;
-  gen: number;
-  acks?: Array<[string, number]>;
-  refused?: Array<[string, number, string, string]>;
-}
 
 // Connection failures that say nothing is listening or reachable right now.
 const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'EPIPE']);
@@ -78,18 +32,6 @@ async function keepInOutbox(id: EmitIdentity, topic: string, type: string, body:
   }
   addToOutbox(id.jobDir, { topic, sender: id.sender, seq, payload: payload.toString('base64'), created: Date.now() });
   return seq;
-}
-
-/**
- * A state snapshot's body. Only a reconciler's key signs snapshots: the
- * workspace's keyring verifies them, an agent session's cannot (a key that
- * verified a snapshot could forge one), so a session takes its job's snapshot
- * on the broker's word: only reconciler logins may publish state topics.
- */
-function stateBody(id: EmitIdentity, topic: string, payload: Buffer): StateBody {
-  const verifiable = id.keyring.keyFor(id.keyring.activeKid, RECONCILER_SCOPE) !== undefined;
-  const msg = verifiable ? openEnvelope(id.ns, topic, payload, id.keyring, 1 << 20).msg : readEnvelopeUnverified(id.ns, topic, payload, 1 << 20);
-  return msg.body as unknown as StateBody;
 }
 
 /** What to do about a refusal, by reason code. */
@@ -144,7 +86,7 @@ export async function emitEvent(
       if (t !== stateTopic) return;
       let state: StateBody;
       try {
-        state = stateBody(id, t, payload);
+        state = readStateBody(id, t, payload);
       } catch {
         return; // an unverifiable state message proves nothing: keep waiting
       }

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorIdentity } from '../../cli/operator-identity.js';
-import { allocateSeq } from '../../core/seq.js';
+import { allocateSeq } from '../../broker/emitter/seq.js';
+import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import { makeWorkspace, type TestWorkspace } from '../helpers/workspace.js';
 
 // The operator keeps its seq counters and outbox in its own folder of the job, which the sandbox
