@@ -97,3 +97,5 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
   };
   return publisher;
 }
+
+export type StatePublisher = ReturnType<typeof createStatePublisher>;
