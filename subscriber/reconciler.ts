@@ -11,7 +11,6 @@ import { parseTopic, prefix, topics } from '../core/topics.js';
 import { applyMessage, recordRejection, type Outcome } from './apply-message.js';
 import { deferPubacks } from './deferred-pubacks.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
-import { pruneRejections } from './registry/prune-rejections.js';
 import { fileIdentity, recordRegistry, registryChange, registryGone, type FileIdentity } from './registry/registry-identity.js';
 import { acquireWriterLock } from './registry/writer-lock.js';
 import { createStatePublisher, type Refusal } from './state-publisher.js';
@@ -420,7 +419,7 @@ async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHoo
         maxAgeMs: cfg.events.maxAgeSeconds * 1000,
       });
       if (r.resent || r.expired || r.refused || r.setAside) log.info('outbox sweep', r);
-      const pruned = pruneRejections(reg, cfg.rejections);
+      const pruned = reg.pruneRejections(cfg.rejections);
       if (pruned) log.info('rejections pruned', { pruned, ...cfg.rejections });
       await hooks.sweep?.();
     } catch (err) {

@@ -1,7 +1,6 @@
 import { assertId } from '../../core/topics.js';
 import { openWorkspace } from '../../core/workspace.js';
 import { logTail } from '../../subscriber/log-files.js';
-import { jobSessions, jobTimeline, listRejections, listVerdicts } from '../../subscriber/registry/queries.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 import { ago, noSuchJob, openRegistryReadOnly } from '../open-registry.js';
@@ -14,10 +13,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     const job = reg.getJob(id);
     if (!job) throw noSuchJob(id);
-    const timeline = jobTimeline(reg, id);
-    const rejections = listRejections(reg, { job: id, limit: 50 }).map(({ raw: _raw, ...r }) => r);
-    const verdicts = listVerdicts(reg, id);
-    const sessions = jobSessions(reg, id);
+    const timeline = reg.jobTimeline(id);
+    const rejections = reg.listRejections({ job: id, limit: 50 }).map(({ raw: _raw, ...r }) => r);
+    const verdicts = reg.listVerdicts(id);
+    const sessions = reg.jobSessions(id);
     const logLines = logTail(openWorkspace(io.cwd, io.env).jobDir(id), 20);
     if (values.json) {
       io.out(JSON.stringify({ job: { ...job, spec: JSON.parse(job.spec) }, sessions, timeline, verdicts, rejections, log: logLines }) + '\n');

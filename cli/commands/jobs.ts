@@ -1,5 +1,4 @@
 import { JOB_STATES } from '../../subscriber/state-machine.js';
-import { listJobs } from '../../subscriber/registry/queries.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 import { ago, openRegistryReadOnly } from '../open-registry.js';
@@ -11,7 +10,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const reg = openRegistryReadOnly(io);
   try {
-    const jobs = listJobs(reg, { state: values.state });
+    const jobs = reg.listJobs({ state: values.state });
     if (values.json) {
       io.out(JSON.stringify(jobs.map(({ spec, ...j }) => ({ ...j, spec: JSON.parse(spec) }))) + '\n');
       return 0;

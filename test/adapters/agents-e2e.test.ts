@@ -74,8 +74,8 @@ async function waitJob(job: Job, ok: (row: JobRow) => boolean, what: string, ms 
 
 /** The bodies of the job's applied events of one type, in order. */
 function bodies(id: string, type: string): Array<Record<string, unknown>> {
-  const rows = read((reg) => reg.db.prepare<[string, string], { raw: Buffer }>('SELECT raw FROM events WHERE job = ? AND type = ? AND applied = 1 ORDER BY received_at').all(id, type));
-  return rows.map((r) => JSON.parse(JSON.parse(r.raw.toString()).msg).body);
+  const events = read((reg) => reg.jobTimeline(id).filter((e) => e.type === type && e.applied === 1));
+  return events.map((e) => e.body as Record<string, unknown>);
 }
 
 /** Done, and the session is verifiably over: ended in the registry, gone from tmux / its process gone. */

@@ -68,7 +68,7 @@ export interface TestHost {
   job(id: string): JobRow | undefined;
   /** The session of the job's current generation (or of `gen`). */
   session(id: string, gen?: number): SessionRow | undefined;
-  /** Refusals recorded for the job, or on its events topic. */
+  /** Refusals recorded for the job, or on its events topic, oldest first. */
   rejections(id: string): RejectionRow[];
   /** tmux: has-session on the private socket; pty: the program's process still runs. */
   sessionAlive(s: SessionRow): Promise<boolean>;
@@ -143,7 +143,7 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
     session: (id, gen) => read((reg) => reg.getSession(id, gen ?? reg.getJob(id)?.gen ?? -1)),
     // A message refused before it was opened (bad signature …) is known only by its topic.
     rejections: (id) =>
-      read((reg) => reg.db.prepare<[string, string], RejectionRow>('SELECT * FROM rejections WHERE job = ? OR topic = ? ORDER BY id').all(id, topics.events(ctx.cfg.namespace, id))),
+      read((reg) => reg.listRejections({ job: id, topic: topics.events(ctx.cfg.namespace, id), limit: 10_000 }).reverse()),
     async sessionAlive(s) {
       if (s.backend === 'tmux') return (await tmux('has-session', '-t', `=${s.name}`)).ok;
       return s.pid !== null && isRunning(s.pid);

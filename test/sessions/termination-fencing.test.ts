@@ -16,6 +16,7 @@ import { sealEnvelope, type Msg } from '../../core/envelope.js';
 import { singleKeyring } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
+import { withRegistryFile } from '../helpers/registry-file.js';
 import { waitFor } from '../helpers/wait.js';
 import { cli, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
 
@@ -38,7 +39,7 @@ describe.each(['tmux', 'pty'] as const)('a session survives every event that is 
 
   /** The raw bytes of the job's committed job.done of generation `gen`, as they crossed the broker. */
   const committedDone = (job: string, gen: number): Buffer =>
-    h.read((reg) => reg.db.prepare<[string, number], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND gen = ? AND type = 'job.done'").get(job, gen))!.raw;
+    withRegistryFile(h.ctx.ws.db, (db) => db.prepare<[string, number], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND gen = ? AND type = 'job.done'").get(job, gen))!.raw;
 
   /** Waits for a new refusal with `reason`, then proves the session still runs and nothing moved. */
   async function expectKept(job: string, reason: string, before: number) {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegistry } from '../../subscriber/registry/registry.js';
+import { withRegistryFile } from '../helpers/registry-file.js';
 import { removalReason } from '../../subscriber/worktrees.js';
 import { waitFor } from '../helpers/wait.js';
 import { jsonLines } from '../helpers/cli-output.js';
@@ -142,10 +142,10 @@ describe('a git worktree per job', () => {
     await h.restartDaemon(async () => {
       await execa('tmux', ['-L', h.socket, 'kill-session', '-t', `=${name}`], { reject: false });
       // What survives a crash that lost the registry's rows (or a restored older registry).
-      const reg = openRegistry(h.ctx.ws.db);
-      reg.db.prepare('DELETE FROM sessions WHERE job = ?').run(job);
-      reg.db.prepare('DELETE FROM jobs WHERE id = ?').run(job);
-      reg.close();
+      withRegistryFile(h.ctx.ws.db, (db) => {
+        db.prepare('DELETE FROM sessions WHERE job = ?').run(job);
+        db.prepare('DELETE FROM jobs WHERE id = ?').run(job);
+      });
     });
     expect(existsSync(path)).toBe(true);
     await waitFor(async () => (await h.daemon.reconciler.sweepNow(), !existsSync(path)), 15_000, 'the crashed job\'s worktree to be swept').catch((e) => {
