@@ -19,24 +19,30 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
 import type { JobRow, Registry } from '../../subscriber/registry/registry.js';
 import { isRunning } from '../agents/session-helpers.js';
-import { startAgentHost, type AgentHost } from '../helpers/agent-host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 import { waitFor } from '../helpers/wait.js';
 import type { TestWorkspace } from '../helpers/workspace.js';
 
 const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 const AGENTS = ['claude', 'gemini', 'codex', 'hermes'] as const;
-let host: AgentHost;
+let host: TestHost;
 let tw: TestWorkspace;
 let ctx: Context;
 let socket: string;
 let lines: string[];
 
 beforeAll(async () => {
-  host = await startAgentHost('adapters', () => {
-    const agents = Object.fromEntries(AGENTS.map((a) => [a, { bin: join(FIXTURES, `fake-${a}.mjs`), readyTimeoutMs: 20_000 }]));
-    // Short enough for the stuck-screen test, long enough for a loaded machine.
-    agents.gemini!.readyTimeoutMs = 10_000;
-    return agents;
+  host = await startHost({
+    namespace: 'adapters',
+    // The agents' CLIs get time to quit on SIGTERM; sweeps at the configured default pace.
+    killGraceMs: 1500,
+    sweepIntervalMs: 3000,
+    agents: () => {
+      const agents = Object.fromEntries(AGENTS.map((a) => [a, { bin: join(FIXTURES, `fake-${a}.mjs`), readyTimeoutMs: 20_000 }]));
+      // Short enough for the stuck-screen test, long enough for a loaded machine.
+      agents.gemini!.readyTimeoutMs = 10_000;
+      return agents;
+    },
   });
   ({ tw, ctx, socket, lines } = host);
 });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { startHost, type TestHost } from '../helpers/host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 
 const JOBS = 50;
 

@@ -14,7 +14,7 @@ import { sealEnvelope } from '../../core/envelope.js';
 import { topics } from '../../core/topics.js';
 import { RESUMED_REASON } from '../../subscriber/apply-message.js';
 import { openRegistry } from '../../subscriber/registry/registry.js';
-import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/index.js';
 
 const SWEEP_MS = 300;
 

@@ -18,7 +18,7 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../cli/operator-identity.js';
 import { withRegistryFile } from '../helpers/registry-file.js';
 import { waitFor } from '../helpers/wait.js';
-import { cli, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/index.js';
 
 const SWEEP_MS = 300;
 
@@ -94,7 +94,7 @@ describe.each(['tmux', 'pty'] as const)('a session survives every event that is 
     await expectKept(a.id, 'topic_mismatch', n);
 
     // The operator resumes A: generation 2 replaces generation 1's session.
-    const r = await cli(h, ['job', 'resume', a.id]);
+    const r = await h.mam(['job', 'resume', a.id]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     await h.waitJob(a.id, (j) => j.gen === 2 && j.state === 'running', 'A gen 2 running');
     const gen1 = h.session(a.id, 1)!;
