@@ -20,10 +20,9 @@ const ROUNDS = 3;
 /** Polls the registry (read-only, as the CLI reads it) until it holds `target` events; resolves with Date.now() then. */
 async function waitForEvents(db: string, target: number, deadline: number): Promise<{ at: number; count: number }> {
   const reg = openRegistry(db, { readonly: true });
-  const count = reg.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events');
   try {
     for (;;) {
-      const n = count.get()!.n;
+      const n = reg.countEvents();
       if (n >= target || Date.now() > deadline) return { at: Date.now(), count: n };
       await sleep(10);
     }

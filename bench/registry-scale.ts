@@ -19,27 +19,22 @@ function seedRegistry(mesh: Mesh, jobs: number, live: number): void {
   const reg = openRegistry(mesh.ctx.ws.db);
   const host = mesh.ctx.cfg.host;
   const now = Date.now();
-  const raw = randomBytes(300).toString('base64');
-  const job = reg.db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, state_seq, created_at, updated_at)
-    VALUES (?, ?, NULL, 1, ?, 'command', NULL, '{}', 3, ?, ?)`);
-  const session = reg.db.prepare(`INSERT INTO sessions (job, gen, host, backend, name, pid, started_at, ended_at, end_reason)
-    VALUES (?, 1, ?, 'pty', ?, NULL, ?, ?, ?)`);
-  const event = reg.db.prepare(`INSERT INTO events (job, sender, seq, gen, type, ts, received_at, kid, applied, state_after, raw)
-    VALUES (?, 'agent', ?, 1, 'job.progress', ?, ?, 'k0', 1, 'running', ?)`);
-  const hwm = reg.db.prepare("INSERT INTO hwm (job, sender, seq) VALUES (?, 'agent', ?)");
+  const raw = Buffer.from(randomBytes(300).toString('base64'));
   const CHUNK = 5000;
   for (let from = 0; from < jobs; from += CHUNK) {
-    reg.db.transaction(() => {
+    reg.transaction(() => {
       for (let i = from; i < Math.min(jobs, from + CHUNK); i++) {
         const id = `scale-${i}`;
         const isLive = i < live;
         const at = now - Math.floor(((jobs - i) / jobs) * 20 * 3600_000);
-        job.run(id, isLive ? 'running' : 'done', host, at, at);
-        session.run(id, host, `mam-command-scale-${i}-1`, at, isLive ? null : at, isLive ? null : 'done');
-        for (let s = 1; s <= EVENTS_PER_JOB; s++) event.run(id, s, at, at, Buffer.from(raw));
-        hwm.run(id, EVENTS_PER_JOB);
+        reg.restoreJob({
+          job: { id, state: isLive ? 'running' : 'done', reason: null, gen: 1, host, agent: 'command', workdir: null, spec: '{}', state_seq: 3, created_at: at, updated_at: at, last_event_at: null, born_ts: null, priority: 5, not_before: null, attempts: 0, gate_runs: 0 },
+          sessions: [{ job: id, gen: 1, host, backend: 'pty', name: `mam-command-scale-${i}-1`, pid: null, workdir: null, git_base: null, agent_session_id: null, started_at: at, ended_at: isLive ? null : at, end_reason: isLive ? null : 'done' }],
+          events: Array.from({ length: EVENTS_PER_JOB }, (_, k) => ({ job: id, sender: 'agent', seq: k + 1, gen: 1, type: 'job.progress', ts: at, received_at: at, kid: 'k0', applied: 1, state_after: 'running', raw })),
+          hwm: [{ sender: 'agent', seq: EVENTS_PER_JOB }],
+        });
       }
-    })();
+    });
   }
   reg.close();
 }
@@ -63,7 +58,7 @@ async function scenario(opts: BenchOptions, jobs: number, live: number): Promise
     const t0 = Date.now();
     seedRegistry(mesh, jobs, live);
     opts.log(`  seeded ${jobs} jobs (${live} live) and ${jobs * EVENTS_PER_JOB} events in ${Date.now() - t0} ms`);
-    const lost = () => readRegistry(mesh.ctx, (reg) => reg.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'lost'").get()!.n);
+    const lost = () => readRegistry(mesh.ctx, (reg) => reg.jobCounts().lost ?? 0);
 
     // `mam up` on this registry: the broker is fresh (it holds no retained state), the reconciler starts.
     const start = performance.now();

@@ -34,7 +34,7 @@ function scenario(backend: 'tmux' | 'pty', n: number, opts: BenchOptions): Promi
     // The sweeps to time start after every session is up; a few spare intervals absorb timer drift.
     await sleep((SWEEPS + 2) * SWEEP_MS);
     const rssMiB = (reconciler.peakRssKb() ?? Number.NaN) / 1024;
-    const moved = readRegistry(ctx, (reg) => reg.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state <> 'starting'").get()!.n);
+    const moved = readRegistry(ctx, (reg) => Object.entries(reg.jobCounts()).reduce((sum, [state, n]) => (state === 'starting' ? sum : sum + n), 0));
     if (moved) throw new Error(`${moved} jobs left 'starting' while their sessions ran (a sweep misjudged them)`);
     await reconciler.stop();
     const stats = closingStats(ws.log(`${name}-reconciler`));

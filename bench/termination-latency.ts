@@ -126,14 +126,14 @@ async function round(ws: BenchWorkspace, backend: 'tmux' | 'pty', n: number, eve
   }
   const ended = () => readRegistry(ctx, (reg) => ids.filter((id) => reg.getSession(id, 1)?.ended_at).length);
   await pollUntil(() => ({ ok: ended() === n, progress: `${ended()} of ${n} sessions ended` }), 120_000, `${backend}: every session ended`);
+  // Each session against the applied job.done of its own generation.
   const rows = readRegistry(ctx, (reg) =>
-    reg.db
-      .prepare<[string], { job: string; ms: number; reason: string }>(
-        `SELECT s.job, s.ended_at - e.received_at AS ms, s.end_reason AS reason FROM sessions s
-         JOIN events e ON e.job = s.job AND e.gen = s.gen AND e.type = 'job.done' AND e.applied = 1
-         WHERE s.job LIKE ? || '%'`,
-      )
-      .all(prefix),
+    ids.flatMap((job) => {
+      const dones = reg.jobTimeline(job).filter((e) => e.type === 'job.done' && e.applied === 1);
+      return reg.jobSessions(job).flatMap((s) =>
+        dones.filter((e) => e.gen === s.gen).map((e) => ({ job, ms: (s.ended_at ?? Number.NaN) - e.received_at, reason: s.end_reason ?? '' })),
+      );
+    }),
   );
   const notDone = rows.filter((r) => !r.reason.startsWith('job.done'));
   if (rows.length !== n || notDone.length) throw new Error(`${backend}: ${rows.length} of ${n} sessions ended by their done (${JSON.stringify(notDone.slice(0, 3))})`);

@@ -86,7 +86,7 @@ export function followSessionLogs(ctx: Context, log: Logger, rec: ReconcilerCore
 
   function tick(): void {
     // The reconciler closes the registry before the session manager stops us.
-    if (closed || !rec.reg.db.open) return;
+    if (closed || !rec.reg.isOpen()) return;
     const now = Date.now();
     const live = new Set<string>();
     for (const s of rec.reg.liveSessions(cfg.host)) {

@@ -3,7 +3,6 @@ import { sealEnvelope, type Msg } from '../core/envelope.js';
 import type { Keyring } from '../core/keys.js';
 import { topics } from '../core/topics.js';
 import type { Registry } from './registry/registry.js';
-import { endedJobIds, unendedJobIds } from './registry/queries.js';
 
 // Keeps one snapshot well under the broker's packet limit even for a full batch of acks and refusals.
 const ACKS_PER_MESSAGE = 2000;
@@ -86,7 +85,7 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
      */
     async announce(which: 'live' | 'ended', o: { since: number; stop?: () => boolean }): Promise<number> {
       let n = 0;
-      const ids = which === 'live' ? unendedJobIds(opts.reg, opts.host) : endedJobIds(opts.reg, opts.host, o.since);
+      const ids = which === 'live' ? opts.reg.unendedJobIds(opts.host) : opts.reg.endedJobIds(opts.host, o.since);
       for (let i = 0; i < ids.length && !o.stop?.(); i += ANNOUNCE_BATCH) {
         await Promise.all(ids.slice(i, i + ANNOUNCE_BATCH).flatMap((id) => publisher.publish(id)));
         n += Math.min(ANNOUNCE_BATCH, ids.length - i);

@@ -7,7 +7,6 @@ import { MamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ID_PATTERN } from '../core/topics.js';
 import type { Workspace } from '../core/workspace.js';
-import { liveSessionJobs } from './registry/queries.js';
 import type { Registry } from './registry/registry.js';
 import { isTerminal, type JobState } from './state-machine.js';
 import { withWorktreeLock } from './worktree-lock.js';
@@ -101,7 +100,7 @@ export function worktreeCandidates(ws: Workspace, reg: Registry, cfg: Config, mo
   } catch {
     return [];
   }
-  const live = liveSessionJobs(reg);
+  const live = reg.liveSessionJobs();
   const out: WorktreeCandidate[] = [];
   for (const job of names) {
     if (live.has(job)) continue;

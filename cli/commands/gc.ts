@@ -5,9 +5,6 @@ import { outboxDir } from '../../broker/emitter/outbox.js';
 import { loadContext } from '../../core/context.js';
 import { OPERATOR_DIR } from '../../core/workspace.js';
 import { ID_PATTERN } from '../../core/topics.js';
-import { liveSessionJobs } from '../../subscriber/registry/queries.js';
-import { countPrunableEvents, pruneEvents } from '../../subscriber/registry/prune-events.js';
-import { countPrunableRejections, pruneRejections } from '../../subscriber/registry/prune-rejections.js';
 import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
 import { isTerminal } from '../../subscriber/state-machine.js';
 import { diskBytes, removeWorktree, worktreeCandidates } from '../../subscriber/worktrees.js';
@@ -44,7 +41,7 @@ function listDir(dir: string): string[] {
 
 /** Rotated logs and expired outbox entries of jobs that have ended (or are gone from the registry). */
 function fileItems(jobsDir: string, reg: Registry, keep: number): Item[] {
-  const live = liveSessionJobs(reg);
+  const live = reg.liveSessionJobs();
   const items: Item[] = [];
   for (const job of listDir(jobsDir).filter((j) => ID_PATTERN.test(j))) {
     const dir = join(jobsDir, job);
@@ -133,9 +130,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
   }
   const bounds = ctx.cfg.rejections;
-  const rejections = pruneRegistry(ctx.ws.db, dryRun, (reg) => countPrunableRejections(reg, bounds), (reg) => pruneRejections(reg, bounds));
+  const rejections = pruneRegistry(ctx.ws.db, dryRun, (reg) => reg.countPrunableRejections(bounds), (reg) => reg.pruneRejections(bounds));
   const before = Date.now() - (eventsAge ?? 0);
-  const events = eventsAge === undefined ? 0 : pruneRegistry(ctx.ws.db, dryRun, (reg) => countPrunableEvents(reg, before), (reg) => pruneEvents(reg, before));
+  const events = eventsAge === undefined ? 0 : pruneRegistry(ctx.ws.db, dryRun, (reg) => reg.countPrunableEvents(before), (reg) => reg.pruneEvents(before));
   const freedBytes = items.reduce((n, it) => n + (it.freed ? it.bytes : 0), 0);
   const reclaimable = items.reduce((n, it) => n + (it.kept ? 0 : it.bytes), 0);
   if (values.json) {

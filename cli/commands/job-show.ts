@@ -1,7 +1,6 @@
 import { logTail } from '../../agents/log-files.js';
 import { assertId } from '../../core/topics.js';
 import { openWorkspace } from '../../core/workspace.js';
-import { jobSessions, jobTimeline, listRejections, listVerdicts } from '../../subscriber/registry/queries.js';
 import { isWaiting } from '../../subscriber/scheduler/scheduler.js';
 import { queuePositions } from '../../subscriber/scheduler/queue-position.js';
 import { parseFlags, usage } from '../args.js';
@@ -16,10 +15,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     const job = reg.getJob(id);
     if (!job) throw noSuchJob(id);
-    const timeline = jobTimeline(reg, id);
-    const rejections = listRejections(reg, { job: id, limit: 50 }).map(({ raw: _raw, ...r }) => r);
-    const verdicts = listVerdicts(reg, id);
-    const sessions = jobSessions(reg, id);
+    const timeline = reg.jobTimeline(id);
+    const rejections = reg.listRejections({ job: id, limit: 50 }).map(({ raw: _raw, ...r }) => r);
+    const verdicts = reg.listVerdicts(id);
+    const sessions = reg.jobSessions(id);
     const logLines = logTail(openWorkspace(io.cwd, io.env).jobDir(id), 20);
     const queuePosition = isWaiting(job) ? (queuePositions(reg, [job.host], agingMs(io)).get(id) ?? null) : null;
     if (values.json) {

@@ -1,11 +1,9 @@
 import { JOB_STATES } from '../../subscriber/state-machine.js';
-import { listJobs } from '../../subscriber/registry/queries.js';
 import { isWaiting } from '../../subscriber/scheduler/scheduler.js';
 import { queuePositions } from '../../subscriber/scheduler/queue-position.js';
-import { agingMs } from '../open-registry.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
-import { ago, openRegistryReadOnly } from '../open-registry.js';
+import { ago, agingMs, openRegistryReadOnly } from '../open-registry.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags('jobs', argv, { state: { type: 'string' }, json: { type: 'boolean' } }, false);
@@ -14,7 +12,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const reg = openRegistryReadOnly(io);
   try {
-    const jobs = listJobs(reg, { state: values.state });
+    const jobs = reg.listJobs({ state: values.state });
     const waiting = jobs.filter(isWaiting);
     const position = waiting.length ? queuePositions(reg, waiting.map((j) => j.host), agingMs(io)) : new Map<string, number>();
     if (values.json) {

@@ -1,4 +1,3 @@
-import { countRejections, listRejections } from '../../subscriber/registry/queries.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 import { ago, openRegistryReadOnly } from '../open-registry.js';
@@ -9,9 +8,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw usage('rejections', '--limit must be a positive whole number');
   const reg = openRegistryReadOnly(io);
   try {
-    const rows = listRejections(reg, { job: values.job, limit });
+    const rows = reg.listRejections({ job: values.job, limit });
     if (values.json) {
-      io.out(JSON.stringify({ counts: countRejections(reg), rejections: rows.map(({ raw, ...r }) => ({ ...r, raw: raw?.toString('base64') ?? null })) }) + '\n');
+      io.out(JSON.stringify({ counts: reg.countRejections(), rejections: rows.map(({ raw, ...r }) => ({ ...r, raw: raw?.toString('base64') ?? null })) }) + '\n');
       return 0;
     }
     if (rows.length === 0) io.out('no rejected messages\n');

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isMamSessionName } from '../../agents/session-name.js';
 import type { SessionBackend } from '../../agents/session-backend.js';
-import { sessionNames } from '../registry/queries.js';
 import type { DriftDeps } from './drift-deps.js';
 
 /** mam-named sessions mam has no row for: registered as orphan jobs (never killed). */
@@ -11,7 +10,7 @@ export function createOrphanCheck(d: DriftDeps) {
   let suspects = new Set<string>();
 
   return async function checkOrphans(scanned: SessionBackend[], listed: Map<string, Set<string> | undefined>): Promise<void> {
-    const known = sessionNames(reg);
+    const known = reg.sessionNames();
     const unknown = new Set<string>();
     for (const backend of scanned) {
       for (const name of listed.get(backend.name) ?? []) {

@@ -1,5 +1,4 @@
 import { RESUMED_REASON } from '../apply-message.js';
-import { latestResume, strandedJobs } from '../registry/queries.js';
 import type { JobRow, Registry } from '../registry/registry.js';
 import type { DriftDeps } from './drift-deps.js';
 
@@ -7,7 +6,7 @@ import type { DriftDeps } from './drift-deps.js';
 function resumePrompt(reg: Registry, row: JobRow): string | undefined {
   // Only a resume leaves this reason (a launch clears it), so the latest applied resume opened this generation.
   if (row.reason !== RESUMED_REASON) return undefined;
-  const ev = latestResume(reg, row.id);
+  const ev = reg.latestResume(row.id);
   if (!ev) return undefined;
   try {
     // The audit copy of a message verified before it was committed: read as it stands.
@@ -30,7 +29,7 @@ export function createStrandedLaunchCheck(d: DriftDeps) {
   const launchTried = new Set<string>();
 
   return function checkStrandedLaunches(): void {
-    for (const row of strandedJobs(reg, d.host)) {
+    for (const row of reg.strandedJobs(d.host)) {
       const key = `${row.id}\0${row.gen}`;
       if (d.busy(row.id) || d.settling(row.id) || launchTried.has(key)) continue;
       if (row.state === 'starting' && reg.getSession(row.id, row.gen)) continue;

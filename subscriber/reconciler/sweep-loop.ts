@@ -3,7 +3,6 @@ import type { MeshClient } from '../../broker/client.js';
 import { maxEnvelopeBytes } from '../../core/config.js';
 import type { Context } from '../../core/context.js';
 import type { Logger } from '../../core/logger.js';
-import { pruneRejections } from '../registry/prune-rejections.js';
 import type { Registry } from '../registry/registry.js';
 import { sweepOutboxes } from '../sweep-outboxes.js';
 
@@ -40,7 +39,7 @@ export function startSweepLoop(d: SweepDeps) {
         maxAgeMs: cfg.events.maxAgeSeconds * 1000,
       });
       if (r.resent || r.expired || r.refused || r.setAside) d.log.info('outbox sweep', r);
-      const pruned = pruneRejections(d.reg, cfg.rejections);
+      const pruned = d.reg.pruneRejections(cfg.rejections);
       if (pruned) d.log.info('rejections pruned', { pruned, ...cfg.rejections });
       await d.extra();
     } catch (err) {

@@ -1,5 +1,5 @@
+import type Database from 'better-sqlite3';
 import { TERMINAL_STATES } from '../state-machine.js';
-import type { Registry } from './registry.js';
 
 // Ended for good: no event can change these jobs any more except a resume, which starts a new
 // generation from the registry row, not from old events.
@@ -16,12 +16,15 @@ const CANDIDATES = `FROM events WHERE received_at < @before
   AND id NOT IN (SELECT MIN(id) FROM events GROUP BY job)
   AND id NOT IN (SELECT MAX(id) FROM events WHERE applied = 1 GROUP BY job)`;
 
-/** How many events pruneEvents would delete now. */
-export function countPrunableEvents(reg: Registry, before: number): number {
-  return reg.db.prepare<{ before: number }, number>(`SELECT COUNT(*) ${CANDIDATES}`).pluck().get({ before })!;
-}
-
-/** Deletes them; returns how many went. */
-export function pruneEvents(reg: Registry, before: number): number {
-  return reg.transaction(() => reg.db.prepare<{ before: number }>(`DELETE ${CANDIDATES}`).run({ before }).changes);
+export function createEventPruning(db: Database.Database, transaction: <T>(fn: () => T) => T) {
+  return {
+    /** How many events pruneEvents would delete now. */
+    countPrunableEvents(before: number): number {
+      return db.prepare<{ before: number }, number>(`SELECT COUNT(*) ${CANDIDATES}`).pluck().get({ before })!;
+    },
+    /** Deletes them; returns how many went. */
+    pruneEvents(before: number): number {
+      return transaction(() => db.prepare<{ before: number }>(`DELETE ${CANDIDATES}`).run({ before }).changes);
+    },
+  };
 }

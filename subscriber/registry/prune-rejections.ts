@@ -1,4 +1,4 @@
-import type { Registry } from './registry.js';
+import type Database from 'better-sqlite3';
 
 export interface RejectionBounds {
   /** rows kept at most, newest first */
@@ -8,24 +8,26 @@ export interface RejectionBounds {
 }
 
 /**
- * Deletes refused messages beyond the bounds: any agent login can send
+ * Deleting refused messages beyond the bounds: any agent login can send
  * garbage, and each one is kept with up to 2 KiB of its bytes. The count of
  * each reason is kept apart (rejection_counts), so pruning loses no totals.
- * Returns how many rows went.
  */
-export function pruneRejections(reg: Registry, bounds: RejectionBounds, now = Date.now()): number {
-  // A row stays while it is among the newest keepMax AND younger than keepDays.
-  const [cutoff, cut] = limits(reg, bounds, now);
-  return reg.transaction(() => reg.db.prepare('DELETE FROM rejections WHERE at < ? OR id <= ?').run(cutoff, cut).changes);
-}
-
-/** The age cutoff, and the id at or below which rows fall outside the newest keepMax (0: none). */
-function limits(reg: Registry, bounds: RejectionBounds, now: number): [number, number] {
-  const cut = reg.db.prepare<[number], number>('SELECT id FROM rejections ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(bounds.keepMax) ?? 0;
-  return [now - bounds.keepDays * 86_400_000, cut];
-}
-
-/** How many rows pruneRejections would delete now (for `mam gc --dry-run`). */
-export function countPrunableRejections(reg: Registry, bounds: RejectionBounds, now = Date.now()): number {
-  return reg.db.prepare<[number, number], number>('SELECT COUNT(*) FROM rejections WHERE at < ? OR id <= ?').pluck().get(...limits(reg, bounds, now))!;
+export function createRejectionPruning(db: Database.Database, transaction: <T>(fn: () => T) => T) {
+  /** The age cutoff, and the id at or below which rows fall outside the newest keepMax (0: none). */
+  const limits = (bounds: RejectionBounds, now: number): [number, number] => {
+    const cut = db.prepare<[number], number>('SELECT id FROM rejections ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(bounds.keepMax) ?? 0;
+    return [now - bounds.keepDays * 86_400_000, cut];
+  };
+  return {
+    /** Deletes them; returns how many rows went. */
+    pruneRejections(bounds: RejectionBounds, now = Date.now()): number {
+      // A row stays while it is among the newest keepMax AND younger than keepDays.
+      const [cutoff, cut] = limits(bounds, now);
+      return transaction(() => db.prepare('DELETE FROM rejections WHERE at < ? OR id <= ?').run(cutoff, cut).changes);
+    },
+    /** How many rows pruneRejections would delete now (for `mam gc --dry-run`). */
+    countPrunableRejections(bounds: RejectionBounds, now = Date.now()): number {
+      return db.prepare<[number, number], number>('SELECT COUNT(*) FROM rejections WHERE at < ? OR id <= ?').pluck().get(...limits(bounds, now))!;
+    },
+  };
 }

@@ -4,74 +4,16 @@ import { type JobState, nextState, type Transition } from '../state-machine.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { policyWrites } from './policy-writes.js';
 import { makePrivate } from './private-files.js';
+import { createEventPruning } from './prune-events.js';
+import { createRejectionPruning } from './prune-rejections.js';
+import { createQueries } from './queries.js';
+import { createQueueQueries } from './queue-queries.js';
+import { createJobRestore } from './restore-job.js';
 import { createWalSync } from './wal-sync.js';
 import { createWriterCache } from './writer-cache.js';
+import type { EventRow, JobRow, SessionRow } from './rows.js';
 
-export interface JobRow {
-  id: string;
-  state: JobState;
-  reason: string | null;
-  gen: number;
-  host: string;
-  agent: string | null;
-  workdir: string | null;
-  spec: string;
-  state_seq: number;
-  created_at: number;
-  updated_at: number;
-  last_event_at: number | null;
-  /** the signed ts of the job's control.create (null: made before it was kept, or an orphan) */
-  born_ts: number | null;
-  /** queue priority 0 (lowest) … 9 (urgent); waiting jobs gain a level per scheduler.agingSeconds */
-  priority: number;
-  /** a retrying job launches no earlier than this (its backoff deadline), ms */
-  not_before: number | null;
-  /** retries used (failed or lost generations relaunched) */
-  attempts: number;
-  /** quality-gate runs so far */
-  gate_runs: number;
-}
-
-export interface SessionRow {
-  job: string;
-  gen: number;
-  host: string;
-  backend: string;
-  name: string;
-  pid: number | null;
-  workdir: string | null;
-  git_base: string | null;
-  agent_session_id: string | null;
-  started_at: number;
-  ended_at: number | null;
-  end_reason: string | null;
-}
-
-export interface EventRow {
-  job: string;
-  sender: string;
-  seq: number;
-  gen: number;
-  type: string;
-  ts: number;
-  received_at: number;
-  kid: string;
-  applied: number;
-  state_after: string | null;
-  raw: Buffer;
-}
-
-export interface RejectionRow {
-  id: number;
-  at: number;
-  reason: string;
-  detail: string | null;
-  topic: string;
-  job: string | null;
-  sender: string | null;
-  seq: number | null;
-  raw: Buffer | null;
-}
+export type { EventRow, JobRow, RejectionRow, SessionRow } from './rows.js';
 
 /** Bytes of a refused message kept for inspection: enough to see what it was, never unbounded. */
 export const REJECTION_RAW_MAX = 2048;
@@ -81,6 +23,9 @@ export const REJECTION_RAW_MAX = 2048;
  * crash of the process at once, and a crash of the machine once synced()
  * has resolved for it: the reconciler acknowledges nothing before. Only the
  * host's reconciler writes; CLI readers open it read-only and never block it.
+ * Everything goes through its methods: the writer's own reads and writes here,
+ * named queries (queries.ts), pruning and restoring in the files beside it.
+ * The database connection never leaves this folder.
  */
 export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   let db: Database.Database;
@@ -157,8 +102,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     q.updateJob.run({ id, state, reason, gen, now: Date.now(), eventAt: eventAt ?? null });
   });
 
-  return {
-    db,
+  const reg = {
     ...policyWrites(db, write, (id) => cache?.jobChanged(id)),
     /**
      * Runs fn in a transaction, or in a savepoint when one is already open (nested: rolled back alone).
@@ -248,10 +192,25 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     }),
     getSession: (job: string, gen: number) => q.getSession.get(job, gen),
     liveSessions: (host: string) => q.liveSessions.all(host),
+    /** False once closed. */
+    isOpen: () => db.open,
+    /** How this connection commits: journal mode, and synchronous (1 = NORMAL: synced() syncs the WAL). */
+    durability: () => ({
+      journalMode: db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: db.pragma('synchronous', { simple: true }) as number,
+    }),
     close() {
       wal?.close();
       db.close();
     },
+  };
+  return {
+    ...reg,
+    ...createQueries(db),
+    ...createQueueQueries(db),
+    ...createEventPruning(db, reg.transaction),
+    ...createRejectionPruning(db, reg.transaction),
+    restoreJob: write(createJobRestore(db, reg, (id) => cache?.jobChanged(id))),
   };
 }
 

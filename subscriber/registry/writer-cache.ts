@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { JobRow } from './registry.js';
+import type { JobRow } from './rows.js';
 
 type Undo = Array<[key: string, previous: number | undefined]>;
 

@@ -1,4 +1,3 @@
-import { waitingJobs } from '../registry/queue-queries.js';
 import type { Registry } from '../registry/registry.js';
 import { orderQueue } from './queue-order.js';
 
@@ -10,7 +9,7 @@ import { orderQueue } from './queue-order.js';
 export function queuePositions(reg: Registry, hosts: Iterable<string>, agingMs: number, now = Date.now()): Map<string, number> {
   const at = new Map<string, number>();
   for (const host of new Set(hosts)) {
-    orderQueue(waitingJobs(reg, host), now, agingMs).forEach((j, i) => at.set(j.id, i + 1));
+    orderQueue(reg.waitingJobs(host), now, agingMs).forEach((j, i) => at.set(j.id, i + 1));
   }
   return at;
 }

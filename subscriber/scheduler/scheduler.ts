@@ -2,7 +2,6 @@ import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import type { JobSpec } from '../launch-session.js';
 import { jobPolicy } from '../policies/job-policy.js';
-import { sessionCounts, waitingJobs } from '../registry/queue-queries.js';
 import type { JobRow, Registry } from '../registry/registry.js';
 import { dependencyVerdict, orderQueue } from './queue-order.js';
 
@@ -50,9 +49,9 @@ export function createScheduler(d: SchedulerDeps) {
     const t0 = process.cpuUsage();
     stats.runs++;
     const now = Date.now();
-    const queue = orderQueue(waitingJobs(reg, host), now, cfg.scheduler.agingSeconds * 1000);
+    const queue = orderQueue(reg.waitingJobs(host), now, cfg.scheduler.agingSeconds * 1000);
     if (queue.length === 0) return;
-    const counts = sessionCounts(reg, host);
+    const counts = reg.sessionCounts(host);
     const max = cfg.sessions.maxConcurrent;
     const publishes: Promise<void>[] = [];
     for (const row of queue) {

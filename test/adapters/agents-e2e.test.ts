@@ -19,24 +19,30 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import type { JobRow, Registry } from '../../subscriber/registry/registry.js';
 import { isRunning } from '../agents/session-helpers.js';
-import { startAgentHost, type AgentHost } from '../helpers/agent-host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 import { waitFor } from '../helpers/wait.js';
 import type { TestWorkspace } from '../helpers/workspace.js';
 
 const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 const AGENTS = ['claude', 'gemini', 'codex', 'hermes'] as const;
-let host: AgentHost;
+let host: TestHost;
 let tw: TestWorkspace;
 let ctx: Context;
 let socket: string;
 let lines: string[];
 
 beforeAll(async () => {
-  host = await startAgentHost('adapters', () => {
-    const agents = Object.fromEntries(AGENTS.map((a) => [a, { bin: join(FIXTURES, `fake-${a}.mjs`), readyTimeoutMs: 20_000 }]));
-    // Short enough for the stuck-screen test, long enough for a loaded machine.
-    agents.gemini!.readyTimeoutMs = 10_000;
-    return agents;
+  host = await startHost({
+    namespace: 'adapters',
+    // The agents' CLIs get time to quit on SIGTERM; sweeps at the configured default pace.
+    killGraceMs: 1500,
+    sweepIntervalMs: 3000,
+    agents: () => {
+      const agents = Object.fromEntries(AGENTS.map((a) => [a, { bin: join(FIXTURES, `fake-${a}.mjs`), readyTimeoutMs: 20_000 }]));
+      // Short enough for the stuck-screen test, long enough for a loaded machine.
+      agents.gemini!.readyTimeoutMs = 10_000;
+      return agents;
+    },
   });
   ({ tw, ctx, socket, lines } = host);
 });
@@ -74,8 +80,8 @@ async function waitJob(job: Job, ok: (row: JobRow) => boolean, what: string, ms 
 
 /** The bodies of the job's applied events of one type, in order. */
 function bodies(id: string, type: string): Array<Record<string, unknown>> {
-  const rows = read((reg) => reg.db.prepare<[string, string], { raw: Buffer }>('SELECT raw FROM events WHERE job = ? AND type = ? AND applied = 1 ORDER BY received_at').all(id, type));
-  return rows.map((r) => JSON.parse(JSON.parse(r.raw.toString()).msg).body);
+  const events = read((reg) => reg.jobTimeline(id).filter((e) => e.type === type && e.applied === 1));
+  return events.map((e) => e.body as Record<string, unknown>);
 }
 
 /** Done, and the session is verifiably over: ended in the registry, gone from tmux / its process gone. */

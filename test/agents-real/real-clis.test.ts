@@ -18,31 +18,37 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import type { JobRow, Registry } from '../../subscriber/registry/registry.js';
 import { waitFor } from '../helpers/wait.js';
-import { startAgentHost, type AgentHost } from '../helpers/agent-host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 import type { TestWorkspace } from '../helpers/workspace.js';
 import { realCliEntry, realCliHome, writeCliWrapper } from '../../agents/real-clis/real-cli-env.js';
 
 const CLIS = ['claude', 'gemini', 'codex'] as const;
 const entries = Object.fromEntries(CLIS.map((c) => [c, realCliEntry(c)]));
-let host: AgentHost;
+let host: TestHost;
 let tw: TestWorkspace;
 let ctx: Context;
 let lines: string[];
 
 beforeAll(async () => {
-  host = await startAgentHost('realcli', (w) => {
-    const agents: Record<string, unknown> = {};
-    for (const cli of CLIS) {
-      const entry = entries[cli];
-      if (!entry) continue;
-      const home = join(w.root, 'homes', cli);
-      const bin = writeCliWrapper(join(w.root, 'bin'), cli, entry);
-      // The sandbox (isolation auto, bwrap here) covers /tmp, where the throwaway home and the
-      // wrapper live: bound back as a person binds their CLI's config folder.
-      const binds = [{ path: home, mode: 'rw' }, { path: join(w.root, 'bin'), mode: 'ro' }];
-      agents[cli] = { bin, env: realCliHome(cli, home), binds, readyTimeoutMs: 60_000 };
-    }
-    return agents;
+  host = await startHost({
+    namespace: 'realcli',
+    // The agents' CLIs get time to quit on SIGTERM; sweeps at the configured default pace.
+    killGraceMs: 1500,
+    sweepIntervalMs: 3000,
+    agents: (w) => {
+      const agents: Record<string, unknown> = {};
+      for (const cli of CLIS) {
+        const entry = entries[cli];
+        if (!entry) continue;
+        const home = join(w.root, 'homes', cli);
+        const bin = writeCliWrapper(join(w.root, 'bin'), cli, entry);
+        // The sandbox (isolation auto, bwrap here) covers /tmp, where the throwaway home and the
+        // wrapper live: bound back as a person binds their CLI's config folder.
+        const binds = [{ path: home, mode: 'rw' }, { path: join(w.root, 'bin'), mode: 'ro' }];
+        agents[cli] = { bin, env: realCliHome(cli, home), binds, readyTimeoutMs: 60_000 };
+      }
+      return agents;
+    },
   });
   ({ tw, ctx, lines } = host);
 }, 60_000);

@@ -8,19 +8,20 @@ const DAY = 86_400_000;
 // but only for jobs long ended, and never below the window in which a replay must be recognised.
 describe('mam gc --events-older-than', () => {
   let tw: TestWorkspace;
-  const events = (job: string) => readRegistry(tw.context().ws.db, (reg) => reg.db.prepare<[string], { seq: number }>('SELECT seq FROM events WHERE job = ? ORDER BY id').all(job).map((e) => e.seq));
+  const events = (job: string) => readRegistry(tw.context().ws.db, (reg) => reg.jobTimeline(job).map((e) => e.seq));
   beforeAll(async () => {
     tw = await makeWorkspace();
     const reg = openRegistry(tw.context().ws.db);
     const now = Date.now();
-    const event = reg.db.prepare(`INSERT INTO events (job, sender, seq, gen, type, ts, received_at, kid, applied, state_after, raw)
-      VALUES (?, 'agent', ?, 1, 'job.progress', ?, ?, 'k0', ?, 'running', x'00')`);
     // OLD ended 40 days ago; LIVE is still running with events as old; NEW ended yesterday.
     for (const [id, state, at] of [['OLD', 'done', now - 40 * DAY], ['LIVE', 'running', now - 40 * DAY], ['NEW', 'done', now - DAY]] as const) {
-      reg.createJob({ id, state, host: 'testhost', agent: 'command' });
-      reg.db.prepare('UPDATE jobs SET updated_at = ? WHERE id = ?').run(at, id);
-      // Five events, the last not applied: the last applied one (seq 4) is the one that ended it.
-      for (let seq = 1; seq <= 5; seq++) event.run(id, seq, at, at, seq === 5 ? 0 : 1);
+      reg.restoreJob({
+        job: { id, state, reason: null, gen: 0, host: 'testhost', agent: 'command', workdir: null, spec: '{}', state_seq: 0, created_at: now, updated_at: at, last_event_at: null, born_ts: null, priority: 5, not_before: null, attempts: 0, gate_runs: 0 },
+        // Five events, the last not applied: the last applied one (seq 4) is the one that ended it.
+        events: Array.from({ length: 5 }, (_, i) => ({
+          job: id, sender: 'agent', seq: i + 1, gen: 1, type: 'job.progress', ts: at, received_at: at, kid: 'k0', applied: i === 4 ? 0 : 1, state_after: 'running', raw: Buffer.from([0]),
+        })),
+      });
     }
     reg.close();
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry } from '../../subscriber/registry/registry.js';
-import { makeWorkspace, readRegistry, runMam, type TestWorkspace } from '../helpers/workspace.js';
+import { withRegistryFile } from '../helpers/registry-file.js';
+import { makeWorkspace, runMam, type TestWorkspace } from '../helpers/workspace.js';
 
 let tw: TestWorkspace;
 
@@ -10,12 +11,12 @@ beforeAll(async () => {
   // A registry as a reconciler leaves it: 130 refused messages, the newest 10 of them two days old.
   const reg = openRegistry(tw.context().ws.db);
   for (let i = 0; i < 130; i++) reg.insertRejection({ reason: i % 2 ? 'bad_signature' : 'schema', topic: 'mam/v1/gcrej/jobs/G1/events', job: 'G1', raw: Buffer.alloc(900) });
-  reg.db.prepare('UPDATE rejections SET at = ? WHERE id > 120').run(Date.now() - 2 * 86_400_000);
   reg.close();
+  withRegistryFile(tw.context().ws.db, (db) => db.prepare('UPDATE rejections SET at = ? WHERE id > 120').run(Date.now() - 2 * 86_400_000));
 });
 afterAll(() => tw?.cleanup());
 
-const rows = () => readRegistry(tw.context().ws.db, (reg) => reg.db.prepare('SELECT COUNT(*) AS n FROM rejections').pluck().get() as number);
+const rows = () => withRegistryFile(tw.context().ws.db, (db) => db.prepare('SELECT COUNT(*) AS n FROM rejections').pluck().get() as number);
 
 describe('mam gc prunes refused messages', () => {
   it('--dry-run counts what goes beyond keepMax and keepDays; gc deletes it; the counts per reason stay whole', async () => {

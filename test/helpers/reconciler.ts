@@ -1,7 +1,7 @@
 /**
  * Scaffolding the reconciler suites share: a workspace with its real broker,
  * the reconciler in-process (createReconciler) or as a real `mam reconcile`
- * child, signed messages, seeded jobs and read-only looks into the registry.
+ * child, signed messages, seeded jobs and looks into the registry's rows.
  */
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,10 +11,10 @@ import { sealEnvelope } from '../../core/envelope.js';
 import { silentLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { createReconciler, type Reconciler } from '../../subscriber/reconciler.js';
-import { openRegistry, type Registry } from '../../subscriber/registry/registry.js';
 import { waitFor } from './wait.js';
 import { connectAs, type Who } from './mesh.js';
-import { makeWorkspace, runMam, startBroker, type TestWorkspace } from './workspace.js';
+import { withRegistryFile } from './registry-file.js';
+import { makeWorkspace, readRegistry, runMam, startBroker, type TestWorkspace } from './workspace.js';
 
 export interface Mesh {
   tw: TestWorkspace;
@@ -149,21 +149,12 @@ export async function publishAll(c: MeshClient, messages: Array<{ topic: string;
 /** Creates the jobs through the running reconciler and waits until its registry holds them. */
 export async function seedJobs(m: Mesh, c: MeshClient, ids: string[]): Promise<void> {
   await publishAll(c, ids.map((id) => sealCreate(m, id)));
-  await waitUntil(() => readRegistry(m, (reg) => ids.filter((id) => reg.getJob(id)).length), ids.length, 'seeded jobs in the registry');
+  await waitUntil(() => readRegistry(m.ctx.ws.db, (reg) => ids.filter((id) => reg.getJob(id)).length), ids.length, 'seeded jobs in the registry');
 }
 
-/** Runs `fn` against the registry opened read-only, as the CLI readers do. */
-export function readRegistry<T>(m: Mesh, fn: (reg: Registry) => T): T {
-  const reg = openRegistry(m.ctx.ws.db, { readonly: true });
-  try {
-    return fn(reg);
-  } finally {
-    reg.close();
-  }
-}
-
+/** The `n` of the first row `sql` selects from the registry's raw rows. */
 export function count(m: Mesh, sql: string, ...params: unknown[]): number {
-  return readRegistry(m, (reg) => (reg.db.prepare(sql).get(...params) as { n: number }).n);
+  return withRegistryFile(m.ctx.ws.db, (db) => (db.prepare(sql).get(...params) as { n: number }).n);
 }
 
 /** Waits until `read` reaches `target`; the failure says how far it got. */
@@ -176,8 +167,8 @@ export async function waitUntil(read: () => number, target: number, what: string
 
 /** Per (job, sender): how many events, how many distinct seqs, the lowest and highest. */
 export function seqRanges(m: Mesh, senderLike: string) {
-  return readRegistry(m, (reg) =>
-    reg.db
+  return withRegistryFile(m.ctx.ws.db, (db) =>
+    db
       .prepare('SELECT job, sender, COUNT(*) AS n, COUNT(DISTINCT seq) AS distinctSeqs, MIN(seq) AS lo, MAX(seq) AS hi FROM events WHERE sender LIKE ? GROUP BY job, sender ORDER BY job, sender')
       .all(senderLike) as Array<{ job: string; sender: string; n: number; distinctSeqs: number; lo: number; hi: number }>,
   );

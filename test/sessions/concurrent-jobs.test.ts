@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { startHost, type TestHost } from '../helpers/host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 
 const JOBS = 50;
 
@@ -49,6 +49,6 @@ describe(`${JOBS} concurrent jobs on one host`, () => {
     }
     // Nothing on the private socket is left over, and nothing was refused along the way.
     expect((await h.tmux('list-sessions', '-F', '#{session_name}')).stdout.trim()).toBe('');
-    expect(h.read((reg) => reg.db.prepare('SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason').all())).toEqual([]);
+    expect(h.read((reg) => reg.countRejections())).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import { sealEnvelope } from '../../core/envelope.js';
 import { topics } from '../../core/topics.js';
 import { RESUMED_REASON } from '../../subscriber/apply-message.js';
 import { openRegistry } from '../../subscriber/registry/registry.js';
-import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/index.js';
 
 const SWEEP_MS = 300;
 
@@ -92,7 +92,7 @@ describe('drift sweep', () => {
     expect(await h.sessionAlive(s)).toBe(true);
     // Launched once: later sweeps leave the running job alone.
     await h.sweeps(3);
-    expect(h.read((reg) => reg.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job = ?').get(id))).toEqual({ n: 1 });
+    expect(h.read((reg) => reg.jobSessions(id))).toHaveLength(1);
   });
 
   it('a resumed job whose launch never came → the old session superseded, the new generation launched with the resume\'s prompt', async () => {
@@ -125,7 +125,7 @@ describe('drift sweep', () => {
     expect(await h.sessionAlive(fresh)).toBe(true);
     // Launched once: later sweeps leave the running generation alone.
     await h.sweeps(3);
-    expect(h.read((r) => r.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job = ?').get(id))).toEqual({ n: 2 });
+    expect(h.read((reg) => reg.jobSessions(id))).toHaveLength(2);
   });
 
   it('an unknown mam-named tmux session → orphan job registered, session left alive', async () => {
@@ -145,7 +145,7 @@ describe('drift sweep', () => {
     await h.sweeps(4);
     expect((await h.tmux('has-session', '-t', `=${name}`)).ok).toBe(true);
     expect(h.job(id)!.state).toBe('running');
-    expect(h.read((reg) => reg.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE id LIKE 'orphan-%'").get())).toEqual({ n: 1 });
+    expect(h.read((reg) => reg.listJobs().filter((j) => j.id.startsWith('orphan-')))).toHaveLength(1);
     expect((await h.tmux('has-session', '-t', '=my-own-work')).ok).toBe(true);
   });
 

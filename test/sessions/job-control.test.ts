@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines } from '../helpers/cli-output.js';
 import { waitFor } from '../helpers/wait.js';
-import { cli, GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, startHost, type TestHost } from '../helpers/host/index.js';
 
 interface PsOutput {
   host: string;
@@ -45,7 +45,7 @@ describe.each(['tmux', 'pty'] as const)('job control on %s', (backend) => {
   it('`mam job stop` → state cancelled, session ended', async () => {
     const { id } = await h.createJob({ backend, script: GATED_AGENT });
     await h.waitJob(id, (j) => j.state === 'running', 'running');
-    const r = await cli(h, ['job', 'stop', id, '--reason', 'enough']);
+    const r = await h.mam(['job', 'stop', id, '--reason', 'enough']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(String(r.stdout)).toContain(`${id}: stop committed`);
     const job = await h.waitJob(id, (j) => j.state === 'cancelled', 'cancelled');
@@ -57,7 +57,7 @@ describe.each(['tmux', 'pty'] as const)('job control on %s', (backend) => {
     const { id } = await h.createJob({ backend, script: GATED_AGENT });
     await h.waitJob(id, (j) => j.state === 'running', 'running');
     const s = h.session(id)!;
-    const r = await cli(h, ['ps', '--json']);
+    const r = await h.mam(['ps', '--json']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const [ps] = jsonLines<PsOutput>(r.stdout);
     expect(ps.host).toBe('testhost');
@@ -73,9 +73,9 @@ describe.each(['tmux', 'pty'] as const)('job control on %s', (backend) => {
       expect(row!.attach).toMatch(/mam job logs -f/);
     }
     // Ended sessions drop out of the list.
-    await cli(h, ['job', 'stop', id]);
+    await h.mam(['job', 'stop', id]);
     await expectEnded(id, /^job\.cancelled/);
-    const after = jsonLines<PsOutput>((await cli(h, ['ps', '--json'])).stdout)[0];
+    const after = jsonLines<PsOutput>((await h.mam(['ps', '--json'])).stdout)[0];
     expect(after.sessions.map((x) => x.job)).not.toContain(id);
   });
 });

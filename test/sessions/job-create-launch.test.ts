@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutbox } from '../../broker/emitter/outbox.js';
 import { expectCleanFailure } from '../helpers/cli-output.js';
-import { cli, GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, startHost, type TestHost } from '../helpers/host/index.js';
 
 let h: TestHost;
 beforeAll(async () => {
@@ -30,18 +30,18 @@ const nothingSent = (id: string) => {
 
 describe('mam job create checks what it can before sending', () => {
   it('an unknown agent, or the command agent without a program, is a usage error (2)', async () => {
-    const r1 = await cli(h, ['job', 'create', '--agent', 'nosuch', '--id', 'C1', '--', 'true']);
+    const r1 = await h.mam(['job', 'create', '--agent', 'nosuch', '--id', 'C1', '--', 'true']);
     expectCleanFailure(r1, 2);
     expect(String(r1.stderr)).toMatch(/unknown agent "nosuch"/);
     nothingSent('C1');
-    const r2 = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'C2']);
+    const r2 = await h.mam(['job', 'create', '--agent', 'command', '--id', 'C2']);
     expectCleanFailure(r2, 2);
     expect(String(r2.stderr)).toMatch(/needs a program/);
     nothingSent('C2');
   });
 
   it('a workdir that does not exist is not found (4)', async () => {
-    const r = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'C3', '--workdir', '/nonexistent/mam-test', '--', 'true']);
+    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'C3', '--workdir', '/nonexistent/mam-test', '--', 'true']);
     expectCleanFailure(r, 4);
     expect(String(r.stderr)).toMatch(/\/nonexistent\/mam-test does not exist/);
     nothingSent('C3');
@@ -55,7 +55,7 @@ describe('mam job create checks what it can before sending', () => {
     git('add', 'README');
     git('commit', '-qm', 'first');
     writeFileSync(join(dir, 'agent.sh'), GATED_AGENT, { mode: 0o755 });
-    const r = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'C4', '--workdir', dir, '--', './agent.sh']);
+    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'C4', '--workdir', dir, '--', './agent.sh']);
     expectCleanFailure(r, 4);
     expect(String(r.stderr)).toMatch(/\.\/agent\.sh is not committed/);
     expect(String(r.stderr)).toMatch(/--no-worktree/);
@@ -67,7 +67,7 @@ describe('mam job create waits for the launch', () => {
   it('exits 0 with the id once the session runs (--json says launched)', async () => {
     const dir = folder('ok');
     writeFileSync(join(dir, 'agent.sh'), GATED_AGENT);
-    const r = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'L1', '--workdir', dir, '--backend', 'tmux', '--json', '--', 'sh', 'agent.sh']);
+    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'L1', '--workdir', dir, '--backend', 'tmux', '--json', '--', 'sh', 'agent.sh']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(JSON.parse(String(r.stdout))).toMatchObject({ job: 'L1', created: true, launched: true });
     expect(h.session('L1')).toBeDefined();
@@ -75,7 +75,7 @@ describe('mam job create waits for the launch', () => {
 
   it('exits 1 with the reason when the launch fails', async () => {
     // A worktree asked for in a folder that is no git repository: the launch itself fails.
-    const r = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'L2', '--workdir', folder('plain'), '--worktree', '--', 'true']);
+    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'L2', '--workdir', folder('plain'), '--worktree', '--', 'true']);
     expectCleanFailure(r, 1);
     expect(String(r.stderr)).toMatch(/L2 was created but did not start: failed \(launch failed: .*not in a git repository/);
     // The job exists: its id is printed all the same, for the caller to inspect or resume it.
@@ -83,7 +83,7 @@ describe('mam job create waits for the launch', () => {
   });
 
   it('--no-wait exits 0 as soon as the create is committed', async () => {
-    const r = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'L3', '--workdir', folder('plain2'), '--worktree', '--no-wait', '--json', '--', 'true']);
+    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'L3', '--workdir', folder('plain2'), '--worktree', '--no-wait', '--json', '--', 'true']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(JSON.parse(String(r.stdout))).toMatchObject({ job: 'L3', created: true, launched: false });
   });

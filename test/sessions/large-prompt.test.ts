@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type TestHost } from '../helpers/host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 
 // Every byte value a shell could trip on, and multi-byte text, to 64 KiB.
 const unit = `line with 'quotes', "double", $HOME, \`ticks\`, \\ and ünïcödé ✓\n`;

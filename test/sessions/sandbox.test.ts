@@ -15,9 +15,8 @@ import { emitEvent } from '../../broker/emitter/emit-event.js';
 import { packageRoot } from '../../core/package-root.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../subscriber/operator-identity.js';
-import { cli, startHost, type TestHost } from '../helpers/host.js';
+import { makeRepo, startHost, type TestHost } from '../helpers/host/index.js';
 import { eventually } from '../helpers/mesh.js';
-import { makeRepo } from '../helpers/repo-host.js';
 
 // A machine without bubblewrap skips these (mam runs agents unsandboxed there and `mam doctor` says so);
 // CI must prove them: there a missing bwrap fails the suites.
@@ -118,7 +117,7 @@ exec sleep 600
     // the counter outside is untouched.
     expect(readFileSync(join(job.workdir, 'seen.txt'), 'utf8').trim()).toBe('');
     expect(readFileSync(join(h.ctx.ws.operatorDir(job.id), `seq-${operator}`), 'utf8')).not.toBe(String(Number.MAX_SAFE_INTEGER));
-    const r = await cli(h, ['job', 'stop', job.id, '--reason', 'enough']);
+    const r = await h.mam(['job', 'stop', job.id, '--reason', 'enough']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     await h.waitJob(job.id, (j) => j.state === 'cancelled', 'cancelled');
   });

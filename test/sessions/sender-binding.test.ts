@@ -13,7 +13,7 @@ import { agentLogin } from '../../core/credentials.js';
 import { hmac } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
 import { waitFor } from '../helpers/wait.js';
-import { cli, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/index.js';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 
@@ -57,7 +57,7 @@ mam emit job.heartbeat --sender ${operator} 2> forged.err; echo $? > forged.exit
     expect(h.read((reg) => reg.hwm(id, operator))).toBe(mark);
     expect(h.job(id)!.state).toBe('running');
 
-    const r = await cli(h, ['job', 'stop', id, '--reason', 'enough']);
+    const r = await h.mam(['job', 'stop', id, '--reason', 'enough']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(String(r.stdout)).toContain(`${id}: stop committed`);
     await h.waitJob(id, (j) => j.state === 'cancelled', 'cancelled');

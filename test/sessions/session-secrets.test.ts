@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionLogin } from '../../core/credentials.js';
-import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/index.js';
 
 /** What a job's session must keep to itself: its key (as the session gets it) and its broker password. */
 function secretsOf(h: TestHost, job: string): string[] {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { cli, DONE_AGENT, GATED_AGENT, startHost, type TestHost } from '../helpers/host.js';
+import { DONE_AGENT, GATED_AGENT, startHost, type TestHost } from '../helpers/host/index.js';
 
 let h: TestHost;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('sessions as the CLI reports them', () => {
     const { id } = await h.createJob({ backend: 'tmux', script: DONE_AGENT });
     await h.waitSession(id);
     const t0 = Date.now();
-    const r = await cli(h, ['job', 'logs', '-f', id]);
+    const r = await h.mam(['job', 'logs', '-f', id]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(h.session(id)?.ended_at).not.toBeNull();
     expect(Date.now() - t0).toBeLessThan(20_000);
@@ -34,14 +34,14 @@ describe('sessions as the CLI reports them', () => {
     const ds = await h.waitSession(dead.id);
     process.kill(ds.pid!, 'SIGKILL');
     await waitFor(() => { try { process.kill(ds.pid!, 0); return false; } catch { return true; } }, 5000, 'the killed session to be gone');
-    const ps = await cli(h, ['ps', '--json']);
+    const ps = await h.mam(['ps', '--json']);
     expect(ps.exitCode, String(ps.stderr)).toBe(0);
     const out = JSON.parse(String(ps.stdout)) as { sessions: Array<{ job: string }>; gone: Array<{ job: string }> };
     expect(out.sessions.map((s) => s.job)).toContain(live.id);
     expect(out.sessions.map((s) => s.job)).not.toContain(dead.id);
     expect(out.gone.map((s) => s.job)).toContain(dead.id);
 
-    const down = await cli(h, ['down']);
+    const down = await h.mam(['down']);
     expect(down.exitCode, String(down.stderr)).toBe(0);
     expect(String(down.stdout)).toMatch(/left running: \d+ agent session/);
     expect(String(down.stdout)).toContain(ls.name);

@@ -4,7 +4,7 @@
  * for a resumed generation as for the first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startHost, type TestHost } from '../helpers/host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 
 let h: TestHost;
 beforeAll(async () => {
@@ -23,9 +23,9 @@ describe('a command agent that never reports', () => {
   it('a resumed generation that stays starting ends as timeout past the start deadline, its session ended', async () => {
     const { id } = await h.createJob({ backend: 'tmux', script: SILENT_AFTER_FIRST });
     await h.waitJob(id, (j) => j.state === 'running', 'running');
-    expect((await cli(h, ['job', 'stop', id])).exitCode).toBe(0);
+    expect((await h.mam(['job', 'stop', id])).exitCode).toBe(0);
     await h.waitJob(id, (j) => j.state === 'cancelled', 'cancelled');
-    const resumed = await cli(h, ['job', 'resume', id]);
+    const resumed = await h.mam(['job', 'resume', id]);
     expect(resumed.exitCode, String(resumed.stderr)).toBe(0);
     await h.waitSession(id);
     expect(h.job(id)?.gen).toBe(2);

@@ -16,8 +16,9 @@ import { sealEnvelope, type Msg } from '../../core/envelope.js';
 import { singleKeyring } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../subscriber/operator-identity.js';
+import { withRegistryFile } from '../helpers/registry-file.js';
 import { waitFor } from '../helpers/wait.js';
-import { cli, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/index.js';
 
 const SWEEP_MS = 300;
 
@@ -38,7 +39,7 @@ describe.each(['tmux', 'pty'] as const)('a session survives every event that is 
 
   /** The raw bytes of the job's committed job.done of generation `gen`, as they crossed the broker. */
   const committedDone = (job: string, gen: number): Buffer =>
-    h.read((reg) => reg.db.prepare<[string, number], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND gen = ? AND type = 'job.done'").get(job, gen))!.raw;
+    withRegistryFile(h.ctx.ws.db, (db) => db.prepare<[string, number], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND gen = ? AND type = 'job.done'").get(job, gen))!.raw;
 
   /** Waits for a new refusal with `reason`, then proves the session still runs and nothing moved. */
   async function expectKept(job: string, reason: string, before: number) {
@@ -93,7 +94,7 @@ describe.each(['tmux', 'pty'] as const)('a session survives every event that is 
     await expectKept(a.id, 'topic_mismatch', n);
 
     // The operator resumes A: generation 2 replaces generation 1's session.
-    const r = await cli(h, ['job', 'resume', a.id]);
+    const r = await h.mam(['job', 'resume', a.id]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     await h.waitJob(a.id, (j) => j.gen === 2 && j.state === 'running', 'A gen 2 running');
     const gen1 = h.session(a.id, 1)!;

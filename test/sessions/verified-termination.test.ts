@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { startHost, type TestHost } from '../helpers/host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 
 const SWEEP_MS = 300;
 

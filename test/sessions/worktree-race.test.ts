@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../core/context.js';
 import { prepareWorktree, removeWorktree } from '../../subscriber/worktrees.js';
 import { makeWorkspace, type TestWorkspace } from '../helpers/workspace.js';
-import { git, makeRepo } from '../helpers/repo-host.js';
+import { git, makeRepo } from '../helpers/host/index.js';
 
 const N = 200;
 

@@ -60,7 +60,10 @@ describe('the outbox sweep verifies every entry before re-sending it', () => {
     await sweeps(3);
     expect(setAside('V1')).toEqual(expect.arrayContaining(['agent-000000000040.json', 'agent-000000000041.json', 'agent-000000000042.json']));
     expect(rec!.reg.hasEvent('V2', 'agent', 40)).toBe(false);
-    const reasons = rec!.reg.db.prepare("SELECT reason FROM rejections WHERE job = 'V1' AND topic LIKE '(outbox%' ORDER BY id").pluck().all();
+    const reasons = rec!.reg
+      .listRejections({ job: 'V1' })
+      .filter((r) => r.topic.startsWith('(outbox'))
+      .map((r) => r.reason);
     expect(reasons).toEqual(expect.arrayContaining(['topic_mismatch', 'bad_signature', 'bad_envelope']));
   });
 

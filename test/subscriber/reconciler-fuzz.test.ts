@@ -4,7 +4,8 @@ import type { MeshClient } from '../../broker/client.js';
 import { hmac, OPERATOR_SCOPE } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
-import { publishAll, sealCreate, sealEvent, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
+import { count, publishAll, sealCreate, sealEvent, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
+import { withRegistryFile } from '../helpers/registry-file.js';
 
 /** One fuzz message and the rejection reasons it may earn (several only where the mutation point decides). */
 interface Fuzz {
@@ -139,8 +140,11 @@ const VARIANTS: Array<fc.Arbitrary<() => Fuzz>> = [
 const fuzzArb = fc.oneof(...VARIANTS);
 
 const key = (topic: string, raw: Buffer | null) => `${topic}\n${(raw ?? Buffer.alloc(0)).subarray(0, 2048).toString('base64')}`;
-const maxRejection = () => (rec.reg.db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM rejections').get() as { n: number }).n;
-const events = (applied: number) => (rec.reg.db.prepare('SELECT COUNT(*) AS n FROM events WHERE applied = ?').get(applied) as { n: number }).n;
+const maxRejection = () => count(m, 'SELECT COALESCE(MAX(id), 0) AS n FROM rejections');
+const events = (applied: number) => count(m, 'SELECT COUNT(*) AS n FROM events WHERE applied = ?', applied);
+/** The rejection rows recorded after row `from`, with the bytes they kept. */
+const rejectedSince = (from: number) =>
+  withRegistryFile(m.ctx.ws.db, (db) => db.prepare('SELECT reason, topic, raw FROM rejections WHERE id > ?').all(from) as Array<{ reason: string; topic: string; raw: Buffer | null }>);
 
 /**
  * A valid event after everything published so far: a PUBACKed publish was already handed to the
@@ -163,7 +167,7 @@ async function runChunk(fuzz: Fuzz[]): Promise<void> {
   for (const f of fuzz.filter((x) => x.payload.length > BIG)) await bigClient.publish(f.topic, f.payload, { qos: 1 });
   await marker();
 
-  const rows = rec.reg.db.prepare('SELECT reason, topic, raw FROM rejections WHERE id > ?').all(from) as Array<{ reason: string; topic: string; raw: Buffer | null }>;
+  const rows = rejectedSince(from);
   const open = new Map<string, Array<readonly string[]>>();
   for (const f of fuzz) open.set(key(f.topic, f.payload), [...(open.get(key(f.topic, f.payload)) ?? []), f.reasons]);
   const unexpected: string[] = [];
@@ -191,7 +195,7 @@ describe('fuzzed messages through the real broker', () => {
     );
     expect(rec.reg.getJob('FZ')).toMatchObject({ state: 'running', gen: 0 });
     expect(rec.reg.getJob('FD')).toMatchObject({ state: 'done', gen: 0 });
-    expect(rec.reg.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE id LIKE 'U%'").get()).toEqual({ n: 0 });
+    expect(count(m, "SELECT COUNT(*) AS n FROM jobs WHERE id LIKE 'U%'")).toBe(0);
   });
 
   it('never sees what the broker refuses: wildcards or slashes in ids, other namespaces, state topics, packets over the limit', async () => {
@@ -209,7 +213,7 @@ describe('fuzzed messages through the real broker', () => {
       await expect(c.publish(r.topic, r.payload, { qos: 1 }), r.topic).rejects.toMatchObject({ code: 'MAM_ERR_BROKER_UNREACHABLE' });
     }
     await marker();
-    expect(rec.reg.db.prepare('SELECT reason, topic FROM rejections WHERE id > ?').all(from)).toEqual([]);
+    expect(rejectedSince(from).map(({ reason, topic }) => ({ reason, topic }))).toEqual([]);
     expect(events(1)).toBe(applied + 1);
   });
 });

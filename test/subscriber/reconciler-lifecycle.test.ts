@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEnvelope } from '../../core/envelope.js';
 import { topics } from '../../core/topics.js';
 import {
-  count, exactlyOnce, killReconcilers, planStream, publishAll, readRegistry, seedJobs, spawnReconciler, startMesh, waitUntil,
+  count, exactlyOnce, killReconcilers, planStream, publishAll, seedJobs, spawnReconciler, startMesh, waitUntil,
   type Mesh, type StreamPlan,
 } from '../helpers/reconciler.js';
 import { subscribeAll } from '../helpers/mesh.js';
+import { withRegistryFile } from '../helpers/registry-file.js';
 
 let m: Mesh;
 beforeEach(async () => {
@@ -75,7 +76,7 @@ describe('graceful stop', () => {
     expect(await rec.stop('SIGTERM'), rec.stderr()).toBe(0);
     expect(streamed()).toBe(total);
     expect(exactlyOnce(m, plan)).toEqual([]);
-    expect(readRegistry(m, (reg) => reg.db.pragma('integrity_check', { simple: true }))).toBe('ok');
+    expect(withRegistryFile(m.ctx.ws.db, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
   }, 90_000);
 });
 

@@ -6,6 +6,7 @@ import { topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
 import { subscribeAll, type Received } from '../helpers/mesh.js';
+import { withRegistryFile } from '../helpers/registry-file.js';
 import { runMam } from '../helpers/workspace.js';
 import { publishAll, seedJobs, sealEvent, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
 
@@ -25,8 +26,12 @@ afterAll(async () => {
 
 const job = (id: string) => rec.reg.getJob(id)!;
 const rejections = (id: string) =>
-  rec.reg.db.prepare('SELECT reason, sender, seq FROM rejections WHERE job = ? ORDER BY id').all(id) as Array<{ reason: string; sender: string; seq: number }>;
-const eventCount = (id: string) => (rec.reg.db.prepare('SELECT COUNT(*) AS n FROM events WHERE job = ?').get(id) as { n: number }).n;
+  rec.reg
+    .listRejections({ job: id })
+    .reverse()
+    .map(({ reason, sender, seq }) => ({ reason, sender, seq }));
+/** The job's events of one sender, oldest first. */
+const eventsOf = (id: string, sender: string) => rec.reg.jobTimeline(id).filter((e) => e.sender === sender);
 
 /** Publishes signed events in order and waits until the reconciler has taken each (applied or refused). */
 async function send(id: string, events: Array<{ seq: number; type?: string; gen?: number; body?: object }>) {
@@ -48,14 +53,14 @@ describe('replay after a restart', () => {
 
     await rec.close();
     rec = await startReconciler(m);
-    const before = { ...job('R1'), events: eventCount('R1') };
+    const before = { ...job('R1'), events: rec.reg.countEvents('R1') };
     expect(before.state).toBe('running');
     const states = messages.length;
     await operator.publish(captured.topic, captured.payload, { qos: 1 });
     await waitUntil(() => rejections('R1').length, 1, 'the replay to be recorded');
 
     expect(rejections('R1')).toEqual([{ reason: 'replay', sender: `operator@${m.host}`, seq: r.seq }]);
-    expect({ ...job('R1'), events: eventCount('R1') }).toEqual(before);
+    expect({ ...job('R1'), events: rec.reg.countEvents('R1') }).toEqual(before);
     // Acknowledged all the same: an emitter re-sending from its outbox learns the event is in.
     await expect.poll(() => acksIn(messages.slice(states), 'R1'), { timeout: 5000 }).toContainEqual([`operator@${m.host}`, r.seq]);
   });
@@ -75,7 +80,7 @@ describe('generation and transitions', () => {
     expect(rejections('G1')).toEqual([{ reason: 'wrong_generation', sender: 'agent', seq: 1 }]);
     expect(job('G1')).toEqual(before);
     // The refused seq is consumed: the same message can never become applicable later.
-    expect(rec.reg.db.prepare('SELECT seq, applied FROM events WHERE job = ? AND sender = ?').all('G1', 'agent')).toEqual([{ seq: 1, applied: 0 }]);
+    expect(eventsOf('G1', 'agent').map(({ seq, applied }) => ({ seq, applied }))).toEqual([{ seq: 1, applied: 0 }]);
   });
 
   it('refuses an illegal transition (progress after done) and keeps the job done', async () => {
@@ -93,19 +98,22 @@ describe('a message that fails after writing', () => {
   it('takes back only that message: the rest of its batch commits exactly once and the failure is recorded', async () => {
     await seedJobs(m, operator, ['W1']);
     // A real SQLite failure inside a batch: the blocked event's insert aborts after the job row was already set to blocked.
-    rec.reg.db.exec(`CREATE TEMP TRIGGER fail_w1 BEFORE INSERT ON events WHEN NEW.job = 'W1' AND NEW.seq = 10 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    // Made on a connection of the test's own, which the reconciler's connection sees as a schema change.
+    withRegistryFile(m.ctx.ws.db, (db) =>
+      db.exec(`CREATE TRIGGER fail_w1 BEFORE INSERT ON events WHEN NEW.job = 'W1' AND NEW.seq = 10 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`),
+    );
     const blocked = { seq: 10, type: 'job.blocked', body: { reason: 'needs a token' } };
     try {
       await send('W1', [{ seq: 1, type: 'job.started' }, ...Array.from({ length: 8 }, (_, i) => ({ seq: i + 2, body: { message: `step ${i + 2}` } })), blocked]);
     } finally {
-      rec.reg.db.exec('DROP TRIGGER fail_w1');
+      withRegistryFile(m.ctx.ws.db, (db) => db.exec('DROP TRIGGER fail_w1'));
     }
-    const agentSeqs = () => rec.reg.db.prepare('SELECT seq FROM events WHERE job = ? AND sender = ? ORDER BY seq').pluck().all('W1', 'agent');
+    const agentSeqs = () => eventsOf('W1', 'agent').map((e) => e.seq).sort((a, b) => a - b);
     expect(agentSeqs()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(rejections('W1')).toEqual([{ reason: 'internal', sender: 'agent', seq: 10 }]);
     // Its state change went with it: no job left blocked without the event that blocked it.
     expect(job('W1')).toMatchObject({ state: 'running', reason: null });
-    expect(rec.reg.db.prepare('SELECT seq FROM hwm WHERE job = ? AND sender = ?').pluck().get('W1', 'agent')).toBe(9);
+    expect(withRegistryFile(m.ctx.ws.db, (db) => db.prepare('SELECT seq FROM hwm WHERE job = ? AND sender = ?').pluck().get('W1', 'agent'))).toBe(9);
 
     // Nothing of seq 10 was kept, so its sender's resend (an outbox) is taken.
     await publishAll(operator, [sealEvent(m, { job: 'W1', ...blocked })]);
@@ -154,7 +162,7 @@ describe('CLI readers', () => {
       expect.objectContaining({ reason: 'wrong_generation', job: 'C2', seq: 1 }),
     ]));
     const counted = Object.fromEntries(all.counts.map((c) => [c.reason, c.n]));
-    const stored = rec.reg.db.prepare('SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason').all() as Array<{ reason: string; n: number }>;
+    const stored = withRegistryFile(m.ctx.ws.db, (db) => db.prepare('SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason').all() as Array<{ reason: string; n: number }>);
     expect(counted).toEqual(Object.fromEntries(stored.map((c) => [c.reason, c.n])));
   });
 });

@@ -11,7 +11,7 @@ import { MAM_BIN } from '../helpers/workspace.js';
 import { stalledReason } from '../../subscriber/stall-reports.js';
 import { waitFor } from '../helpers/wait.js';
 import { jsonLines } from '../helpers/cli-output.js';
-import { createJobIn, GATE, openGate, startHost, type Host } from '../helpers/repo-host.js';
+import { GATE, openGate, startHost, type TestHost } from '../helpers/host/index.js';
 
 const CAP = 4096;
 // 300 numbered lines of 61 bytes, about 1.2 KiB per 200 ms: the log passes the cap again and again.
@@ -35,14 +35,14 @@ function expectInOrder(nums: number[]) {
 }
 
 describe('session logs and live output', () => {
-  let h: Host;
+  let h: TestHost;
   let reader: MeshClient;
   const output = new Map<string, Array<{ seq: number; sender: string; gen: number; data: string }>>();
   const states = new Map<string, Array<{ state: string; reason: string | null }>>();
   const streamed = (job: string) => (output.get(job) ?? []).map((m) => m.data).join('');
 
   beforeAll(async () => {
-    h = await startHost({ sessions: { logMaxBytes: CAP, logKeep: 2, stalledAfterSeconds: 2 } });
+    h = await startHost({ repos: true, config: { sessions: { logMaxBytes: CAP, logKeep: 2, stalledAfterSeconds: 2 } } });
     const ns = h.ctx.cfg.namespace;
     reader = await connectClient({ url: h.ctx.endpoint.url, ca: h.ctx.endpoint.ca, ...h.ctx.creds.reader, reconnectMs: 0 });
     reader.mqtt.on('message', (topic, payload) => {
@@ -60,7 +60,7 @@ describe('session logs and live output', () => {
   });
 
   it('streams what the agent prints on jobs/<job>/output as signed job.output chunks, and job show has the last lines', async () => {
-    const job = await createJobIn(h, { workdir: mkdtempSync(join(tmpdir(), 'mam-out-')), script: 'echo "hello from $MAM_JOB_ID"\nmam emit job.started\nexec sleep 600\n' });
+    const { id: job } = await h.createJob({ workdir: mkdtempSync(join(tmpdir(), 'mam-out-')), script: 'echo "hello from $MAM_JOB_ID"\nmam emit job.started\nexec sleep 600\n' });
     await waitFor(() => streamed(job).includes(`hello from ${job}`), 15_000, 'the printed line on the output topic').catch((e) => {
       throw new Error(`${e.message}; got ${JSON.stringify(streamed(job))}\n${h.logs()}`);
     });
@@ -77,7 +77,7 @@ describe('session logs and live output', () => {
   });
 
   it('caps session.log by rotation while the agent prints, and `mam job logs -f` and the stream lose nothing', async () => {
-    const job = await createJobIn(h, { workdir: mkdtempSync(join(tmpdir(), 'mam-rot-')), script: PRINTER });
+    const { id: job } = await h.createJob({ workdir: mkdtempSync(join(tmpdir(), 'mam-rot-')), script: PRINTER });
     const file = sessionLogFile(h.ctx.ws.jobDir(job));
     await waitFor(() => existsSync(file), 15_000, 'the session log');
     const follower = execa(process.execPath, [MAM_BIN, 'job', 'logs', '-f', '--bytes', '0', job], { cwd: h.tw.root, env: h.tw.env, extendEnv: false, reject: false, buffer: false });
@@ -113,7 +113,7 @@ describe('session logs and live output', () => {
   });
 
   it('reports a silent session as stalled (state and session unchanged) and clears it when output or an event comes', async () => {
-    const job = await createJobIn(h, {
+    const { id: job } = await h.createJob({
       workdir: mkdtempSync(join(tmpdir(), 'mam-stall-')),
       script: 'mam emit job.started\necho going quiet\nsleep 5\necho awake again\nexec sleep 600\n',
     });

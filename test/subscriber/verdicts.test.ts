@@ -7,7 +7,7 @@ import { isMamError } from '../../core/errors.js';
 import { sessionEnv } from '../../subscriber/session-env.js';
 import { waitFor } from '../helpers/wait.js';
 import { jsonLines } from '../helpers/cli-output.js';
-import { createJobIn, startHost, type Host } from '../helpers/repo-host.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
 
 // Asks for review and waits there: only a verdict (or the operator) moves it on.
 const IN_REVIEW = 'mam emit job.started && mam emit job.progress --field phase=review --field message="ready for review"\nexec sleep 600\n';
@@ -43,19 +43,19 @@ describe('verdict bodies', () => {
 });
 
 describe('mam verdict', () => {
-  let h: Host;
+  let h: TestHost;
   const show = async (job: string): Promise<Shown> => {
     const r = await h.mam(['job', 'show', job, '--json']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     return jsonLines<Shown>(r.stdout)[0];
   };
   beforeAll(async () => {
-    h = await startHost();
+    h = await startHost({ repos: true });
   });
   afterAll(async () => h?.close());
 
   it('NOT_PASS sends a job in review back to running, PASS ends it as done; job show lists both with their findings', async () => {
-    const job = await createJobIn(h, { workdir: mkdtempSync(join(tmpdir(), 'mam-rev-')), script: IN_REVIEW });
+    const { id: job } = await h.createJob({ workdir: mkdtempSync(join(tmpdir(), 'mam-rev-')), script: IN_REVIEW });
     await h.waitJob(job, (j) => j.state === 'review', 'review');
 
     const no = await h.mam(['verdict', job, 'NOT_PASS', '--finding', 'tests fail', '--finding-json', '{"message":"off by one","severity":"major","file":"src/a.ts","line":12}', '--reviewer', 'alice', '--json']);
@@ -85,7 +85,7 @@ describe('mam verdict', () => {
   });
 
   it('inside an agent session the job and the job key come from the session environment', async () => {
-    const job = await createJobIn(h, { workdir: mkdtempSync(join(tmpdir(), 'mam-rev-')), script: IN_REVIEW });
+    const { id: job } = await h.createJob({ workdir: mkdtempSync(join(tmpdir(), 'mam-rev-')), script: IN_REVIEW });
     await h.waitJob(job, (j) => j.state === 'review', 'review');
     const env = { ...sessionEnv(h.ctx, job, 1, h.tw.env), MAM_HOME: join(tmpdir(), 'no-workspace-here') };
     const r = await h.mam(['verdict', 'NOT_PASS', '--finding', 'self-check failed', '--json'], env);
@@ -99,7 +99,7 @@ describe('mam verdict', () => {
   });
 
   it('refuses a malformed verdict with a usage error and sends nothing', async () => {
-    const job = await createJobIn(h, { workdir: mkdtempSync(join(tmpdir(), 'mam-rev-')), script: IN_REVIEW });
+    const { id: job } = await h.createJob({ workdir: mkdtempSync(join(tmpdir(), 'mam-rev-')), script: IN_REVIEW });
     await h.waitJob(job, (j) => j.state === 'review', 'review');
     for (const args of [[job, 'MAYBE'], [job, 'PASS', '--finding-json', '{"message":"x","line":-1}'], ['PASS']]) {
       const r = await h.mam(['verdict', ...args]);

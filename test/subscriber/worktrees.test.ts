@@ -2,11 +2,11 @@ import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegistry } from '../../subscriber/registry/registry.js';
+import { withRegistryFile } from '../helpers/registry-file.js';
 import { removalReason } from '../../subscriber/worktrees.js';
 import { waitFor } from '../helpers/wait.js';
 import { jsonLines } from '../helpers/cli-output.js';
-import { createJobIn, GATE, git, makeRepo, openGate, startHost, type Host } from '../helpers/repo-host.js';
+import { GATE, git, makeRepo, openGate, startHost, type TestHost } from '../helpers/host/index.js';
 
 // Reports started, waits for the test, then does what the gate says and stays: only mam ends the session.
 const AGENT = `mam emit job.started || exit 1\n${GATE}exec sleep 600\n`;
@@ -31,16 +31,16 @@ describe('worktree removal policy', () => {
 });
 
 describe('a git worktree per job', () => {
-  let h: Host;
+  let h: TestHost;
   let repo: string;
   beforeAll(async () => {
-    h = await startHost();
+    h = await startHost({ repos: true });
     repo = makeRepo();
   });
   afterAll(async () => h?.close());
 
   it('runs the session in .mam/worktrees/<job> on branch mam/<job>, removes it after done and keeps the branch', async () => {
-    const job = await createJobIn(h, { workdir: repo, script: AGENT, expect: ['where.txt', 'git:commit'] });
+    const { id: job } = await h.createJob({ workdir: repo, script: AGENT, expect: ['where.txt', 'git:commit'] });
     const path = join(h.ctx.ws.worktreesDir, job);
     await h.waitJob(job, (j) => j.state === 'running', 'running');
     const s = h.read((reg) => reg.getSession(job, 1))!;
@@ -67,7 +67,7 @@ describe('a git worktree per job', () => {
   });
 
   it('--no-worktree runs in the workdir itself', async () => {
-    const job = await createJobIn(h, { workdir: repo, script: AGENT, worktree: false });
+    const { id: job } = await h.createJob({ workdir: repo, script: AGENT, worktree: false });
     await h.waitJob(job, (j) => j.state === 'running', 'running');
     expect(h.read((reg) => reg.getSession(job, 1))!.workdir).toBe(repo);
     expect(existsSync(join(h.ctx.ws.worktreesDir, job))).toBe(false);
@@ -76,7 +76,7 @@ describe('a git worktree per job', () => {
   });
 
   it('keeps the worktree of a failed job for inspection; mam gc frees it and reports the bytes', async () => {
-    const job = await createJobIn(h, { workdir: repo, script: AGENT });
+    const { id: job } = await h.createJob({ workdir: repo, script: AGENT });
     const path = join(h.ctx.ws.worktreesDir, job);
     await h.waitJob(job, (j) => j.state === 'running', 'running');
     writeFileSync(join(path, 'scratch.bin'), Buffer.alloc(64 * 1024, 1));
@@ -84,7 +84,7 @@ describe('a git worktree per job', () => {
     await h.waitJob(job, (j) => j.state === 'failed', 'failed');
     await waitFor(() => h.read((reg) => reg.getSession(job, 1)?.ended_at != null), 15_000, 'the session to end');
     // A running job's worktree is never a candidate.
-    const running = await createJobIn(h, { workdir: repo, script: AGENT });
+    const { id: running } = await h.createJob({ workdir: repo, script: AGENT });
     await h.waitJob(running, (j) => j.state === 'running', 'running');
     await h.daemon.reconciler.sweepNow();
     expect(existsSync(path)).toBe(true);
@@ -134,7 +134,7 @@ describe('a git worktree per job', () => {
   });
 
   it('sweeps the worktree of a job lost in a crash: daemon gone mid-job, session gone, job row gone', async () => {
-    const job = await createJobIn(h, { workdir: repo, script: AGENT });
+    const { id: job } = await h.createJob({ workdir: repo, script: AGENT });
     const path = join(h.ctx.ws.worktreesDir, job);
     await h.waitJob(job, (j) => j.state === 'running', 'running');
     const name = h.read((reg) => reg.getSession(job, 1))!.name;
@@ -142,10 +142,10 @@ describe('a git worktree per job', () => {
     await h.restartDaemon(async () => {
       await execa('tmux', ['-L', h.socket, 'kill-session', '-t', `=${name}`], { reject: false });
       // What survives a crash that lost the registry's rows (or a restored older registry).
-      const reg = openRegistry(h.ctx.ws.db);
-      reg.db.prepare('DELETE FROM sessions WHERE job = ?').run(job);
-      reg.db.prepare('DELETE FROM jobs WHERE id = ?').run(job);
-      reg.close();
+      withRegistryFile(h.ctx.ws.db, (db) => {
+        db.prepare('DELETE FROM sessions WHERE job = ?').run(job);
+        db.prepare('DELETE FROM jobs WHERE id = ?').run(job);
+      });
     });
     expect(existsSync(path)).toBe(true);
     await waitFor(async () => (await h.daemon.reconciler.sweepNow(), !existsSync(path)), 15_000, 'the crashed job\'s worktree to be swept').catch((e) => {
@@ -156,7 +156,7 @@ describe('a git worktree per job', () => {
   });
 
   it('never discards uncommitted changes on its own: a dirty worktree of a done job is kept for gc', async () => {
-    const job = await createJobIn(h, { workdir: repo, script: AGENT });
+    const { id: job } = await h.createJob({ workdir: repo, script: AGENT });
     const path = join(h.ctx.ws.worktreesDir, job);
     await h.waitJob(job, (j) => j.state === 'running', 'running');
     openGate(h, job, 'echo unsaved > notes.txt && mam emit job.done');

@@ -3,7 +3,7 @@
  * dependencies (wait, cancel propagation, any-of), plus what `mam job create` refuses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, DONE_AGENT, GATED_AGENT, release, startHost, type TestHost } from '../../helpers/host.js';
+import { DONE_AGENT, GATED_AGENT, release, startHost, type TestHost } from '../../helpers/host/index.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /** The most sessions alive at once, from the registry's recorded start and end of each. */
@@ -127,10 +127,10 @@ describe('dependencies', () => {
   });
 
   it('mam job create refuses an unknown dependency (exit 4) and a job waiting for itself (exit 2), keeping nothing', async () => {
-    const unknown = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'orphan-dep', '--after', 'nosuch', '--', 'true']);
+    const unknown = await h.mam(['job', 'create', '--agent', 'command', '--id', 'orphan-dep', '--after', 'nosuch', '--', 'true']);
     expect(unknown.exitCode, String(unknown.stderr)).toBe(4);
     expect(String(unknown.stderr)).toMatch(/--after nosuch: no such job/);
-    const self = await cli(h, ['job', 'create', '--agent', 'command', '--id', 'selfish', '--after', 'selfish', '--', 'true']);
+    const self = await h.mam(['job', 'create', '--agent', 'command', '--id', 'selfish', '--after', 'selfish', '--', 'true']);
     expect(self.exitCode, String(self.stderr)).toBe(2);
     expect(String(self.stderr)).toMatch(/would wait for itself: selfish → selfish/);
     expect(h.job('orphan-dep')).toBeUndefined();

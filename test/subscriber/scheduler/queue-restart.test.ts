@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../../core/topics.js';
-import { killReconcilers, publishAll, readRegistry, sealEvent, spawnReconciler, startMesh, waitUntil, type Mesh } from '../../helpers/reconciler.js';
+import { killReconcilers, publishAll, sealEvent, spawnReconciler, startMesh, waitUntil, type Mesh } from '../../helpers/reconciler.js';
+import { readRegistry } from '../../helpers/workspace.js';
 
 let m: Mesh | undefined;
 afterEach(async () => {
@@ -34,19 +35,19 @@ describe('the queue across a reconciler kill -9', () => {
         body: { agent: 'command', workdir: dir(id), command: ['sh', '-c', AGENT], backend: 'tmux', expect: ['out.txt'], worktree: false },
       });
     }));
-    const done = () => readRegistry(mesh, (reg) => ids.filter((id) => reg.getJob(id)?.state === 'done').length);
+    const done = () => readRegistry(mesh.ctx.ws.db, (reg) => ids.filter((id) => reg.getJob(id)?.state === 'done').length);
     await waitUntil(done, 10, 'the first jobs done', 60_000);
     await rec.stop('SIGKILL');
     const atKill = done();
     expect(atKill, 'the kill lands with jobs still queued').toBeLessThan(90);
     rec = await spawnReconciler(mesh);
-    const ended = () => readRegistry(mesh, (reg) => ids.filter((id) => reg.getJob(id)?.state === 'done' && reg.getSession(id, 1)?.ended_at).length);
+    const ended = () => readRegistry(mesh.ctx.ws.db, (reg) => ids.filter((id) => reg.getJob(id)?.state === 'done' && reg.getSession(id, 1)?.ended_at).length);
     await waitUntil(ended, 100, 'every job done and its session ended', 180_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n${readRegistry(mesh, (reg) => ids.map((id) => `${id}=${reg.getJob(id)?.state}(${reg.getJob(id)?.reason})`).join(' '))}\n${rec.stderr()}`);
+      throw new Error(`${err.message}\n${readRegistry(mesh.ctx.ws.db, (reg) => ids.map((id) => `${id}=${reg.getJob(id)?.state}(${reg.getJob(id)?.reason})`).join(' '))}\n${rec.stderr()}`);
     });
     const launches = ids.map((id) => [id, readFileSync(join(dir(id), 'launches'), 'utf8').trim().split('\n').length] as const);
     expect(launches.filter(([, n]) => n !== 1), 'jobs not launched exactly once').toEqual([]);
-    expect(readRegistry(mesh, (reg) => ids.filter((id) => reg.getJob(id)!.gen !== 1))).toEqual([]);
+    expect(readRegistry(mesh.ctx.ws.db, (reg) => ids.filter((id) => reg.getJob(id)!.gen !== 1))).toEqual([]);
     expect(await rec.stop('SIGTERM')).toBe(0);
   });
 });

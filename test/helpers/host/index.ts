@@ -1,52 +1,64 @@
 /**
- * One host as the session suites need it: a workspace with its real TLS
- * broker on port 0 and the real host daemon (reconciler + sessions) in this
- * process, on a private tmux socket killed at close. Jobs go in through the
- * signed control.create `mam job create` sends; agents are small sh scripts
- * that report with the `mam` the session finds on its PATH.
+ * One host as the session, worktree and agent suites need it: a workspace with
+ * its real TLS broker on port 0 and the real host daemon (reconciler +
+ * sessions) in this process, on a private tmux socket killed at close. Jobs go
+ * in through the signed control.create `mam job create` sends; agents are small
+ * sh scripts that report with the `mam` the session finds on its PATH, or the
+ * adapters' CLIs configured through `agents`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { connectClient, type MeshClient } from '../../broker/client.js';
-import { emitEvent } from '../../broker/emitter/emit-event.js';
-import type { Context } from '../../core/context.js';
-import { createLogger } from '../../core/logger.js';
-import { topics } from '../../core/topics.js';
-import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
-import { operatorIdentity } from '../../subscriber/operator-identity.js';
-import type { JobRow, RejectionRow, Registry, SessionRow } from '../../subscriber/registry/registry.js';
-import { isRunning } from '../agents/session-helpers.js';
-import { waitFor } from './wait.js';
-import { makeWorkspace, readRegistry, runMam, startBroker, type TestWorkspace } from './workspace.js';
+import { connectClient, type MeshClient } from '../../../broker/client.js';
+import type { Context } from '../../../core/context.js';
+import { emitEvent } from '../../../broker/emitter/emit-event.js';
+import { createLogger } from '../../../core/logger.js';
+import { topics } from '../../../core/topics.js';
+import { operatorIdentity } from '../../../subscriber/operator-identity.js';
+import { createHostDaemon, type HostDaemon } from '../../../subscriber/host-daemon.js';
+import type { JobRow, RejectionRow, Registry, SessionRow } from '../../../subscriber/registry/registry.js';
+import { isRunning } from '../../agents/session-helpers.js';
+import { DONE_AGENT } from './agent-scripts.js';
+import { waitFor } from '../wait.js';
+import { makeWorkspace, readRegistry, runMam, startBroker, type TestWorkspace } from '../workspace.js';
 
-/**
- * The agent most suites use: reports started, then waits for the test to drop
- * `go-<gen>` into its workdir and runs it (e.g. `touch out.txt; mam emit job.done`),
- * so the test decides what each generation does and when. It never exits on its own.
- */
-export const GATED_AGENT = `mam emit job.started || exit 1
-while [ ! -f "go-$MAM_GEN" ]; do sleep 0.05; done
-. "./go-$MAM_GEN"
-exec sleep 600
-`;
+export { DONE_AGENT, GATE, GATED_AGENT, openGate, release } from './agent-scripts.js';
+export { git, makeRepo } from './repo.js';
 
-/** Writes its artifact, reports done once, then stays: only mam may end the session. */
-export const DONE_AGENT = `echo ok > out.txt
-mam emit job.done --field summary=ok || exit 1
-exec sleep 600
-`;
+export interface HostOptions {
+  /** the workspace's namespace (default 'sess') */
+  namespace?: string;
+  /** between drift sweeps (default 300 ms) */
+  sweepIntervalMs?: number;
+  /** between SIGTERM and SIGKILL when a session ends (default 500 ms) */
+  killGraceMs?: number;
+  /** config sections merged over the harness's own (private tmux socket, short kill grace, sweep interval) */
+  config?: Record<string, unknown>;
+  /** the agents section, made for the workspace (fake or real CLIs under its root) */
+  agents?: (tw: TestWorkspace) => Record<string, unknown>;
+  /**
+   * Jobs run in git repositories: each agent script is kept outside its workdir, under
+   * <root>/agents (shown read-only in the sandbox), so a worktree starts clean.
+   */
+  repos?: boolean;
+  /** added to the environment the daemon's sessions start with */
+  env?: NodeJS.ProcessEnv;
+}
 
 export interface JobOptions {
   id?: string;
-  /** the agent's sh script (run as `sh agent.sh` in a fresh workdir) */
+  /** the agent's sh script (default DONE_AGENT), kept in the workdir or, with `repos`, under <root>/agents */
   script?: string;
+  /** where the job runs (a repository, say); by default a fresh folder holding the script */
+  workdir?: string;
   expect?: string[];
   backend?: 'tmux' | 'pty';
   timeoutMs?: number;
   /** the job's prompt (the command agent finds it in MAM_PROMPT_FILE and MAM_PROMPT) */
   prompt?: string;
+  /** false: the job runs in its workdir itself, never in a worktree of it */
+  worktree?: boolean;
   /** through a `mam job create` process instead of in-process (same signed control.create) */
   cli?: boolean;
   /** more fields of the control.create body (job policies: priority, after, gate …) */
@@ -56,13 +68,16 @@ export interface JobOptions {
 export interface TestHost {
   tw: TestWorkspace;
   ctx: Context;
+  /** the private tmux socket (`tmux -L <socket>`) */
   socket: string;
   daemon: HostDaemon;
-  /** the daemon's log lines, newest last (for failure messages) */
+  /** the daemon's log lines, newest last */
+  lines: string[];
+  /** the last of them (for failure messages) */
   logs(): string;
   /** Runs tmux on the host's private socket. */
   tmux(...args: string[]): Promise<{ ok: boolean; stdout: string }>;
-  /** A fresh workdir holding the agent script; the job is created in-process, as `mam job create` does. */
+  /** Writes the agent script and creates the job in-process, as `mam job create` does. */
   createJob(o?: JobOptions): Promise<{ id: string; workdir: string }>;
   workdirOf(id: string): string;
   /** Read-only look into the registry, as the CLI reads it. */
@@ -70,7 +85,7 @@ export interface TestHost {
   job(id: string): JobRow | undefined;
   /** The session of the job's current generation (or of `gen`). */
   session(id: string, gen?: number): SessionRow | undefined;
-  /** Refusals recorded for the job, or on its events topic. */
+  /** Refusals recorded for the job, or on its events topic, oldest first. */
   rejections(id: string): RejectionRow[];
   /** tmux: has-session on the private socket; pty: the program's process still runs. */
   sessionAlive(s: SessionRow): Promise<boolean>;
@@ -79,26 +94,37 @@ export interface TestHost {
   waitSession(id: string, ms?: number): Promise<SessionRow>;
   /** An operator client on the broker, for publishing hand-made messages. */
   operator(): Promise<MeshClient>;
+  /** `mam` as its own process in the host's workspace (the CLI path of job create/stop/resume, ps). */
+  mam(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof runMam>;
   /**
    * Waits until `n` more drift sweeps have run to their end: what a sweep would (wrongly) do has
    * been done by then, however slowly a loaded machine schedules them.
    */
   sweeps(n: number): Promise<void>;
+  /** Stops the daemon (tmux sessions live on, as after a crash) and starts a fresh one. */
+  restartDaemon(between?: () => void | Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHost(opts: { sweepIntervalMs?: number; config?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {}): Promise<TestHost> {
-  const tw = await makeWorkspace({ namespace: 'sess' });
+export async function startHost(opts: HostOptions = {}): Promise<TestHost> {
+  const tw = await makeWorkspace({ namespace: opts.namespace ?? 'sess' });
   const socket = `test-${randomBytes(5).toString('hex')}`;
-  tw.patchConfig({ sessions: { tmuxSocket: socket, killGraceMs: 500 }, reconciler: { sweepIntervalMs: opts.sweepIntervalMs ?? 300 } });
+  const scripts = opts.repos ? join(tw.root, 'agents') : undefined;
+  // The agents' scripts live outside their repositories (and /tmp is the sandbox's own): shown read-only.
+  const binds = scripts ? { command: { binds: [{ path: scripts, mode: 'ro' }] } } : {};
+  tw.patchConfig({
+    sessions: { tmuxSocket: socket, killGraceMs: opts.killGraceMs ?? 500 },
+    reconciler: { sweepIntervalMs: opts.sweepIntervalMs ?? 300 },
+    ...(scripts || opts.agents ? { agents: { ...binds, ...opts.agents?.(tw) } } : {}),
+  });
   // A second patch, so a test's `sessions` adds to the private socket instead of replacing it.
   if (opts.config) tw.patchConfig(opts.config);
   const broker = await startBroker(tw);
   // Reloaded after the broker recorded its port: the endpoint points at it.
   const ctx = tw.context();
   const lines: string[] = [];
-  const log = createLogger({ component: 'host', level: 'debug', write: (l) => void (lines.push(l) > 400 && lines.shift()) });
-  const daemon = await createHostDaemon(ctx, log, { ...tw.env, ...opts.env });
+  const log = createLogger({ component: 'host', level: 'debug', write: (l) => void (lines.push(l) > 2000 && lines.shift()) });
+  const env = { ...tw.env, ...opts.env };
   const clients: MeshClient[] = [];
   const workdirs = new Map<string, string>();
   let n = 0;
@@ -111,7 +137,8 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
     tw,
     ctx,
     socket,
-    daemon,
+    daemon: await createHostDaemon(ctx, log, env),
+    lines,
     logs: () => lines.slice(-60).join('\n'),
     tmux,
     async sweeps(count) {
@@ -121,21 +148,25 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
     },
     async createJob(o = {}) {
       const id = o.id ?? `job-${++n}-${randomBytes(3).toString('hex')}`;
-      const workdir = join(tw.root, 'work', id);
+      const workdir = o.workdir ?? join(tw.root, 'work', id);
       mkdirSync(workdir, { recursive: true });
-      writeFileSync(join(workdir, 'agent.sh'), `#!/bin/sh\n${o.script ?? DONE_AGENT}`, { mode: 0o755 });
+      if (scripts) mkdirSync(scripts, { recursive: true });
+      const script = scripts ? join(scripts, `${id}.sh`) : join(workdir, 'agent.sh');
+      writeFileSync(script, `#!/bin/sh\n${o.script ?? DONE_AGENT}`, { mode: 0o755 });
+      const command = ['sh', scripts ? script : 'agent.sh'];
       workdirs.set(id, workdir);
       if (o.cli) {
         const flags = [...(o.expect ?? []).flatMap((e) => ['--expect', e]), ...(o.timeoutMs !== undefined ? ['--timeout', `${o.timeoutMs}ms`] : [])];
-        const r = await cli(h, ['job', 'create', '--agent', 'command', '--workdir', workdir, '--backend', o.backend ?? 'tmux', '--id', id, ...flags, '--', 'sh', 'agent.sh']);
+        const r = await h.mam(['job', 'create', '--agent', 'command', '--workdir', workdir, '--backend', o.backend ?? 'tmux', '--id', id, ...flags, '--', ...command]);
         if (r.exitCode !== 0) throw new Error(`mam job create exited ${r.exitCode}: ${r.stderr}\n${h.logs()}`);
         return { id, workdir };
       }
-      const body: Record<string, unknown> = { agent: 'command', workdir, launch: true, command: ['sh', 'agent.sh'], backend: o.backend ?? 'tmux' };
+      const body: Record<string, unknown> = { agent: 'command', workdir, launch: true, command, backend: o.backend ?? 'tmux' };
       if (o.expect) body.expect = o.expect;
       if (o.prompt !== undefined) body.prompt = o.prompt;
       if (o.timeoutMs !== undefined) body.timeoutMs = o.timeoutMs;
       Object.assign(body, o.spec);
+      if (o.worktree !== undefined) body.worktree = o.worktree;
       const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
       if (!r.committed) throw new Error(`control.create of ${id} was not committed by the reconciler\n${h.logs()}`);
       return { id, workdir };
@@ -145,8 +176,7 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
     job: (id) => read((reg) => reg.getJob(id)),
     session: (id, gen) => read((reg) => reg.getSession(id, gen ?? reg.getJob(id)?.gen ?? -1)),
     // A message refused before it was opened (bad signature …) is known only by its topic.
-    rejections: (id) =>
-      read((reg) => reg.db.prepare<[string, string], RejectionRow>('SELECT * FROM rejections WHERE job = ? OR topic = ? ORDER BY id').all(id, topics.events(ctx.cfg.namespace, id))),
+    rejections: (id) => read((reg) => reg.listRejections({ job: id, topic: topics.events(ctx.cfg.namespace, id), limit: 10_000 }).reverse()),
     async sessionAlive(s) {
       if (s.backend === 'tmux') return (await tmux('has-session', '-t', `=${s.name}`)).ok;
       return s.pid !== null && isRunning(s.pid);
@@ -173,26 +203,20 @@ export async function startHost(opts: { sweepIntervalMs?: number; config?: Recor
       clients.push(c);
       return c;
     },
+    mam: (args, childEnv) => runMam(tw, args, { timeout: 30_000, ...(childEnv ? { env: childEnv } : {}) }),
+    async restartDaemon(between) {
+      await h.daemon.close();
+      await between?.();
+      h.daemon = await createHostDaemon(ctx, log, env);
+    },
     async close() {
       await Promise.all(clients.map((c) => c.close().catch(() => {})));
-      await daemon.close().catch(() => {});
+      await h.daemon.close().catch(() => {});
       await tmux('kill-server');
+      rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
       await broker.close();
       tw.cleanup();
     },
   };
   return h;
-}
-
-/** Makes the gated agent of a job run `commands` in generation `gen`. */
-export function release(h: TestHost, id: string, gen: number, commands: string): void {
-  const file = join(h.workdirOf(id), `go-${gen}`);
-  // Renamed into place: the agent polls for the file and must never read it half-written.
-  writeFileSync(`${file}.tmp`, `${commands}\n`);
-  renameSync(`${file}.tmp`, file);
-}
-
-/** `mam` as its own process in the host's workspace (the CLI path of job create/stop/resume, ps). */
-export function cli(h: TestHost, args: string[]) {
-  return runMam(h.tw, args, { timeout: 30_000 });
 }
