@@ -1,9 +1,6 @@
-import type { MeshClient } from '../broker/client.js';
 import type { Context } from '../core/context.js';
-import type { MamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { prefix } from '../core/topics.js';
-import type { Outcome } from './apply-message.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
 import { fileIdentity, recordRegistry, type FileIdentity } from './registry/registry-identity.js';
 import { acquireWriterLock } from './registry/writer-lock.js';
@@ -21,51 +18,10 @@ import { createStatePublishing } from './reconciler/publish-states.js';
 import { createReceiver } from './reconciler/receive.js';
 import { watchRegistry } from './reconciler/registry-watch.js';
 import { startSweepLoop } from './reconciler/sweep-loop.js';
+import type { CreateHooks, Reconciler, ReconcilerHooks } from './reconciler/types.js';
 import { createVerifier } from './reconciler/verify.js';
 
-export interface ReconcilerHooks {
-  /**
-   * Runs after each committed batch, with what it did (launch, terminate …: issue-level features plug in here).
-   * Called in commit order, but without waiting for the previous batch's call to finish.
-   */
-  afterCommit?(outcomes: Outcome[]): void | Promise<void>;
-  /** Extra work for each sweep (drift checks). */
-  sweep?(): void | Promise<void>;
-  /** Expected artifacts of a job that are missing (a done without them does not end the job). */
-  missingArtifacts?(job: JobRow): string[];
-}
-
-/** What the reconciler lends the parts plugged into it, when it creates them. */
-export interface ReconcilerCore {
-  reg: Registry;
-  client: MeshClient;
-  /** Publishes the retained state of a job of this host (after changes made outside the event path). */
-  publishState(job: string): Promise<void>;
-  /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */
-  settling(job: string): boolean;
-}
-
-/** Creates the hooks once the registry, client and state publisher exist, before any batch commits. */
-export type CreateHooks = (core: ReconcilerCore) => ReconcilerHooks;
-
-export interface Reconciler {
-  reg: Registry;
-  client: MeshClient;
-  /** Publishes the retained state of a job of this host (after changes made outside the event path). */
-  publishState(job: string): Promise<void>;
-  sweepNow(): Promise<void>;
-  /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */
-  settling(job: string): boolean;
-  /** Settles only if the registry file is deleted or replaced under the reconciler: it has stopped taking messages. */
-  failed: Promise<MamError>;
-  /** sweepMs: durations of the latest sweeps (outbox + drift), newest last, at most 32 */
-  stats: {
-    received: number; committed: number; duplicates: number; rejected: number; batches: number; sweeps: number; sweepMs: number[];
-    /** state announcements made at connects, and how many job snapshots the last one published */
-    announces: number; announced: number;
-  };
-  close(): Promise<void>;
-}
+export type { CreateHooks, Reconciler, ReconcilerCore, ReconcilerHooks } from './reconciler/types.js';
 
 /**
  * The host's one reconciler: one persistent session, one wildcard subscription
