@@ -135,12 +135,14 @@ export function plainLines(text: string): string[] {
 /** The last `n` non-empty lines a job's sessions printed, across the newest rotation. */
 export function logTail(jobDir: string, n = 20, maxBytes = 64 * 1024): string[] {
   const file = sessionLogFile(jobDir);
-  let text = readRange(file, Math.max(0, fileSize(file) - maxBytes), fileSize(file)).toString('utf8');
-  let lines = plainLines(text).filter((l) => l.trim() !== '');
-  if (lines.length < n && existsSync(`${file}.1`)) {
-    const older = `${file}.1`;
-    text = readRange(older, Math.max(0, fileSize(older) - maxBytes), fileSize(older)).toString('utf8');
-    lines = [...plainLines(text).filter((l) => l.trim() !== ''), ...lines];
-  }
+  let lines = fileTail(file, n, maxBytes);
+  if (lines.length < n && existsSync(`${file}.1`)) lines = [...fileTail(`${file}.1`, n, maxBytes), ...lines];
   return lines.slice(-n);
+}
+
+/** The last `n` non-empty plain lines of a file (read from its last `maxBytes`); none when it is missing. */
+export function fileTail(file: string, n = 20, maxBytes = 64 * 1024): string[] {
+  const size = fileSize(file);
+  const text = readRange(file, Math.max(0, size - maxBytes), size).toString('utf8');
+  return plainLines(text).filter((l) => l.trim() !== '').slice(-n);
 }

@@ -102,6 +102,20 @@ Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time (kept i
 the job's outbox and re-sent). ${EXIT_CODES}`,
     load: () => import('./commands/verdict.js'),
   },
+  approve: {
+    summary: 'approve a job waiting in review for a person: the operator\'s signed PASS',
+    help: `mam approve <job> [--finding <text>]... [--timeout <dur>] [--no-wait] [--json]
+
+For a job that passed its quality gate and waits in review because its approval
+is human, or risk with changed paths matching approvals.highRisk (\`mam job show\`
+names them). Publishes the operator's signed review.verdict PASS, as
+\`mam verdict <job> PASS\` does outside an agent session: the job goes to done
+and its session ends. Only an operator's PASS approves; a job's own agent cannot.
+A job this host knows that is not in review is refused (exit 1) and nothing is sent.
+Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time (kept in
+the outbox and re-sent). See docs/POLICIES.md. ${EXIT_CODES}`,
+    load: () => import('./commands/approve.js'),
+  },
   rejections: {
     summary: 'list refused messages and why',
     help: `mam rejections [--job <id>] [--limit <n>] [--json]

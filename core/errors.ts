@@ -79,6 +79,8 @@ export const CODES = {
   JOB_EXISTS: EXIT.FAILURE,
   /** --after would make a job wait for itself, directly or through other jobs */
   DEPENDENCY_CYCLE: EXIT.USAGE,
+  /** `mam approve` of a job that is not in review: nothing waits for an approval */
+  NOT_IN_REVIEW: EXIT.FAILURE,
   LOCK: EXIT.FAILURE,
   RECONCILER_RUNNING: EXIT.FAILURE,
   TMUX_MISSING: EXIT.UNSUPPORTED,

@@ -1,13 +1,14 @@
 import type { Opened } from '../core/envelope.js';
 import { MamError, reasonOf } from '../core/errors.js';
 import { ID_PATTERN } from '../core/topics.js';
+import type { DoneChecks } from './policies/done-checks.js';
 import { afterOfSpec, dependencyCycle } from './scheduler/dependency-cycle.js';
 import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
 import type { JobRow, Registry } from './registry/registry.js';
 
 /** What committing one verified message did; the reconciler acts on these after the commit. */
 export type Outcome =
-  | { kind: 'applied'; job: string; sender: string; seq: number; type: string; gen: number; from: JobState; to: JobState; reason: string | null; body: Record<string, unknown> }
+  | { kind: 'applied'; job: string; sender: string; seq: number; type: string; gen: number; from: JobState; to: JobState; input: Transition; reason: string | null; body: Record<string, unknown> }
   | { kind: 'recorded'; job: string; sender: string; seq: number }
   | { kind: 'duplicate'; job: string; sender: string; seq: number }
   | { kind: 'created'; job: string; sender: string; seq: number; launch: boolean; ownHost: boolean }
@@ -26,6 +27,8 @@ export interface ApplyContext {
   skewMs: number;
   /** the expected artifacts of a job that are missing now (checked when a done would end it) */
   missingArtifacts?(job: JobRow): string[];
+  /** quality gates and approvals: what a done or PASS does instead of done (subscriber/policies/done-checks.ts) */
+  checks?: DoneChecks;
 }
 
 /**
@@ -87,10 +90,19 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     if (missing.length) {
       input = 'artifacts-missing';
       reasonOverride = `done reported but expected artifacts are missing: ${missing.join(', ')}`;
+    } else if (c.checks) {
+      // A gate or an approval first; a done while they are under way is kept in the log and changes nothing.
+      const routed = c.checks.route(row, input, msg.sender);
+      if (!routed) {
+        consume(false, null);
+        return { kind: 'recorded', ...ids };
+      }
+      ({ input, reason: reasonOverride } = routed);
     }
   }
   const to = nextState(row.state, input);
   if (!to) return refuse(c, o, raw, topic, consume, new MamError('ILLEGAL_TRANSITION', `illegal transition: ${input} in state ${row.state}`));
+  if (to !== row.state) c.checks?.settle(row.id, row.state, to, input);
   if (msg.type === 'review.verdict') {
     const b = msg.body as { verdict: string; findings: unknown[]; reviewer?: string };
     c.reg.insertVerdict({ ...ids, verdict: b.verdict, findings: JSON.stringify(b.findings), reviewer: b.reviewer ?? null, ts: msg.ts });
@@ -103,7 +115,7 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   // Every event of a batch carries the batch's `now`: after the first, the row already says so.
   else if (row.last_event_at !== now) c.reg.touchJob(row.id, now);
   consume(true, to);
-  return { kind: 'applied', ...ids, type: msg.type, gen: msg.gen, from: row.state, to, reason, body: msg.body };
+  return { kind: 'applied', ...ids, type: msg.type, gen: msg.gen, from: row.state, to, input, reason, body: msg.body };
 }
 
 /**

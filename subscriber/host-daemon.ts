@@ -18,6 +18,8 @@ export async function createHostDaemon(ctx: Context, log: Logger, env: NodeJS.Pr
   return {
     reconciler,
     async close() {
+      // A gate still running would hold the reconciler's close for as long as it runs.
+      await sessions?.stopGates();
       await reconciler.close();
       // pty sessions belong to this process; tmux sessions outlive it by design.
       await sessions?.close();

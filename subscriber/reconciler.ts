@@ -90,6 +90,7 @@ async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHoo
     commit: createCommitter({ log, stats, apply: {
       reg, host, replayWindow: cfg.events.replayWindow, skewMs: cfg.events.maxSkewSeconds * 1000,
       missingArtifacts: (row: JobRow) => hooks.missingArtifacts?.(row) ?? [],
+      checks: hooks.checks,
     } }),
     acknowledge: createAcknowledger({ reg, release: session.release, registryLost: watch.registryLost }),
     publishStates: publishCommitted,

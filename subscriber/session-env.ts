@@ -19,13 +19,8 @@ export function sessionEnv(ctx: Context, job: string, gen: number, base: NodeJS.
   chmodSync(shim, 0o700);
   const login = sessionLogin(ctx.creds, job, ctx.cfg.broker.agentLogin);
   const kid = ctx.keyring.activeKid;
-  const env: Record<string, string> = {};
-  // Only what a program needs to run; the daemon's own MAM_* settings (MAM_HOME …) never leak in.
-  for (const k of ['HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TERM', 'TMPDIR', 'TZ']) {
-    if (base[k]) env[k] = base[k]!;
-  }
-  env.TERM ??= 'xterm-256color';
-  env.PATH = `${binDir}:${base.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`;
+  const env = programEnv(base);
+  env.PATH = `${binDir}:${env.PATH}`;
   Object.assign(env, {
     MAM_JOB_ID: job,
     MAM_GEN: String(gen),
@@ -41,6 +36,20 @@ export function sessionEnv(ctx: Context, job: string, gen: number, base: NodeJS.
     MAM_ACK_TIMEOUT_MS: String(ctx.cfg.emit.ackTimeoutMs),
     MAM_MAX_MESSAGE_BYTES: String(ctx.cfg.events.maxMessageBytes),
   });
+  return env;
+}
+
+/**
+ * Only what a program needs to run (a session's agent, a quality gate), from the daemon's environment:
+ * its own MAM_* settings (MAM_HOME …) never leak in.
+ */
+export function programEnv(base: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ['HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TERM', 'TMPDIR', 'TZ']) {
+    if (base[k]) env[k] = base[k]!;
+  }
+  env.TERM ??= 'xterm-256color';
+  env.PATH = base.PATH ?? '/usr/local/bin:/usr/bin:/bin';
   return env;
 }
 

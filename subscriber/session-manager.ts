@@ -5,6 +5,8 @@ import { errorData, type Logger } from '../core/logger.js';
 import type { Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
 import { launchSession, type JobSpec, type Launched } from './launch-session.js';
+import { createDoneChecks } from './policies/done-checks.js';
+import { createGateRunner } from './policies/gate-runner.js';
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
@@ -93,7 +95,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
    * An agent that gets stuck leaves its job blocked, the reason naming the
    * screen, which stays in the job folder; the session is left for a person.
    */
-  function drive(job: string, gen: number, agent: string, l: Launched) {
+  function drive(job: string, gen: number, agent: string, l: Pick<Launched, 'name' | 'backend' | 'job'>) {
     const adapter = adapterFor(agent);
     if (!adapter.drive) return;
     const ctl = new AbortController();
@@ -123,12 +125,16 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     return next;
   }
 
+  const gates = createGateRunner({ ctx, log: log.child('gates'), reg, host, env, backends, publishState, end, resume, drive });
+
   async function afterCommit(outcomes: Outcome[]) {
     // Created jobs, freed slots and dependencies that ended: the queue decides what launches now.
     const kicked = scheduler.kick();
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
     await Promise.all([kicked, ...outcomes.map((o) => {
       if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
+      if (o.kind === 'applied' && o.from === 'testing' && o.to !== 'testing') gates.abandon(o.job);
+      if (o.kind === 'applied' && o.input === 'gate') return onJob(o.job, () => gates.run(o.job));
       if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
         return onJob(o.job, async () => {
           const row = reg.getJob(o.job);
@@ -140,7 +146,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   }
 
   const driftSweep = createDriftSweep(
-    { ctx, log, reg, host, backends, publishState, settling: (job) => rec.settling(job), busy: (job) => chains.has(job), onJob, act, end, launch, resume },
+    { ctx, log, reg, host, backends, publishState, settling: (job) => rec.settling(job), busy: (job) => chains.has(job), onJob, act, end, launch, resume,
+      runChecks: (job) => gates.run(job) },
     () => sweepWorktrees(reg),
   );
   // Aging and backoff deadlines move with the clock: the queue is looked at every sweep too.
@@ -153,6 +160,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     hooks: {
       afterCommit,
       sweep,
+      checks: createDoneChecks(reg, ctx.cfg),
       missingArtifacts(row: JobRow): string[] {
         const expect = specOf(row).expect ?? [];
         if (!expect.length) return [];
@@ -161,6 +169,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       },
     },
     scheduler,
+    /** Stops running quality gates before the reconciler closes: their checks run again at the next start. */
+    stopGates: () => gates.close(),
     close: () => {
       for (const ctl of driving) ctl.abort();
       logs.close();

@@ -42,6 +42,9 @@
  * - gate-passed        testing → done.
  * - gate-failed        testing → running: the gate's failure went back to the agent as
  *                      its next prompt (the session is the same one).
+ * - gate-relaunch      testing → starting (a new generation, the caller's): the gate's failure
+ *                      goes to a new session as its prompt, for an agent that cannot be prompted
+ *                      again (the `command` agent, or a session that is gone).
  * - gate-exhausted     testing → failed: the gate failed its last attempt.
  * - needs-approval     testing, or wherever job.done is legal → review: done is for a
  *                      person (or a reviewer's verdict) to decide.
@@ -73,7 +76,7 @@ export const EVENT_TRANSITIONS = [
 /** Inputs the reconciler (or an operator through it) applies on its own. */
 export const ACTION_TRANSITIONS = [
   'launch', 'resume', 'retry', 'timeout', 'lost', 'artifacts-missing',
-  'cancel', 'gate', 'gate-passed', 'gate-failed', 'gate-exhausted', 'needs-approval',
+  'cancel', 'gate', 'gate-passed', 'gate-failed', 'gate-relaunch', 'gate-exhausted', 'needs-approval',
 ] as const;
 
 export const TRANSITIONS = [...EVENT_TRANSITIONS, ...ACTION_TRANSITIONS] as const;
@@ -115,7 +118,7 @@ const TABLE: { readonly [S in JobState]: Row } = {
     'review.verdict:PASS': 'testing', 'review.verdict:NOT_PASS': 'testing',
     timeout: 'timeout', lost: 'lost', 'artifacts-missing': 'blocked',
     gate: 'testing', 'needs-approval': 'review',
-    'gate-passed': 'done', 'gate-failed': 'running', 'gate-exhausted': 'failed',
+    'gate-passed': 'done', 'gate-failed': 'running', 'gate-relaunch': 'starting', 'gate-exhausted': 'failed',
   },
   review: {
     'job.progress': 'review', 'job.progress:testing': 'review', 'job.progress:review': 'review',

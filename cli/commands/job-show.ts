@@ -4,6 +4,7 @@ import { openWorkspace } from '../../core/workspace.js';
 import { isWaiting } from '../../subscriber/scheduler/scheduler.js';
 import { queuePositions } from '../../subscriber/scheduler/queue-position.js';
 import { parseFlags, usage } from '../args.js';
+import { gateReport, printGateReport } from '../gate-report.js';
 import type { Io } from '../io.js';
 import { ago, agingMs, noSuchJob, openRegistryReadOnly } from '../open-registry.js';
 
@@ -19,10 +20,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const rejections = reg.listRejections({ job: id, limit: 50 }).map(({ raw: _raw, ...r }) => r);
     const verdicts = reg.listVerdicts(id);
     const sessions = reg.jobSessions(id);
-    const logLines = logTail(openWorkspace(io.cwd, io.env).jobDir(id), 20);
+    const jobDir = openWorkspace(io.cwd, io.env).jobDir(id);
+    const logLines = logTail(jobDir, 20);
+    const gates = gateReport(reg, jobDir, id);
     const queuePosition = isWaiting(job) ? (queuePositions(reg, [job.host], agingMs(io)).get(id) ?? null) : null;
     if (values.json) {
-      io.out(JSON.stringify({ job: { ...job, spec: JSON.parse(job.spec), queuePosition }, sessions, timeline, verdicts, rejections, log: logLines }) + '\n');
+      io.out(JSON.stringify({ job: { ...job, spec: JSON.parse(job.spec), queuePosition }, sessions, timeline, verdicts, rejections, log: logLines, gates }) + '\n');
       return 0;
     }
     io.out(`job ${job.id}: ${job.state}${job.reason ? ` (${job.reason})` : ''}\n`);
@@ -46,6 +49,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         io.out(`    - ${[f.severity && `[${f.severity}]`, where, f.message.replace(/\s+/g, ' ')].filter(Boolean).join(' ')}\n`);
       }
     }
+    printGateReport(io, gates);
     if (rejections.length) io.out('rejected messages for this job:\n');
     for (const r of rejections) io.out(`  ${ago(r.at)} ${r.reason}: ${r.detail ?? ''}\n`);
     if (logLines.length) io.out(`last ${logLines.length} line(s) of the session log (\`mam job logs ${id}\` for more):\n`);

@@ -1,4 +1,5 @@
 import { emitEvent } from '../../broker/emitter/emit-event.js';
+import type { EmitIdentity } from '../../broker/emitter/emit-identity.js';
 import { describeErrors, validatorFor } from '../../core/json-schema.js';
 import { topics } from '../../core/topics.js';
 import type { ReviewVerdictBody } from '../../schemas/event-bodies.js';
@@ -58,14 +59,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const body = verdictBody(verdict, values.finding ?? [], values['finding-json'] ?? [], values.reviewer);
   const id = resolveIdentity(io, job, values.sender, undefined);
   const timeoutMs = values.timeout ? parseDuration('verdict', values.timeout) : id.ackTimeoutMs;
-  const r = await emitEvent(id, topics.verdicts(id.ns, id.job), 'review.verdict', body, { wait: !values['no-wait'], timeoutMs });
-  const queued = isQueued(r, !values['no-wait']);
-  if (values.json) {
-    io.out(JSON.stringify({ job: id.job, verdict, findings: body.findings.length, seq: r.seq, gen: r.gen, committed: r.committed, queued, sent: r.unreachable === undefined }) + '\n');
+  return publishVerdict(io, 'verdict', id, body, { timeoutMs, wait: !values['no-wait'], json: values.json });
+}
+
+/** Signs and publishes a verdict on reviews/<job>/verdicts and reports it; the exit status (75: kept in the outbox). */
+export async function publishVerdict(io: Io, command: string, id: EmitIdentity, body: ReviewVerdictBody, o: { timeoutMs: number; wait: boolean; json?: boolean }): Promise<number> {
+  const r = await emitEvent(id, topics.verdicts(id.ns, id.job), 'review.verdict', body, { wait: o.wait, timeoutMs: o.timeoutMs });
+  const queued = isQueued(r, o.wait);
+  if (o.json) {
+    io.out(JSON.stringify({ job: id.job, verdict: body.verdict, findings: body.findings.length, seq: r.seq, gen: r.gen, committed: r.committed, queued, sent: r.unreachable === undefined }) + '\n');
   } else if (queued) {
-    io.err(queuedReport('verdict', `${verdict} for ${id.job}`, id.job, r, timeoutMs, id.jobDir));
+    io.err(queuedReport(command, `${body.verdict} for ${id.job}`, id.job, r, o.timeoutMs, id.jobDir));
   } else {
-    io.out(`${verdict} job=${id.job} findings=${body.findings.length} seq=${r.seq}${r.committed ? ' committed' : ' published'}\n`);
+    io.out(`${body.verdict} job=${id.job} findings=${body.findings.length} seq=${r.seq}${r.committed ? ' committed' : ' published'}\n`);
   }
   return queued ? 75 : 0;
 }

@@ -23,4 +23,6 @@ export interface DriftDeps {
   end(row: JobRow, reason: string): Promise<void>;
   launch(job: string): Promise<void>;
   resume(job: string, gen: number, prompt?: string): Promise<void>;
+  /** Runs the job's open quality-gate check (subscriber/policies/gate-runner.ts). */
+  runChecks(job: string): Promise<void>;
 }

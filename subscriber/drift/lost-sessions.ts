@@ -1,3 +1,4 @@
+import { awaitsCheck } from '../policies/done-checks.js';
 import type { SessionRow } from '../registry/registry.js';
 import { isLive, isTerminal } from '../state-machine.js';
 import type { DriftDeps } from './drift-deps.js';
@@ -42,6 +43,10 @@ export function createLostSessionCheck(d: DriftDeps) {
       reg.endSession(s.job, s.gen, 'lost: session vanished');
       const row = reg.getJob(s.job);
       if (row && row.gen === s.gen && isLive(row.state)) {
+        if (awaitsCheck(reg, row)) {
+          log.info('session ended while its job waits for its gate or approval', { job: s.job, gen: s.gen, state: row.state });
+          continue;
+        }
         log.warn('session lost', { job: s.job, gen: s.gen, name: s.name });
         marked.push(d.act(s.job, 'lost', `session ${s.name} vanished without a terminal event`));
       }

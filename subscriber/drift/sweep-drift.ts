@@ -1,5 +1,6 @@
 import type { BackendName } from '../../agents/session-backend.js';
 import type { DriftDeps } from './drift-deps.js';
+import { createInterruptedGateCheck } from './interrupted-gates.js';
 import { createLostSessionCheck } from './lost-sessions.js';
 import { createOrphanCheck } from './orphans.js';
 import { createStrandedLaunchCheck } from './stranded-launches.js';
@@ -7,13 +8,15 @@ import { checkTimeouts } from './timeouts.js';
 
 /**
  * Drift, one check a file: sessions gone behind mam's back, mam sessions mam does not know,
- * launches that never came, jobs past their timeout. `after`: work that ends each sweep.
+ * launches that never came, quality gates a stopped reconciler left unfinished, jobs past their
+ * timeout. `after`: work that ends each sweep.
  */
 export function createDriftSweep(d: DriftDeps, after: () => Promise<void>) {
   const { backends, reg } = d;
   const checkLostSessions = createLostSessionCheck(d);
   const checkOrphans = createOrphanCheck(d);
   const checkStrandedLaunches = createStrandedLaunchCheck(d);
+  const checkInterruptedGates = createInterruptedGateCheck(d);
 
   /** tmux whenever it is installed (its sessions outlive a daemon restart), pty only once this process used it. */
   async function backendsToScan() {
@@ -41,6 +44,7 @@ export function createDriftSweep(d: DriftDeps, after: () => Promise<void>) {
     await checkLostSessions(rows, listed);
     await checkOrphans(scanned, listed);
     checkStrandedLaunches();
+    await checkInterruptedGates();
     await checkTimeouts(d);
     await after();
   };

@@ -1,6 +1,7 @@
 import type { MeshClient } from '../../broker/client.js';
 import type { MamError } from '../../core/errors.js';
 import type { Outcome } from '../apply-message.js';
+import type { DoneChecks } from '../policies/done-checks.js';
 import type { JobRow, Registry } from '../registry/registry.js';
 
 /** The reconciler's public face, and what it lends the parts plugged into it. */
@@ -14,6 +15,8 @@ export interface ReconcilerHooks {
   sweep?(): void | Promise<void>;
   /** Expected artifacts of a job that are missing (a done without them does not end the job). */
   missingArtifacts?(job: JobRow): string[];
+  /** Quality gates and approvals a verified done passes before it ends a job. */
+  checks?: DoneChecks;
 }
 
 /** What the reconciler lends the parts plugged into it, when it creates them. */

@@ -133,6 +133,28 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (host, agent)
   ) WITHOUT ROWID;
   `,
+  // Quality gates and approvals (docs/POLICIES.md): one row per check of a verified done — its gate
+  // run (command NULL: approval only), the run's outcome, and the approval decision with its paths.
+  `
+  CREATE TABLE gate_checks (
+    job TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    gen INTEGER NOT NULL,
+    command TEXT,
+    requested_at INTEGER NOT NULL,
+    started_at INTEGER,
+    pid INTEGER,
+    ended_at INTEGER,
+    exit_code INTEGER,
+    timed_out INTEGER NOT NULL DEFAULT 0,
+    result TEXT,
+    decision TEXT,
+    detail TEXT,
+    paths TEXT,
+    approval TEXT,
+    PRIMARY KEY (job, n)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

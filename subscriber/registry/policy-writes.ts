@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { checkWrites } from './check-writes.js';
 
 export interface EscalationRow {
   id: number;
@@ -44,6 +45,7 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
         reason = excluded.reason, opened_at = excluded.opened_at, probe_job = excluded.probe_job`),
   };
   return {
+    ...checkWrites(db, write),
     /** Retries used and the backoff deadline before the next generation may launch. */
     setRetry: write((id: string, attempts: number, notBefore: number | null) => {
       changed(id);

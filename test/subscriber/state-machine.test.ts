@@ -17,23 +17,23 @@ const COLUMNS: Transition[] = [
   'job.started', 'job.progress', 'job.progress:testing', 'job.progress:review', 'job.heartbeat',
   'job.blocked', 'job.done', 'job.failed', 'job.cancelled', 'review.verdict:PASS', 'review.verdict:NOT_PASS',
   'launch', 'resume', 'retry', 'timeout', 'lost', 'artifacts-missing',
-  'cancel', 'gate', 'gate-passed', 'gate-failed', 'gate-exhausted', 'needs-approval',
+  'cancel', 'gate', 'gate-passed', 'gate-failed', 'gate-relaunch', 'gate-exhausted', 'needs-approval',
 ];
 
 const MATRIX: Record<JobState, string> = {
-  //          start prog  p:te  p:rv  beat  blkd  done  fail  canc  PASS  NOTP  lnch  resm  rtry  tout  lost  arts  cncl  gate  g:ok  g:no  g:ex  appr
-  queued:    '---- ---- ---- ---- ---- ---- ---- ---- canc queu queu star ---- ---- tout ---- ---- canc ---- ---- ---- ---- ----',
-  starting:  'runn runn test revw star blok done fail canc star star ---- ---- ---- tout lost blok ---- test ---- ---- ---- revw',
-  running:   'runn runn test revw runn blok done fail canc runn runn ---- ---- ---- tout lost blok ---- test ---- ---- ---- revw',
-  testing:   '---- runn test revw test blok done fail canc test test ---- ---- ---- tout lost blok ---- test done runn fail revw',
-  review:    '---- revw revw revw revw blok done fail canc done runn ---- ---- ---- tout lost blok ---- test ---- ---- ---- revw',
-  blocked:   '---- runn test revw blok blok done fail canc blok blok ---- star ---- tout lost blok ---- test ---- ---- ---- revw',
-  failed:    '---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- star rtry ---- ---- ---- ---- ---- ---- ---- ---- ----',
-  retrying:  '---- ---- ---- ---- ---- ---- ---- ---- canc rtry rtry star ---- ---- tout ---- ---- canc ---- ---- ---- ---- ----',
-  done:      '---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----',
-  cancelled: '---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- star ---- ---- ---- ---- ---- ---- ---- ---- ---- ----',
-  timeout:   '---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- star ---- ---- ---- ---- ---- ---- ---- ---- ---- ----',
-  lost:      '---- ---- ---- ---- ---- ---- done fail canc lost lost ---- star rtry tout ---- blok ---- test ---- ---- ---- revw',
+  //          start prog  p:te  p:rv  beat  blkd  done  fail  canc  PASS  NOTP  lnch  resm  rtry  tout  lost  arts  cncl  gate  g:ok  g:no  g:rl  g:ex  appr
+  queued:    '---- ---- ---- ---- ---- ---- ---- ---- canc queu queu star ---- ---- tout ---- ---- canc ---- ---- ---- ---- ---- ----',
+  starting:  'runn runn test revw star blok done fail canc star star ---- ---- ---- tout lost blok ---- test ---- ---- ---- ---- revw',
+  running:   'runn runn test revw runn blok done fail canc runn runn ---- ---- ---- tout lost blok ---- test ---- ---- ---- ---- revw',
+  testing:   '---- runn test revw test blok done fail canc test test ---- ---- ---- tout lost blok ---- test done runn star fail revw',
+  review:    '---- revw revw revw revw blok done fail canc done runn ---- ---- ---- tout lost blok ---- test ---- ---- ---- ---- revw',
+  blocked:   '---- runn test revw blok blok done fail canc blok blok ---- star ---- tout lost blok ---- test ---- ---- ---- ---- revw',
+  failed:    '---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- star rtry ---- ---- ---- ---- ---- ---- ---- ---- ---- ----',
+  retrying:  '---- ---- ---- ---- ---- ---- ---- ---- canc rtry rtry star ---- ---- tout ---- ---- canc ---- ---- ---- ---- ---- ----',
+  done:      '---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----',
+  cancelled: '---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- star ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----',
+  timeout:   '---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- star ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----',
+  lost:      '---- ---- ---- ---- ---- ---- done fail canc lost lost ---- star rtry tout ---- blok ---- test ---- ---- ---- ---- revw',
 };
 
 function expected(state: JobState, column: number): JobState | null {
