@@ -50,7 +50,7 @@ describe('a command agent whose gate fails', () => {
   });
 
   it('fails after its last attempt, escalated with the command that resolves it, and its session ends', { timeout: 90_000 }, async () => {
-    const { id, workdir } = await h.createJob({ script: `${AGENT}exec sleep 600\n`, spec: { gate: `echo ${MARK}; exit 7`, gateAttempts: 2 } });
+    const { id } = await h.createJob({ script: `${AGENT}exec sleep 600\n`, spec: { gate: `echo ${MARK}; exit 7`, gateAttempts: 2 } });
     const failed = await h.waitJob(id, (j) => j.state === 'failed', 'failed after two gate runs', 60_000);
     expect(failed.gen).toBe(2);
     expect(failed.reason).toMatch(/quality gate run 2 failed \(exit 7; attempt 2 of 2\): no attempts left/);
