@@ -62,8 +62,16 @@ exists; \`mam job show\`). --no-wait exits 0 once the create is committed. --exp
 on a done event: a path relative to the workdir, or git:commit (the workdir's
 branch has commits beyond its base). --no-launch only registers the job: its
 agent is started elsewhere and reports with \`mam emit\`.
+--gate "<command>" [--gate-attempts <n>] [--gate-timeout <dur>]: after a verified
+done (artifacts present) the host runs the command with sh -c in the job's
+workdir, the job in testing, its output in .mam/jobs/<id>/gate-<n>.log; a failure
+goes back to the agent as its next prompt while attempts remain (default 3),
+then the job fails. --approval auto|human|risk: after the gate the job is done
+(auto), waits in review for \`mam approve <id>\` (human), or waits only when
+its changes touch approvals.highRisk (risk). See docs/POLICIES.md.
 show: state, sessions, the event timeline, verdicts with their findings,
-refused messages and the last lines of the session log.
+quality-gate runs with the end of the newest gate log and the approval
+decision, refused messages and the last lines of the session log.
 --worktree / --no-worktree: the job gets its own git worktree (branch
 mam/<job> under .mam/worktrees/) by default when the workdir is in a git
 repository and worktrees.enabled is set; the session works there.

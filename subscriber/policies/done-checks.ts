@@ -40,6 +40,7 @@ export function createDoneChecks(reg: Registry, cfg: Config): DoneChecks {
       if (row.state === 'review' && latest?.approval === 'pending') {
         if (input !== 'review.verdict:PASS' || senderClass(sender) !== 'operator') return null;
         reg.resolveApproval(row.id, 'approved');
+        reg.clearEscalations(row.id);
         return { input, reason: `approved by ${sender}` };
       }
       if (row.state === 'testing' && latest && latest.result === null) return null;

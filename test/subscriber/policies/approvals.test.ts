@@ -58,6 +58,7 @@ describe('approval risk', () => {
     await h.waitJob(id, () => !!h.session(id)?.ended_at, 'the session ended');
     expect(h.read((reg) => reg.checksOf(id))[0]!.approval).toBe('approved');
     expect(h.job(id)!.reason).toBe(`approved by operator@${h.ctx.cfg.host}`);
+    expect(escalations(id)[0]!.cleared_at, 'what asked for a person is cleared').not.toBeNull();
   });
 
   it('a README-only diff is approved on its own: done, no escalation', { timeout: 60_000 }, async () => {

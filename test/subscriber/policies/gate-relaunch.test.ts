@@ -3,11 +3,11 @@
  * reports done and exits, so a failed gate relaunches it as a new generation with the failure as
  * its prompt (MAM_PROMPT, MAM_PROMPT_FILE); the last failed attempt fails the job and escalates.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EscalationRow } from '../../../subscriber/registry/policy-writes.js';
-import { startHost, type TestHost } from '../../helpers/host.js';
+import { cli, startHost, type TestHost } from '../../helpers/host.js';
 
 const MARK = 'NOT-FIXED-YET';
 const GATE = `grep -q fixed state.txt || { echo "state.txt: ${MARK}"; exit 1; }`;
@@ -61,6 +61,9 @@ describe('a command agent whose gate fails', () => {
     expect(h.session(id, 1)!.end_reason).toMatch(/superseded/);
     expect(h.session(id, 2)!.end_reason).toMatch(/no attempts left/);
     expect(await h.sessionAlive(h.session(id, 2)!)).toBe(false);
-    expect(existsSync(join(h.ctx.ws.jobDir(id), 'gate-2.log'))).toBe(true);
+    const shown = await cli(h, ['job', 'show', id]);
+    expect(shown.stdout).toMatch(/check 2 \(gen 2\): gate `echo [^`]+`: exhausted, exit 7/);
+    expect(shown.stdout).toContain(`line(s) of ${join(h.ctx.ws.jobDir(id), 'gate-2.log')}:`);
+    expect(shown.stdout).toMatch(new RegExp(`\\| ${MARK}\\n  \\| # exit 7`));
   });
 });
