@@ -4,41 +4,34 @@
  * README-only diff to done; `human` waits in review — through the agent's own done and its own
  * PASS — until the operator's `mam approve`.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EscalationRow } from '../../../subscriber/registry/policy-writes.js';
-import { cli, startHost, type TestHost } from '../../helpers/host.js';
+import { git, makeRepo, startHost, type TestHost } from '../../helpers/host/index.js';
+import { withRegistryFile } from '../../helpers/registry-file.js';
 
 let h: TestHost;
 beforeAll(async () => {
-  h = await startHost({ config: { sessions: { isolation: 'none' } } });
+  // repos: the agent scripts live outside the repositories, so a job's diff is its own work.
+  h = await startHost({ repos: true, config: { sessions: { isolation: 'none' } } });
 });
 afterAll(async () => {
   await h?.close();
 });
 
-/** The job's workdir as a git repository whose base commit holds its agent script (as createJob writes it) and a README. */
-function repoFor(id: string, script: string): void {
-  const dir = h.workdirOf(id);
-  mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { stdio: 'ignore' });
-  git('init', '-q');
-  writeFileSync(join(dir, 'agent.sh'), `#!/bin/sh\n${script}`, { mode: 0o755 });
-  writeFileSync(join(dir, 'README.md'), 'readme\n');
-  writeFileSync(join(dir, '.gitignore'), 'step-*\n');
-  git('add', '.');
-  git('commit', '-qm', 'base');
-}
-
+/** A job in a fresh repository (its base: a README, and a .gitignore for the test's step files), in the repository itself. */
 async function createIn(id: string, script: string, spec: Record<string, unknown>) {
-  repoFor(id, script);
-  return h.createJob({ id, script, spec: { worktree: false, ...spec } });
+  const repo = makeRepo();
+  writeFileSync(join(repo, '.gitignore'), 'step-*\n');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'ignore the step files');
+  return h.createJob({ id, script, workdir: repo, worktree: false, spec });
 }
 
-const escalations = (id: string) => h.read((reg) => reg.db.prepare<[string], EscalationRow>('SELECT * FROM escalations WHERE job = ? ORDER BY id').all(id));
-const show = async (id: string) => JSON.parse((await cli(h, ['job', 'show', id, '--json'])).stdout);
+const escalations = (id: string) => withRegistryFile(h.ctx.ws.db, (db) => db.prepare<[string], EscalationRow>('SELECT * FROM escalations WHERE job = ? ORDER BY id').all(id));
+const agentEvents = (id: string) => h.read((reg) => reg.jobTimeline(id).filter((e) => e.sender === 'agent').map((e) => ({ type: e.type, applied: e.applied })));
+const show = async (id: string) => JSON.parse((await h.mam(['job', 'show', id, '--json'])).stdout);
 
 describe('approval risk', () => {
   it('a diff touching a lockfile needs a person: review, escalated, the paths recorded; mam approve ends it', { timeout: 60_000 }, async () => {
@@ -52,7 +45,7 @@ describe('approval risk', () => {
     expect((await show(id)).gates.checks[0]).toMatchObject({ decision: 'human', paths: ['package-lock.json'] });
     expect(h.session(id)!.ended_at, 'the session waits with its job').toBeNull();
 
-    const r = await cli(h, ['approve', id]);
+    const r = await h.mam(['approve', id]);
     expect(r.exitCode, r.stderr).toBe(0);
     await h.waitJob(id, (j) => j.state === 'done', 'done once approved');
     await h.waitJob(id, () => !!h.session(id)?.ended_at, 'the session ended');
@@ -80,22 +73,21 @@ describe('approval human', () => {
   it('waits in review through its agent\'s own done and PASS, until mam approve', { timeout: 60_000 }, async () => {
     const id = 'human';
     await createIn(id, STEPS, { approval: 'human' });
-    expect((await cli(h, ['approve', id])).exitCode, 'nothing waits for approval yet').toBe(1);
+    expect((await h.mam(['approve', id])).exitCode, 'nothing waits for approval yet').toBe(1);
     step(id, 1, 'mam emit job.done --field summary=first');
     const review = await h.waitJob(id, (j) => j.state === 'review', 'review for a person');
     expect(review.reason).toMatch(/no quality gate; waiting for approval \(`mam approve human`\): approval human: a person decides/);
     step(id, 2, 'mam emit job.done --field summary=again; mam verdict PASS; touch step-2.sent');
-    await h.waitJob(id, () => h.read((reg) => reg.db.prepare("SELECT COUNT(*) AS n FROM events WHERE job = ? AND sender = 'agent'").get(id) as { n: number }).n >= 4, 'the agent\'s done and PASS recorded');
+    await h.waitJob(id, () => agentEvents(id).length >= 4, 'the agent\'s done and PASS recorded');
     expect(h.job(id)!.state, 'the agent cannot approve itself').toBe('review');
-    const own = h.read((reg) => reg.db.prepare<[string], { type: string; applied: number }>("SELECT type, applied FROM events WHERE job = ? AND sender = 'agent' ORDER BY id").all(id));
-    expect(own.slice(-2)).toEqual([{ type: 'job.done', applied: 0 }, { type: 'review.verdict', applied: 0 }]);
+    expect(agentEvents(id).slice(-2)).toEqual([{ type: 'job.done', applied: 0 }, { type: 'review.verdict', applied: 0 }]);
     expect(escalations(id)).toMatchObject([{ kind: 'needs-approval', cleared_at: null }]);
 
-    const r = await cli(h, ['approve', id]);
+    const r = await h.mam(['approve', id]);
     expect(r.exitCode, r.stderr).toBe(0);
     await h.waitJob(id, (j) => j.state === 'done', 'done once approved');
     await h.waitJob(id, () => !!h.session(id)?.ended_at, 'the session ended');
-    const shown = (await cli(h, ['job', 'show', id])).stdout;
+    const shown = (await h.mam(['job', 'show', id])).stdout;
     expect(shown).toMatch(/check 1 \(gen 1\): no gate: no-gate; approval human \(approved\)/);
   });
 });

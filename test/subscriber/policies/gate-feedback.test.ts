@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../core/package-root.js';
-import { startHost, type TestHost } from '../../helpers/host.js';
+import { startHost, type TestHost } from '../../helpers/host/index.js';
 
 const FAKE = join(packageRoot(), 'test', 'fixtures', 'fake-claude.mjs');
 const MARK = 'NOT-FIXED-YET';
@@ -19,7 +19,7 @@ const ON_PROMPT = `p=$(cat); case "$p" in *${MARK}*) n=$(( $(cat feedback 2>/dev
 
 let h: TestHost;
 beforeAll(async () => {
-  h = await startHost({ config: { sessions: { isolation: 'none', killGraceMs: 1500 }, agents: { claude: { bin: FAKE, readyTimeoutMs: 20_000 } } } });
+  h = await startHost({ killGraceMs: 1500, config: { sessions: { isolation: 'none' } }, agents: () => ({ claude: { bin: FAKE, readyTimeoutMs: 20_000 } }) });
 });
 afterAll(async () => {
   await h?.close();
@@ -35,8 +35,8 @@ describe('a gate that fails twice, then passes: the failure goes back to the sam
       mkdirSync(workdir, { recursive: true });
       writeFileSync(join(workdir, '.fake.json'), JSON.stringify({ FAKE_START_MS: '300', FAKE_LOG: fakeLog, FAKE_ON_PROMPT: ON_PROMPT }));
       await h.createJob({
-        id, backend,
-        spec: { agent: 'claude', prompt: 'make state.txt say fixed', gate: GATE, gateAttempts: 3, gateTimeoutMs: 20_000, worktree: false },
+        id, backend, worktree: false,
+        spec: { agent: 'claude', prompt: 'make state.txt say fixed', gate: GATE, gateAttempts: 3, gateTimeoutMs: 20_000 },
       });
       const fake = () => (existsSync(fakeLog) ? readFileSync(fakeLog, 'utf8') : '');
       // While the gate fails, the session is never ended: every time a check ends, it is still live.

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EscalationRow } from '../../../subscriber/registry/policy-writes.js';
-import { cli, startHost, type TestHost } from '../../helpers/host.js';
+import { startHost, type TestHost } from '../../helpers/host/index.js';
+import { withRegistryFile } from '../../helpers/registry-file.js';
 
 const MARK = 'NOT-FIXED-YET';
 const GATE = `grep -q fixed state.txt || { echo "state.txt: ${MARK}"; exit 1; }`;
@@ -27,7 +28,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const escalations = (id: string) => h.read((reg) => reg.db.prepare<[string], EscalationRow>('SELECT * FROM escalations WHERE job = ? ORDER BY id').all(id));
+const escalations = (id: string) => withRegistryFile(h.ctx.ws.db, (db) => db.prepare<[string], EscalationRow>('SELECT * FROM escalations WHERE job = ? ORDER BY id').all(id));
 
 describe('a command agent whose gate fails', () => {
   it('is relaunched with the failure as its prompt until the gate passes', { timeout: 90_000 }, async () => {
@@ -61,7 +62,7 @@ describe('a command agent whose gate fails', () => {
     expect(h.session(id, 1)!.end_reason).toMatch(/superseded/);
     expect(h.session(id, 2)!.end_reason).toMatch(/no attempts left/);
     expect(await h.sessionAlive(h.session(id, 2)!)).toBe(false);
-    const shown = await cli(h, ['job', 'show', id]);
+    const shown = await h.mam(['job', 'show', id]);
     expect(shown.stdout).toMatch(/check 2 \(gen 2\): gate `echo [^`]+`: exhausted, exit 7/);
     expect(shown.stdout).toContain(`line(s) of ${join(h.ctx.ws.jobDir(id), 'gate-2.log')}:`);
     expect(shown.stdout).toMatch(new RegExp(`\\| ${MARK}\\n  \\| # exit 7`));

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../../core/topics.js';
-import { killReconcilers, publishAll, readRegistry, sealEvent, spawnReconciler, startMesh, type Mesh } from '../../helpers/reconciler.js';
+import type { Registry } from '../../../subscriber/registry/registry.js';
+import { killReconcilers, publishAll, sealEvent, spawnReconciler, startMesh, type Mesh } from '../../helpers/reconciler.js';
+import { readRegistry } from '../../helpers/workspace.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let m: Mesh | undefined;
@@ -46,7 +48,7 @@ describe('a gate across a reconciler kill -9', () => {
       job: id, seq: 1, sender: 'operator', type: 'control.create', topic: topics.control(mesh.ns, mesh.host),
       body: { agent: 'command', workdir: dir, command: ['sh', '-c', AGENT], backend: 'tmux', worktree: false, gate: GATE, gateAttempts: 1 },
     })]);
-    const read = <T>(fn: Parameters<typeof readRegistry<T>>[1]) => readRegistry(mesh, fn);
+    const read = <T>(fn: (reg: Registry) => T) => readRegistry(mesh.ctx.ws.db, fn);
     await waitFor(() => lines(join(dir, 'gate-runs')).length === 1 && !!read((reg) => reg.latestCheck(id)?.started_at), 30_000, 'the gate to start');
     expect(read((reg) => reg.getJob(id)!.state)).toBe('testing');
     await rec.stop('SIGKILL');
