@@ -102,6 +102,12 @@ export function createGateRunner(d: GateRunnerDeps) {
       if (after) d.drive(row.id, row.gen, agent, { name: session.name, backend: session.backend, job });
       return;
     }
+    if (!session) {
+      // An agent started elsewhere (launch: false): nothing here can prompt or relaunch it; its state says why.
+      const log = join(ctx.ws.jobDir(row.id), `gate-${check.n}.log`);
+      await settle(check, 'gate-failed', `${summary}: its output is in ${log}`, end);
+      return;
+    }
     const gen = row.gen + 1;
     const after = await settle(check, 'gate-relaunch', `${summary}: relaunched with the failure as its prompt`, end, undefined, gen);
     if (after) await d.resume(row.id, gen, prompt);
@@ -117,7 +123,9 @@ export function createGateRunner(d: GateRunnerDeps) {
   async function check(job: string, ctl: AbortController): Promise<void> {
     const row = reg.getJob(job);
     const open = reg.latestCheck(job);
-    if (!row || row.host !== d.host || row.state !== 'testing' || !open || open.result !== null || open.gen !== row.gen) return;
+    if (!row || row.host !== d.host || !open || open.result !== null) return;
+    // The job left testing (cancelled, timed out …) before its check could start.
+    if (row.state !== 'testing' || open.gen !== row.gen) return void reg.finishCheck(job, open.n, { result: 'abandoned', detail: `the job is ${row.state}` });
     const policy = jobPolicy(JSON.parse(row.spec) as JobSpec, ctx.cfg);
     const session = reg.getSession(job, row.gen);
     let gate: GateRun | undefined;
