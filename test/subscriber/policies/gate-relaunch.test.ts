@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EscalationRow } from '../../../subscriber/registry/policy-writes.js';
-import { startHost, type TestHost } from '../../helpers/host/index.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../../helpers/host/index.js';
 import { withRegistryFile } from '../../helpers/registry-file.js';
 
 const MARK = 'NOT-FIXED-YET';
@@ -66,5 +66,16 @@ describe('a command agent whose gate fails', () => {
     expect(shown.stdout).toMatch(/check 2 \(gen 2\): gate `echo [^`]+`: exhausted, exit 7/);
     expect(shown.stdout).toContain(`line(s) of ${join(h.ctx.ws.jobDir(id), 'gate-2.log')}:`);
     expect(shown.stdout).toMatch(new RegExp(`\\| ${MARK}\\n  \\| # exit 7`));
+  });
+
+  it('a done while its gate runs is recorded and changes nothing: one check, one end', { timeout: 60_000 }, async () => {
+    const { id } = await h.createJob({ script: GATED_AGENT, spec: { gate: 'sleep 2' } });
+    await h.waitSession(id);
+    release(h, id, 1, 'mam emit job.done --field summary=first; mam emit job.done --field summary=again');
+    await h.waitJob(id, (j) => j.state === 'done', 'done', 30_000);
+    const dones = h.read((reg) => reg.jobTimeline(id).filter((e) => e.type === 'job.done').map((e) => [e.applied, e.state_after]));
+    expect(dones).toEqual([[1, 'testing'], [0, null]]);
+    expect(h.read((reg) => reg.checksOf(id)).map((c) => c.result)).toEqual(['passed']);
+    await h.waitJob(id, () => !!h.session(id)?.ended_at, 'the session ended');
   });
 });
