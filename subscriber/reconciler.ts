@@ -258,7 +258,7 @@ async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHoo
     }
     const { outcomes, ackedByJob, refusedByJob, touched } = done;
     for (const out of outcomes) {
-      if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded') stats.committed++;
+      if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded' || out.kind === 'breaker-reset') stats.committed++;
       else if (out.kind === 'duplicate') stats.duplicates++;
       else stats.rejected++;
     }

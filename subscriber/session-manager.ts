@@ -8,6 +8,7 @@ import { launchSession, type JobSpec, type Launched } from './launch-session.js'
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
+import { createJobPolicies } from './policies/job-policies.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
@@ -36,7 +37,15 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     return reg.getJob(job);
   }
 
+  /** Ends the job's session after its terminal state was committed; then its policies decide what follows. */
   async function end(row: JobRow, reason: string) {
+    await terminate(row, reason);
+    await policies.settle(row.id, row.gen);
+    // The removal policy decides (a job retrying has not ended); a session that refused to end keeps its worktree.
+    await sweepWorktrees(reg, row.id);
+  }
+
+  async function terminate(row: JobRow, reason: string) {
     const session = reg.getSession(row.id, row.gen);
     if (!session || session.ended_at) return;
     const backend = await backends.get(session.backend as BackendName);
@@ -48,13 +57,19 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     await publishState(row.id);
     // Its slot is free once its session has ended.
     void scheduler.kick();
-    // The removal policy decides; a session that refused to end keeps its worktree.
-    await sweepWorktrees(reg, row.id);
   }
 
+  // Retries and circuit breakers: what follows a failure, and what the queue may launch.
+  const policies = createJobPolicies({
+    reg, host, cfg: ctx.cfg, log: log.child('policies'), publishState, kick: () => scheduler.kick(),
+    busy: (job) => chains.has(job) || rec.settling(job), escalate: (e) => reg.escalate(e),
+  });
   const scheduler = createScheduler({
-    reg, host, cfg: ctx.cfg, log: log.child('scheduler'), publishState,
-    start: (job) => void onJob(job, () => launch(job)),
+    reg, host, cfg: ctx.cfg, log: log.child('scheduler'), publishState, breakerHolds: policies.breakerHolds,
+    start: (job) => {
+      policies.launching(job);
+      void onJob(job, () => launch(job));
+    },
   });
 
   async function launch(job: string, prompt?: string) {
@@ -73,6 +88,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       const reason = `launch failed: ${(err as Error).message}`.slice(0, 4000);
       if (!reg.transitionJob(row, 'job.failed', reason)) reg.setJobReason(row, reason);
       await publishState(job);
+      await policies.settle(job, row.gen);
     }
   }
 
@@ -129,6 +145,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
     await Promise.all([kicked, ...outcomes.map((o) => {
       if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
+      // Committed already (the queue, kicked above, launches what the breaker held); said here for the log.
+      if (o.kind === 'breaker-reset') return void log.info('breaker reset by operator', { agent: o.agent, was: o.was, by: o.sender });
       if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
         return onJob(o.job, async () => {
           const row = reg.getJob(o.job);
@@ -140,12 +158,21 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   }
 
   const driftSweep = createDriftSweep(
-    { ctx, log, reg, host, backends, publishState, settling: (job) => rec.settling(job), busy: (job) => chains.has(job), onJob, act, end, launch, resume },
+    {
+      ctx, log, reg, host, backends, publishState, settling: (job) => rec.settling(job), busy: (job) => chains.has(job), onJob, end, launch, resume,
+      // A lost session is a failure its policies decide on, like a failed one.
+      act: async (job, input, reason) => {
+        const row = await act(job, input, reason);
+        if (row?.state === 'lost') await policies.settle(job, row.gen);
+        return row;
+      },
+    },
     () => sweepWorktrees(reg),
   );
   // Aging and backoff deadlines move with the clock: the queue is looked at every sweep too.
   const sweep = async () => {
     await driftSweep();
+    await policies.sweep();
     await scheduler.kick();
   };
 
@@ -162,6 +189,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     },
     scheduler,
     close: () => {
+      policies.close();
       for (const ctl of driving) ctl.abort();
       logs.close();
       return backends.close();

@@ -1,5 +1,5 @@
 import { RESUMED_REASON } from '../apply-message.js';
-import { latestResume, strandedJobs } from '../registry/queries.js';
+import { latestResume, loggedBody, strandedJobs } from '../registry/queries.js';
 import type { JobRow, Registry } from '../registry/registry.js';
 import type { DriftDeps } from './drift-deps.js';
 
@@ -8,14 +8,9 @@ function resumePrompt(reg: Registry, row: JobRow): string | undefined {
   // Only a resume leaves this reason (a launch clears it), so the latest applied resume opened this generation.
   if (row.reason !== RESUMED_REASON) return undefined;
   const ev = latestResume(reg, row.id);
-  if (!ev) return undefined;
-  try {
-    // The audit copy of a message verified before it was committed: read as it stands.
-    const body = (JSON.parse((JSON.parse(ev.raw.toString('utf8')) as { msg: string }).msg) as { body: { prompt?: unknown } }).body;
-    return typeof body.prompt === 'string' ? body.prompt : undefined;
-  } catch {
-    return undefined; // an audit row changed by hand: the generation launches without the prompt
-  }
+  // An audit row changed by hand: the generation launches without the prompt.
+  const prompt = ev && loggedBody(ev.raw)?.prompt;
+  return typeof prompt === 'string' ? prompt : undefined;
 }
 
 /**

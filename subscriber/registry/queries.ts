@@ -102,6 +102,19 @@ export function latestResume(reg: Registry, job: string): { raw: Buffer } | unde
     .get(job);
 }
 
+/**
+ * The body of an event as the log keeps it (events.raw): the audit copy of a message verified
+ * before it was committed, read as it stands; undefined when the row was changed by hand.
+ */
+export function loggedBody(raw: Buffer): Record<string, unknown> | undefined {
+  try {
+    const body = (JSON.parse((JSON.parse(raw.toString('utf8')) as { msg: string }).msg) as { body?: unknown }).body;
+    return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Ids of the host's jobs not in a terminal state. */
 export function unendedJobIds(reg: Registry, host: string): string[] {
   return reg.db.prepare<[string], string>(`SELECT id FROM jobs WHERE host = ? AND state NOT IN (${TERMINAL_IN})`).pluck().all(host);
