@@ -1,5 +1,7 @@
+import type { Config } from '../../core/config.js';
+import type { JobSpec } from '../launch-session.js';
 import type { JobRow } from '../registry/registry.js';
-import { backoffMs, type JobPolicy } from './job-policy.js';
+import { backoffMs, jobPolicy, type JobPolicy } from './job-policy.js';
 
 export type RetryDecision =
   | { kind: 'retry'; attempts: number; notBefore: number; reason: string }
@@ -31,4 +33,17 @@ export function decideRetry(row: JobRow, policy: Pick<JobPolicy, 'retries' | 'ba
   const notBefore = now + backoffMs(policy, attempts);
   const reason = `retry ${attempts} of ${policy.retries} at ${new Date(notBefore).toISOString()} after: ${why}`.slice(0, REASON_MAX);
   return { kind: 'retry', attempts, notBefore, reason };
+}
+
+/**
+ * A dependency's state as its dependents see it: failed with a retry still to come (its policy has
+ * retries left and giving up is not in its reason yet) is not its end, so they wait on as for a
+ * retrying job instead of being cancelled in the moment between the failure and the retry. A job
+ * of another host is judged by its signed create and this host's defaults; its owner writes giving
+ * up into the reason it publishes.
+ */
+export function stateForDependents(row: JobRow | undefined, cfg: Config): string | undefined {
+  if (row?.state !== 'failed' || gaveUp(row.reason)) return row?.state;
+  const spec = JSON.parse(row.spec) as JobSpec & { launch?: boolean };
+  return spec.launch !== false && row.attempts < jobPolicy(spec, cfg).retries ? 'retrying' : 'failed';
 }
