@@ -87,8 +87,9 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       log.error('launch failed', { job, error: (err as Error).message });
       const reason = `launch failed: ${(err as Error).message}`.slice(0, 4000);
       if (!reg.transitionJob(row, 'job.failed', reason)) reg.setJobReason(row, reason);
-      await publishState(job);
+      // Its retry (if any) first: a job with retries left is published retrying, never failed.
       await policies.settle(job, row.gen);
+      await publishState(job);
     }
   }
 
