@@ -3,7 +3,10 @@
  * killed session and after a failed launch, a new generation starts no earlier than its persisted
  * deadline; used-up retries leave the job failed with an escalation.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../../core/package-root.js';
 import type { EscalationRow } from '../../../subscriber/registry/policy-writes.js';
 import { GATED_AGENT, release, startHost, type TestHost } from '../../helpers/host.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -13,7 +16,8 @@ const DONE = 'echo ok > out.txt; mam emit job.done --field summary=ok';
 let h: TestHost;
 beforeAll(async () => {
   // The breaker (breaker.test.ts) kept out of the way: these jobs fail on purpose.
-  h = await startHost({ sweepIntervalMs: 300, config: { sessions: { isolation: 'none' }, breaker: { failures: 100 } } });
+  const claude = { bin: join(packageRoot(), 'test', 'fixtures', 'fake-claude.mjs'), readyTimeoutMs: 20_000 };
+  h = await startHost({ sweepIntervalMs: 300, config: { sessions: { isolation: 'none' }, breaker: { failures: 100 }, agents: { claude } } });
 });
 afterAll(async () => {
   await h?.close();
@@ -61,6 +65,25 @@ describe('retries with backoff', () => {
     expect(h.session(id, 2)!.started_at).toBeGreaterThanOrEqual(retrying.not_before!);
     release(h, id, 2, DONE);
     await h.waitJob(id, (j) => j.state === 'done', 'done in generation 2');
+  });
+
+  it("a retry continues the agent's own session: claude killed mid-work comes back with --resume <its session id>", { timeout: 90_000 }, async () => {
+    const dir = join(h.tw.root, 'work', 'claude-retry');
+    mkdirSync(dir, { recursive: true });
+    const log = join(dir, 'fake.log');
+    const fake = (workMs: number) => writeFileSync(join(dir, '.fake.json'), JSON.stringify({ FAKE_START_MS: '300', FAKE_LOG: log, FAKE_WORK_MS: String(workMs) }));
+    fake(120_000);
+    const { id } = await h.createJob({ spec: { agent: 'claude', workdir: dir, prompt: 'fix the flaky test', worktree: false, retries: 1, backoffMinMs: 500, backoffMaxMs: 500 } });
+    let first = h.session(id, 1);
+    await waitFor(() => !!(first = h.session(id, 1))?.agent_session_id && /submitted/.test(existsSync(log) ? readFileSync(log, 'utf8') : ''), 40_000, 'claude at work, its session id reported').catch((err) => {
+      throw new Error(`${err}\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}\n${h.logs()}`);
+    });
+    // The next generation finishes quickly.
+    fake(300);
+    expect((await h.tmux('kill-session', '-t', `=${first!.name}`)).ok).toBe(true);
+    await h.waitJob(id, (j) => j.state === 'done' && j.gen === 2, 'done in generation 2', 60_000);
+    expect(h.job(id)!.attempts).toBe(1);
+    expect(readFileSync(log, 'utf8')).toContain(`"--resume","${first!.agent_session_id}"`);
   });
 
   it('retries used up: the job stays failed, its reason says so, and it is escalated once', { timeout: 60_000 }, async () => {
