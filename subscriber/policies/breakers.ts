@@ -41,7 +41,24 @@ export function createBreakers(d: BreakerDeps) {
     cooldownMs: d.cfg.breaker.cooldownSeconds * 1000,
   };
   const agentOf = (row: JobRow) => row.agent ?? 'command';
-  const breakerOf = (agent: string) => reg.getBreaker(host, agent) ?? closedBreaker(host, agent);
+
+  // The host's breakers, read again only after a registry write: the queue asks for every waiting job.
+  let rows = new Map<string, BreakerRow>();
+  let readAt = -1;
+  function current(): Map<string, BreakerRow> {
+    if (readAt !== reg.writes()) {
+      rows = new Map(reg.breakersOf(host).map((b) => [b.agent, b]));
+      readAt = reg.writes();
+    }
+    return rows;
+  }
+  function put(b: BreakerRow): BreakerRow {
+    reg.putBreaker(b);
+    current().set(b.agent, b);
+    return b;
+  }
+  const get = (agent: string) => current().get(agent);
+  const breakerOf = (agent: string) => get(agent) ?? closedBreaker(host, agent);
 
   function closed(b: BreakerRow, why: string): void {
     log.info('breaker closed', { agent: b.agent, why });
@@ -54,7 +71,7 @@ export function createBreakers(d: BreakerDeps) {
       const b = breakerOf(agentOf(row));
       const next = afterFailure(b, { job: row.id, gen: row.gen, at, why }, limits, Date.now());
       if (!next) return;
-      reg.putBreaker(next);
+      put(next);
       if (next.state !== 'open') return;
       log.warn('breaker open', { agent: b.agent, job: row.id, untrusted: { reason: next.reason } });
       // Escalated when it first opens; a failed probe opens it again under the same escalation.
@@ -66,17 +83,17 @@ export function createBreakers(d: BreakerDeps) {
       const b = breakerOf(agentOf(row));
       const next = afterSuccess(b, row.id);
       if (!next) return;
-      reg.putBreaker(next);
+      put(next);
       if (b.state !== 'closed') closed(b, `probe job ${row.id} done`);
     },
 
     /** Open breakers past their cooldown turn half-open; returns when the next one still cooling will. */
     cool(now: number): number | undefined {
       let next: number | undefined;
-      for (const b of reg.breakersOf(host)) {
+      for (const b of [...current().values()]) {
         const half = afterCooldown(b, limits, now);
         if (half) {
-          reg.putBreaker(half);
+          put(half);
           log.info('breaker half-open: the next job launches as its probe', { agent: b.agent });
         } else if (b.state === 'open' && b.opened_at !== null) {
           next = Math.min(next ?? Number.POSITIVE_INFINITY, b.opened_at + limits.cooldownMs);
@@ -87,16 +104,16 @@ export function createBreakers(d: BreakerDeps) {
 
     /** Why the breaker keeps `job` (of `agent`) from launching now; undefined when it may launch. */
     holds(agent: string, job: string): string | undefined {
-      let b = reg.getBreaker(host, agent);
+      let b = get(agent);
       if (!b || b.state === 'closed') return undefined;
       const half = afterCooldown(b, limits, Date.now());
-      if (half) reg.putBreaker((b = half));
+      if (half) b = put(half);
       if (b.state === 'open') return b.reason ?? `breaker open for ${agent} on ${host}`;
       if (!b.probe_job || b.probe_job === job) return undefined;
       // A probe that ended without an outcome (cancelled, timed out, gone) proves nothing: another job probes.
       const probe = reg.getJob(b.probe_job);
       if (!probe || probe.state === 'cancelled' || probe.state === 'timeout') {
-        reg.putBreaker({ ...b, probe_job: null });
+        put({ ...b, probe_job: null });
         return undefined;
       }
       return probeReason(b);
@@ -106,9 +123,9 @@ export function createBreakers(d: BreakerDeps) {
     launching(job: string): void {
       const row = reg.getJob(job);
       if (!row) return;
-      const b = reg.getBreaker(host, agentOf(row));
+      const b = get(agentOf(row));
       if (b?.state !== 'half-open' || b.probe_job) return;
-      reg.putBreaker({ ...b, probe_job: job });
+      put({ ...b, probe_job: job });
       log.info('breaker probe launching', { agent: b.agent, job });
     },
   };
