@@ -19,7 +19,7 @@ const ENDED = new Set(['failed', 'lost', 'cancelled', 'timeout']);
 /**
  * Follows the job's signed, retained state until its first session is
  * launched (resolves with its name), the host's queue holds it (resolves with
- * why it waits: dependencies, capacity, a breaker), or the launch has failed
+ * why it waits: dependencies, capacity, a breaker, a retry after a failed launch), or the launch has failed
  * (throws LAUNCH_FAILED with the reconciler's reason), at most `timeoutMs`
  * (LAUNCH_UNCONFIRMED: the job exists, its launch is still unknown).
  */
@@ -43,7 +43,7 @@ export async function awaitLaunch(ctx: Context, job: string, timeoutMs: number):
         }
         if (s.gen >= 1 && s.session) resolve({ session: s.session });
         else if (UNDER_WAY.has(s.state)) resolve({ session: s.session ?? '' });
-        else if (s.state === 'queued' && s.reason) resolve({ waiting: s.reason });
+        else if ((s.state === 'queued' || s.state === 'retrying') && s.reason) resolve({ waiting: s.reason });
         else if (s.state === 'cancelled' && s.gen === 0) {
           reject(new MamError('LAUNCH_FAILED', `job ${job} was created but cancelled before it started${s.reason ? `: ${s.reason}` : ''}`, {
             hint: `\`mam job show ${job}\` has the details`,

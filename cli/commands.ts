@@ -108,11 +108,31 @@ leftRunning); pty sessions end with the reconciler.`,
     summary: 'daemons and live sessions of this host',
     help: `mam ps [--json]
 
-Shows whether the broker and reconciler run, and every live session of this
-host: job, generation, state, backend, session name, pid and how to attach.
+Shows whether the broker and reconciler run, every live session of this
+host (job, generation, state, backend, session name, pid and how to attach),
+and each circuit breaker of this host that is open or half-open, with why
+(\`mam breaker reset <agent>\` closes one).
 A session the registry still records as live but whose process is gone (the
 reconciler was down when it ended) is listed apart, under gone.`,
     load: () => import('./commands/ps.js'),
+  },
+  breaker: {
+    summary: "reset an agent's circuit breaker on a host",
+    help: `mam breaker reset <agent> [--host <host>] [--reason <text>] [--wait <dur>] [--json]
+
+A host's circuit breaker for an agent kind opens after breaker.failures
+consecutive failed or lost jobs of that agent within breaker.windowSeconds:
+the queue then launches no job of that agent there (\`mam ps\` shows the
+breaker and why; \`mam job show\` says why a job waits). After
+breaker.cooldownSeconds one waiting job launches as a probe: its done closes
+the breaker, its failure opens it again (docs/POLICIES.md).
+reset closes it at once: a signed operator command (breaker.reset) on
+hosts/<host>/control (default: this host). For this host, waits (--wait,
+default emit.ackTimeoutMs) until the reconciler has applied it; another
+host's reconciler applies it when it receives it.
+Exit 0 reset (or sent, for another host); 65 refused; 75 not applied in
+time (is the reconciler running?). ${EXIT_CODES}`,
+    load: () => import('./commands/breaker.js'),
   },
   demo: {
     summary: 'the end-to-end demo: a scripted agent does real work, mam verifies and ends it',
@@ -142,7 +162,7 @@ An unknown key id exits 4.`,
 
 /** Every command with its help text, in the order `mam --help` lists them; modules load only when the command runs, so --help stays fast. */
 export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
-  ['init', 'doctor', 'broker', 'emit', 'watch', 'reconcile', 'jobs', 'job', 'verdict', 'approve', 'gc', 'rejections', 'up', 'down', 'ps', 'demo', 'keys'].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name]!]),
+  ['init', 'doctor', 'broker', 'emit', 'watch', 'reconcile', 'jobs', 'job', 'verdict', 'approve', 'gc', 'rejections', 'up', 'down', 'ps', 'breaker', 'demo', 'keys'].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name]!]),
 );
 
 export const GLOBAL_HELP = `mam — multi-agent-mux: run CLI coding agents in tmux/pty sessions, watched through signed MQTT events.

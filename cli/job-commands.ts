@@ -79,6 +79,11 @@ stop: a signed operator job.cancelled on the job's event topic; the session is
 ended through the same verified path as any terminal event. A job no reconciler
 publishes and this host's registry lacks exits 4, and nothing is kept: a stop
 can never wait for a job created later under the same id.
+--retries <n> --backoff <min>..<max> (e.g. 30s..10m): a failed job or a lost
+session is retried as a new generation after an exponential, jittered backoff,
+its deadline kept across restarts; with the retries used it stays failed and is
+escalated. An agent whose jobs keep failing is held back by its circuit breaker
+(\`mam breaker\`, docs/POLICIES.md).
 resume: a new session generation; events of older generations stop counting.
 A job with no --timeout whose agent sends no event at all (still starting)
 ends as timeout sessions.startDeadlineSeconds (3600) after its launch.

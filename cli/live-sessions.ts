@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Context } from '../core/context.js';
-import { openRegistry } from '../subscriber/registry/registry.js';
 import { alive } from './daemons.js';
+import { readRegistryIfAny } from './open-registry.js';
 
 export interface RecordedSession {
   job: string;
@@ -20,15 +19,11 @@ export interface RecordedSession {
  * nobody marks a session that died since, and pty sessions die with it.
  */
 export function recordedSessions(ctx: Context): RecordedSession[] {
-  if (!existsSync(ctx.ws.db)) return [];
-  const reg = openRegistry(ctx.ws.db, { readonly: true });
-  try {
-    return reg.liveSessions(ctx.cfg.host).map((s) => ({
+  return readRegistryIfAny(ctx, [], (reg) =>
+    reg.liveSessions(ctx.cfg.host).map((s) => ({
       job: s.job, gen: s.gen, backend: s.backend, name: s.name, pid: s.pid,
       state: reg.getJob(s.job)?.state ?? '?',
       alive: s.pid !== null && alive(s.pid),
-    }));
-  } finally {
-    reg.close();
-  }
+    })),
+  );
 }

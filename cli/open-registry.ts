@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { MamError } from '../core/errors.js';
 import { loadConfig } from '../core/config.js';
+import type { Context } from '../core/context.js';
 import { openWorkspace } from '../core/workspace.js';
 import { openRegistry, type Registry } from '../subscriber/registry/registry.js';
 import type { Io } from './io.js';
@@ -12,6 +13,17 @@ export function openRegistryReadOnly(io: Io): Registry {
     throw new MamError('REGISTRY_MISSING', `no job registry yet at ${ws.db}`, { hint: 'start the reconciler (`mam up`); it creates the registry' });
   }
   return openRegistry(ws.db, { readonly: true });
+}
+
+/** Runs `fn` on the host registry opened read-only, or returns `none` when no reconciler has created it yet. */
+export function readRegistryIfAny<T>(ctx: Context, none: T, fn: (reg: Registry) => T): T {
+  if (!existsSync(ctx.ws.db)) return none;
+  const reg = openRegistry(ctx.ws.db, { readonly: true });
+  try {
+    return fn(reg);
+  } finally {
+    reg.close();
+  }
 }
 
 /** The one not-found error for a job id (exit 4), whichever command looked it up. */

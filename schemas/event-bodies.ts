@@ -57,6 +57,12 @@ export interface ReviewVerdictBody {
   reviewer?: string;
 }
 
+/** breaker.reset, an operator's command on hosts/<host>/control. */
+export interface BreakerResetBody {
+  agent: string;
+  reason?: string;
+}
+
 /** Body type by event type, for code that switches on `msg.type`. */
 export interface EventBodies {
   'job.started': JobStartedBody;

@@ -1,6 +1,7 @@
 import type { Opened } from '../core/envelope.js';
 import { MamError, reasonOf } from '../core/errors.js';
 import { ID_PATTERN } from '../core/topics.js';
+import { applyBreakerReset } from './policies/breaker-reset.js';
 import type { DoneChecks } from './policies/done-checks.js';
 import { afterOfSpec, dependencyCycle } from './scheduler/dependency-cycle.js';
 import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
@@ -13,6 +14,7 @@ export type Outcome =
   | { kind: 'duplicate'; job: string; sender: string; seq: number }
   | { kind: 'created'; job: string; sender: string; seq: number; launch: boolean; ownHost: boolean }
   | { kind: 'resumed'; job: string; sender: string; seq: number; gen: number; ownHost: boolean; prompt?: string }
+  | { kind: 'breaker-reset'; job: string; sender: string; seq: number; agent: string; was: string }
   | { kind: 'rejected'; reason: string; detail: string; job?: string; sender?: string; seq?: number };
 
 /** The reason a committed resume leaves on its job until the new generation's launch. */
@@ -40,8 +42,10 @@ export interface ApplyContext {
  */
 export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: string, now: number): Outcome {
   const { msg } = o;
-  const job = c.reg.getJob(msg.job);
-  if (!job && msg.type !== 'control.create') throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
+  // A breaker reset is about an agent's breaker, not a job: its `job` only keys the sender's seq.
+  const forJob = msg.type !== 'breaker.reset';
+  const job = forJob ? c.reg.getJob(msg.job) : undefined;
+  if (!job && forJob && msg.type !== 'control.create') throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
   if (job && msg.type === 'control.create') throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
   if (job) refuseIfBeforeJob(c, job, o);
 
@@ -55,6 +59,7 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     if (msg.seq > hwm) c.reg.setHwm(msg.job, msg.sender, msg.seq);
   };
   const ids = { job: msg.job, sender: msg.sender, seq: msg.seq };
+  if (!forJob) return applyBreakerReset(c, o, consume);
 
   if (msg.type === 'control.create') {
     const body = msg.body as { agent: string; workdir?: string; launch?: boolean; priority?: number; after?: string[] };

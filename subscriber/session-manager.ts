@@ -10,6 +10,7 @@ import { createGateRunner } from './policies/gate-runner.js';
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
+import { createJobPolicies } from './policies/job-policies.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
@@ -38,7 +39,15 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     return reg.getJob(job);
   }
 
+  /** Ends the job's session after its terminal state was committed; then its policies decide what follows. */
   async function end(row: JobRow, reason: string) {
+    await terminate(row, reason);
+    await policies.settle(row.id, row.gen);
+    // The removal policy decides (a job retrying has not ended); a session that refused to end keeps its worktree.
+    await sweepWorktrees(reg, row.id);
+  }
+
+  async function terminate(row: JobRow, reason: string) {
     const session = reg.getSession(row.id, row.gen);
     if (!session || session.ended_at) return;
     const backend = await backends.get(session.backend as BackendName);
@@ -50,13 +59,19 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     await publishState(row.id);
     // Its slot is free once its session has ended.
     void scheduler.kick();
-    // The removal policy decides; a session that refused to end keeps its worktree.
-    await sweepWorktrees(reg, row.id);
   }
 
+  // Retries and circuit breakers: what follows a failure, and what the queue may launch.
+  const policies = createJobPolicies({
+    reg, host, cfg: ctx.cfg, log: log.child('policies'), publishState, kick: () => scheduler.kick(),
+    busy: (job) => chains.has(job) || rec.settling(job), escalate: (e) => reg.escalate(e),
+  });
   const scheduler = createScheduler({
-    reg, host, cfg: ctx.cfg, log: log.child('scheduler'), publishState,
-    start: (job) => void onJob(job, () => launch(job)),
+    reg, host, cfg: ctx.cfg, log: log.child('scheduler'), publishState, breakerHolds: policies.breakerHolds,
+    start: (job) => {
+      policies.launching(job);
+      void onJob(job, () => launch(job));
+    },
   });
 
   async function launch(job: string, prompt?: string) {
@@ -74,6 +89,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       log.error('launch failed', { job, error: (err as Error).message });
       const reason = `launch failed: ${(err as Error).message}`.slice(0, 4000);
       if (!reg.transitionJob(row, 'job.failed', reason)) reg.setJobReason(row, reason);
+      // Its retry (if any) first: a job with retries left is published retrying, never failed.
+      await policies.settle(job, row.gen);
       await publishState(job);
     }
   }
@@ -135,6 +152,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
       if (o.kind === 'applied' && o.from === 'testing' && o.to !== 'testing') gates.abandon(o.job);
       if (o.kind === 'applied' && o.input === 'gate') return onJob(o.job, () => gates.run(o.job));
+      // Committed already (the queue, kicked above, launches what the breaker held); said here for the log.
+      if (o.kind === 'breaker-reset') return void log.info('breaker reset by operator', { agent: o.agent, was: o.was, by: o.sender });
       if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
         return onJob(o.job, async () => {
           const row = reg.getJob(o.job);
@@ -146,13 +165,22 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   }
 
   const driftSweep = createDriftSweep(
-    { ctx, log, reg, host, backends, publishState, settling: (job) => rec.settling(job), busy: (job) => chains.has(job), onJob, act, end, launch, resume,
-      runChecks: (job) => gates.run(job) },
+    {
+      ctx, log, reg, host, backends, publishState, settling: (job) => rec.settling(job), busy: (job) => chains.has(job), onJob, end, launch, resume,
+      runChecks: (job) => gates.run(job),
+      // A lost session is a failure its policies decide on, like a failed one.
+      act: async (job, input, reason) => {
+        const row = await act(job, input, reason);
+        if (row?.state === 'lost') await policies.settle(job, row.gen);
+        return row;
+      },
+    },
     () => sweepWorktrees(reg),
   );
   // Aging and backoff deadlines move with the clock: the queue is looked at every sweep too.
   const sweep = async () => {
     await driftSweep();
+    await policies.sweep();
     await scheduler.kick();
   };
 
@@ -172,6 +200,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     /** Stops running quality gates before the reconciler closes: their checks run again at the next start. */
     stopGates: () => gates.close(),
     close: () => {
+      policies.close();
       for (const ctl of driving) ctl.abort();
       logs.close();
       return backends.close();

@@ -1,5 +1,6 @@
 import { RESUMED_REASON } from '../apply-message.js';
 import type { JobRow, Registry } from '../registry/registry.js';
+import { loggedBody } from '../registry/queries.js';
 import type { DriftDeps } from './drift-deps.js';
 
 /** The prompt of the resume that opened the job's current generation, read from its committed event. */
@@ -7,14 +8,9 @@ function resumePrompt(reg: Registry, row: JobRow): string | undefined {
   // Only a resume leaves this reason (a launch clears it), so the latest applied resume opened this generation.
   if (row.reason !== RESUMED_REASON) return undefined;
   const ev = reg.latestResume(row.id);
-  if (!ev) return undefined;
-  try {
-    // The audit copy of a message verified before it was committed: read as it stands.
-    const body = (JSON.parse((JSON.parse(ev.raw.toString('utf8')) as { msg: string }).msg) as { body: { prompt?: unknown } }).body;
-    return typeof body.prompt === 'string' ? body.prompt : undefined;
-  } catch {
-    return undefined; // an audit row changed by hand: the generation launches without the prompt
-  }
+  // An audit row changed by hand: the generation launches without the prompt.
+  const prompt = ev && loggedBody(ev.raw)?.prompt;
+  return typeof prompt === 'string' ? prompt : undefined;
 }
 
 /**

@@ -107,7 +107,7 @@ export function createCommitter(d: CommitDeps) {
       done = commit(items, now, true);
     }
     for (const out of done.outcomes) {
-      if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded') d.stats.committed++;
+      if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded' || out.kind === 'breaker-reset') d.stats.committed++;
       else if (out.kind === 'duplicate') d.stats.duplicates++;
       else d.stats.rejected++;
     }

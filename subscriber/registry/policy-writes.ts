@@ -43,6 +43,10 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
       VALUES (@host, @agent, @state, @failures, @reason, @opened_at, @probe_job)
       ON CONFLICT (host, agent) DO UPDATE SET state = excluded.state, failures = excluded.failures,
         reason = excluded.reason, opened_at = excluded.opened_at, probe_job = excluded.probe_job`),
+    breakersOf: db.prepare<[string], BreakerRow>('SELECT * FROM breakers WHERE host = ? ORDER BY agent'),
+    // A breaker's escalation is known by the command that resolves it, which names the agent and host.
+    clearBreakerEscalations: db.prepare(`UPDATE escalations SET cleared_at = @now
+      WHERE kind = 'breaker-open' AND host = @host AND command = @command AND cleared_at IS NULL`),
   };
   return {
     ...checkWrites(db, write),
@@ -68,5 +72,9 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
     putBreaker: write((b: BreakerRow) => {
       q.putBreaker.run(b);
     }),
+    /** Every breaker of `host`, by agent. */
+    breakersOf: (host: string) => q.breakersOf.all(host),
+    /** The breaker closed: its open escalation (the one `command` resolves) is cleared. */
+    clearBreakerEscalations: write((host: string, command: string) => q.clearBreakerEscalations.run({ host, command, now: Date.now() }).changes),
   };
 }

@@ -110,7 +110,6 @@ export function createQueries(db: Database.Database) {
     liveJobs(host: string): JobRow[] {
       return db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE host = ? AND state IN (${LIVE_IN})`).all(host);
     },
-
     /** Jobs moved to starting (by the queue or a resume) whose launch may never have come. */
     strandedJobs(host: string): JobRow[] {
       return db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state = 'starting' AND gen > 0").all(host);
@@ -141,4 +140,17 @@ export function createQueries(db: Database.Database) {
         .all(host, since);
     },
   };
+}
+
+/**
+ * The body of an event as the log keeps it (events.raw): the audit copy of a message verified
+ * before it was committed, read as it stands; undefined when the row was changed by hand.
+ */
+export function loggedBody(raw: Buffer): Record<string, unknown> | undefined {
+  try {
+    const body = (JSON.parse((JSON.parse(raw.toString('utf8')) as { msg: string }).msg) as { body?: unknown }).body;
+    return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

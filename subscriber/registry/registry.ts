@@ -8,6 +8,7 @@ import { createEventPruning } from './prune-events.js';
 import { createRejectionPruning } from './prune-rejections.js';
 import { createQueries } from './queries.js';
 import { createQueueQueries } from './queue-queries.js';
+import { createRetryQueries } from './retry-queries.js';
 import { createJobRestore } from './restore-job.js';
 import { createWalSync } from './wal-sync.js';
 import { createWriterCache } from './writer-cache.js';
@@ -208,6 +209,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     ...reg,
     ...createQueries(db),
     ...createQueueQueries(db),
+    ...createRetryQueries(db),
     ...createEventPruning(db, reg.transaction),
     ...createRejectionPruning(db, reg.transaction),
     restoreJob: write(createJobRestore(db, reg, (id) => cache?.jobChanged(id))),

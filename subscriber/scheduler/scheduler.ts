@@ -2,6 +2,7 @@ import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import type { JobSpec } from '../launch-session.js';
 import { jobPolicy } from '../policies/job-policy.js';
+import { stateForDependents } from '../policies/retry-decision.js';
 import type { JobRow, Registry } from '../registry/registry.js';
 import { dependencyVerdict, orderQueue } from './queue-order.js';
 
@@ -59,7 +60,7 @@ export function createScheduler(d: SchedulerDeps) {
       if (spec.launch === false) continue;
       const agent = row.agent ?? spec.agent;
       const policy = jobPolicy(spec, cfg);
-      const deps = dependencyVerdict(policy.after, policy.afterAny, (id) => reg.getJob(id)?.state);
+      const deps = dependencyVerdict(policy.after, policy.afterAny, (id) => stateForDependents(reg.getJob(id), cfg));
       if (deps.kind === 'cancel') {
         if (reg.transitionJob(row, 'cancel', deps.why)) {
           stats.cancelled++;

@@ -119,6 +119,13 @@ const CASES: Record<string, { valid: unknown[]; invalid: Array<[string, unknown]
     valid: [{}, { prompt: 'continue' }],
     invalid: [['extra', { gen: 2 }], ['prompt too long', { prompt: long(262145) }]],
   },
+  'breaker.reset': {
+    valid: [{ agent: 'claude' }, { agent: 'command', reason: long(1024) }],
+    invalid: [
+      ['no agent', {}], ['agent with a capital', { agent: 'Claude' }], ['agent too long', { agent: `a${long(32)}` }],
+      ['reason too long', { agent: 'claude', reason: long(1025) }], ['extra property', { agent: 'claude', host: 'h' }],
+    ],
+  },
 };
 
 // Walks a schema and lists every place missing a bound the project requires.
