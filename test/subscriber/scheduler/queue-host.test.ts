@@ -66,7 +66,7 @@ describe('priority and aging', () => {
     };
     await createHigh();
     await createHigh();
-    expect(h.job('low')!.reason).toMatch(/waiting for a free session slot/);
+    await h.waitJob('low', (j) => /waiting for a free session slot/.test(j.reason ?? ''), 'low says why it waits');
     release(h, holder.id, 1, 'mam emit job.done');
     // High jobs keep coming, one every 400 ms, until the low one has started (bounded).
     for (let i = 0; i < 60 && !h.session('low'); i++) {
