@@ -6,10 +6,12 @@ import { maxEnvelopeBytes } from '../core/config.js';
 import type { Context } from '../core/context.js';
 import { openEnvelope, sealEnvelope, type Opened, type SenderMismatch } from '../core/envelope.js';
 import { isMamError, MamError } from '../core/errors.js';
+import type { Keyring } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import { parseTopic, prefix, topics } from '../core/topics.js';
 import { applyMessage, recordRejection, type Outcome } from './apply-message.js';
 import { deferPubacks } from './deferred-pubacks.js';
+import { mirrorEscalation } from './policies/escalation-messages.js';
 import { openRegistry, type JobRow, type Registry } from './registry/registry.js';
 import { pruneRejections } from './registry/prune-rejections.js';
 import { fileIdentity, recordRegistry, registryChange, registryGone, type FileIdentity } from './registry/registry-identity.js';
@@ -66,6 +68,8 @@ export interface ReconcilerHooks {
 export interface ReconcilerCore {
   reg: Registry;
   client: MeshClient;
+  /** the keys the reconciler signs and verifies with (reloaded when rotated) */
+  keyring: Keyring;
   /** Publishes the retained state of a job of this host (after changes made outside the event path). */
   publishState(job: string): Promise<void>;
   /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */
@@ -189,7 +193,7 @@ async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHoo
     await Promise.all(states!.publish(job));
   };
   const isSettling = (job: string) => settling.has(job);
-  hooks = createHooks({ reg, client, publishState, settling: isSettling });
+  hooks = createHooks({ reg, client, keyring, publishState, settling: isSettling });
   connected();
   client.mqtt.on('connect', () => {
     log.info('connected', { url: ctx.endpoint.url });
@@ -332,6 +336,7 @@ async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHoo
           return;
         }
         if (o.topic.kind === 'state') return mirrorState(o);
+        if (o.topic.kind === 'escalations') return mirrorEscalation(reg, host, o);
         let out: Outcome;
         const writes = reg.writes();
         try {
@@ -361,7 +366,7 @@ async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHoo
     if (t?.kind === 'state' && states?.isEcho(it.topic, it.payload)) return null;
     try {
       const o = openEnvelope(ns, it.topic, it.payload, keyring, cfg.events.maxMessageBytes);
-      if (o.topic.kind === 'state' && o.msg.sender === `reconciler@${host}`) return null;
+      if ((o.topic.kind === 'state' || o.topic.kind === 'escalations') && o.msg.sender === `reconciler@${host}`) return null;
       if (o.msg.ts < now - cfg.events.maxAgeSeconds * 1000 || o.msg.ts > now + cfg.events.maxSkewSeconds * 1000) {
         it.refusedOpened = o;
         throw new MamError('TIMESTAMP', `timestamp ${o.msg.ts} is outside the accepted window`);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { adapterFor } from '../agents/adapters/index.js';
 import type { BackendName } from '../agents/session-backend.js';
 import type { Context } from '../core/context.js';
@@ -8,6 +9,7 @@ import { launchSession, type JobSpec, type Launched } from './launch-session.js'
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
+import { createEscalations } from './policies/escalations.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
@@ -27,12 +29,15 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   const specOf = (row: JobRow) => JSON.parse(row.spec) as JobSpec;
   const logs: SessionLogs = followSessionLogs(ctx, log.child('logs'), rec);
   const sweepWorktrees = createWorktreeSweeper(ctx, log.child('worktrees'));
+  // What needs a person: the policies raise it through escalations.escalate.
+  const escalations = createEscalations({ reg, host, ns: ctx.cfg.namespace, client: rec.client, keyring: rec.keyring, log: log.child('escalations') });
 
   /** Applies a reconciler action (not an event) through the state table and publishes the new state. */
   async function act(job: string, input: Transition, reason: string): Promise<JobRow | undefined> {
     const row = reg.getJob(job);
     if (!row || !reg.transitionJob(row, input, reason)) return undefined;
     await publishState(job);
+    await escalations.settle(job);
     return reg.getJob(job);
   }
 
@@ -58,6 +63,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   });
 
   async function launch(job: string, prompt?: string) {
+    const t0 = performance.now();
     let row = reg.getJob(job);
     if (!row) return;
     // A first launch (or a retry) opens a new generation; a resume arrives with its generation already bumped.
@@ -65,7 +71,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     try {
       logs.track(job, row.gen);
       const l = await launchSession({ ctx, reg: reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
-      log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason, isolation: l.isolation });
+      log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason, isolation: l.isolation, ms: Math.round(performance.now() - t0) });
       await publishState(job);
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
@@ -127,7 +133,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     // Created jobs, freed slots and dependencies that ended: the queue decides what launches now.
     const kicked = scheduler.kick();
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
-    await Promise.all([kicked, ...outcomes.map((o) => {
+    await Promise.all([kicked, escalations.afterCommit(outcomes), ...outcomes.map((o) => {
       if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
       if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
         return onJob(o.job, async () => {
@@ -147,6 +153,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   const sweep = async () => {
     await driftSweep();
     await scheduler.kick();
+    await escalations.sweep();
   };
 
   return {
@@ -161,6 +168,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       },
     },
     scheduler,
+    escalate: escalations.escalate,
     close: () => {
       for (const ctl of driving) ctl.abort();
       logs.close();
