@@ -50,9 +50,9 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       graceMs: ctx.cfg.sessions.killGraceMs, log,
     });
     if (!verdict.terminated) log.warn('termination refused', { job: row.id, why: verdict.why });
-    await publishState(row.id);
-    // Its slot is free once its session has ended.
+    // Its slot is free once its session has ended: the queue need not wait for the state's PUBACK.
     void scheduler.kick();
+    await publishState(row.id);
     // The removal policy decides; a session that refused to end keeps its worktree.
     await sweepWorktrees(reg, row.id);
   }
