@@ -3,6 +3,7 @@ import { adapterOverheadReal } from './adapter-overhead-real.js';
 import type { Benchmark } from './benchmark.js';
 import { emitLatency } from './emit-latency.js';
 import { publishThroughput } from './publish-throughput.js';
+import { queueThroughput } from './queue-throughput.js';
 import { reconcileThroughput } from './reconcile-throughput.js';
 import { registryScale } from './registry-scale.js';
 import { sessionsScale } from './sessions-scale.js';
@@ -10,5 +11,5 @@ import { terminationLatency } from './termination-latency.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them: add a new one here. */
 export const BENCHMARKS: readonly Benchmark[] = [
-  publishThroughput, emitLatency, reconcileThroughput, terminationLatency, sessionsScale, adapterOverhead, adapterOverheadReal, registryScale,
+  publishThroughput, emitLatency, reconcileThroughput, terminationLatency, sessionsScale, adapterOverhead, adapterOverheadReal, registryScale, queueThroughput,
 ];

@@ -13,7 +13,7 @@ const PUBLISH: Record<Role, ReadonlySet<string>> = {
   operator: new Set(['events', 'verdicts', 'control']),
   // events/verdicts/control: the reconciler re-sends its host's outboxes on behalf of emitters. A
   // control message still needs the operator key's signature, and a reconciler holds the master keys.
-  reconciler: new Set(['state', 'output', 'status', 'events', 'verdicts', 'control']),
+  reconciler: new Set(['state', 'output', 'status', 'escalations', 'events', 'verdicts', 'control']),
   reader: new Set(),
 };
 

@@ -162,7 +162,7 @@ An unknown key id exits 4.`,
 
 /** Every command with its help text, in the order `mam --help` lists them; modules load only when the command runs, so --help stays fast. */
 export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
-  ['init', 'doctor', 'broker', 'emit', 'watch', 'reconcile', 'jobs', 'job', 'verdict', 'approve', 'gc', 'rejections', 'up', 'down', 'ps', 'breaker', 'demo', 'keys'].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name]!]),
+  ['init', 'doctor', 'broker', 'emit', 'watch', 'reconcile', 'jobs', 'job', 'inbox', 'verdict', 'approve', 'gc', 'rejections', 'up', 'down', 'ps', 'breaker', 'demo', 'keys'].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name]!]),
 );
 
 export const GLOBAL_HELP = `mam — multi-agent-mux: run CLI coding agents in tmux/pty sessions, watched through signed MQTT events.

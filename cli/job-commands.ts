@@ -43,7 +43,7 @@ Monitoring from any MQTT client: subscribe to mam/v1/<ns>/jobs/+/state.`,
   },
   job: {
     summary: 'create, show, stop or resume a job',
-    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--wait <dur>] [--no-wait] [--json] [-- <program> <args>...]
+    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--wait <dur>] [--no-wait] [--json] [policy flags] [-- <program> <args>...]
 mam job show <id> [--json]
 mam job stop <id> [--reason <text>] [--json]
 mam job resume <id> [--prompt <text>] [--json]
@@ -62,13 +62,25 @@ exists; \`mam job show\`). --no-wait exits 0 once the create is committed. --exp
 on a done event: a path relative to the workdir, or git:commit (the workdir's
 branch has commits beyond its base). --no-launch only registers the job: its
 agent is started elsewhere and reports with \`mam emit\`.
---gate "<command>" [--gate-attempts <n>] [--gate-timeout <dur>]: after a verified
-done (artifacts present) the host runs the command with sh -c in the job's
-workdir, the job in testing, its output in .mam/jobs/<id>/gate-<n>.log; a failure
-goes back to the agent as its next prompt while attempts remain (default 3),
-then the job fails. --approval auto|human|risk: after the gate the job is done
-(auto), waits in review for \`mam approve <id>\` (human), or waits only when
-its changes touch approvals.highRisk (risk). See docs/POLICIES.md.
+Policy flags (docs/POLICIES.md; each wins over agents.<name> and the policies config):
+  --priority low|normal|high|urgent|0-9  queue order once sessions.maxConcurrent or
+        agents.<name>.maxConcurrent is reached (normal = 5); a waiting job gains a
+        level every scheduler.agingSeconds. A queued job's create exits 0 and says why it waits.
+  --after <job>[,<job>...]  start once every one is done; one failed or cancelled
+        cancels this job too. --after-any: one done suffices.
+  --gate "<command>"  after a verified done, run it with sh -c in the job's worktree
+        (state testing); a failure goes back to the agent as its next prompt.
+  --gate-attempts <n>  gate runs before the job fails (1-20, default 3).
+  --gate-timeout <dur>  per gate run (default 10m).
+  --retries <n>  new generations after a failure or a lost session (0-100, default 0).
+  --backoff <min>[..<max>]  wait before each retry, doubling from min to max, with
+        jitter (default 30s..10m).
+  --approval auto|human|risk  after the gate: done (auto); wait in review for a person
+        (human); a person only when the diff touches approvals.highRisk paths (risk).
+  What needs a person (blocked, gate failed, retries exhausted …) is in \`mam inbox\`.
+  e.g. mam job create --agent claude --priority high --gate "npm test" --retries 2 --backoff 30s..5m --prompt "fix the flaky test"
+       mam job create --agent codex --after j1,j2 --approval risk --prompt @task.md
+       mam job create --agent command --priority low --after a,b --after-any -- make docs
 show: state, sessions, the event timeline, verdicts with their findings,
 quality-gate runs with the end of the newest gate log and the approval
 decision, refused messages and the last lines of the session log.
@@ -128,6 +140,21 @@ A job this host knows that is not in review is refused (exit 1) and nothing is s
 Exit 0 committed (or PUBACK with --no-wait); 75 not acknowledged in time (kept in
 the outbox and re-sent). See docs/POLICIES.md. ${EXIT_CODES}`,
     load: () => import('./commands/approve.js'),
+  },
+  inbox: {
+    summary: 'what needs a person: blocked jobs, failed gates, exhausted retries, open breakers, approvals',
+    help: `mam inbox [--json]
+
+Lists every open escalation in this host's registry, oldest first: the job, its
+host, the kind (blocked, gate-failed, retries-exhausted, breaker-open,
+needs-approval), why, how long ago, and the command that resolves it. Each one
+is also a signed, retained message on jobs/<job>/escalations, so escalations of
+other hosts' jobs are listed too. Resolving the job clears its escalations: it
+ends done or cancelled, it is resumed (\`mam job resume\`), or an operator or a
+reviewer acts on it (a verdict, an approval); a blocked job that goes on
+clears its blocked one. --json: a list of {job, host, kind, reason, command,
+state, createdAt, ageMs}. See docs/POLICIES.md.`,
+    load: () => import('./commands/inbox.js'),
   },
   rejections: {
     summary: 'list refused messages and why',

@@ -13,6 +13,7 @@ export const TYPES_BY_KIND: Record<TopicKind, readonly string[]> = {
   output: ['job.output'],
   control: ['control.create', 'control.resume', 'breaker.reset'],
   status: ['host.status'],
+  escalations: ['escalation.open', 'escalation.cleared'],
 };
 
 export const EVENT_TYPES = TYPES_BY_KIND.events;

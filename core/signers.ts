@@ -30,6 +30,7 @@ const SIGNERS: Record<TopicKind, readonly SignerClass[]> = {
   state: ['reconciler'],
   output: ['reconciler'],
   status: ['reconciler'],
+  escalations: ['reconciler'],
 };
 
 /** The key scope of `cls` for messages on topic `t`: a job's agent holds its job's scope only. */

@@ -3,7 +3,7 @@ import { MamError } from './errors.js';
 /** Job ids and host names are single topic levels: no '/', '+', '#', no dots. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-export type TopicKind = 'events' | 'state' | 'output' | 'verdicts' | 'control' | 'status';
+export type TopicKind = 'events' | 'state' | 'output' | 'verdicts' | 'control' | 'status' | 'escalations';
 
 export interface ParsedTopic {
   kind: TopicKind;
@@ -19,6 +19,8 @@ export const topics = {
   events: (ns: string, job: string) => `${prefix(ns)}/jobs/${job}/events`,
   state: (ns: string, job: string) => `${prefix(ns)}/jobs/${job}/state`,
   output: (ns: string, job: string) => `${prefix(ns)}/jobs/${job}/output`,
+  /** what the job needs of a person (docs/POLICIES.md): retained, signed by its host's reconciler */
+  escalations: (ns: string, job: string) => `${prefix(ns)}/jobs/${job}/escalations`,
   verdicts: (ns: string, job: string) => `${prefix(ns)}/reviews/${job}/verdicts`,
   control: (ns: string, host: string) => `${prefix(ns)}/hosts/${host}/control`,
   status: (ns: string, host: string) => `${prefix(ns)}/hosts/${host}/status`,
@@ -29,7 +31,7 @@ export const topics = {
 };
 
 const KINDS: Record<string, Record<string, TopicKind>> = {
-  jobs: { events: 'events', state: 'state', output: 'output' },
+  jobs: { events: 'events', state: 'state', output: 'output', escalations: 'escalations' },
   reviews: { verdicts: 'verdicts' },
   hosts: { control: 'control', status: 'status' },
 };

@@ -63,6 +63,29 @@ export interface BreakerResetBody {
   reason?: string;
 }
 
+/** escalation.open on jobs/<job>/escalations: what a job needs of a person (docs/POLICIES.md). */
+export interface EscalationOpenBody {
+  job: string;
+  host: string;
+  /** blocked, gate-failed, needs-approval, retries-exhausted, breaker-open */
+  kind: string;
+  reason: string;
+  /** the mam command that resolves it */
+  command: string;
+  /** when it was raised, ms */
+  at: number;
+}
+
+/** escalation.cleared on jobs/<job>/escalations: those kinds are resolved. */
+export interface EscalationClearedBody {
+  job: string;
+  host: string;
+  kinds: string[];
+  /** what resolved them */
+  reason: string;
+  at: number;
+}
+
 /** Body type by event type, for code that switches on `msg.type`. */
 export interface EventBodies {
   'job.started': JobStartedBody;

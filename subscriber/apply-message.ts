@@ -154,7 +154,7 @@ export function recordRejection(reg: Registry, err: unknown, topic: string, raw:
   return { kind: 'rejected', reason, detail, job: o?.msg.job, sender: o?.msg.sender, seq: o?.msg.seq };
 }
 
-const JOB_TOPIC = /^mam\/v1\/[^/]+\/(?:jobs\/([^/]+)\/events|reviews\/([^/]+)\/verdicts)$/;
+const JOB_TOPIC = /^mam\/v1\/[^/]+\/(?:jobs\/([^/]+)\/(?:events|escalations)|reviews\/([^/]+)\/verdicts)$/;
 
 function jobOfTopic(topic: string): string | undefined {
   const m = JOB_TOPIC.exec(topic);

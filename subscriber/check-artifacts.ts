@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 
 /**
  * Which expected artifacts are missing. An artifact is a path relative to the
@@ -32,11 +33,21 @@ function hasCommitsBeyond(workdir: string, base: string | undefined): boolean {
   }
 }
 
-/** HEAD of the workdir, recorded at launch as the base `git:commit` is measured from; undefined outside git. */
-export function gitHead(workdir: string): string | undefined {
-  try {
-    return execFileSync('git', ['-C', workdir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-  } catch {
-    return undefined;
+/** Whether `dir` or a folder above it holds a .git (folder, or a worktree's file). */
+function inGitTree(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
   }
+}
+
+/**
+ * HEAD of the workdir, recorded at launch as the base `git:commit` is measured from; undefined
+ * outside git. Asynchronous, and no git process at all outside a git tree: a launch must not
+ * stall the reconciler's event loop (a synchronous git took ≈ 30 ms of it per launch under load).
+ */
+export async function gitHead(workdir: string): Promise<string | undefined> {
+  if (!inGitTree(workdir)) return undefined;
+  const r = await execa('git', ['-C', workdir, 'rev-parse', 'HEAD'], { reject: false, timeout: 5000, stdin: 'ignore', stderr: 'ignore' });
+  return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
 }

@@ -21,6 +21,8 @@ export async function createHostDaemon(ctx: Context, log: Logger, env: NodeJS.Pr
       // A gate still running would hold the reconciler's close for as long as it runs.
       await sessions?.stopGates();
       await reconciler.close();
+      // Its runs, launches and CPU, for the queue's benchmark and for a person reading the log.
+      if (sessions) log.info('scheduler stats', sessions.scheduler.stats);
       // pty sessions belong to this process; tmux sessions outlive it by design.
       await sessions?.close();
     },

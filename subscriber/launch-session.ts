@@ -73,7 +73,7 @@ export async function launchSession(opts: {
   const launch = adapter.launch(job);
   const { backend, reason } = await opts.backends.choose(spec.backend ?? ctx.cfg.sessions.backend);
   const name = sessionName({ agent: spec.agent, workdir, job: `${jobId}#${gen}` });
-  const base = tree?.base ?? gitHead(workdir);
+  const base = tree?.base ?? (await gitHead(workdir));
   const isolation = await resolveIsolation(ctx.cfg.sessions.isolation);
   const wrapper = await sessionSandbox({
     isolation,

@@ -76,7 +76,7 @@ async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHoo
   states = createStatePublisher({ client, reg, keyring, ns, host });
   const { publishState, publishCommitted } = createStatePublishing({ reg, host, log, states });
   const post = createPostCommit({ log, afterCommit: () => hooks.afterCommit });
-  hooks = createHooks({ reg, client, publishState, settling: post.settling });
+  hooks = createHooks({ reg, client, keyring, publishState, settling: post.settling });
   const watch = watchRegistry({
     db: ctx.ws.db, opened, log, disconnect: () => client.mqtt.end(true),
     stop: () => {

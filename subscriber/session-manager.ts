@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { adapterFor } from '../agents/adapters/index.js';
 import type { BackendName } from '../agents/session-backend.js';
 import type { Context } from '../core/context.js';
@@ -11,6 +12,7 @@ import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
 import { createJobPolicies } from './policies/job-policies.js';
+import { createEscalations } from './policies/escalations.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
@@ -30,12 +32,15 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   const specOf = (row: JobRow) => JSON.parse(row.spec) as JobSpec;
   const logs: SessionLogs = followSessionLogs(ctx, log.child('logs'), rec);
   const sweepWorktrees = createWorktreeSweeper(ctx, log.child('worktrees'));
+  // What needs a person: the policies raise it through escalations.escalate.
+  const escalations = createEscalations({ reg, host, ns: ctx.cfg.namespace, client: rec.client, keyring: rec.keyring, log: log.child('escalations') });
 
   /** Applies a reconciler action (not an event) through the state table and publishes the new state. */
   async function act(job: string, input: Transition, reason: string): Promise<JobRow | undefined> {
     const row = reg.getJob(job);
     if (!row || !reg.transitionJob(row, input, reason)) return undefined;
     await publishState(job);
+    await escalations.settle(job);
     return reg.getJob(job);
   }
 
@@ -56,15 +61,15 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       graceMs: ctx.cfg.sessions.killGraceMs, log,
     });
     if (!verdict.terminated) log.warn('termination refused', { job: row.id, why: verdict.why });
-    await publishState(row.id);
-    // Its slot is free once its session has ended.
+    // Its slot is free once its session has ended: the queue need not wait for the state's PUBACK.
     void scheduler.kick();
+    await publishState(row.id);
   }
 
   // Retries and circuit breakers: what follows a failure, and what the queue may launch.
   const policies = createJobPolicies({
     reg, host, cfg: ctx.cfg, log: log.child('policies'), publishState, kick: () => scheduler.kick(),
-    busy: (job) => chains.has(job) || rec.settling(job), escalate: (e) => reg.escalate(e),
+    busy: (job) => chains.has(job) || rec.settling(job), escalate: (e) => void escalations.escalate(e.job, e.kind, e.reason, e.command),
   });
   const scheduler = createScheduler({
     reg, host, cfg: ctx.cfg, log: log.child('scheduler'), publishState, breakerHolds: policies.breakerHolds,
@@ -75,6 +80,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   });
 
   async function launch(job: string, prompt?: string) {
+    const t0 = performance.now();
     let row = reg.getJob(job);
     if (!row) return;
     // A first launch (or a retry) opens a new generation; a resume arrives with its generation already bumped.
@@ -82,7 +88,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     try {
       logs.track(job, row.gen);
       const l = await launchSession({ ctx, reg: reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
-      log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason, isolation: l.isolation });
+      log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason, isolation: l.isolation, ms: Math.round(performance.now() - t0) });
       await publishState(job);
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
@@ -142,13 +148,18 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     return next;
   }
 
-  const gates = createGateRunner({ ctx, log: log.child('gates'), reg, host, env, backends, publishState, end, resume, drive });
+  // A gate's outcome and its escalation commit together; the escalation's signed message follows its state.
+  const publishGated = async (job: string) => {
+    await publishState(job);
+    await escalations.announceJob(job);
+  };
+  const gates = createGateRunner({ ctx, log: log.child('gates'), reg, host, env, backends, publishState: publishGated, end, resume, drive });
 
   async function afterCommit(outcomes: Outcome[]) {
     // Created jobs, freed slots and dependencies that ended: the queue decides what launches now.
     const kicked = scheduler.kick();
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
-    await Promise.all([kicked, ...outcomes.map((o) => {
+    await Promise.all([kicked, escalations.afterCommit(outcomes), ...outcomes.map((o) => {
       if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
       if (o.kind === 'applied' && o.from === 'testing' && o.to !== 'testing') gates.abandon(o.job);
       if (o.kind === 'applied' && o.input === 'gate') return onJob(o.job, () => gates.run(o.job));
@@ -182,6 +193,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     await driftSweep();
     await policies.sweep();
     await scheduler.kick();
+    await escalations.sweep();
   };
 
   return {
@@ -199,6 +211,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     scheduler,
     /** Stops running quality gates before the reconciler closes: their checks run again at the next start. */
     stopGates: () => gates.close(),
+    escalate: escalations.escalate,
     close: () => {
       policies.close();
       for (const ctl of driving) ctl.abort();

@@ -2,6 +2,7 @@ import type { Opened } from '../../core/envelope.js';
 import { MamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { applyMessage, recordRejection, type ApplyContext, type Outcome } from '../apply-message.js';
+import { mirrorEscalation } from '../policies/escalation-messages.js';
 import type { Refusal } from '../state-publisher.js';
 import type { Pending } from './verify.js';
 
@@ -64,6 +65,7 @@ export function createCommitter(d: CommitDeps) {
           return;
         }
         if (o.topic.kind === 'state') return mirrorState(o);
+        if (o.topic.kind === 'escalations') return mirrorEscalation(reg, host, o);
         let out: Outcome;
         const writes = reg.writes();
         try {

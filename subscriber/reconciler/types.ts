@@ -1,5 +1,6 @@
 import type { MeshClient } from '../../broker/client.js';
 import type { MamError } from '../../core/errors.js';
+import type { Keyring } from '../../core/keys.js';
 import type { Outcome } from '../apply-message.js';
 import type { DoneChecks } from '../policies/done-checks.js';
 import type { JobRow, Registry } from '../registry/registry.js';
@@ -23,6 +24,8 @@ export interface ReconcilerHooks {
 export interface ReconcilerCore {
   reg: Registry;
   client: MeshClient;
+  /** the keys the reconciler signs and verifies with (reloaded when rotated) */
+  keyring: Keyring;
   /** Publishes the retained state of a job of this host (after changes made outside the event path). */
   publishState(job: string): Promise<void>;
   /** True while a committed batch's post-commit work for the job (launch, termination) is still to finish. */

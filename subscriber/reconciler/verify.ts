@@ -42,7 +42,7 @@ export function createVerifier(d: VerifyDeps): Verify {
     if (t?.kind === 'state' && d.isEcho(it.topic, it.payload)) return null;
     try {
       const o = openEnvelope(d.ns, it.topic, it.payload, d.keyring, d.events.maxMessageBytes);
-      if (o.topic.kind === 'state' && o.msg.sender === self) return null;
+      if ((o.topic.kind === 'state' || o.topic.kind === 'escalations') && o.msg.sender === self) return null;
       if (o.msg.ts < now - d.events.maxAgeSeconds * 1000 || o.msg.ts > now + d.events.maxSkewSeconds * 1000) {
         it.refusedOpened = o;
         throw new MamError('TIMESTAMP', `timestamp ${o.msg.ts} is outside the accepted window`);

@@ -37,7 +37,7 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
     escalate: db.prepare(`INSERT INTO escalations (job, host, kind, reason, command, created_at)
       VALUES (@job, @host, @kind, @reason, @command, @now)`),
     openEscalation: db.prepare<[string, string], EscalationRow>('SELECT * FROM escalations WHERE job = ? AND kind = ? AND cleared_at IS NULL'),
-    clearEscalations: db.prepare('UPDATE escalations SET cleared_at = @now WHERE job = @job AND cleared_at IS NULL'),
+    clearEscalations: db.prepare('UPDATE escalations SET cleared_at = @now WHERE job = @job AND cleared_at IS NULL AND (@kind IS NULL OR kind = @kind)'),
     getBreaker: db.prepare<[string, string], BreakerRow>('SELECT * FROM breakers WHERE host = ? AND agent = ?'),
     putBreaker: db.prepare(`INSERT INTO breakers (host, agent, state, failures, reason, opened_at, probe_job)
       VALUES (@host, @agent, @state, @failures, @reason, @opened_at, @probe_job)
@@ -59,15 +59,19 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
       changed(id);
       q.setGateRuns.run({ id, n });
     }),
-    /** Records what needs a person, once per job and kind while it is open; returns it, or undefined if already open. */
-    escalate: write((e: { job: string; host: string; kind: string; reason: string; command: string }): EscalationRow | undefined => {
+    /**
+     * Records what needs a person, once per job and kind while it is open; returns it, or undefined
+     * if already open. `at`: when it was raised, for one mirrored from its job's host.
+     */
+    escalate: write((e: { job: string; host: string; kind: string; reason: string; command: string; at?: number }): EscalationRow | undefined => {
       if (q.openEscalation.get(e.job, e.kind)) return undefined;
-      const now = Date.now();
-      const id = Number(q.escalate.run({ ...e, now }).lastInsertRowid);
-      return { id, ...e, created_at: now, cleared_at: null };
+      const { at, ...fields } = e;
+      const now = at ?? Date.now();
+      const id = Number(q.escalate.run({ ...fields, now }).lastInsertRowid);
+      return { id, ...fields, created_at: now, cleared_at: null };
     }),
-    /** A job resolved (done, or acted on by a person): what it asked of a person is cleared. */
-    clearEscalations: write((job: string) => q.clearEscalations.run({ job, now: Date.now() }).changes),
+    /** A job resolved (done, or acted on by a person): what it asked of a person is cleared (only `kind`'s, when given). */
+    clearEscalations: write((job: string, kind?: string) => q.clearEscalations.run({ job, kind: kind ?? null, now: Date.now() }).changes),
     getBreaker: (host: string, agent: string) => q.getBreaker.get(host, agent),
     putBreaker: write((b: BreakerRow) => {
       q.putBreaker.run(b);

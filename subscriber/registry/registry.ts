@@ -7,6 +7,7 @@ import { makePrivate } from './private-files.js';
 import { createEventPruning } from './prune-events.js';
 import { createRejectionPruning } from './prune-rejections.js';
 import { createQueries } from './queries.js';
+import { createEscalationQueries } from './escalation-queries.js';
 import { createQueueQueries } from './queue-queries.js';
 import { createRetryQueries } from './retry-queries.js';
 import { createJobRestore } from './restore-job.js';
@@ -210,6 +211,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     ...createQueries(db),
     ...createQueueQueries(db),
     ...createRetryQueries(db),
+    ...createEscalationQueries(db),
     ...createEventPruning(db, reg.transaction),
     ...createRejectionPruning(db, reg.transaction),
     restoreJob: write(createJobRestore(db, reg, (id) => cache?.jobChanged(id))),

@@ -38,15 +38,22 @@ describe('publish ACL', () => {
     await expectNotDelivered('agent-state');
   });
 
-  it.each([topics.events(NS, 'J'), topics.state(NS, 'J'), topics.control(NS, 'h1')])('refuses the reader publishing to %s', async (topic) => {
+  it("refuses an agent publishing its own job's escalations (reconciler only)", async () => {
+    expect(await published({ agent: 'A' }, topics.escalations(NS, 'A'), 'agent-escalation')).toBe(false);
+    await expectNotDelivered('agent-escalation');
+  });
+
+  it.each([topics.events(NS, 'J'), topics.state(NS, 'J'), topics.escalations(NS, 'J'), topics.control(NS, 'h1')])('refuses the reader publishing to %s', async (topic) => {
     const payload = `reader-${topic}`;
     expect(await published('reader', topic, payload)).toBe(false);
     await expectNotDelivered(payload);
   });
 
-  it('refuses the operator publishing job state', async () => {
+  it('refuses the operator publishing job state and escalations', async () => {
     expect(await published('operator', topics.state(NS, 'X'), 'operator-state')).toBe(false);
+    expect(await published('operator', topics.escalations(NS, 'X'), 'operator-escalation')).toBe(false);
     await expectNotDelivered('operator-state');
+    await expectNotDelivered('operator-escalation');
   });
 
   it('lets the operator publish events and host control', async () => {
@@ -55,14 +62,15 @@ describe('publish ACL', () => {
     await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['op-event', 'op-control'])));
   });
 
-  it('lets the reconciler publish job state, output and host status, and re-send events and host control', async () => {
+  it('lets the reconciler publish job state, escalations, output and host status, and re-send events and host control', async () => {
     const c = await suite.connect('reconciler');
     await c.publish(topics.state(NS, 'X'), 'state-X', { qos: 1, retain: true });
+    await c.publish(topics.escalations(NS, 'X'), 'escalation-X', { qos: 1, retain: true });
     await c.publish(topics.output(NS, 'X'), 'output-X', { qos: 1 });
     await c.publish(topics.status(NS, 'h1'), 'status-h1', { qos: 1 });
     await c.publish(topics.events(NS, 'X'), 'resent-event-X', { qos: 1 });
     await c.publish(topics.control(NS, 'h1'), 'resent-control-h1', { qos: 1 });
-    await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['state-X', 'output-X', 'status-h1', 'resent-event-X', 'resent-control-h1'])));
+    await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['state-X', 'escalation-X', 'output-X', 'status-h1', 'resent-event-X', 'resent-control-h1'])));
   });
 
   const outside = ['mam/v1/other/jobs/X/events', '$SYS/x', 'foo', 'mam/v1/acl', `mam/v1/${NS}/jobs/X/events/extra`, `mam/v1/${NS}/jobs/X/bogus`];

@@ -126,6 +126,24 @@ const CASES: Record<string, { valid: unknown[]; invalid: Array<[string, unknown]
       ['reason too long', { agent: 'claude', reason: long(1025) }], ['extra property', { agent: 'claude', host: 'h' }],
     ],
   },
+  'escalation.open': {
+    valid: [{ job: 'j1', host: 'h1', kind: 'blocked', reason: 'needs an API key', command: 'mam job resume j1', at: 1 }],
+    invalid: [
+      ['missing command', { job: 'j1', host: 'h1', kind: 'blocked', reason: 'r', at: 1 }],
+      ['job with a slash', { job: 'a/b', host: 'h1', kind: 'blocked', reason: 'r', command: 'c', at: 1 }],
+      ['upper-case kind', { job: 'j1', host: 'h1', kind: 'Blocked', reason: 'r', command: 'c', at: 1 }],
+      ['empty reason', { job: 'j1', host: 'h1', kind: 'blocked', reason: '', command: 'c', at: 1 }],
+      ['extra property', { job: 'j1', host: 'h1', kind: 'blocked', reason: 'r', command: 'c', at: 1, by: 'x' }],
+    ],
+  },
+  'escalation.cleared': {
+    valid: [{ job: 'j1', host: 'h1', kinds: ['blocked', 'gate-failed'], reason: 'job done', at: 2 }],
+    invalid: [
+      ['no kinds', { job: 'j1', host: 'h1', kinds: [], reason: 'r', at: 1 }],
+      ['a kind twice', { job: 'j1', host: 'h1', kinds: ['blocked', 'blocked'], reason: 'r', at: 1 }],
+      ['missing at', { job: 'j1', host: 'h1', kinds: ['blocked'], reason: 'r' }],
+    ],
+  },
 };
 
 // Walks a schema and lists every place missing a bound the project requires.
