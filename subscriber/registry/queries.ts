@@ -115,6 +115,13 @@ export function createQueries(db: Database.Database) {
       return db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state = 'starting' AND gen > 0").all(host);
     },
 
+    /** The host's launched jobs whose current generation has no session row (a launch cut short between its start and its record). */
+    jobsWithoutSession(host: string): JobRow[] {
+      return db
+        .prepare<[string], JobRow>('SELECT j.* FROM jobs j WHERE j.host = ? AND j.gen >= 1 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.job = j.id AND s.gen = j.gen)')
+        .all(host);
+    },
+
     /** The names of every session ever recorded. */
     sessionNames(): Set<string> {
       return new Set(db.prepare<[], string>('SELECT name FROM sessions').pluck().all());

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAs } from '../../broker/connect-role.js';
 import { sealEnvelope } from '../../core/envelope.js';
 import { topics } from '../../core/topics.js';
-import { cli, DONE_AGENT, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host.js';
+import { DONE_AGENT, GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Listed {
@@ -22,7 +22,7 @@ interface Listed {
 }
 
 async function inbox(h: TestHost): Promise<Listed[]> {
-  const r = await cli(h, ['inbox', '--json']);
+  const r = await h.mam(['inbox', '--json']);
   expect(r.exitCode, String(r.stderr)).toBe(0);
   return JSON.parse(String(r.stdout)) as Listed[];
 }
@@ -52,7 +52,7 @@ describe('mam inbox', () => {
       expect.objectContaining({ job: 'asks', kind: 'blocked', reason: 'which database?', command: 'mam job resume asks', state: 'blocked' }),
       expect.objectContaining({ job: 'no-artifact', kind: 'blocked', reason: expect.stringMatching(/expected artifacts are missing: missing\.txt/), command: 'mam job resume no-artifact' }),
     ]);
-    const text = String((await cli(h, ['inbox'])).stdout).split('\n');
+    const text = String((await h.mam(['inbox'])).stdout).split('\n');
     expect(text[0]).toMatch(/^asks\s+blocked\s+host=\S+ \d+s ago {2}which database\?$/);
     expect(text[1].trim()).toBe('→ mam job resume asks');
     expect(text[2]).toMatch(/^no-artifact\s+blocked/);
@@ -62,7 +62,7 @@ describe('mam inbox', () => {
     writeFileSync(join(first.workdir, 'answered'), '');
     await h.waitJob(first.id, (j) => j.state === 'running', 'running again');
     await waitFor(() => openCount(h) === 1, 15_000, 'the first escalation cleared');
-    const stop = await cli(h, ['job', 'stop', 'no-artifact']);
+    const stop = await h.mam(['job', 'stop', 'no-artifact']);
     expect(stop.exitCode, String(stop.stderr)).toBe(0);
     await waitFor(() => openCount(h) === 0, 15_000, 'the second escalation cleared');
     expect(await inbox(h)).toEqual([]);

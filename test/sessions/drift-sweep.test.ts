@@ -128,6 +128,26 @@ describe('drift sweep', () => {
     expect(h.read((reg) => reg.jobSessions(id))).toHaveLength(2);
   });
 
+  it('a session a launch started but never recorded (the reconciler stopped in between) → adopted by its job, then ended with it', async () => {
+    const id = 'unrecorded-1';
+    const workdir = join(h.tw.root, 'work', id);
+    mkdirSync(workdir, { recursive: true });
+    const name = sessionName({ agent: 'command', workdir, job: `${id}#1` });
+    // The job's done committed (its agent reported it), its session's row never written.
+    const reg = openRegistry(h.ctx.ws.db);
+    try {
+      reg.createJob({ id, state: 'done', host: h.ctx.cfg.host, agent: 'command', workdir, gen: 1, spec: { agent: 'command', workdir, launch: true } });
+    } finally {
+      reg.close();
+    }
+    expect((await h.tmux('new-session', '-d', '-s', name, 'sleep 600')).ok).toBe(true);
+    await waitFor(async () => !!h.session(id, 1)?.ended_at, SWEEP_MS * 6 + 5000, 'the session adopted and ended');
+    expect(h.session(id, 1)).toMatchObject({ name, end_reason: 'done committed before the session was ended' });
+    expect((await h.tmux('has-session', '-t', `=${name}`)).ok).toBe(false);
+    const orphan = `orphan-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+    expect(h.job(orphan)).toBeUndefined();
+  });
+
   it('an unknown mam-named tmux session → orphan job registered, session left alive', async () => {
     const name = sessionName({ agent: 'command', workdir: '/somewhere/else', job: 'made-by-hand' });
     expect(isMamSessionName(name)).toBe(true);

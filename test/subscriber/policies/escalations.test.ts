@@ -9,7 +9,7 @@ import type { MeshClient } from '../../../broker/client.js';
 import { openEnvelope, sealEnvelope, type Opened } from '../../../core/envelope.js';
 import { hmac } from '../../../core/keys.js';
 import { topics } from '../../../core/topics.js';
-import { cli, GATED_AGENT, release, startHost, type TestHost } from '../../helpers/host.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../../helpers/host/index.js';
 import { connectAs } from '../../helpers/mesh.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -57,20 +57,20 @@ describe('escalations', () => {
     expect(open.msg.sender).toBe(`reconciler@${h.ctx.cfg.host}`);
     expect(open.msg.body).toEqual({ job: id, host: h.ctx.cfg.host, kind: 'blocked', reason: 'needs an API key', command: `mam job resume ${id}`, at: expect.any(Number) });
 
-    const inbox = await cli(h, ['inbox', '--json']);
+    const inbox = await h.mam(['inbox', '--json']);
     expect(inbox.exitCode, String(inbox.stderr)).toBe(0);
     expect(JSON.parse(String(inbox.stdout))).toEqual([
       expect.objectContaining({ job: id, host: h.ctx.cfg.host, kind: 'blocked', reason: 'needs an API key', command: `mam job resume ${id}`, state: 'blocked' }),
     ]);
 
-    const resumed = await cli(h, ['job', 'resume', id]);
+    const resumed = await h.mam(['job', 'resume', id]);
     expect(resumed.exitCode, String(resumed.stderr)).toBe(0);
     await h.waitSession(id).then(() => h.waitJob(id, (j) => j.gen === 2, 'generation 2'));
     release(h, id, 2, 'mam emit job.done');
     await h.waitJob(id, (j) => j.state === 'done', 'done');
     const cleared = await retainedEscalation(h, id, (o) => o.msg.type === 'escalation.cleared');
     expect(cleared.msg.body).toMatchObject({ job: id, kinds: ['blocked'] });
-    const after = await cli(h, ['inbox']);
+    const after = await h.mam(['inbox']);
     expect(String(after.stdout).trim()).toBe('nothing needs a person');
     expect(h.read((reg) => reg.openEscalations())).toEqual([]);
   });
@@ -101,7 +101,7 @@ describe('escalations', () => {
     await rec.close();
     await h.sweeps(2);
     expect(h.read((reg) => reg.openEscalations())).toEqual([]);
-    const inbox = await cli(h, ['inbox']);
+    const inbox = await h.mam(['inbox']);
     expect(String(inbox.stdout).trim()).toBe('nothing needs a person');
     release(h, id, 1, 'mam emit job.done');
     await h.waitJob(id, (j) => j.state === 'done', 'done');

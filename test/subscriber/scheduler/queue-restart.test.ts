@@ -1,6 +1,6 @@
 /**
  * The queue across a kill -9 of a real `mam reconcile` process: 100 jobs queued behind
- * sessions.maxConcurrent 3; after the restart every job runs exactly once and none is forgotten.
+ * sessions.maxConcurrent 4; after the restart every job runs exactly once and none is forgotten.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +21,8 @@ afterEach(async () => {
 const AGENT = 'echo launched >> launches; echo ok > out.txt; mam emit job.done --field summary=ok || exit 1; exec sleep 600';
 
 describe('the queue across a reconciler kill -9', () => {
-  it('100 queued jobs: nothing launched twice, nothing lost', { timeout: 240_000 }, async () => {
-    m = await startMesh({ sessions: { maxConcurrent: 3, isolation: 'none', killGraceMs: 300 }, reconciler: { sweepIntervalMs: 300 } });
+  it('100 queued jobs: nothing launched twice, nothing lost', { timeout: 600_000 }, async () => {
+    m = await startMesh({ sessions: { maxConcurrent: 4, isolation: 'none', killGraceMs: 300 }, reconciler: { sweepIntervalMs: 300 } });
     const mesh = m;
     const ids = Array.from({ length: 100 }, (_, i) => `q${i}`);
     const dir = (id: string) => join(mesh.tw.root, 'work', id);
@@ -42,7 +42,7 @@ describe('the queue across a reconciler kill -9', () => {
     expect(atKill, 'the kill lands with jobs still queued').toBeLessThan(90);
     rec = await spawnReconciler(mesh);
     const ended = () => readRegistry(mesh.ctx.ws.db, (reg) => ids.filter((id) => reg.getJob(id)?.state === 'done' && reg.getSession(id, 1)?.ended_at).length);
-    await waitUntil(ended, 100, 'every job done and its session ended', 180_000).catch((err: Error) => {
+    await waitUntil(ended, 100, 'every job done and its session ended', 480_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${readRegistry(mesh.ctx.ws.db, (reg) => ids.map((id) => `${id}=${reg.getJob(id)?.state}(${reg.getJob(id)?.reason})`).join(' '))}\n${rec.stderr()}`);
     });
     const launches = ids.map((id) => [id, readFileSync(join(dir(id), 'launches'), 'utf8').trim().split('\n').length] as const);
