@@ -175,7 +175,13 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
     commands.push(['list-panes', '-t', paneOf(spec.name), '-F', '#{pane_pid}']);
     let out: string;
     try {
-      out = await runTmuxOrThrow(run, commands, `start session ${spec.name}`);
+      out = await runTmuxOrThrow(run, commands, `start session ${spec.name}`).catch((err: Error) => {
+        // A server whose last session just ended exits, and a new-session reaching it then fails
+        // this way: nothing was started, and the next invocation starts a fresh server. (A session
+        // that did start makes the second try fail as a duplicate: never two.)
+        if (!/server exited unexpectedly/.test(err.message)) throw err;
+        return runTmuxOrThrow(run, commands, `start session ${spec.name}`);
+      });
     } catch (err) {
       launch.discard();
       throw err;
