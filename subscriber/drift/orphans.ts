@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isMamSessionName, sessionName } from '../../agents/session-name.js';
 import type { SessionBackend } from '../../agents/session-backend.js';
+import type { JobRow } from '../registry/registry.js';
 import type { DriftDeps } from './drift-deps.js';
 
 /**
@@ -15,8 +16,8 @@ export function createOrphanCheck(d: DriftDeps) {
   let suspects = new Set<string>();
 
   /** The session a launch of `job`'s current generation would have named, in its workdir or its worktree. */
-  function adopt(name: string, backend: string, pid: number | null): boolean {
-    for (const row of reg.jobsWithoutSession(host)) {
+  function adopt(name: string, backend: string, pid: number | null, unrecorded: JobRow[]): boolean {
+    for (const row of unrecorded) {
       if (d.busy(row.id)) continue;
       const spec = JSON.parse(row.spec) as { agent?: string; workdir?: string };
       const agent = spec.agent ?? row.agent ?? 'command';
@@ -33,6 +34,8 @@ export function createOrphanCheck(d: DriftDeps) {
 
   return async function checkOrphans(scanned: SessionBackend[], listed: Map<string, Set<string> | undefined>): Promise<void> {
     const known = reg.sessionNames();
+    // Read once a sweep, and only when some session is still unknown at its second sighting.
+    let unrecorded: JobRow[] | undefined;
     const unknown = new Set<string>();
     for (const backend of scanned) {
       for (const name of listed.get(backend.name) ?? []) {
@@ -41,7 +44,8 @@ export function createOrphanCheck(d: DriftDeps) {
         // Seen unknown by two sweeps in a row: not a launch caught between starting and being recorded.
         if (!suspects.has(name)) continue;
         const pid = (await backend.pid(name)) ?? null;
-        if (adopt(name, backend.name, pid)) continue;
+        unrecorded ??= reg.jobsWithoutSession(host);
+        if (adopt(name, backend.name, pid, unrecorded)) continue;
         const id = `orphan-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
         if (!reg.getJob(id)) {
           reg.transaction(() => {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JobRow } from './registry.js';
+import type { Write } from './policy-writes.js';
 
 /**
  * One check of a verified done (subscriber/policies/): its quality-gate run, when the job has a
@@ -48,7 +49,6 @@ export interface CheckEnd {
   approval?: 'pending';
 }
 
-type Write = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A) => R;
 
 /** The registry's reads and writes of gate checks, through its write counter. */
 export function checkWrites(db: Database.Database, write: Write) {

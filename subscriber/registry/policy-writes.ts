@@ -24,7 +24,8 @@ export interface BreakerRow {
   probe_job: string | null;
 }
 
-type Write = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A) => R;
+/** The registry's write-counting wrapper (registry.ts `writes()`). */
+export type Write = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A) => R;
 
 /**
  * The registry's writes for job policies (retries, gates, escalations, breakers), through the
