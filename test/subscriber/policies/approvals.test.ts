@@ -37,7 +37,7 @@ describe('approval risk', () => {
   it('a diff touching a lockfile needs a person: review, escalated, the paths recorded; mam approve ends it', { timeout: 60_000 }, async () => {
     const id = 'risky';
     await createIn(id, 'echo "{}" > package-lock.json; echo more >> README.md\nmam emit job.done || exit 1\nexec sleep 600\n', { gate: 'true', approval: 'risk' });
-    const review = await h.waitJob(id, (j) => j.state === 'review', 'review for a person');
+    const review = await h.waitJob(id, (j) => j.state === 'review', 'review for a person', 60_000);
     expect(review.reason).toMatch(/quality gate run 1 passed; waiting for approval \(`mam approve risky`\): approval risk: 1 of 2 changed path\(s\) match approvals.highRisk: package-lock.json/);
     const [check] = h.read((reg) => reg.checksOf(id));
     expect(check).toMatchObject({ result: 'passed', decision: 'human', approval: 'pending', paths: JSON.stringify(['package-lock.json']) });
@@ -75,7 +75,7 @@ describe('approval human', () => {
     await createIn(id, STEPS, { approval: 'human' });
     expect((await h.mam(['approve', id])).exitCode, 'nothing waits for approval yet').toBe(1);
     step(id, 1, 'mam emit job.done --field summary=first');
-    const review = await h.waitJob(id, (j) => j.state === 'review', 'review for a person');
+    const review = await h.waitJob(id, (j) => j.state === 'review', 'review for a person', 60_000);
     expect(review.reason).toMatch(/no quality gate; waiting for approval \(`mam approve human`\): approval human: a person decides/);
     step(id, 2, 'mam emit job.done --field summary=again; mam verdict PASS; touch step-2.sent');
     await h.waitJob(id, () => agentEvents(id).length >= 4, 'the agent\'s done and PASS recorded');
