@@ -39,6 +39,7 @@ export async function chooseBackend(pref: BackendPreference, opts: ChooseBackend
   }
   const tmux = await inspectTmux(run);
   if (!tmux.found) return createPty('tmux not found; using node-pty');
-  if (!tmux.supported) return createPty(`tmux ${tmux.version} is older than ${MIN_TMUX.major}.${MIN_TMUX.minor}; using node-pty`);
+  if (!tmux.supported)
+    return createPty(`tmux ${tmux.version} is older than ${MIN_TMUX.major}.${MIN_TMUX.minor}; using node-pty`);
   return { backend: createTmuxBackend(opts.tmux), reason: `tmux ${tmux.version} found` };
 }

@@ -1,4 +1,14 @@
-import { closeSync, copyFileSync, existsSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** The file a job's sessions append their output to (tmux pipe-pane, or the pty backend). */
@@ -121,15 +131,17 @@ const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z
 
 /** Terminal output as plain lines: escapes dropped, a carriage return overwrites its line (spinners). */
 export function plainLines(text: string): string[] {
-  return text
-    // Cursor-forward over blank cells is how TUIs draw spaces ("Accessing\x1b[1Cworkspace:"): keep them.
-    .replace(/\x1b\[(\d*)C/g, (_m, n: string) => ' '.repeat(Math.min(Number(n) || 1, 500)))
-    .replace(ANSI, '')
-    .split('\n')
-    .map((line) => {
-      const parts = line.split('\r').filter((p) => p !== '');
-      return (parts.pop() ?? '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
-    });
+  return (
+    text
+      // Cursor-forward over blank cells is how TUIs draw spaces ("Accessing\x1b[1Cworkspace:"): keep them.
+      .replace(/\x1b\[(\d*)C/g, (_m, n: string) => ' '.repeat(Math.min(Number(n) || 1, 500)))
+      .replace(ANSI, '')
+      .split('\n')
+      .map((line) => {
+        const parts = line.split('\r').filter((p) => p !== '');
+        return (parts.pop() ?? '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+      })
+  );
 }
 
 /** The last `n` non-empty lines a job's sessions printed, across the newest rotation. */
@@ -144,5 +156,7 @@ export function logTail(jobDir: string, n = 20, maxBytes = 64 * 1024): string[] 
 export function fileTail(file: string, n = 20, maxBytes = 64 * 1024): string[] {
   const size = fileSize(file);
   const text = readRange(file, Math.max(0, size - maxBytes), size).toString('utf8');
-  return plainLines(text).filter((l) => l.trim() !== '').slice(-n);
+  return plainLines(text)
+    .filter((l) => l.trim() !== '')
+    .slice(-n);
 }

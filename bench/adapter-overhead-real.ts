@@ -34,8 +34,16 @@ function useRealClis(mesh: Mesh): string[] {
   for (const cli of present) {
     const home = join(mesh.ws.root, 'homes', cli);
     // Bound back into the sandbox, which covers /tmp where the bench workspace lives.
-    const binds = [{ path: home, mode: 'rw' }, { path: join(mesh.ws.root, 'bin'), mode: 'ro' }];
-    agents[cli] = { bin: writeCliWrapper(join(mesh.ws.root, 'bin'), cli, realCliEntry(cli)!), env: realCliHome(cli, home), binds, readyTimeoutMs: 60_000 };
+    const binds = [
+      { path: home, mode: 'rw' },
+      { path: join(mesh.ws.root, 'bin'), mode: 'ro' },
+    ];
+    agents[cli] = {
+      bin: writeCliWrapper(join(mesh.ws.root, 'bin'), cli, realCliEntry(cli)!),
+      env: realCliHome(cli, home),
+      binds,
+      readyTimeoutMs: 60_000,
+    };
   }
   cfg.agents = { ...cfg.agents, ...agents };
   cfg.sessions = { ...cfg.sessions, killGraceMs: 1000 };
@@ -48,14 +56,30 @@ function useRealClis(mesh: Mesh): string[] {
 async function oneRun(mesh: Mesh, ctx: Context, logFile: string, cli: string, id: string): Promise<Run> {
   const workdir = join(mesh.ws.root, 'work', id);
   mkdirSync(workdir, { recursive: true });
-  const body = { agent: cli, workdir, prompt: 'write hello to result.txt', backend: 'tmux', worktree: false, ...(cli === 'codex' ? { timeoutMs: CODEX_TIMEOUT_MS } : {}) };
+  const body = {
+    agent: cli,
+    workdir,
+    prompt: 'write hello to result.txt',
+    backend: 'tmux',
+    worktree: false,
+    ...(cli === 'codex' ? { timeoutMs: CODEX_TIMEOUT_MS } : {}),
+  };
   const t0 = Date.now();
-  const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 30_000 });
+  const r = await emitEvent(
+    operatorIdentity(ctx, id, 0),
+    topics.control(ctx.cfg.namespace, ctx.cfg.host),
+    'control.create',
+    body,
+    { wait: true, timeoutMs: 30_000 },
+  );
   if (!r.committed) throw new Error(`job ${id} was not committed by the reconciler`);
   const rec = await logRecord(logFile, id, ['agent driven', 'agent not driven'], 90_000);
   if (rec.msg !== 'agent driven') throw new Error(`${id}: ${JSON.stringify(rec.data)}`);
   const launched = Date.parse((await logRecord(logFile, id, ['session launched'], 1000)).t);
-  const times = JSON.parse(readFileSync(join(ctx.ws.jobDir(id), DRIVE_TIMES_FILE), 'utf8')) as { firstReadyAt: number; confirmedAt: number };
+  const times = JSON.parse(readFileSync(join(ctx.ws.jobDir(id), DRIVE_TIMES_FILE), 'utf8')) as {
+    firstReadyAt: number;
+    confirmedAt: number;
+  };
   await sessionEnded(ctx, id, 90_000);
   return { overheadMs: launched - t0 + (times.confirmedAt - times.firstReadyAt), ownMs: times.firstReadyAt - launched };
 }
@@ -71,7 +95,8 @@ async function oneRun(mesh: Mesh, ctx: Context, logFile: string, cli: string, id
 export const adapterOverheadReal: Benchmark = {
   name: NAME,
   issue: '#13',
-  describe: 'job create → prompt confirmed on the pinned real CLIs (tmux, offline), minus each CLI\'s own time to its first ready screen',
+  describe:
+    "job create → prompt confirmed on the pinned real CLIs (tmux, offline), minus each CLI's own time to its first ready screen",
   run: (opts) =>
     withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const runs = opts.quick ? 3 : 5;
@@ -88,13 +113,28 @@ export const adapterOverheadReal: Benchmark = {
         const xs: Run[] = [];
         for (let i = 0; i < runs; i++) xs.push(await oneRun(mesh, ctx, logFile, cli, `${cli}-${i}`));
         const overhead = xs.map((x) => x.overheadMs);
-        opts.log(`  ${cli}@${version} overhead: ${overhead.join(' ')}; own start to ready: ${xs.map((x) => x.ownMs).join(' ')}`);
+        opts.log(
+          `  ${cli}@${version} overhead: ${overhead.join(' ')}; own start to ready: ${xs.map((x) => x.ownMs).join(' ')}`,
+        );
         const note = `${runs} runs, tmux, one at a time; includes the ${HOLD_READY_MS} ms ready hold`;
         figures.push(
-          figure(NAME, `${cli}@${version}: CLI start → first ready screen p50`, median(xs.map((x) => x.ownMs)), 'ms', { note }),
-          figure(NAME, `${cli}@${version}: create → prompt confirmed, minus CLI start-up p50`, median(overhead), 'ms', { goal, note }),
-          figure(NAME, `${cli}@${version}: create → prompt confirmed, minus CLI start-up p95`, percentile(overhead, 95), 'ms', { goal, note }),
-          figure(NAME, `${cli}@${version}: same, without the ready hold p50`, median(overhead) - HOLD_READY_MS, 'ms', { note }),
+          figure(NAME, `${cli}@${version}: CLI start → first ready screen p50`, median(xs.map((x) => x.ownMs)), 'ms', {
+            note,
+          }),
+          figure(NAME, `${cli}@${version}: create → prompt confirmed, minus CLI start-up p50`, median(overhead), 'ms', {
+            goal,
+            note,
+          }),
+          figure(
+            NAME,
+            `${cli}@${version}: create → prompt confirmed, minus CLI start-up p95`,
+            percentile(overhead, 95),
+            'ms',
+            { goal, note },
+          ),
+          figure(NAME, `${cli}@${version}: same, without the ready hold p50`, median(overhead) - HOLD_READY_MS, 'ms', {
+            note,
+          }),
         );
       }
       return figures;

@@ -28,7 +28,12 @@ interface Run {
 }
 
 /** The reconciler's log record for `job` whose msg is one of `msgs`; polls the log file. */
-export async function logRecord(file: string, job: string, msgs: string[], timeoutMs: number): Promise<{ t: string; msg: string; data: Record<string, unknown> }> {
+export async function logRecord(
+  file: string,
+  job: string,
+  msgs: string[],
+  timeoutMs: number,
+): Promise<{ t: string; msg: string; data: Record<string, unknown> }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -72,14 +77,35 @@ export async function sessionEnded(ctx: Context, id: string, timeoutMs: number):
  * confirmed), started the way `mam job create` starts one. Runs one at a
  * time: each waits for its session to end before the next.
  */
-async function oneRun(mesh: Mesh, ctx: Context, logFile: string, id: string, dropEnters: number, backend: 'tmux' | 'pty'): Promise<Run> {
+async function oneRun(
+  mesh: Mesh,
+  ctx: Context,
+  logFile: string,
+  id: string,
+  dropEnters: number,
+  backend: 'tmux' | 'pty',
+): Promise<Run> {
   const workdir = join(mesh.ws.root, 'work', id);
   mkdirSync(workdir, { recursive: true });
   const times = join(workdir, 'fake-times.json');
-  writeFileSync(join(workdir, '.fake.json'), JSON.stringify({ FAKE_START_MS: '200', FAKE_WORK_MS: '50', FAKE_DROP_ENTERS: String(dropEnters), FAKE_TIMES_FILE: times }));
+  writeFileSync(
+    join(workdir, '.fake.json'),
+    JSON.stringify({
+      FAKE_START_MS: '200',
+      FAKE_WORK_MS: '50',
+      FAKE_DROP_ENTERS: String(dropEnters),
+      FAKE_TIMES_FILE: times,
+    }),
+  );
   const body = { agent: 'codex', workdir, prompt: `benchmark run ${id}: add a --json flag`, backend, worktree: false };
   const t0 = Date.now();
-  const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 30_000 });
+  const r = await emitEvent(
+    operatorIdentity(ctx, id, 0),
+    topics.control(ctx.cfg.namespace, ctx.cfg.host),
+    'control.create',
+    body,
+    { wait: true, timeoutMs: 30_000 },
+  );
   if (!r.committed) throw new Error(`job ${id} was not committed by the reconciler`);
   const rec = await logRecord(logFile, id, ['agent driven', 'agent not driven'], 60_000);
   if (rec.msg !== 'agent driven') throw new Error(`${id}: ${JSON.stringify(rec.data)}`);
@@ -122,7 +148,8 @@ async function startSide(mesh: Mesh, isolation: Isolation): Promise<Side> {
 export const adapterOverhead: Benchmark = {
   name: NAME,
   issue: '#5',
-  describe: 'job create → prompt confirmed on a fake Codex CLI (trust dialog, pasted prompt), tmux and pty, without and with the bubblewrap sandbox, minus the fake\'s own start-up',
+  describe:
+    "job create → prompt confirmed on a fake Codex CLI (trust dialog, pasted prompt), tmux and pty, without and with the bubblewrap sandbox, minus the fake's own start-up",
   run: (opts) => {
     const mesh = (isolation: Isolation, fn: (m: Mesh) => Promise<Figure[]>) =>
       withMesh({ name: `${NAME}-${isolation}`, cpuProfDir: opts.cpuProfDir, config: opts.config }, fn);
@@ -140,7 +167,9 @@ export const adapterOverhead: Benchmark = {
           for (let i = 0; i < runs; i++) {
             // Each goes first every other time.
             for (const side of i % 2 ? [...sides].reverse() : sides) {
-              clean.get(side)!.push(await oneRun(side.mesh, side.ctx, side.logFile, `${side.isolation}-${backend}-${i}`, 0, backend));
+              clean
+                .get(side)!
+                .push(await oneRun(side.mesh, side.ctx, side.logFile, `${side.isolation}-${backend}-${i}`, 0, backend));
             }
           }
           for (const side of sides) {
@@ -151,20 +180,49 @@ export const adapterOverhead: Benchmark = {
             opts.log(`  ${label} create → launched: ${xs.map((x) => x.launchMs).join(' ')}`);
             opts.log(`  ${label} first screen → confirmed: ${xs.map((x) => x.probeMs).join(' ')}`);
             figures.push(
-              figure(NAME, `${label}: of which create → session started p50`, median(xs.map((x) => x.launchMs)), 'ms', { note }),
-              figure(NAME, `${label}: of which first screen → prompt confirmed p50`, median(xs.map((x) => x.probeMs)), 'ms', { note }),
+              figure(NAME, `${label}: of which create → session started p50`, median(xs.map((x) => x.launchMs)), 'ms', {
+                note,
+              }),
+              figure(
+                NAME,
+                `${label}: of which first screen → prompt confirmed p50`,
+                median(xs.map((x) => x.probeMs)),
+                'ms',
+                { note },
+              ),
               figure(NAME, `${label}: fake's own start-up p50`, median(xs.map((x) => x.ownMs)), 'ms', { note }),
-              figure(NAME, `${label}: create → prompt confirmed, minus agent start-up p50`, median(overhead(xs)), 'ms', { goal, note }),
-              figure(NAME, `${label}: create → prompt confirmed, minus agent start-up p95`, percentile(overhead(xs), 95), 'ms', { goal, note }),
+              figure(
+                NAME,
+                `${label}: create → prompt confirmed, minus agent start-up p50`,
+                median(overhead(xs)),
+                'ms',
+                { goal, note },
+              ),
+              figure(
+                NAME,
+                `${label}: create → prompt confirmed, minus agent start-up p95`,
+                percentile(overhead(xs), 95),
+                'ms',
+                { goal, note },
+              ),
             );
           }
         }
         const bwrap = sides[1]!;
         const dropped: Run[] = [];
-        for (let i = 0; i < Math.max(3, runs / 4); i++) dropped.push(await oneRun(bwrap.mesh, bwrap.ctx, bwrap.logFile, `drop-${i}`, 1, 'tmux'));
+        for (let i = 0; i < Math.max(3, runs / 4); i++)
+          dropped.push(await oneRun(bwrap.mesh, bwrap.ctx, bwrap.logFile, `drop-${i}`, 1, 'tmux'));
         opts.log(`  tmux, dropped Enter: ${overhead(dropped).join(' ')}`);
         const dropNote = `${dropped.length} runs; includes the ${ENTER_WINDOWS_MS[0]} ms wait before the Enter is repeated`;
-        figures.push(figure(NAME, 'tmux, isolation bwrap: same, first Enter dropped by the agent p50', median(overhead(dropped)), 'ms', { note: dropNote }));
+        figures.push(
+          figure(
+            NAME,
+            'tmux, isolation bwrap: same, first Enter dropped by the agent p50',
+            median(overhead(dropped)),
+            'ms',
+            { note: dropNote },
+          ),
+        );
         return figures;
       }),
     );

@@ -36,7 +36,13 @@ export interface Benchmark {
 }
 
 /** A figure, judged against its goal. */
-export function figure(bench: string, name: string, value: number, unit: string, extra: { goal?: Goal; note?: string } = {}): Figure {
+export function figure(
+  bench: string,
+  name: string,
+  value: number,
+  unit: string,
+  extra: { goal?: Goal; note?: string } = {},
+): Figure {
   const { goal, note } = extra;
   const pass = goal ? (goal.op === '>=' ? value >= goal.value : value <= goal.value) : null;
   return { bench, name, value, unit, ...(goal ? { goal } : {}), pass, ...(note ? { note } : {}) };

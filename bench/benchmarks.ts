@@ -11,5 +11,13 @@ import { terminationLatency } from './termination-latency.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them: add a new one here. */
 export const BENCHMARKS: readonly Benchmark[] = [
-  publishThroughput, emitLatency, reconcileThroughput, terminationLatency, sessionsScale, adapterOverhead, adapterOverheadReal, registryScale, queueThroughput,
+  publishThroughput,
+  emitLatency,
+  reconcileThroughput,
+  terminationLatency,
+  sessionsScale,
+  adapterOverhead,
+  adapterOverheadReal,
+  registryScale,
+  queueThroughput,
 ];

@@ -41,7 +41,8 @@ export async function trackCommitAcks(ctx: Context, emitters: Emitter[], maxSeq:
     latencies(from: number, to: number): number[] {
       const out: number[] = [];
       for (const t of times.values()) {
-        for (let i = from - 1; i < to; i++) if (t.ackedAt[i] > 0 && t.sentAt[i] > 0) out.push(t.ackedAt[i] - t.sentAt[i]);
+        for (let i = from - 1; i < to; i++)
+          if (t.ackedAt[i] > 0 && t.sentAt[i] > 0) out.push(t.ackedAt[i] - t.sentAt[i]);
       }
       return out;
     },

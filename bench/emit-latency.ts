@@ -16,17 +16,26 @@ const NAME = 'emit-latency';
  * it; a run with the inherited environment is reported beside.
  */
 const STARTUP_EXTRAS = ['NODE_EXTRA_CA_CERTS'];
-const clean = (env: NodeJS.ProcessEnv) => Object.fromEntries(Object.entries(env).filter(([k]) => !STARTUP_EXTRAS.includes(k)));
+const clean = (env: NodeJS.ProcessEnv) =>
+  Object.fromEntries(Object.entries(env).filter(([k]) => !STARTUP_EXTRAS.includes(k)));
 
 /**
  * Wall time of one `mam emit` process, spawn to exit; a non-zero exit fails the benchmark.
  * `session`: the environment of a job's session, where `mam` on PATH is the session's shim.
  */
-async function timeEmit(ws: BenchWorkspace, args: string[], opts: { session?: Record<string, string>; inherited?: boolean } = {}): Promise<number> {
+async function timeEmit(
+  ws: BenchWorkspace,
+  args: string[],
+  opts: { session?: Record<string, string>; inherited?: boolean } = {},
+): Promise<number> {
   const t0 = performance.now();
   const [file, ...pre] = opts.session ? ['mam'] : [process.execPath, MAM_BIN];
   const r = await execa(file, [...pre, 'emit', 'job.progress', ...args], {
-    cwd: ws.root, env: opts.session ?? (opts.inherited ? ws.env : clean(ws.env)), extendEnv: false, reject: false, timeout: 30_000,
+    cwd: ws.root,
+    env: opts.session ?? (opts.inherited ? ws.env : clean(ws.env)),
+    extendEnv: false,
+    reject: false,
+    timeout: 30_000,
   });
   const ms = performance.now() - t0;
   if (r.exitCode !== 0) throw new Error(`mam emit ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
@@ -47,7 +56,8 @@ async function timeEmit(ws: BenchWorkspace, args: string[], opts: { session?: Re
 export const emitLatency: Benchmark = {
   name: NAME,
   issue: '#2/#3',
-  describe: '`mam emit job.progress` process, spawn → exit: --no-wait (PUBACK) and committed-ack, as an operator and inside an agent session, broker and reconciler as their own processes',
+  describe:
+    '`mam emit job.progress` process, spawn → exit: --no-wait (PUBACK) and committed-ack, as an operator and inside an agent session, broker and reconciler as their own processes',
   run: (opts) =>
     withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const runs = opts.quick ? 10 : 30;
@@ -69,7 +79,10 @@ export const emitLatency: Benchmark = {
         noWait.push(await emit(['--job', noWaitJobs[i], '--field', `message=run ${i}`, '--no-wait']));
         committed.push(await emit(['--job', 'wait-0', '--field', `message=run ${i}`]));
         inSession.push(await timeEmit(mesh.ws, ['--field', `message=run ${i}`], { session }));
-        if (extras.length) inherited.push(await timeEmit(mesh.ws, ['--job', 'wait-0', '--field', `message=run ${i}`], { inherited: true }));
+        if (extras.length)
+          inherited.push(
+            await timeEmit(mesh.ws, ['--job', 'wait-0', '--field', `message=run ${i}`], { inherited: true }),
+          );
       }
       opts.log(`  --no-wait: ${noWait.map(Math.round).join(' ')}`);
       opts.log(`  committed: ${committed.map(Math.round).join(' ')}`);
@@ -80,14 +93,22 @@ export const emitLatency: Benchmark = {
       return [
         figure(NAME, 'emit --no-wait (PUBACK) median', median(noWait), 'ms', { note: operator }),
         figure(NAME, 'emit --no-wait (PUBACK) p95', percentile(noWait, 95), 'ms', { note: operator }),
-        figure(NAME, 'emit committed-ack median', median(committed), 'ms', { goal: { op: '<=', value: 250 }, note: operator }),
+        figure(NAME, 'emit committed-ack median', median(committed), 'ms', {
+          goal: { op: '<=', value: 250 },
+          note: operator,
+        }),
         figure(NAME, 'emit committed-ack p95', percentile(committed, 95), 'ms', { note: operator }),
-        figure(NAME, 'emit committed-ack in an agent session median', median(inSession), 'ms', { goal: { op: '<=', value: 250 }, note: `${note}; the session's environment and shim, no config read` }),
+        figure(NAME, 'emit committed-ack in an agent session median', median(inSession), 'ms', {
+          goal: { op: '<=', value: 250 },
+          note: `${note}; the session's environment and shim, no config read`,
+        }),
         figure(NAME, 'emit committed-ack in an agent session p95', percentile(inSession, 95), 'ms', { note }),
         ...(extras.length
-          ? [figure(NAME, `emit committed-ack median, with ${extras.join(', ')}`, median(inherited), 'ms', {
-              note: `${note}; this environment sets ${extras.join(', ')}, which node loads at every start (mam does not use it)`,
-            })]
+          ? [
+              figure(NAME, `emit committed-ack median, with ${extras.join(', ')}`, median(inherited), 'ms', {
+                note: `${note}; this environment sets ${extras.join(', ')}, which node loads at every start (mam does not use it)`,
+              }),
+            ]
           : []),
       ];
     }),

@@ -21,7 +21,13 @@ export async function connectEmitters(mesh: Mesh, jobs: string[], window: number
   const { ctx } = mesh;
   return Promise.all(
     jobs.map(async (job) => {
-      const client = await connectClient({ url: ctx.endpoint.url, ca: ctx.endpoint.ca, ...agentLogin(ctx.creds, job), reconnectMs: 0, maxInflight: window });
+      const client = await connectClient({
+        url: ctx.endpoint.url,
+        ca: ctx.endpoint.ca,
+        ...agentLogin(ctx.creds, job),
+        reconnectMs: 0,
+        maxInflight: window,
+      });
       let closing: Promise<void> | undefined;
       const close = () => (closing ??= client.close().catch(() => undefined));
       mesh.defer(close);
@@ -39,7 +45,12 @@ export async function closeEmitters(emitters: Emitter[]): Promise<void> {
  * lane builds its payload (signing included) only when it sends it, so the
  * cost of building is inside the measured time, message by message.
  */
-export async function publishPipelined(e: Emitter, count: number, window: number, payload: (i: number) => Buffer): Promise<void> {
+export async function publishPipelined(
+  e: Emitter,
+  count: number,
+  window: number,
+  payload: (i: number) => Buffer,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < count) {
@@ -54,7 +65,12 @@ export async function publishPipelined(e: Emitter, count: number, window: number
 export function signedProgress(ctx: Context, e: Pick<Emitter, 'job' | 'topic'>, seq: number): Buffer {
   const ns = ctx.cfg.namespace;
   const ts = Date.now();
-  return sealEnvelope(ns, e.topic, { v: 1, ns, job: e.job, type: 'job.progress', sender: 'agent', gen: 0, seq, ts, body: { message: String(ts) } }, ctx.keyring);
+  return sealEnvelope(
+    ns,
+    e.topic,
+    { v: 1, ns, job: e.job, type: 'job.progress', sender: 'agent', gen: 0, seq, ts, body: { message: String(ts) } },
+    ctx.keyring,
+  );
 }
 
 /** Unsigned bytes of a given length carrying the send time: what a bare MQTT publisher sends. */
@@ -68,7 +84,12 @@ export function rawPayload(length: number): Buffer {
  * for PUBACKs in between: a load the system can keep up with, so latency is
  * the path's own, not a queue's.
  */
-export async function publishPaced(e: Emitter, count: number, perSecond: number, payload: (i: number) => Buffer): Promise<void> {
+export async function publishPaced(
+  e: Emitter,
+  count: number,
+  perSecond: number,
+  payload: (i: number) => Buffer,
+): Promise<void> {
   const pending: Promise<void>[] = [];
   const t0 = performance.now();
   let sent = 0;

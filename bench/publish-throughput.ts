@@ -22,7 +22,11 @@ export const publishThroughput: Benchmark = {
     withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const perPublisher = opts.quick ? 2_500 : 12_500;
       const rounds = opts.quick ? 1 : 3;
-      const emitters = await connectEmitters(mesh, Array.from({ length: PUBLISHERS }, (_, i) => `pub-${i}`), WINDOW);
+      const emitters = await connectEmitters(
+        mesh,
+        Array.from({ length: PUBLISHERS }, (_, i) => `pub-${i}`),
+        WINDOW,
+      );
       const size = signedProgress(mesh.ctx, emitters[0], 1_000_000).length;
       let seq = 0;
       const makers = {

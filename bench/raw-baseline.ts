@@ -21,28 +21,42 @@ export async function rawPublishSubscribe(
   let sub: Child | undefined;
   const emitters = await connectEmitters(mesh, opts.jobs, opts.window);
   try {
-    sub = (await spawnNode('raw-subscriber', [RAW_SUBSCRIBER], {
-      env: {
-        ...ws.env,
-        BENCH_RAW_SUBSCRIBER: JSON.stringify({
-          url: ctx.endpoint.url, caFile: ctx.ws.caCert, ...ctx.creds.reader,
-          filter: `${prefix(ctx.cfg.namespace)}/jobs/+/events`, expect: total, timeoutMs: 120_000,
-        }),
-      },
-      cwd: ws.root,
-      logFile: ws.log('raw-subscriber'),
-      ready: (l) => l === 'ready',
-    })).child;
+    sub = (
+      await spawnNode('raw-subscriber', [RAW_SUBSCRIBER], {
+        env: {
+          ...ws.env,
+          BENCH_RAW_SUBSCRIBER: JSON.stringify({
+            url: ctx.endpoint.url,
+            caFile: ctx.ws.caCert,
+            ...ctx.creds.reader,
+            filter: `${prefix(ctx.cfg.namespace)}/jobs/+/events`,
+            expect: total,
+            timeoutMs: 120_000,
+          }),
+        },
+        cwd: ws.root,
+        logFile: ws.log('raw-subscriber'),
+        ready: (l) => l === 'ready',
+      })
+    ).child;
     const brokerCpu0 = broker.cpuMs() ?? 0;
     const emittersCpu0 = process.cpuUsage();
     const t0 = Date.now();
-    await Promise.all(emitters.map((e) => publishPipelined(e, opts.perEmitter, opts.window, () => rawPayload(opts.size))));
+    await Promise.all(
+      emitters.map((e) => publishPipelined(e, opts.perEmitter, opts.window, () => rawPayload(opts.size))),
+    );
     const line = await sub.waitForLine((l) => l.startsWith('{'), 130_000);
     const brokerCpuMs = (broker.cpuMs() ?? 0) - brokerCpu0;
     const emittersCpu = process.cpuUsage(emittersCpu0);
     const r = JSON.parse(line) as { count: number; doneAt: number | null; cpuMs: number };
     if (r.doneAt === null) throw new Error(`raw subscriber received ${r.count} of ${total} messages`);
-    return { rate: ratePerSecond(total, r.doneAt - t0), ms: r.doneAt - t0, brokerCpuMs, subscriberCpuMs: r.cpuMs, emittersCpuMs: (emittersCpu.user + emittersCpu.system) / 1000 };
+    return {
+      rate: ratePerSecond(total, r.doneAt - t0),
+      ms: r.doneAt - t0,
+      brokerCpuMs,
+      subscriberCpuMs: r.cpuMs,
+      emittersCpuMs: (emittersCpu.user + emittersCpu.system) / 1000,
+    };
   } finally {
     await closeEmitters(emitters);
     await sub?.stop();

@@ -24,7 +24,11 @@ interface Input {
 async function main(): Promise<number> {
   const input = JSON.parse(process.env.BENCH_RAW_SUBSCRIBER ?? '{}') as Input;
   const client = await connectClient({
-    url: input.url, ca: readFileSync(input.caFile), username: input.username, password: input.password, reconnectMs: 0,
+    url: input.url,
+    ca: readFileSync(input.caFile),
+    username: input.username,
+    password: input.password,
+    reconnectMs: 0,
     clean: false,
     clientId: newClientId(input.username),
   });

@@ -24,7 +24,12 @@ export interface Results {
   allGoalsMet: boolean;
 }
 
-export function collectResults(figures: Figure[], errors: Results['errors'], flags: Results['flags'], busyBefore: Results['busyBefore']): Results {
+export function collectResults(
+  figures: Figure[],
+  errors: Results['errors'],
+  flags: Results['flags'],
+  busyBefore: Results['busyBefore'],
+): Results {
   const cpu = cpus();
   return {
     date: new Date().toISOString(),
@@ -42,13 +47,18 @@ export function collectResults(figures: Figure[], errors: Results['errors'], fla
   };
 }
 
-const goalText = (f: Figure) => (f.goal ? `${f.goal.op === '>=' ? '≥' : '≤'} ${f.goal.value.toLocaleString('en-US')} ${f.unit}` : '—');
+const goalText = (f: Figure) =>
+  f.goal ? `${f.goal.op === '>=' ? '≥' : '≤'} ${f.goal.value.toLocaleString('en-US')} ${f.unit}` : '—';
 const verdict = (f: Figure) => (f.pass === null ? '' : f.pass ? 'pass' : 'MISSED');
-const valueText = (f: Figure) => (Number.isFinite(f.value) ? `${f.value.toLocaleString('en-US')} ${f.unit}` : `n/a ${f.unit}`);
+const valueText = (f: Figure) =>
+  Number.isFinite(f.value) ? `${f.value.toLocaleString('en-US')} ${f.unit}` : `n/a ${f.unit}`;
 
 /** The results as a Markdown table: readable in a terminal, and pasted as is into docs/BENCHMARKS.md. */
 export function formatTable(r: Results): string {
-  const rows = [['benchmark', 'figure', 'value', 'goal', 'result'], ...r.figures.map((f) => [f.bench, f.name, valueText(f), goalText(f), verdict(f)])];
+  const rows = [
+    ['benchmark', 'figure', 'value', 'goal', 'result'],
+    ...r.figures.map((f) => [f.bench, f.name, valueText(f), goalText(f), verdict(f)]),
+  ];
   for (const e of r.errors) rows.push([e.bench, 'did not run', e.error.split('\n')[0].slice(0, 80), '—', 'ERROR']);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
@@ -60,7 +70,10 @@ export function formatTable(r: Results): string {
 export function busyWarnings(r: Results): string[] {
   return Object.entries(r.busyBefore)
     .filter(([, b]) => b !== null && b > 0.15)
-    .map(([bench, b]) => `warning: ${Math.round(b! * 100)}% of the CPUs were busy with other work when ${bench} started; its figures are skewed low`);
+    .map(
+      ([bench, b]) =>
+        `warning: ${Math.round(b! * 100)}% of the CPUs were busy with other work when ${bench} started; its figures are skewed low`,
+    );
 }
 
 /** Written whole or not at all: a crash mid-write never leaves half a results file. */
@@ -85,12 +98,19 @@ export function mergeResults(path: string, current: Results, order: string[]): R
   }
   const ran = new Set(Object.keys(current.busyBefore));
   const keep = <T extends { bench: string }>(old: T[] | undefined, now: T[]) =>
-    [...(old ?? []).filter((x) => !ran.has(x.bench)), ...now].sort((a, b) => order.indexOf(a.bench) - order.indexOf(b.bench));
+    [...(old ?? []).filter((x) => !ran.has(x.bench)), ...now].sort(
+      (a, b) => order.indexOf(a.bench) - order.indexOf(b.bench),
+    );
   const figures = keep(previous.figures, current.figures);
   const errors = keep(previous.errors, current.errors);
   const pick = <V>(old: Record<string, V> | undefined, now: Record<string, V> | undefined) =>
-    Object.fromEntries(order.filter((b) => (ran.has(b) ? now : old)?.[b] !== undefined).map((b) => [b, (ran.has(b) ? now : old)![b]!]));
-  const ranAt = pick(previous.ranAt ?? Object.fromEntries(Object.keys(previous.busyBefore ?? {}).map((b) => [b, previous.date])), current.ranAt);
+    Object.fromEntries(
+      order.filter((b) => (ran.has(b) ? now : old)?.[b] !== undefined).map((b) => [b, (ran.has(b) ? now : old)![b]!]),
+    );
+  const ranAt = pick(
+    previous.ranAt ?? Object.fromEntries(Object.keys(previous.busyBefore ?? {}).map((b) => [b, previous.date])),
+    current.ranAt,
+  );
   return {
     ...current,
     busyBefore: pick(previous.busyBefore, current.busyBefore),

@@ -42,10 +42,24 @@ function parseSettings(settings: string[]): BenchOptions['config'] {
 }
 
 async function main(): Promise<number> {
-  let values: { only?: string[]; quick?: boolean; 'cpu-prof'?: string; 'wait-quiet'?: string; set?: string[]; help?: boolean };
+  let values: {
+    only?: string[];
+    quick?: boolean;
+    'cpu-prof'?: string;
+    'wait-quiet'?: string;
+    set?: string[];
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
-      options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' }, 'wait-quiet': { type: 'string' }, set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        only: { type: 'string', multiple: true },
+        quick: { type: 'boolean' },
+        'cpu-prof': { type: 'string' },
+        'wait-quiet': { type: 'string' },
+        set: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (err) {
     process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);
@@ -55,7 +69,10 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  const only = values.only?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
+  const only = values.only
+    ?.flatMap((o) => o.split(','))
+    .map((o) => o.trim())
+    .filter(Boolean);
   const unknown = (only ?? []).filter((o) => !BENCHMARKS.some((b) => b.name === o));
   if (unknown.length) {
     process.stderr.write(`bench: unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')}\n${USAGE}\n`);
@@ -100,13 +117,22 @@ async function main(): Promise<number> {
   const kept = !quick && !values.set?.length;
   writeResults(join(packageRoot(), 'bench', 'results', 'last-run.json'), results);
   if (kept) {
-    writeResults(file, mergeResults(file, results, BENCHMARKS.map((b) => b.name)));
+    writeResults(
+      file,
+      mergeResults(
+        file,
+        results,
+        BENCHMARKS.map((b) => b.name),
+      ),
+    );
     writeSummary();
   }
   process.stdout.write(`\n${formatTable(results)}\n\n`);
   for (const w of busyWarnings(results)) process.stdout.write(w + '\n');
   if (values.set?.length) process.stdout.write(`config settings for every workspace: ${values.set.join(' ')}\n`);
-  process.stdout.write(`${results.cpuCount} × ${results.cpuModel}, node ${results.node}; ${results.allGoalsMet ? 'every goal met' : 'NOT every goal met'}; ${kept ? `results in ${file} and docs/BENCHMARKS.md` : 'in bench/results/last-run.json only (--quick or --set)'}\n`);
+  process.stdout.write(
+    `${results.cpuCount} × ${results.cpuModel}, node ${results.node}; ${results.allGoalsMet ? 'every goal met' : 'NOT every goal met'}; ${kept ? `results in ${file} and docs/BENCHMARKS.md` : 'in bench/results/last-run.json only (--quick or --set)'}\n`,
+  );
   if (cpuProfDir) process.stdout.write(`broker and reconciler CPU profiles in ${cpuProfDir}\n`);
   return errors.length ? 1 : 0;
 }

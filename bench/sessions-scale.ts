@@ -25,7 +25,11 @@ function scenario(backend: 'tmux' | 'pty', n: number, opts: BenchOptions): Promi
     // Agents that only wait: the sessions stay up and the jobs stay live (starting) throughout.
     await createLaunchedJobs(ws, ctx, ids, { backend, script: 'exec sleep 3600\n' });
     const live = () => readRegistry(ctx, (reg) => reg.liveSessions(ctx.cfg.host).length);
-    await pollUntil(() => ({ ok: live() === n, progress: `${live()} of ${n} sessions live` }), 180_000, `${backend}: ${n} live sessions`);
+    await pollUntil(
+      () => ({ ok: live() === n, progress: `${live()} of ${n} sessions live` }),
+      180_000,
+      `${backend}: ${n} live sessions`,
+    );
     opts.log(`  ${backend}: ${n} sessions launched in ${Date.now() - t0} ms`);
     if (backend === 'tmux') {
       const on = (await tmuxSessions(ctx.cfg.sessions.tmuxSocket)).length;
@@ -34,18 +38,28 @@ function scenario(backend: 'tmux' | 'pty', n: number, opts: BenchOptions): Promi
     // The sweeps to time start after every session is up; a few spare intervals absorb timer drift.
     await sleep((SWEEPS + 2) * SWEEP_MS);
     const rssMiB = (reconciler.peakRssKb() ?? Number.NaN) / 1024;
-    const moved = readRegistry(ctx, (reg) => Object.entries(reg.jobCounts()).reduce((sum, [state, n]) => (state === 'starting' ? sum : sum + n), 0));
+    const moved = readRegistry(ctx, (reg) =>
+      Object.entries(reg.jobCounts()).reduce((sum, [state, n]) => (state === 'starting' ? sum : sum + n), 0),
+    );
     if (moved) throw new Error(`${moved} jobs left 'starting' while their sessions ran (a sweep misjudged them)`);
     await reconciler.stop();
     const stats = closingStats(ws.log(`${name}-reconciler`));
     if (!stats?.sweepMs?.length) throw new Error(`no sweep statistics in ${ws.log(`${name}-reconciler`)}`);
     const sweeps = stats.sweepMs.slice(-SWEEPS);
-    opts.log(`  ${backend}: peak RSS ${rssMiB.toFixed(1)} MiB; last sweeps ${sweeps.join(' ')} ms (of ${stats.sweeps})`);
+    opts.log(
+      `  ${backend}: peak RSS ${rssMiB.toFixed(1)} MiB; last sweeps ${sweeps.join(' ')} ms (of ${stats.sweeps})`,
+    );
     const note = `${n} live ${backend} sessions; last ${sweeps.length} sweeps`;
     return [
-      figure(NAME, `${backend}: reconciler peak RSS, ${n} sessions`, rssMiB, 'MiB', { goal: { op: '<=', value: 200 }, note: `VmHWM of \`mam reconcile\`; ${n} live ${backend} sessions` }),
+      figure(NAME, `${backend}: reconciler peak RSS, ${n} sessions`, rssMiB, 'MiB', {
+        goal: { op: '<=', value: 200 },
+        note: `VmHWM of \`mam reconcile\`; ${n} live ${backend} sessions`,
+      }),
       figure(NAME, `${backend}: drift sweep median, ${n} sessions`, median(sweeps), 'ms', { note }),
-      figure(NAME, `${backend}: drift sweep max, ${n} sessions`, Math.max(...sweeps), 'ms', { goal: { op: '<=', value: 100 }, note }),
+      figure(NAME, `${backend}: drift sweep max, ${n} sessions`, Math.max(...sweeps), 'ms', {
+        goal: { op: '<=', value: 100 },
+        note,
+      }),
     ];
   });
 }

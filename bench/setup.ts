@@ -1,126 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import { emitEvent } from '../broker/emitter/emit-event.js';
 import { loadContext, type Context } from '../core/context.js';
 import { initWorkspace } from '../core/init-workspace.js';
-import { mamEntry } from '../core/package-root.js';
 import { topics } from '../core/topics.js';
 import { operatorIdentity } from '../subscriber/operator-identity.js';
 
-export const MAM_BIN = mamEntry();
-
-/** A process the benchmark started: its pid, its peak memory, and a graceful stop. */
-export interface Child {
-  name: string;
-  pid: number;
-  /** The first stdout line (since the start) that matches; rejects on exit or after timeoutMs. */
-  waitForLine(match: (line: string) => boolean, timeoutMs: number): Promise<string>;
-  /** VmHWM from /proc: the most resident memory the process ever had, in KiB */
-  peakRssKb(): number | undefined;
-  /** user + system CPU time the process has used so far, in ms (10 ms resolution on Linux) */
-  cpuMs(): number | undefined;
-  stop(): Promise<void>;
-}
-
-export interface SpawnOptions {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** the child's stderr goes here (daemon logs), kept for a look after a failed run */
-  logFile: string;
-  nodeArgs?: string[];
-  /** the stdout line that says the child is ready */
-  ready: (line: string) => boolean;
-  timeoutMs?: number;
-}
-
-// /proc/<pid>/stat counts CPU time in clock ticks: 100 a second on every Linux build node supports.
-const TICK_MS = 10;
-
-function cpuTime(pid: number): number | undefined {
-  try {
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_MS;
-  } catch {
-    return undefined;
-  }
-}
-
-function peakRss(pid: number): number | undefined {
-  try {
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined; // no /proc (macOS), or already gone
-  }
-}
-
-/** Starts `node <args>` and resolves with its ready line; a child that exits or stays silent fails the run. */
-export async function spawnNode(name: string, args: string[], o: SpawnOptions): Promise<{ child: Child; line: string }> {
-  const proc = execa(process.execPath, [...(o.nodeArgs ?? []), ...args], {
-    cwd: o.cwd,
-    env: o.env,
-    extendEnv: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: { file: o.logFile },
-    buffer: false,
-    reject: false,
-    // SIGTERM first (the daemons close cleanly and write their profiles), SIGKILL if that hangs.
-    forceKillAfterDelay: 10_000,
-    cleanup: true,
-  });
-  const pid = proc.pid;
-  if (pid === undefined) throw new Error(`${name}: could not start node`);
-  let exited = false;
-  const done = proc.then(() => void (exited = true));
-  // Every stdout line is kept, so a line printed before anyone waits for it is still found.
-  const seen: string[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: proc.stdout! }).on('line', (l) => {
-    seen.push(l);
-    for (const w of waiters) w();
-  });
-  const waitForLine = (match: (line: string) => boolean, timeoutMs: number) =>
-    new Promise<string>((resolve, reject) => {
-      let from = 0;
-      const check = () => {
-        for (; from < seen.length; from++) if (match(seen[from])) return finish(() => resolve(seen[from]));
-        if (exited) finish(() => reject(new Error(`${name} exited (log: ${o.logFile})`)));
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`${name}: no awaited output after ${timeoutMs} ms (log: ${o.logFile})`))), timeoutMs);
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        settle();
-      };
-      waiters.add(check);
-      void done.then(check);
-      check();
-    });
-  const child: Child = {
-    name,
-    pid,
-    waitForLine,
-    peakRssKb: () => peakRss(pid),
-    cpuMs: () => cpuTime(pid),
-    async stop() {
-      if (!exited) proc.kill('SIGTERM');
-      await done;
-    },
-  };
-  try {
-    return { child, line: await waitForLine(o.ready, o.timeoutMs ?? 30_000) };
-  } catch (err) {
-    proc.kill('SIGKILL');
-    await done;
-    throw err;
-  }
-}
+export { MAM_BIN, spawnNode, type Child, type SpawnOptions } from './spawn-node.js';
+import { MAM_BIN, spawnNode, type Child } from './spawn-node.js';
 
 /** A fresh workspace made by the real `initWorkspace` (its own tmux socket too), in a temp folder. */
 export interface BenchWorkspace {
@@ -159,9 +47,23 @@ async function makeWorkspace(config: ConfigPatch): Promise<BenchWorkspace> {
 }
 
 /** A `mam` daemon as its own process, so it gets a core of its own; profiled under `node --cpu-prof` when asked. */
-async function startDaemon(ws: BenchWorkspace, args: string[], ready: (line: string) => boolean, cpuProfDir: string | undefined, tag: string): Promise<Child> {
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${tag}-${Date.now()}.cpuprofile`] : [];
-  const { child } = await spawnNode(tag, [MAM_BIN, ...args], { env: ws.env, cwd: ws.root, logFile: ws.log(tag), nodeArgs, ready });
+async function startDaemon(
+  ws: BenchWorkspace,
+  args: string[],
+  ready: (line: string) => boolean,
+  cpuProfDir: string | undefined,
+  tag: string,
+): Promise<Child> {
+  const nodeArgs = cpuProfDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${tag}-${Date.now()}.cpuprofile`]
+    : [];
+  const { child } = await spawnNode(tag, [MAM_BIN, ...args], {
+    env: ws.env,
+    cwd: ws.root,
+    logFile: ws.log(tag),
+    nodeArgs,
+    ready,
+  });
   return child;
 }
 
@@ -175,7 +77,13 @@ export async function createJobs(ctx: Context, ids: string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 8) {
     await Promise.all(
       ids.slice(i, i + 8).map(async (job) => {
-        const r = await emitEvent(operatorIdentity(ctx, job, 0), topic, 'control.create', { agent: 'command', launch: false }, { wait: true, timeoutMs: 15_000 });
+        const r = await emitEvent(
+          operatorIdentity(ctx, job, 0),
+          topic,
+          'control.create',
+          { agent: 'command', launch: false },
+          { wait: true, timeoutMs: 15_000 },
+        );
         if (!r.committed) throw new Error(`job ${job} was not committed by the reconciler`);
       }),
     );
@@ -202,20 +110,35 @@ export interface Mesh {
  * profile there when it stops. Logs and profiles are named `${name}-<daemon>`.
  * `config` is merged into the workspace config before any daemon starts.
  */
-export async function withMesh<T>(opts: { name: string; cpuProfDir?: string; config?: ConfigPatch }, fn: (mesh: Mesh) => Promise<T>): Promise<T> {
+export async function withMesh<T>(
+  opts: { name: string; cpuProfDir?: string; config?: ConfigPatch },
+  fn: (mesh: Mesh) => Promise<T>,
+): Promise<T> {
   const ws = await makeWorkspace(opts.config ?? {});
   const closers: Array<() => Promise<void>> = [];
   let failed = true;
   try {
     // Port 0: the broker records where it listens in .mam/run/broker.json, where every client looks.
-    const broker = await startDaemon(ws, ['broker', '--port', '0', '--json'], (l) => l.startsWith('{'), opts.cpuProfDir, `${opts.name}-broker`);
+    const broker = await startDaemon(
+      ws,
+      ['broker', '--port', '0', '--json'],
+      (l) => l.startsWith('{'),
+      opts.cpuProfDir,
+      `${opts.name}-broker`,
+    );
     closers.push(() => broker.stop());
     const mesh: Mesh = {
       ws,
       ctx: ws.context(),
       broker,
       async startReconciler(tag) {
-        const child = await startDaemon(ws, ['reconcile'], (l) => l.startsWith('reconciler for host'), opts.cpuProfDir, `${opts.name}-${tag}`);
+        const child = await startDaemon(
+          ws,
+          ['reconcile'],
+          (l) => l.startsWith('reconciler for host'),
+          opts.cpuProfDir,
+          `${opts.name}-${tag}`,
+        );
         closers.push(() => child.stop());
         return child;
       },
@@ -245,6 +168,9 @@ export interface ReconcilerStats {
 
 /** The closing statistics from a reconciler's log; undefined when it did not close cleanly. */
 export function closingStats(logFile: string): ReconcilerStats | undefined {
-  const line = readFileSync(logFile, 'utf8').split('\n').reverse().find((l) => l.includes('"msg":"closed"'));
+  const line = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .reverse()
+    .find((l) => l.includes('"msg":"closed"'));
   return line ? (JSON.parse(line) as { data: ReconcilerStats }).data : undefined;
 }

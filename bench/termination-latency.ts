@@ -28,7 +28,12 @@ const IDLE_AGENT = 'echo ok > out.txt\nexec sleep 600\n';
  * Creates jobs the way `mam job create` does (a signed control.create the host
  * launches), each running `script` with sh in a workdir of its own; `wave` at a time.
  */
-export async function createLaunchedJobs(ws: BenchWorkspace, ctx: Context, ids: string[], o: { backend: 'tmux' | 'pty'; script: string; expect?: string[]; wave?: number }): Promise<void> {
+export async function createLaunchedJobs(
+  ws: BenchWorkspace,
+  ctx: Context,
+  ids: string[],
+  o: { backend: 'tmux' | 'pty'; script: string; expect?: string[]; wave?: number },
+): Promise<void> {
   const topic = topics.control(ctx.cfg.namespace, ctx.cfg.host);
   const wave = o.wave ?? 25;
   for (let i = 0; i < ids.length; i += wave) {
@@ -37,8 +42,17 @@ export async function createLaunchedJobs(ws: BenchWorkspace, ctx: Context, ids: 
         const workdir = join(ws.root, 'work', job);
         mkdirSync(workdir, { recursive: true });
         writeFileSync(join(workdir, 'agent.sh'), `#!/bin/sh\n${o.script}`, { mode: 0o755 });
-        const body = { agent: 'command', workdir, command: ['sh', 'agent.sh'], backend: o.backend, ...(o.expect ? { expect: o.expect } : {}) };
-        const r = await emitEvent(operatorIdentity(ctx, job, 0), topic, 'control.create', body, { wait: true, timeoutMs: 30_000 });
+        const body = {
+          agent: 'command',
+          workdir,
+          command: ['sh', 'agent.sh'],
+          backend: o.backend,
+          ...(o.expect ? { expect: o.expect } : {}),
+        };
+        const r = await emitEvent(operatorIdentity(ctx, job, 0), topic, 'control.create', body, {
+          wait: true,
+          timeoutMs: 30_000,
+        });
         if (!r.committed) throw new Error(`job ${job} was not committed by the reconciler`);
       }),
     );
@@ -56,7 +70,11 @@ export function readRegistry<T>(ctx: Context, fn: (reg: Registry) => T): T {
 }
 
 /** Polls until `done` says so; fails with `what` and how far it got. */
-export async function pollUntil(check: () => { ok: boolean; progress: string }, timeoutMs: number, what: string): Promise<void> {
+export async function pollUntil(
+  check: () => { ok: boolean; progress: string },
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = check();
@@ -68,7 +86,10 @@ export async function pollUntil(check: () => { ok: boolean; progress: string }, 
 
 /** Names of the sessions on a tmux socket ([] when no server runs there). */
 export async function tmuxSessions(socket: string): Promise<string[]> {
-  const r = await execa('tmux', ['-L', socket, 'list-sessions', '-F', '#{session_name}'], { reject: false, stdin: 'ignore' });
+  const r = await execa('tmux', ['-L', socket, 'list-sessions', '-F', '#{session_name}'], {
+    reject: false,
+    stdin: 'ignore',
+  });
   return r.exitCode === 0 ? String(r.stdout).split('\n').filter(Boolean) : [];
 }
 
@@ -91,7 +112,17 @@ export function configureSessions(mesh: Mesh, patch: ConfigPatch): void {
 function agentDone(ctx: Context, job: string): { topic: string; payload: Buffer } {
   const ns = ctx.cfg.namespace;
   const topic = topics.events(ns, job);
-  const msg = { v: 1 as const, ns, job, type: 'job.done', sender: 'agent', gen: 1, seq: 1, ts: Date.now(), body: { summary: 'bench' } };
+  const msg = {
+    v: 1 as const,
+    ns,
+    job,
+    type: 'job.done',
+    sender: 'agent',
+    gen: 1,
+    seq: 1,
+    ts: Date.now(),
+    body: { summary: 'bench' },
+  };
   return { topic, payload: sealEnvelope(ns, topic, msg, ctx.keyring) };
 }
 
@@ -100,19 +131,39 @@ function agentDone(ctx: Context, job: string): { topic: string; payload: Buffer 
  * apart, or all at once (0). Latency per job = the session's ended_at minus
  * the received_at of its committed done, both stamped by the reconciler.
  */
-async function round(ws: BenchWorkspace, backend: 'tmux' | 'pty', n: number, everyMs: number, log: (l: string) => void): Promise<number[]> {
+async function round(
+  ws: BenchWorkspace,
+  backend: 'tmux' | 'pty',
+  n: number,
+  everyMs: number,
+  log: (l: string) => void,
+): Promise<number[]> {
   const ctx = ws.context();
   const prefix = `term-${backend}-${everyMs}-`;
   const ids = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
   await createLaunchedJobs(ws, ctx, ids, { backend, script: IDLE_AGENT, expect: ['out.txt'] });
-  const live = () => readRegistry(ctx, (reg) => ids.filter((id) => reg.getSession(id, 1) && !reg.getSession(id, 1)!.ended_at).length);
-  await pollUntil(() => ({ ok: live() === n, progress: `${live()} of ${n} sessions live` }), 180_000, `${backend}: every session live`);
+  const live = () =>
+    readRegistry(ctx, (reg) => ids.filter((id) => reg.getSession(id, 1) && !reg.getSession(id, 1)!.ended_at).length);
+  await pollUntil(
+    () => ({ ok: live() === n, progress: `${live()} of ${n} sessions live` }),
+    180_000,
+    `${backend}: every session live`,
+  );
   // Every artifact written before any done is sent (the agents write it first thing).
-  await pollUntil(() => {
-    const have = ids.filter((id) => existsSync(join(ws.root, 'work', id, 'out.txt'))).length;
-    return { ok: have === n, progress: `${have} of ${n} artifacts` };
-  }, 30_000, `${backend}: every artifact written`);
-  const client = await connectClient({ url: ctx.endpoint.url, ca: ctx.endpoint.ca, ...ctx.creds.operator, reconnectMs: 0 });
+  await pollUntil(
+    () => {
+      const have = ids.filter((id) => existsSync(join(ws.root, 'work', id, 'out.txt'))).length;
+      return { ok: have === n, progress: `${have} of ${n} artifacts` };
+    },
+    30_000,
+    `${backend}: every artifact written`,
+  );
+  const client = await connectClient({
+    url: ctx.endpoint.url,
+    ca: ctx.endpoint.ca,
+    ...ctx.creds.operator,
+    reconnectMs: 0,
+  });
   try {
     const sent: Promise<void>[] = [];
     for (const id of ids) {
@@ -125,18 +176,29 @@ async function round(ws: BenchWorkspace, backend: 'tmux' | 'pty', n: number, eve
     await client.close();
   }
   const ended = () => readRegistry(ctx, (reg) => ids.filter((id) => reg.getSession(id, 1)?.ended_at).length);
-  await pollUntil(() => ({ ok: ended() === n, progress: `${ended()} of ${n} sessions ended` }), 120_000, `${backend}: every session ended`);
+  await pollUntil(
+    () => ({ ok: ended() === n, progress: `${ended()} of ${n} sessions ended` }),
+    120_000,
+    `${backend}: every session ended`,
+  );
   // Each session against the applied job.done of its own generation.
   const rows = readRegistry(ctx, (reg) =>
     ids.flatMap((job) => {
       const dones = reg.jobTimeline(job).filter((e) => e.type === 'job.done' && e.applied === 1);
-      return reg.jobSessions(job).flatMap((s) =>
-        dones.filter((e) => e.gen === s.gen).map((e) => ({ job, ms: (s.ended_at ?? Number.NaN) - e.received_at, reason: s.end_reason ?? '' })),
-      );
+      return reg
+        .jobSessions(job)
+        .flatMap((s) =>
+          dones
+            .filter((e) => e.gen === s.gen)
+            .map((e) => ({ job, ms: (s.ended_at ?? Number.NaN) - e.received_at, reason: s.end_reason ?? '' })),
+        );
     }),
   );
   const notDone = rows.filter((r) => !r.reason.startsWith('job.done'));
-  if (rows.length !== n || notDone.length) throw new Error(`${backend}: ${rows.length} of ${n} sessions ended by their done (${JSON.stringify(notDone.slice(0, 3))})`);
+  if (rows.length !== n || notDone.length)
+    throw new Error(
+      `${backend}: ${rows.length} of ${n} sessions ended by their done (${JSON.stringify(notDone.slice(0, 3))})`,
+    );
   if (backend === 'tmux') {
     const left = (await tmuxSessions(ctx.cfg.sessions.tmuxSocket)).filter((x) => x.startsWith(`mam-command-${prefix}`));
     if (left.length) throw new Error(`tmux still runs ${left.length} ended sessions`);
@@ -155,7 +217,8 @@ async function round(ws: BenchWorkspace, backend: 'tmux' | 'pty', n: number, eve
 export const terminationLatency: Benchmark = {
   name: NAME,
   issue: '#4',
-  describe: 'job.done committed → session gone (tmux and pty): a stream of dones, then a burst, over idle sessions of one host',
+  describe:
+    'job.done committed → session gone (tmux and pty): a stream of dones, then a burst, over idle sessions of one host',
   run: (opts) =>
     withMesh({ name: NAME, cpuProfDir: opts.cpuProfDir, config: opts.config }, async (mesh) => {
       const n = opts.quick ? 10 : 50;
@@ -167,10 +230,17 @@ export const terminationLatency: Benchmark = {
         const note = `${n} sessions, one done every ${STREAM_EVERY_MS} ms; done received → session ended`;
         figures.push(
           figure(NAME, `${backend}: done → session gone p50`, median(stream), 'ms', { note }),
-          figure(NAME, `${backend}: done → session gone p99`, percentile(stream, 99), 'ms', { goal: { op: '<=', value: 100 }, note }),
+          figure(NAME, `${backend}: done → session gone p99`, percentile(stream, 99), 'ms', {
+            goal: { op: '<=', value: 100 },
+            note,
+          }),
         );
         const burst = await round(mesh.ws, backend, n, 0, opts.log);
-        figures.push(figure(NAME, `${backend}: ${n} dones at once, p99`, percentile(burst, 99), 'ms', { note: `${n} sessions, every done published at once` }));
+        figures.push(
+          figure(NAME, `${backend}: ${n} dones at once, p99`, percentile(burst, 99), 'ms', {
+            note: `${n} sessions, every done published at once`,
+          }),
+        );
       }
       return figures;
     }),

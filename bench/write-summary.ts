@@ -19,7 +19,9 @@ export function writeSummary(root = packageRoot()): string {
   const from = text.indexOf(START);
   const to = text.indexOf(END);
   if (from < 0 || to < from) throw new Error(`${doc} has no results markers`);
-  const when = Object.entries(r.ranAt ?? {}).map(([b, t]) => `${b} ${t.slice(0, 16).replace('T', ' ')}`).join(', ');
+  const when = Object.entries(r.ranAt ?? {})
+    .map(([b, t]) => `${b} ${t.slice(0, 16).replace('T', ' ')}`)
+    .join(', ');
   const block = [
     START,
     `${r.cpuCount} × ${r.cpuModel}, ${r.memoryMiB.toLocaleString('en-US')} MiB, node ${r.node}${r.flags.quick ? ', --quick' : ''}; measured (UTC): ${when}.`,

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { agentJobOf, agentLogin, sharedAgentLogin, type CredentialFile, type Login, type Role } from '../core/credentials.js';
+import {
+  agentJobOf,
+  agentLogin,
+  sharedAgentLogin,
+  type CredentialFile,
+  type Login,
+  type Role,
+} from '../core/credentials.js';
 import { safeEqual } from '../core/keys.js';
 import { ID_PATTERN } from '../core/topics.js';
 import type { Principal } from './acl.js';
@@ -11,8 +18,15 @@ const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
  * Maps a username/password to a principal, or undefined. Anonymous logins
  * never succeed; the shared agent login only with agentLogin "shared".
  */
-export function createAuthenticator(cf: CredentialFile, agentLoginMode: 'per-job' | 'shared' = 'per-job'): (username?: string, password?: Buffer) => Principal | undefined {
-  const logins: Array<[Role, Login]> = [['reconciler', cf.reconciler], ['operator', cf.operator], ['reader', cf.reader]];
+export function createAuthenticator(
+  cf: CredentialFile,
+  agentLoginMode: 'per-job' | 'shared' = 'per-job',
+): (username?: string, password?: Buffer) => Principal | undefined {
+  const logins: Array<[Role, Login]> = [
+    ['reconciler', cf.reconciler],
+    ['operator', cf.operator],
+    ['reader', cf.reader],
+  ];
   if (agentLoginMode === 'shared') logins.push(['agent', sharedAgentLogin(cf)]);
   const fixed = logins.map(([role, login]) => ({ role, username: login.username, password: digest(login.password) }));
   return (username, password) => {

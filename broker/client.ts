@@ -7,7 +7,8 @@ import clientModule from 'mqtt/lib/client';
 import { MamError } from '../core/errors.js';
 import { newClientId } from './client-ids.js';
 
-const MqttClientClass = (clientModule as unknown as { default: typeof MqttClient }).default ?? (clientModule as unknown as typeof MqttClient);
+const MqttClientClass =
+  (clientModule as unknown as { default: typeof MqttClient }).default ?? (clientModule as unknown as typeof MqttClient);
 
 export interface ClientOptions {
   url: string;
@@ -39,25 +40,34 @@ export interface MeshClient {
 
 /** OpenSSL's verdicts on a certificate the pinned CA does not vouch for (node's error codes). */
 const NOT_OURS = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_SIGNATURE_FAILURE',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
 ]);
 
 /** What to do about a broker whose certificate failed verification: the usual cause for each verdict. */
 function untrusted(code: string, url: string): string | undefined {
   if (NOT_OURS.has(code)) {
-    return `the broker at ${url} presents a certificate this workspace's CA did not issue: it is another workspace's broker (or another server)`
-      + ' — check broker.port and broker.url in .mam/config.json (`mam init --port auto` picks a free port), or set broker.caFile for an external broker';
+    return (
+      `the broker at ${url} presents a certificate this workspace's CA did not issue: it is another workspace's broker (or another server)` +
+      ' — check broker.port and broker.url in .mam/config.json (`mam init --port auto` picks a free port), or set broker.caFile for an external broker'
+    );
   }
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `the broker's certificate at ${url} is outside its validity (${code}): \`mam doctor\` shows its dates; check this machine's clock`;
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the broker's certificate does not name the host of ${url}: add the name with \`mam init --force --san <name>\` and restart the broker`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `the broker's certificate at ${url} is outside its validity (${code}): \`mam doctor\` shows its dates; check this machine's clock`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the broker's certificate does not name the host of ${url}: add the name with \`mam init --force --san <name>\` and restart the broker`;
   return undefined;
 }
 
 function refusal(err: Error & { code?: string | number }, url: string): MamError {
   const code = err.code;
   const why = typeof code === 'string' ? untrusted(code, url) : undefined;
-  if (why) return new MamError('BROKER_UNTRUSTED', `refused the broker at ${url}: ${err.message}`, { hint: why, cause: err });
+  if (why)
+    return new MamError('BROKER_UNTRUSTED', `refused the broker at ${url}: ${err.message}`, { hint: why, cause: err });
   if (code === 4 || code === 5 || /not authorized|bad user/i.test(err.message)) {
     return new MamError('BROKER_REFUSED', `broker at ${url} refused the login: ${err.message}`, {
       hint: 'check the workspace credentials (.mam/credentials.json) match the broker, or run `mam doctor`',
@@ -78,7 +88,9 @@ function parseBrokerUrl(raw: string): { host: string; port: number } {
     u = new URL('invalid:');
   }
   if (u.protocol !== 'mqtts:' || !u.hostname) {
-    throw new MamError('CONFIG_INVALID', `broker URL "${raw}" is not mqtts://host:port`, { hint: 'mam connects over TLS only: set broker.url to mqtts://host:port' });
+    throw new MamError('CONFIG_INVALID', `broker URL "${raw}" is not mqtts://host:port`, {
+      hint: 'mam connects over TLS only: set broker.url to mqtts://host:port',
+    });
   }
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 8883) };
 }
@@ -151,7 +163,9 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
   let inflight = 0;
   const waiting: Array<() => void> = [];
   const acquire = () =>
-    inflight < limit ? (inflight++, Promise.resolve()) : new Promise<void>((r) => waiting.push(() => (inflight++, r())));
+    inflight < limit
+      ? (inflight++, Promise.resolve())
+      : new Promise<void>((r) => waiting.push(() => (inflight++, r())));
   const release = () => {
     inflight--;
     waiting.shift()?.();
@@ -164,7 +178,7 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
   if (reconnect === 0) {
     client.on('close', () => {
       gone = new MamError('BROKER_UNREACHABLE', `connection to ${opts.url} closed before the broker acknowledged`, {
-        hint: 'the broker dropped the connection: a publish outside this login\'s topics is refused this way (see docs/PROTOCOL.md, ACL)',
+        hint: "the broker dropped the connection: a publish outside this login's topics is refused this way (see docs/PROTOCOL.md, ACL)",
       });
       for (const fail of lost) fail(gone);
     });
@@ -180,7 +194,10 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
       try {
         // After the close, mqtt.js would keep the publish offline for a reconnect that never comes.
         if (gone) throw gone;
-        await Promise.race([client.publishAsync(topic, payload, { qos: popts.qos ?? 1, retain: popts.retain ?? false }), dropped]);
+        await Promise.race([
+          client.publishAsync(topic, payload, { qos: popts.qos ?? 1, retain: popts.retain ?? false }),
+          dropped,
+        ]);
       } finally {
         lost.delete(fail);
         release();

@@ -45,7 +45,8 @@ export class OutgoingQueue<P extends QueuedPacket> {
    * order wins, as in a scan. False when nothing matched.
    */
   update(packet: P): boolean {
-    const own = packet.brokerId === undefined ? undefined : this.byCounter.get(packet.brokerId)?.get(packet.brokerCounter!);
+    const own =
+      packet.brokerId === undefined ? undefined : this.byCounter.get(packet.brokerId)?.get(packet.brokerCounter!);
     let other: number | undefined;
     if (packet.messageId !== undefined) {
       for (const s of this.slotsOf(packet.messageId)) {

@@ -4,7 +4,9 @@ import { OutgoingQueue } from './outgoing-queue.js';
 
 type Client = { id: string };
 // A CommonJS package: Node's default import is its module.exports, the factory (typed as a namespace).
-const memoryPersistence = aedesPersistence as unknown as (() => AedesPersistence) & { Packet: new (p: Packet) => Packet };
+const memoryPersistence = aedesPersistence as unknown as (() => AedesPersistence) & {
+  Packet: new (p: Packet) => Packet;
+};
 type Done = (err: Error | null, ...rest: unknown[]) => void;
 
 /**
@@ -30,7 +32,10 @@ export function createPersistence(): AedesPersistence {
   const settle = <T>(work: () => T, cb?: Done, args: (v: T) => unknown[] = (v) => [v]): Promise<T> | undefined => {
     const p = new Promise<T>((resolve) => resolve(work()));
     if (!cb) return p;
-    p.then((v) => process.nextTick(cb, null, ...args(v)), (err: Error) => process.nextTick(cb, err));
+    p.then(
+      (v) => process.nextTick(cb, null, ...args(v)),
+      (err: Error) => process.nextTick(cb, err),
+    );
     return undefined;
   };
   const outgoing = {

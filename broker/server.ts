@@ -101,7 +101,9 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
 
   // Every stream reaches Aedes through the size guard, whatever the transport.
   const handle = (stream: Duplex) => {
-    aedes.handle(guardConnection(stream, opts.maxPacketBytes, (err) => log.warn('connection dropped', { error: err.message })));
+    aedes.handle(
+      guardConnection(stream, opts.maxPacketBytes, (err) => log.warn('connection dropped', { error: err.message })),
+    );
   };
   // Raw sockets of every listener, so close() can end those that never became MQTT clients
   // (a TLS handshake or CONNECT still pending) instead of waiting on them.
@@ -112,7 +114,10 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       s.once('close', () => sockets.delete(s));
     });
 
-  const tlsServer = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', noDelay: true }, (s) => handle(s));
+  const tlsServer = createTlsServer(
+    { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', noDelay: true },
+    (s) => handle(s),
+  );
   track(tlsServer);
   tlsServer.on('tlsClientError', (err) => log.debug('tls handshake failed', { error: err.message }));
   const closers: Array<() => Promise<void>> = [];
@@ -127,14 +132,22 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       handle(createWebSocketStream(ws));
     });
     result.wssPort = await listen(https, opts.wssPort, opts.bind);
-    closers.push(() => new Promise((r) => { wss.close(); https.close(() => r()); }));
+    closers.push(
+      () =>
+        new Promise((r) => {
+          wss.close();
+          https.close(() => r());
+        }),
+    );
   }
   if (opts.plaintextPort !== undefined && opts.plaintextPort !== null) {
     const plain = createNetServer((s) => handle(s));
     track(plain);
     // Plaintext never leaves loopback: credentials would cross the wire in clear.
     result.plaintextPort = await listen(plain, opts.plaintextPort, '127.0.0.1');
-    log.warn('plaintext MQTT listener enabled on loopback; credentials travel unencrypted', { port: result.plaintextPort });
+    log.warn('plaintext MQTT listener enabled on loopback; credentials travel unencrypted', {
+      port: result.plaintextPort,
+    });
     closers.push(() => new Promise((r) => plain.close(() => r())));
   }
 

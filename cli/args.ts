@@ -14,9 +14,16 @@ export class HelpRequested extends Error {}
 export function parseFlags<O extends Options>(command: string, argv: string[], options: O, positionals = true) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } }, allowPositionals: positionals, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
+      allowPositionals: positionals,
+      strict: true,
+    });
   } catch (err) {
-    throw new MamError('USAGE', (err as Error).message.replace(/\. To specify.*$/s, ''), { hint: `see \`mam ${command} --help\`` });
+    throw new MamError('USAGE', (err as Error).message.replace(/\. To specify.*$/s, ''), {
+      hint: `see \`mam ${command} --help\``,
+    });
   }
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested();
   return parsed;

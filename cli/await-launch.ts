@@ -23,16 +23,30 @@ const ENDED = new Set(['failed', 'lost', 'cancelled', 'timeout']);
  * (throws LAUNCH_FAILED with the reconciler's reason), at most `timeoutMs`
  * (LAUNCH_UNCONFIRMED: the job exists, its launch is still unknown).
  */
-export async function awaitLaunch(ctx: Context, job: string, timeoutMs: number): Promise<{ session?: string; waiting?: string }> {
+export async function awaitLaunch(
+  ctx: Context,
+  job: string,
+  timeoutMs: number,
+): Promise<{ session?: string; waiting?: string }> {
   const ns = ctx.cfg.namespace;
   const stateTopic = topics.state(ns, job);
   const client = await connectAs(ctx, 'operator', { connectTimeoutMs: Math.min(timeoutMs, 10_000) });
   let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<{ session?: string; waiting?: string }>((resolve, reject) => {
-      timer = setTimeout(() => reject(new MamError('LAUNCH_UNCONFIRMED', `job ${job} was created, but its launch was not confirmed within ${timeoutMs} ms`, {
-        hint: `\`mam job show ${job}\` shows where it is; a slow agent start needs a longer --wait`,
-      })), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new MamError(
+              'LAUNCH_UNCONFIRMED',
+              `job ${job} was created, but its launch was not confirmed within ${timeoutMs} ms`,
+              {
+                hint: `\`mam job show ${job}\` shows where it is; a slow agent start needs a longer --wait`,
+              },
+            ),
+          ),
+        timeoutMs,
+      );
       client.mqtt.on('message', (t, payload) => {
         if (t !== stateTopic) return;
         let s: StateView;
@@ -45,13 +59,25 @@ export async function awaitLaunch(ctx: Context, job: string, timeoutMs: number):
         else if (UNDER_WAY.has(s.state)) resolve({ session: s.session ?? '' });
         else if ((s.state === 'queued' || s.state === 'retrying') && s.reason) resolve({ waiting: s.reason });
         else if (s.state === 'cancelled' && s.gen === 0) {
-          reject(new MamError('LAUNCH_FAILED', `job ${job} was created but cancelled before it started${s.reason ? `: ${s.reason}` : ''}`, {
-            hint: `\`mam job show ${job}\` has the details`,
-          }));
+          reject(
+            new MamError(
+              'LAUNCH_FAILED',
+              `job ${job} was created but cancelled before it started${s.reason ? `: ${s.reason}` : ''}`,
+              {
+                hint: `\`mam job show ${job}\` has the details`,
+              },
+            ),
+          );
         } else if (s.gen >= 1 && ENDED.has(s.state)) {
-          reject(new MamError('LAUNCH_FAILED', `job ${job} was created but did not start: ${s.state}${s.reason ? ` (${s.reason})` : ''}`, {
-            hint: `\`mam job show ${job}\` has the details and the session log; fix the cause and \`mam job resume ${job}\``,
-          }));
+          reject(
+            new MamError(
+              'LAUNCH_FAILED',
+              `job ${job} was created but did not start: ${s.state}${s.reason ? ` (${s.reason})` : ''}`,
+              {
+                hint: `\`mam job show ${job}\` has the details and the session log; fix the cause and \`mam job resume ${job}\``,
+              },
+            ),
+          );
         }
       });
       client.mqtt.subscribeAsync(stateTopic, { qos: 1 }).catch(reject);

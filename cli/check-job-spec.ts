@@ -24,10 +24,14 @@ export interface CreateSpec {
  * end `lost` or `failed` later with no hint.
  */
 export async function checkJobSpec(spec: CreateSpec, cfg: Config): Promise<void> {
-  if (!ADAPTERS[spec.agent]) throw usage('job', `unknown agent "${spec.agent}" (known: ${Object.keys(ADAPTERS).join(', ')})`);
+  if (!ADAPTERS[spec.agent])
+    throw usage('job', `unknown agent "${spec.agent}" (known: ${Object.keys(ADAPTERS).join(', ')})`);
   if (!spec.launch) return;
   if (spec.agent === 'command' && !spec.command?.length && !cfg.agents.command?.bin) {
-    throw usage('job', 'the command agent needs a program: give it after `--`, e.g. `mam job create --agent command -- ./agent.sh`');
+    throw usage(
+      'job',
+      'the command agent needs a program: give it after `--`, e.g. `mam job create --agent command -- ./agent.sh`',
+    );
   }
   if (!spec.local) return;
   if (!existsSync(spec.workdir) || !statSync(spec.workdir).isDirectory()) {
@@ -41,9 +45,13 @@ export async function checkJobSpec(spec: CreateSpec, cfg: Config): Promise<void>
   for (const arg of spec.command ?? []) {
     if (arg.startsWith('-') || isAbsolute(arg) || !existsSync(join(spec.workdir, arg))) continue;
     if (!(await git(spec.workdir, 'cat-file', '-e', `HEAD:./${arg}`))) {
-      throw new MamError('PROGRAM_NOT_COMMITTED', `${arg} is not committed in ${spec.workdir}, and the job runs in a fresh git worktree of HEAD where it will not exist`, {
-        hint: `commit it (\`git add ${arg} && git commit\`), give an absolute path, or run in place with --no-worktree`,
-      });
+      throw new MamError(
+        'PROGRAM_NOT_COMMITTED',
+        `${arg} is not committed in ${spec.workdir}, and the job runs in a fresh git worktree of HEAD where it will not exist`,
+        {
+          hint: `commit it (\`git add ${arg} && git commit\`), give an absolute path, or run in place with --no-worktree`,
+        },
+      );
     }
   }
 }

@@ -85,7 +85,7 @@ The reconciler removes worktrees on its own per worktrees.removeOnEnd
     load: () => import('./commands/gc.js'),
   },
   up: {
-    summary: 'start the broker and this host\'s reconciler in the background',
+    summary: "start the broker and this host's reconciler in the background",
     help: `mam up [--json]
 
 Starts the embedded broker (unless broker.url names an external one) and the
@@ -162,7 +162,27 @@ An unknown key id exits 4.`,
 
 /** Every command with its help text, in the order `mam --help` lists them; modules load only when the command runs, so --help stays fast. */
 export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
-  ['init', 'doctor', 'broker', 'emit', 'watch', 'reconcile', 'jobs', 'job', 'inbox', 'verdict', 'approve', 'gc', 'rejections', 'up', 'down', 'ps', 'breaker', 'demo', 'keys'].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name]!]),
+  [
+    'init',
+    'doctor',
+    'broker',
+    'emit',
+    'watch',
+    'reconcile',
+    'jobs',
+    'job',
+    'inbox',
+    'verdict',
+    'approve',
+    'gc',
+    'rejections',
+    'up',
+    'down',
+    'ps',
+    'breaker',
+    'demo',
+    'keys',
+  ].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name]!]),
 );
 
 export const GLOBAL_HELP = `mam — multi-agent-mux: run CLI coding agents in tmux/pty sessions, watched through signed MQTT events.

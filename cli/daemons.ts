@@ -63,7 +63,11 @@ export function startDaemon(ws: Workspace, d: DaemonName, env: NodeJS.ProcessEnv
 }
 
 /** SIGTERM, then waits for a clean exit; SIGKILL only after the deadline. */
-export async function stopDaemon(ws: Workspace, d: DaemonName, deadlineMs = 15_000): Promise<'stopped' | 'killed' | 'not running'> {
+export async function stopDaemon(
+  ws: Workspace,
+  d: DaemonName,
+  deadlineMs = 15_000,
+): Promise<'stopped' | 'killed' | 'not running'> {
   const pid = runningPid(ws, d);
   if (!pid) return 'not running';
   process.kill(pid, 'SIGTERM');
@@ -81,7 +85,12 @@ export async function stopDaemon(ws: Workspace, d: DaemonName, deadlineMs = 15_0
 }
 
 /** Polls until `check` passes; a daemon that died meanwhile fails at once with its log's tail. */
-export async function waitFor(ws: Workspace, d: DaemonName, check: () => Promise<boolean> | boolean, ms: number): Promise<void> {
+export async function waitFor(
+  ws: Workspace,
+  d: DaemonName,
+  check: () => Promise<boolean> | boolean,
+  ms: number,
+): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (await check()) return;
@@ -94,5 +103,7 @@ export async function waitFor(ws: Workspace, d: DaemonName, check: () => Promise
   } catch {
     // no log yet
   }
-  throw new MamError('DAEMON', `the ${d} did not come up${tail ? `; its log ends:\n${tail}` : ''}`, { hint: `see ${logFile(ws, d)}` });
+  throw new MamError('DAEMON', `the ${d} did not come up${tail ? `; its log ends:\n${tail}` : ''}`, {
+    hint: `see ${logFile(ws, d)}`,
+  });
 }

@@ -24,7 +24,8 @@ export function gateReport(reg: Registry, jobDir: string, job: string): GateRepo
 
 function describe(c: GateReport['checks'][number]): string {
   const gate = c.command === null ? 'no gate' : `gate \`${c.command}\``;
-  const result = c.result === null ? (c.started_at ? `running since ${ago(c.started_at)}` : 'waiting to run') : c.result;
+  const result =
+    c.result === null ? (c.started_at ? `running since ${ago(c.started_at)}` : 'waiting to run') : c.result;
   const exit = c.exit_code !== null ? `, exit ${c.exit_code}` : c.timed_out ? ', timed out' : '';
   const approval = c.decision ? `; approval ${c.decision}${c.approval ? ` (${c.approval})` : ''}` : '';
   return `check ${c.n} (gen ${c.gen}): ${gate}: ${result}${exit}${approval}`;

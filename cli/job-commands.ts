@@ -128,7 +128,7 @@ the job's outbox and re-sent). ${EXIT_CODES}`,
     load: () => import('./commands/verdict.js'),
   },
   approve: {
-    summary: 'approve a job waiting in review for a person: the operator\'s signed PASS',
+    summary: "approve a job waiting in review for a person: the operator's signed PASS",
     help: `mam approve <job> [--finding <text>]... [--timeout <dur>] [--no-wait] [--json]
 
 For a job that passed its quality gate and waits in review because its approval

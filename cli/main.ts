@@ -22,7 +22,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (process.platform === 'win32') {
     // FW-P2: job locks and process groups need POSIX; refusing beats running without locks.
-    process.stderr.write('mam: Windows is not supported (mam needs POSIX file locks and process groups)\n  hint: run mam under WSL2, Linux or macOS\n');
+    process.stderr.write(
+      'mam: Windows is not supported (mam needs POSIX file locks and process groups)\n  hint: run mam under WSL2, Linux or macOS\n',
+    );
     return EXIT.UNSUPPORTED;
   }
   const entry = COMMANDS[name];
@@ -61,7 +63,15 @@ async function main(argv: string[]): Promise<number> {
   let crashed = false;
   if (longRunning) {
     const onCrash = (err: unknown) => {
-      process.stderr.write(JSON.stringify({ t: new Date().toISOString(), level: 'error', component: 'mam', msg: 'uncaught error; closing', data: errorData(err) }) + '\n');
+      process.stderr.write(
+        JSON.stringify({
+          t: new Date().toISOString(),
+          level: 'error',
+          component: 'mam',
+          msg: 'uncaught error; closing',
+          data: errorData(err),
+        }) + '\n',
+      );
       if (crashed) return;
       crashed = true;
       controller.abort(err);
@@ -80,7 +90,11 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     const mod = await entry.load();
-    const code = (await mod.run(rest.filter((a) => a !== '--debug'), io)) ?? EXIT.OK;
+    const code =
+      (await mod.run(
+        rest.filter((a) => a !== '--debug'),
+        io,
+      )) ?? EXIT.OK;
     return crashed ? EXIT.INTERNAL : code;
   } catch (err) {
     if (err instanceof HelpRequested) {

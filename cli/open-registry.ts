@@ -10,7 +10,9 @@ import type { Io } from './io.js';
 export function openRegistryReadOnly(io: Io): Registry {
   const ws = openWorkspace(io.cwd, io.env);
   if (!existsSync(ws.db)) {
-    throw new MamError('REGISTRY_MISSING', `no job registry yet at ${ws.db}`, { hint: 'start the reconciler (`mam up`); it creates the registry' });
+    throw new MamError('REGISTRY_MISSING', `no job registry yet at ${ws.db}`, {
+      hint: 'start the reconciler (`mam up`); it creates the registry',
+    });
   }
   return openRegistry(ws.db, { readonly: true });
 }
@@ -28,7 +30,9 @@ export function readRegistryIfAny<T>(ctx: Context, none: T, fn: (reg: Registry) 
 
 /** The one not-found error for a job id (exit 4), whichever command looked it up. */
 export function noSuchJob(job: string): MamError {
-  return new MamError('UNKNOWN_JOB', `no job "${job}" in this host's registry`, { hint: '`mam jobs` lists the jobs this host knows' });
+  return new MamError('UNKNOWN_JOB', `no job "${job}" in this host's registry`, {
+    hint: '`mam jobs` lists the jobs this host knows',
+  });
 }
 
 export function ago(ms: number): string {

@@ -25,13 +25,19 @@ export async function portHolder(port: number): Promise<string | undefined> {
 }
 
 async function pidFromSs(port: number): Promise<number | undefined> {
-  const r = await execa('ss', ['-ltnpH', `sport = :${port}`], { reject: false, timeout: 3000, stdin: 'ignore' }).catch(() => undefined);
+  const r = await execa('ss', ['-ltnpH', `sport = :${port}`], { reject: false, timeout: 3000, stdin: 'ignore' }).catch(
+    () => undefined,
+  );
   const m = r && r.exitCode === 0 ? /pid=(\d+)/.exec(String(r.stdout)) : null;
   return m ? Number(m[1]) : undefined;
 }
 
 async function pidFromLsof(port: number): Promise<number | undefined> {
-  const r = await execa('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fp'], { reject: false, timeout: 3000, stdin: 'ignore' }).catch(() => undefined);
+  const r = await execa('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fp'], {
+    reject: false,
+    timeout: 3000,
+    stdin: 'ignore',
+  }).catch(() => undefined);
   const m = r && r.exitCode === 0 ? /^p(\d+)$/m.exec(String(r.stdout)) : null;
   return m ? Number(m[1]) : undefined;
 }

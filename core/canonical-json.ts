@@ -16,7 +16,10 @@ export function parseCanonical(text: string, what: string): unknown {
     throw new MamError('BAD_ENVELOPE', `${what} is not JSON`);
   }
   if (JSON.stringify(value) !== text) {
-    throw new MamError('BAD_ENVELOPE', `${what} is not in canonical form (duplicate keys, whitespace or another spelling)`);
+    throw new MamError(
+      'BAD_ENVELOPE',
+      `${what} is not in canonical form (duplicate keys, whitespace or another spelling)`,
+    );
   }
   return value;
 }

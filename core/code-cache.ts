@@ -21,7 +21,10 @@ export function runCached(file: string, cacheFile: string): unknown {
   } catch {
     // not written yet since the build
   }
-  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8').replace(/^#!.*/, '')), { filename: file, cachedData: cached });
+  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8').replace(/^#!.*/, '')), {
+    filename: file,
+    cachedData: cached,
+  });
   if (!cached || script.cachedDataRejected) {
     process.on('exit', (code) => {
       if (code !== 0) return;
@@ -36,6 +39,13 @@ export function runCached(file: string, cacheFile: string): unknown {
     });
   }
   const module = { exports: {} as unknown };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  (script.runInThisContext() as (...args: unknown[]) => void).call(
+    module.exports,
+    module.exports,
+    createRequire(file),
+    module,
+    file,
+    dirname(file),
+  );
   return module.exports;
 }

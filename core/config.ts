@@ -76,18 +76,26 @@ export function validateConfig(raw: unknown, source: string): Config {
   const copy = structuredClone(raw);
   if (!validate(copy)) {
     const problems = describeErrors(validate.errors);
-    throw new MamError('CONFIG_INVALID', `${source} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, {
-      hint: `fix ${source} (schema: schemas/config.schema.json), then run the command again`,
-    });
+    throw new MamError(
+      'CONFIG_INVALID',
+      `${source} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+      {
+        hint: `fix ${source} (schema: schemas/config.schema.json), then run the command again`,
+      },
+    );
   }
   const cfg = copy as Config;
   cfg.host ??= safeHostname();
   const fits = cfg.broker.maxPacketBytes - PUBLISH_OVERHEAD_BYTES;
   if (cfg.events.maxMessageBytes > fits) {
     // The broker would drop the connection of whoever sends such a message, instead of refusing it.
-    throw new MamError('CONFIG_INVALID', `${source}: events.maxMessageBytes (${cfg.events.maxMessageBytes}) does not fit in one broker packet: broker.maxPacketBytes (${cfg.broker.maxPacketBytes}) minus ${PUBLISH_OVERHEAD_BYTES} bytes of MQTT header and topic allows at most ${fits}`, {
-      hint: `set events.maxMessageBytes to ${fits} or less, or raise broker.maxPacketBytes to ${cfg.events.maxMessageBytes + PUBLISH_OVERHEAD_BYTES} or more, in ${source}`,
-    });
+    throw new MamError(
+      'CONFIG_INVALID',
+      `${source}: events.maxMessageBytes (${cfg.events.maxMessageBytes}) does not fit in one broker packet: broker.maxPacketBytes (${cfg.broker.maxPacketBytes}) minus ${PUBLISH_OVERHEAD_BYTES} bytes of MQTT header and topic allows at most ${fits}`,
+      {
+        hint: `set events.maxMessageBytes to ${fits} or less, or raise broker.maxPacketBytes to ${cfg.events.maxMessageBytes + PUBLISH_OVERHEAD_BYTES} or more, in ${source}`,
+      },
+    );
   }
   return cfg;
 }
@@ -112,7 +120,11 @@ export function safeHostname(): string {
  * defaults ← file ← environment ← flags. Only this loader reads environment
  * variables for configuration: MAM_BROKER_URL and MAM_HOST.
  */
-export function loadConfig(ws: Workspace, env: NodeJS.ProcessEnv, flags: { brokerUrl?: string; host?: string } = {}): Config {
+export function loadConfig(
+  ws: Workspace,
+  env: NodeJS.ProcessEnv,
+  flags: { brokerUrl?: string; host?: string } = {},
+): Config {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(ws.config, 'utf8'));

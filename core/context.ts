@@ -14,7 +14,11 @@ export interface Context {
   endpoint: { url: string; ca: Buffer };
 }
 
-export function loadContext(cwd: string, env: NodeJS.ProcessEnv, flags: { brokerUrl?: string; host?: string } = {}): Context {
+export function loadContext(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  flags: { brokerUrl?: string; host?: string } = {},
+): Context {
   const ws = openWorkspace(cwd, env);
   const cfg = loadConfig(ws, env, flags);
   const keyFile = loadKeyFile(ws.keys);

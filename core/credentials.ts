@@ -59,7 +59,12 @@ export function agentLogin(cf: CredentialFile, job: string): Login {
  * that mode. Derived, so a per-job workspace holds no such secret to leak.
  */
 export function sharedAgentLogin(cf: CredentialFile): Login {
-  return cf.agent ?? { username: 'agent', password: hmac(Buffer.from(cf.agentSecret, 'base64'), 'mam-agent-shared').toString('base64url') };
+  return (
+    cf.agent ?? {
+      username: 'agent',
+      password: hmac(Buffer.from(cf.agentSecret, 'base64'), 'mam-agent-shared').toString('base64url'),
+    }
+  );
 }
 
 /** The broker login an agent session of `job` gets: per job (default), or the shared agent login. */

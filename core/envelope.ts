@@ -46,9 +46,10 @@ export function signingKey(ns: string, topic: string, sender: string, keyring: K
   if (!parsed) throw new MamError('TOPIC_MISMATCH', `not a mam topic of namespace "${ns}": ${topic}`);
   const key = keyring.keyFor(keyring.activeKid, signingScope(parsed, sender));
   if (key) return key;
-  if (senderClass(sender) === 'agent') throw new MamError('UNKNOWN_KEY_ID', `no key for job ${parsed.id} under kid ${keyring.activeKid}`);
+  if (senderClass(sender) === 'agent')
+    throw new MamError('UNKNOWN_KEY_ID', `no key for job ${parsed.id} under kid ${keyring.activeKid}`);
   throw new MamError('SENDER_MISMATCH', `this key cannot sign as "${sender}"`, {
-    hint: 'an agent session signs as its job\'s agent only; operator events are sent from the workspace, outside the session',
+    hint: "an agent session signs as its job's agent only; operator events are sent from the workspace, outside the session",
   });
 }
 
@@ -73,8 +74,15 @@ function readOuter(ns: string, topic: string, payload: Buffer, maxBytes: number)
   const parsedTopic = parseTopic(ns, topic);
   if (!parsedTopic) throw new MamError('TOPIC_MISMATCH', `not a mam topic of namespace "${ns}"`);
   const o = parseCanonical(payload.toString('utf8'), 'payload') as Record<string, unknown>;
-  if (!o || typeof o !== 'object' || Array.isArray(o) || Object.keys(o).length !== 3 ||
-      typeof o.kid !== 'string' || typeof o.sig !== 'string' || typeof o.msg !== 'string') {
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    Array.isArray(o) ||
+    Object.keys(o).length !== 3 ||
+    typeof o.kid !== 'string' ||
+    typeof o.sig !== 'string' ||
+    typeof o.msg !== 'string'
+  ) {
     throw new MamError('BAD_ENVELOPE', 'envelope must be exactly {kid, sig, msg} strings');
   }
   if (!KID.test(o.kid)) throw new MamError('BAD_ENVELOPE', 'malformed key id');
@@ -136,6 +144,7 @@ export function readEnvelopeUnverified(ns: string, topic: string, payload: Buffe
   const { parsedTopic, text } = readOuter(ns, topic, payload, maxBytes);
   const m = readMsg(ns, parsedTopic, text);
   const may = candidateSigners(parsedTopic).map((c) => c.cls);
-  if (!may.includes(senderClass(m.sender))) throw new MamError('SENDER_MISMATCH', `sender "${m.sender}" may not sign ${parsedTopic.kind} messages`);
+  if (!may.includes(senderClass(m.sender)))
+    throw new MamError('SENDER_MISMATCH', `sender "${m.sender}" may not sign ${parsedTopic.kind} messages`);
   return m;
 }

@@ -53,7 +53,10 @@ export async function initWorkspace(opts: InitOptions): Promise<InitResult> {
     if (opts.port !== undefined) example.broker = { ...example.broker, port: opts.port };
     example.host = opts.host ?? example.host ?? safeHostname();
     // One tmux server per workspace: another workspace's sessions are never mistaken for orphans here.
-    example.sessions = { ...example.sessions, tmuxSocket: `mam-${createHash('sha256').update(opts.root).digest('hex').slice(0, 8)}` };
+    example.sessions = {
+      ...example.sessions,
+      tmuxSocket: `mam-${createHash('sha256').update(opts.root).digest('hex').slice(0, 8)}`,
+    };
     validateConfig(example, '--namespace/--host');
     writeSecretFile(ws.config, JSON.stringify(example, null, 2) + '\n');
     created.push('config.json');

@@ -23,7 +23,10 @@ export function newKid(): string {
 
 export function newKeyFile(): KeyFile {
   const kid = newKid();
-  return { active: kid, keys: { [kid]: { secret: randomBytes(32).toString('base64'), created: new Date().toISOString() } } };
+  return {
+    active: kid,
+    keys: { [kid]: { secret: randomBytes(32).toString('base64'), created: new Date().toISOString() } },
+  };
 }
 
 export function saveKeyFile(path: string, kf: KeyFile): void {
@@ -33,7 +36,9 @@ export function saveKeyFile(path: string, kf: KeyFile): void {
 export function loadKeyFile(path: string): KeyFile {
   const kf = readJsonFile<KeyFile>(path, 'the key file');
   if (!kf || typeof kf.active !== 'string' || !kf.keys || !kf.keys[kf.active]) {
-    throw new MamError('CONFIG_INVALID', `${path} has no active key`, { hint: 'run `mam init --force` to regenerate keys' });
+    throw new MamError('CONFIG_INVALID', `${path} has no active key`, {
+      hint: 'run `mam init --force` to regenerate keys',
+    });
   }
   return kf;
 }

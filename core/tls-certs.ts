@@ -61,14 +61,17 @@ function canonicalIp(ip: string): string | undefined {
 }
 
 function validity(days: number): { notBefore: Date; notAfter: Date } {
-  if (!Number.isFinite(days) || days <= 0) throw new MamError('CONFIG_INVALID', `certificate lifetime must be a positive number of days, got ${days}`);
+  if (!Number.isFinite(days) || days <= 0)
+    throw new MamError('CONFIG_INVALID', `certificate lifetime must be a positive number of days, got ${days}`);
   const now = Date.now();
   return { notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + days * DAY_MS) };
 }
 
 async function exportKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+    .export({ format: 'pem', type: 'pkcs8' })
+    .toString();
 }
 
 function generateKeys(): Promise<CryptoKeyPair> {
@@ -101,10 +104,15 @@ function parseCa(ca: CertPair): { cert: NodeX509; key: KeyObject } {
     cert = new NodeX509(ca.certPem);
     key = createPrivateKey(ca.keyPem);
   } catch (cause) {
-    throw new MamError('CONFIG_INVALID', 'the CA certificate or key is not valid PEM', { cause, hint: 'regenerate the TLS files with `mam init --force`' });
+    throw new MamError('CONFIG_INVALID', 'the CA certificate or key is not valid PEM', {
+      cause,
+      hint: 'regenerate the TLS files with `mam init --force`',
+    });
   }
   if (!cert.ca || !cert.checkPrivateKey(key)) {
-    throw new MamError('CONFIG_INVALID', 'the CA certificate is not a CA, or the CA key does not match it', { hint: 'regenerate the TLS files with `mam init --force`' });
+    throw new MamError('CONFIG_INVALID', 'the CA certificate is not a CA, or the CA key does not match it', {
+      hint: 'regenerate the TLS files with `mam init --force`',
+    });
   }
   return { cert, key };
 }
@@ -113,15 +121,28 @@ function parseCa(ca: CertPair): { cert: NodeX509; key: KeyObject } {
  * Creates an ECDSA P-256 TLS server certificate signed by `ca`, naming every
  * hostname and IP address (v4 or v6) in its subject alternative names.
  */
-export async function generateServerCert(opts: { ca: CertPair; hostnames: string[]; ips: string[]; days: number }): Promise<CertPair> {
+export async function generateServerCert(opts: {
+  ca: CertPair;
+  hostnames: string[];
+  ips: string[];
+  days: number;
+}): Promise<CertPair> {
   const bad = opts.ips.filter((ip) => canonicalIp(ip) === undefined);
-  if (bad.length > 0) throw new MamError('CONFIG_INVALID', `not an IP address a certificate can name: ${bad.join(', ')}`);
+  if (bad.length > 0)
+    throw new MamError('CONFIG_INVALID', `not an IP address a certificate can name: ${bad.join(', ')}`);
   const ips = opts.ips.flatMap((ip) => canonicalIp(ip) ?? []);
-  if (opts.hostnames.length + opts.ips.length === 0) throw new MamError('CONFIG_INVALID', 'a server certificate needs at least one hostname or IP address');
+  if (opts.hostnames.length + opts.ips.length === 0)
+    throw new MamError('CONFIG_INVALID', 'a server certificate needs at least one hostname or IP address');
   const x509 = await loadX509();
   const ca = parseCa(opts.ca);
   const caCert = new x509.X509Certificate(ca.cert.raw);
-  const caKey = await webcrypto.subtle.importKey('pkcs8', ca.key.export({ format: 'der', type: 'pkcs8' }), EC_P256, false, ['sign']);
+  const caKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    ca.key.export({ format: 'der', type: 'pkcs8' }),
+    EC_P256,
+    false,
+    ['sign'],
+  );
   // Reuse the CA's own key id so that chain builders match AKI to SKI exactly.
   const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const keys = await generateKeys();
@@ -142,7 +163,9 @@ export async function generateServerCert(opts: { ca: CertPair; hostnames: string
         ...ips.map((value) => ({ type: 'ip' as const, value })),
       ]),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      caKeyId ? new x509.AuthorityKeyIdentifierExtension(caKeyId) : await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      caKeyId
+        ? new x509.AuthorityKeyIdentifierExtension(caKeyId)
+        : await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
   return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
@@ -168,7 +191,10 @@ export function describeCert(pem: string): CertSummary {
   try {
     cert = new NodeX509(pem);
   } catch (cause) {
-    throw new MamError('CONFIG_INVALID', 'not a PEM certificate', { cause, hint: 'regenerate the TLS files with `mam init --force`' });
+    throw new MamError('CONFIG_INVALID', 'not a PEM certificate', {
+      cause,
+      hint: 'regenerate the TLS files with `mam init --force`',
+    });
   }
   return {
     subject: cert.subject,

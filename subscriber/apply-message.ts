@@ -9,7 +9,19 @@ import type { JobRow, Registry } from './registry/registry.js';
 
 /** What committing one verified message did; the reconciler acts on these after the commit. */
 export type Outcome =
-  | { kind: 'applied'; job: string; sender: string; seq: number; type: string; gen: number; from: JobState; to: JobState; input: Transition; reason: string | null; body: Record<string, unknown> }
+  | {
+      kind: 'applied';
+      job: string;
+      sender: string;
+      seq: number;
+      type: string;
+      gen: number;
+      from: JobState;
+      to: JobState;
+      input: Transition;
+      reason: string | null;
+      body: Record<string, unknown>;
+    }
   | { kind: 'recorded'; job: string; sender: string; seq: number }
   | { kind: 'duplicate'; job: string; sender: string; seq: number }
   | { kind: 'created'; job: string; sender: string; seq: number; launch: boolean; ownHost: boolean }
@@ -45,17 +57,32 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   // A breaker reset is about an agent's breaker, not a job: its `job` only keys the sender's seq.
   const forJob = msg.type !== 'breaker.reset';
   const job = forJob ? c.reg.getJob(msg.job) : undefined;
-  if (!job && forJob && msg.type !== 'control.create') throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
+  if (!job && forJob && msg.type !== 'control.create')
+    throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
   if (job && msg.type === 'control.create') throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
   if (job) refuseIfBeforeJob(c, job, o);
 
   const hwm = c.reg.hwm(msg.job, msg.sender);
   if (msg.seq <= hwm) {
-    if (c.reg.hasEvent(msg.job, msg.sender, msg.seq)) return { kind: 'duplicate', job: msg.job, sender: msg.sender, seq: msg.seq };
-    if (msg.seq <= hwm - c.replayWindow) throw new MamError('STALE_SEQ', `seq ${msg.seq} is below the replay window (high-water mark ${hwm})`);
+    if (c.reg.hasEvent(msg.job, msg.sender, msg.seq))
+      return { kind: 'duplicate', job: msg.job, sender: msg.sender, seq: msg.seq };
+    if (msg.seq <= hwm - c.replayWindow)
+      throw new MamError('STALE_SEQ', `seq ${msg.seq} is below the replay window (high-water mark ${hwm})`);
   }
   const consume = (applied: boolean, stateAfter: string | null) => {
-    c.reg.insertEvent({ job: msg.job, sender: msg.sender, seq: msg.seq, gen: msg.gen, type: msg.type, ts: msg.ts, received_at: now, kid: o.kid, applied: applied ? 1 : 0, state_after: stateAfter, raw });
+    c.reg.insertEvent({
+      job: msg.job,
+      sender: msg.sender,
+      seq: msg.seq,
+      gen: msg.gen,
+      type: msg.type,
+      ts: msg.ts,
+      received_at: now,
+      kid: o.kid,
+      applied: applied ? 1 : 0,
+      state_after: stateAfter,
+      raw,
+    });
     if (msg.seq > hwm) c.reg.setHwm(msg.job, msg.sender, msg.seq);
   };
   const ids = { job: msg.job, sender: msg.sender, seq: msg.seq };
@@ -64,20 +91,51 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   if (msg.type === 'control.create') {
     const body = msg.body as { agent: string; workdir?: string; launch?: boolean; priority?: number; after?: string[] };
     const cycle = dependencyCycle(msg.job, body.after ?? [], (id) => afterOfSpec(c.reg.getJob(id)?.spec));
-    if (cycle) return refuse(c, o, raw, topic, consume, new MamError('DEPENDENCY_CYCLE', `job ${msg.job} would wait for itself: ${cycle.join(' → ')}`));
+    if (cycle)
+      return refuse(
+        c,
+        o,
+        raw,
+        topic,
+        consume,
+        new MamError('DEPENDENCY_CYCLE', `job ${msg.job} would wait for itself: ${cycle.join(' → ')}`),
+      );
     const host = o.topic.id;
     // A job whose agent is started elsewhere (launch: false) waits in starting for its job.started.
     const state: JobState = body.launch === false ? 'starting' : 'queued';
-    c.reg.createJob({ id: msg.job, state, host, agent: body.agent, workdir: body.workdir, spec: msg.body, bornTs: msg.ts, priority: body.priority });
+    c.reg.createJob({
+      id: msg.job,
+      state,
+      host,
+      agent: body.agent,
+      workdir: body.workdir,
+      spec: msg.body,
+      bornTs: msg.ts,
+      priority: body.priority,
+    });
     consume(true, state);
     return { kind: 'created', ...ids, launch: body.launch !== false, ownHost: host === c.host };
   }
   const row = job as JobRow;
   if (msg.type === 'control.resume') {
     const to = c.reg.transitionJob(row, 'resume', RESUMED_REASON, { gen: row.gen + 1, eventAt: now });
-    if (!to) return refuse(c, o, raw, topic, consume, new MamError('ILLEGAL_TRANSITION', `illegal transition: resume from ${row.state}`));
+    if (!to)
+      return refuse(
+        c,
+        o,
+        raw,
+        topic,
+        consume,
+        new MamError('ILLEGAL_TRANSITION', `illegal transition: resume from ${row.state}`),
+      );
     consume(true, to);
-    return { kind: 'resumed', ...ids, gen: row.gen + 1, ownHost: row.host === c.host, prompt: (msg.body as { prompt?: string }).prompt };
+    return {
+      kind: 'resumed',
+      ...ids,
+      gen: row.gen + 1,
+      ownHost: row.host === c.host,
+      prompt: (msg.body as { prompt?: string }).prompt,
+    };
   }
   if (row.host !== c.host) {
     // Another host owns this job: keep the audit trail, take state only from the owner's snapshots.
@@ -85,7 +143,14 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     return { kind: 'recorded', ...ids };
   }
   if (msg.gen !== row.gen) {
-    return refuse(c, o, raw, topic, consume, new MamError('WRONG_GENERATION', `generation ${msg.gen} is not the job's current generation ${row.gen}`));
+    return refuse(
+      c,
+      o,
+      raw,
+      topic,
+      consume,
+      new MamError('WRONG_GENERATION', `generation ${msg.gen} is not the job's current generation ${row.gen}`),
+    );
   }
   let input: Transition = transitionFor(msg.type, msg.body);
   let reasonOverride: string | undefined;
@@ -106,16 +171,31 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     }
   }
   const to = nextState(row.state, input);
-  if (!to) return refuse(c, o, raw, topic, consume, new MamError('ILLEGAL_TRANSITION', `illegal transition: ${input} in state ${row.state}`));
+  if (!to)
+    return refuse(
+      c,
+      o,
+      raw,
+      topic,
+      consume,
+      new MamError('ILLEGAL_TRANSITION', `illegal transition: ${input} in state ${row.state}`),
+    );
   if (to !== row.state) c.checks?.settle(row.id, row.state, to, input);
   if (msg.type === 'review.verdict') {
     const b = msg.body as { verdict: string; findings: unknown[]; reviewer?: string };
-    c.reg.insertVerdict({ ...ids, verdict: b.verdict, findings: JSON.stringify(b.findings), reviewer: b.reviewer ?? null, ts: msg.ts });
+    c.reg.insertVerdict({
+      ...ids,
+      verdict: b.verdict,
+      findings: JSON.stringify(b.findings),
+      reviewer: b.reviewer ?? null,
+      ts: msg.ts,
+    });
   }
   if (msg.type === 'job.started' && typeof msg.body.agentSessionId === 'string') {
     c.reg.setAgentSessionId(row.id, row.gen, msg.body.agentSessionId);
   }
-  const reason = reasonOverride ?? (typeof msg.body.reason === 'string' ? msg.body.reason : to === row.state ? row.reason : null);
+  const reason =
+    reasonOverride ?? (typeof msg.body.reason === 'string' ? msg.body.reason : to === row.state ? row.reason : null);
   if (to !== row.state || reason !== row.reason) c.reg.transitionJob(row, input, reason, { eventAt: now });
   // Every event of a batch carries the batch's `now`: after the first, the row already says so.
   else if (row.last_event_at !== now) c.reg.touchJob(row.id, now);
@@ -134,12 +214,22 @@ function refuseIfBeforeJob(c: ApplyContext, job: JobRow, o: Opened): void {
   if (job.born_ts === null) return;
   const slack = o.msg.sender === `operator@${c.host}` ? 0 : c.skewMs;
   if (o.msg.ts < job.born_ts - slack) {
-    throw new MamError('PREDATES_JOB', `signed at ${new Date(o.msg.ts).toISOString()}, before job "${job.id}" was created (${new Date(job.born_ts).toISOString()})`);
+    throw new MamError(
+      'PREDATES_JOB',
+      `signed at ${new Date(o.msg.ts).toISOString()}, before job "${job.id}" was created (${new Date(job.born_ts).toISOString()})`,
+    );
   }
 }
 
 /** A verified, fresh message that may not act: its seq is consumed and the refusal recorded, in the same savepoint. */
-function refuse(c: ApplyContext, o: Opened, raw: Buffer, topic: string, consume: (applied: boolean, s: string | null) => void, err: MamError): Outcome {
+function refuse(
+  c: ApplyContext,
+  o: Opened,
+  raw: Buffer,
+  topic: string,
+  consume: (applied: boolean, s: string | null) => void,
+  err: MamError,
+): Outcome {
   consume(false, null);
   return recordRejection(c.reg, err, topic, raw, o);
 }

@@ -26,7 +26,11 @@ function hasCommitsBeyond(workdir: string, base: string | undefined): boolean {
   try {
     const range = base ? `${base}..HEAD` : 'HEAD';
     // Synchronous on purpose: runs inside the commit of a done event; git answers in milliseconds.
-    const out = execFileSync('git', ['-C', workdir, 'rev-list', '--count', range], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    const out = execFileSync('git', ['-C', workdir, 'rev-list', '--count', range], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
     return Number(out.trim()) > 0;
   } catch {
     return false;
@@ -48,6 +52,11 @@ function inGitTree(dir: string): boolean {
  */
 export async function gitHead(workdir: string): Promise<string | undefined> {
   if (!inGitTree(workdir)) return undefined;
-  const r = await execa('git', ['-C', workdir, 'rev-parse', 'HEAD'], { reject: false, timeout: 5000, stdin: 'ignore', stderr: 'ignore' });
+  const r = await execa('git', ['-C', workdir, 'rev-parse', 'HEAD'], {
+    reject: false,
+    timeout: 5000,
+    stdin: 'ignore',
+    stderr: 'ignore',
+  });
   return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
 }

@@ -64,12 +64,23 @@ export async function launchSession(opts: {
   const jobDir = ctx.ws.jobDir(jobId);
   // The newest agent session id of an earlier generation: one that died before reporting its own must not lose the conversation.
   let agentSessionId: string | undefined;
-  for (let g = gen - 1; g >= 1 && !agentSessionId; g--) agentSessionId = reg.getSession(jobId, g)?.agent_session_id ?? undefined;
+  for (let g = gen - 1; g >= 1 && !agentSessionId; g--)
+    agentSessionId = reg.getSession(jobId, g)?.agent_session_id ?? undefined;
   const prompt = opts.prompt ?? spec.prompt;
   const env = sessionEnv(ctx, jobId, gen, opts.env);
   // Any size: a file, where an argument or a tmux command would stop at a few KiB.
   if (prompt !== undefined) env.MAM_PROMPT_FILE = writePromptFile(jobDir, prompt);
-  const job: AdapterJob = { id: jobId, gen, workdir, prompt, command: spec.command, agentSessionId, jobDir, env, config: ctx.cfg.agents[spec.agent] ?? {} };
+  const job: AdapterJob = {
+    id: jobId,
+    gen,
+    workdir,
+    prompt,
+    command: spec.command,
+    agentSessionId,
+    jobDir,
+    env,
+    config: ctx.cfg.agents[spec.agent] ?? {},
+  };
   const launch = adapter.launch(job);
   const { backend, reason } = await opts.backends.choose(spec.backend ?? ctx.cfg.sessions.backend);
   const name = sessionName({ agent: spec.agent, workdir, job: `${jobId}#${gen}` });
@@ -94,6 +105,22 @@ export async function launchSession(opts: {
     env: { ...job.env, ...launch.env },
     logFile: sessionLogFile(jobDir),
   });
-  reg.recordSession({ job: jobId, gen, host: ctx.cfg.host, backend: backend.name, name, pid: info.pid, workdir, git_base: base ?? null });
-  return { name, backend: backend.name, pid: info.pid, reason, isolation: `${isolation.mode}: ${isolation.reason}`, job };
+  reg.recordSession({
+    job: jobId,
+    gen,
+    host: ctx.cfg.host,
+    backend: backend.name,
+    name,
+    pid: info.pid,
+    workdir,
+    git_base: base ?? null,
+  });
+  return {
+    name,
+    backend: backend.name,
+    pid: info.pid,
+    reason,
+    isolation: `${isolation.mode}: ${isolation.reason}`,
+    job,
+  };
 }

@@ -28,7 +28,11 @@ export type { CreateHooks, Reconciler, ReconcilerCore, ReconcilerHooks } from '.
  * over the namespace, batches verified and committed in one SQLite transaction
  * each, PUBACKs released only after the commit, signed state published after.
  */
-export async function createReconciler(ctx: Context, log: Logger, createHooks: CreateHooks = () => ({})): Promise<Reconciler> {
+export async function createReconciler(
+  ctx: Context,
+  log: Logger,
+  createHooks: CreateHooks = () => ({}),
+): Promise<Reconciler> {
   // One reconciler per registry: a second would take over the first's broker session (same client id) and write the same database.
   const lock = acquireWriterLock(ctx.ws.db);
   let reg: Registry | undefined;
@@ -52,12 +56,29 @@ export async function createReconciler(ctx: Context, log: Logger, createHooks: C
  * acknowledge → publish state → post-commit actions, with the sweep, the state
  * announcement at each connect and the watch on the registry file beside them.
  */
-async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHooks, reg: Registry, releaseLock: () => void, opened: FileIdentity): Promise<Reconciler> {
+async function startReconciler(
+  ctx: Context,
+  log: Logger,
+  createHooks: CreateHooks,
+  reg: Registry,
+  releaseLock: () => void,
+  opened: FileIdentity,
+): Promise<Reconciler> {
   const { cfg, keyring } = ctx;
   const ns = cfg.namespace;
   const host = cfg.host;
   const status = hostStatus(ns, host, keyring);
-  const stats = { received: 0, committed: 0, duplicates: 0, rejected: 0, batches: 0, sweeps: 0, sweepMs: [] as number[], announces: 0, announced: 0 };
+  const stats = {
+    received: 0,
+    committed: 0,
+    duplicates: 0,
+    rejected: 0,
+    batches: 0,
+    sweeps: 0,
+    sweepMs: [] as number[],
+    announces: 0,
+    announced: 0,
+  };
   // Created once connected (below), before the first batch can commit.
   let hooks: ReconcilerHooks = {};
   let closed = false;
@@ -68,37 +89,81 @@ async function startReconciler(ctx: Context, log: Logger, createHooks: CreateHoo
   const ready = new Promise<void>((resolve) => (connected = resolve));
 
   // Batches wait for `ready`: the steps after the commit (below) exist by then.
-  const batcher = createBatcher({ log, ready, batchMax: cfg.reconciler.batchMax, batchDelayMs: cfg.reconciler.batchDelayMs, process: (items) => processBatch(items), disconnect: () => client.mqtt.stream?.destroy() });
-  const verify = createVerifier({ ns, host, keyring, events: cfg.events, isEcho: (topic, payload) => states?.isEcho(topic, payload) === true });
+  const batcher = createBatcher({
+    log,
+    ready,
+    batchMax: cfg.reconciler.batchMax,
+    batchDelayMs: cfg.reconciler.batchDelayMs,
+    process: (items) => processBatch(items),
+    disconnect: () => client.mqtt.stream?.destroy(),
+  });
+  const verify = createVerifier({
+    ns,
+    host,
+    keyring,
+    events: cfg.events,
+    isEcho: (topic, payload) => states?.isEcho(topic, payload) === true,
+  });
   const session = createBrokerSession(ctx, status);
-  const receive = createReceiver({ stats, verify, connection: session.connection, enqueue: batcher.add, closed: () => closed });
+  const receive = createReceiver({
+    stats,
+    verify,
+    connection: session.connection,
+    enqueue: batcher.add,
+    closed: () => closed,
+  });
   const client = await session.connect(receive);
   states = createStatePublisher({ client, reg, keyring, ns, host });
   const { publishState, publishCommitted } = createStatePublishing({ reg, host, log, states });
   const post = createPostCommit({ log, afterCommit: () => hooks.afterCommit });
   hooks = createHooks({ reg, client, keyring, publishState, settling: post.settling });
   const watch = watchRegistry({
-    db: ctx.ws.db, opened, log, disconnect: () => client.mqtt.end(true),
+    db: ctx.ws.db,
+    opened,
+    log,
+    disconnect: () => client.mqtt.end(true),
     stop: () => {
       closed = true;
       sweeps.stop();
       batcher.discard();
     },
   });
-  const sweeps = startSweepLoop({ ctx, reg, client, log, stats, extra: () => hooks.sweep?.(), stopped: () => closed || watch.registryLost() });
+  const sweeps = startSweepLoop({
+    ctx,
+    reg,
+    client,
+    log,
+    stats,
+    extra: () => hooks.sweep?.(),
+    stopped: () => closed || watch.registryLost(),
+  });
   const processBatch = createPipeline({
-    commit: createCommitter({ log, stats, apply: {
-      reg, host, replayWindow: cfg.events.replayWindow, skewMs: cfg.events.maxSkewSeconds * 1000,
-      missingArtifacts: (row: JobRow) => hooks.missingArtifacts?.(row) ?? [],
-      checks: hooks.checks,
-    } }),
+    commit: createCommitter({
+      log,
+      stats,
+      apply: {
+        reg,
+        host,
+        replayWindow: cfg.events.replayWindow,
+        skewMs: cfg.events.maxSkewSeconds * 1000,
+        missingArtifacts: (row: JobRow) => hooks.missingArtifacts?.(row) ?? [],
+        checks: hooks.checks,
+      },
+    }),
     acknowledge: createAcknowledger({ reg, release: session.release, registryLost: watch.registryLost }),
     publishStates: publishCommitted,
     postCommit: post,
   });
   const republishStates = createAnnouncer({
-    reg, states, log, ready, stats, maxAgeSeconds: cfg.events.maxAgeSeconds, sweepNow: sweeps.sweepNow,
-    sessionPresent: session.sessionPresent, closed: () => closed,
+    reg,
+    states,
+    log,
+    ready,
+    stats,
+    maxAgeSeconds: cfg.events.maxAgeSeconds,
+    sweepNow: sweeps.sweepNow,
+    sessionPresent: session.sessionPresent,
+    closed: () => closed,
   });
   connected();
   client.mqtt.on('connect', () => {

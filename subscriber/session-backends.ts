@@ -23,9 +23,15 @@ export function createSessionBackends(opts: { tmuxSocket: string; log: Logger })
     async choose(pref: BackendPreference): Promise<{ backend: SessionBackend; reason: string }> {
       let c = chosen.get(pref);
       if (!c) {
-        c = chooseBackend(pref, { tmux: { socket: opts.tmuxSocket } }).then(async (r) => ({ backend: await get(r.backend.name), reason: r.reason }));
+        c = chooseBackend(pref, { tmux: { socket: opts.tmuxSocket } }).then(async (r) => ({
+          backend: await get(r.backend.name),
+          reason: r.reason,
+        }));
         chosen.set(pref, c);
-        void c.then((r) => opts.log.info('session backend', { preference: pref, backend: r.backend.name, reason: r.reason }), () => chosen.delete(pref));
+        void c.then(
+          (r) => opts.log.info('session backend', { preference: pref, backend: r.backend.name, reason: r.reason }),
+          () => chosen.delete(pref),
+        );
       }
       return c;
     },

@@ -44,14 +44,29 @@ export function followSessionLogs(ctx: Context, log: Logger, rec: ReconcilerCore
   function entry(job: string, gen: number, now: number): Followed {
     const file = sessionLogFile(ctx.ws.jobDir(job));
     // From the current end: what an earlier generation (or a daemon before a restart) printed is not live.
-    return { job, gen, file, pos: fileSize(file), decoder: new StringDecoder('utf8'), lastOutput: now, seq: 0, seen: false, since: now };
+    return {
+      job,
+      gen,
+      file,
+      pos: fileSize(file),
+      decoder: new StringDecoder('utf8'),
+      lastOutput: now,
+      seq: 0,
+      seen: false,
+      since: now,
+    };
   }
 
   function publish(f: Followed, data: string): void {
     if (data === '' || !rec.client.mqtt.connected) return; // QoS 0 is never queued for a reconnect
     const topic = topics.output(ns, f.job);
     f.seq = Math.max(f.seq + 1, Date.now());
-    const payload = sealEnvelope(ns, topic, { v: 1, ns, job: f.job, type: 'job.output', sender, gen: f.gen, seq: f.seq, ts: Date.now(), body: { data } }, ctx.keyring);
+    const payload = sealEnvelope(
+      ns,
+      topic,
+      { v: 1, ns, job: f.job, type: 'job.output', sender, gen: f.gen, seq: f.seq, ts: Date.now(), body: { data } },
+      ctx.keyring,
+    );
     if (payload.length > cfg.events.maxMessageBytes && data.length > 1) {
       // Escaping (terminal control bytes become \u001b …) can grow a chunk several times over.
       let half = data.length >> 1;

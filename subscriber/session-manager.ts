@@ -2,14 +2,15 @@ import { performance } from 'node:perf_hooks';
 import { adapterFor } from '../agents/adapters/index.js';
 import type { BackendName } from '../agents/session-backend.js';
 import type { Context } from '../core/context.js';
-import { errorData, type Logger } from '../core/logger.js';
+import { type Logger } from '../core/logger.js';
 import type { Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
-import { launchSession, type JobSpec, type Launched } from './launch-session.js';
+import { launchSession, type JobSpec } from './launch-session.js';
 import { createDoneChecks } from './policies/done-checks.js';
 import { createGateRunner } from './policies/gate-runner.js';
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
+import { createAgentDriver, createJobChains } from './agent-driver.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
 import { createJobPolicies } from './policies/job-policies.js';
 import { createEscalations } from './policies/escalations.js';
@@ -33,7 +34,14 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   const logs: SessionLogs = followSessionLogs(ctx, log.child('logs'), rec);
   const sweepWorktrees = createWorktreeSweeper(ctx, log.child('worktrees'));
   // What needs a person: the policies raise it through escalations.escalate.
-  const escalations = createEscalations({ reg, host, ns: ctx.cfg.namespace, client: rec.client, keyring: rec.keyring, log: log.child('escalations') });
+  const escalations = createEscalations({
+    reg,
+    host,
+    ns: ctx.cfg.namespace,
+    client: rec.client,
+    keyring: rec.keyring,
+    log: log.child('escalations'),
+  });
 
   /** Applies a reconciler action (not an event) through the state table and publishes the new state. */
   async function act(job: string, input: Transition, reason: string): Promise<JobRow | undefined> {
@@ -57,8 +65,14 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     if (!session || session.ended_at) return;
     const backend = await backends.get(session.backend as BackendName);
     const verdict = await terminateSession({
-      reg: reg, backend, adapter: adapterFor(row.agent ?? 'command'), job: row.id, gen: row.gen, reason,
-      graceMs: ctx.cfg.sessions.killGraceMs, log,
+      reg: reg,
+      backend,
+      adapter: adapterFor(row.agent ?? 'command'),
+      job: row.id,
+      gen: row.gen,
+      reason,
+      graceMs: ctx.cfg.sessions.killGraceMs,
+      log,
     });
     if (!verdict.terminated) log.warn('termination refused', { job: row.id, why: verdict.why });
     // Its slot is free once its session has ended: the queue need not wait for the state's PUBACK.
@@ -68,11 +82,22 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
 
   // Retries and circuit breakers: what follows a failure, and what the queue may launch.
   const policies = createJobPolicies({
-    reg, host, cfg: ctx.cfg, log: log.child('policies'), publishState, kick: () => scheduler.kick(),
-    busy: (job) => chains.has(job) || rec.settling(job), escalate: (e) => void escalations.escalate(e.job, e.kind, e.reason, e.command),
+    reg,
+    host,
+    cfg: ctx.cfg,
+    log: log.child('policies'),
+    publishState,
+    kick: () => scheduler.kick(),
+    busy: (job) => busy(job) || rec.settling(job),
+    escalate: (e) => void escalations.escalate(e.job, e.kind, e.reason, e.command),
   });
   const scheduler = createScheduler({
-    reg, host, cfg: ctx.cfg, log: log.child('scheduler'), publishState, breakerHolds: policies.breakerHolds,
+    reg,
+    host,
+    cfg: ctx.cfg,
+    log: log.child('scheduler'),
+    publishState,
+    breakerHolds: policies.breakerHolds,
     start: (job) => {
       policies.launching(job);
       void onJob(job, () => launch(job));
@@ -87,8 +112,26 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     if (reg.transitionJob(row, 'launch', null, { gen: row.gen + 1 })) row = reg.getJob(job)!;
     try {
       logs.track(job, row.gen);
-      const l = await launchSession({ ctx, reg: reg, backends, jobId: job, gen: row.gen, spec: specOf(row), prompt, env });
-      log.info('session launched', { job, gen: row.gen, name: l.name, backend: l.backend, pid: l.pid, why: l.reason, isolation: l.isolation, ms: Math.round(performance.now() - t0) });
+      const l = await launchSession({
+        ctx,
+        reg: reg,
+        backends,
+        jobId: job,
+        gen: row.gen,
+        spec: specOf(row),
+        prompt,
+        env,
+      });
+      log.info('session launched', {
+        job,
+        gen: row.gen,
+        name: l.name,
+        backend: l.backend,
+        pid: l.pid,
+        why: l.reason,
+        isolation: l.isolation,
+        ms: Math.round(performance.now() - t0),
+      });
       await publishState(job);
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
@@ -106,78 +149,86 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     const prev = reg.getSession(job, gen - 1);
     if (prev && !prev.ended_at) {
       const backend = await backends.get(prev.backend as BackendName);
-      await terminateSession({ reg: reg, backend, job, gen: gen - 1, reason: 'superseded by resume', superseded: true, graceMs: ctx.cfg.sessions.killGraceMs, log }).catch(() => undefined);
+      await terminateSession({
+        reg: reg,
+        backend,
+        job,
+        gen: gen - 1,
+        reason: 'superseded by resume',
+        superseded: true,
+        graceMs: ctx.cfg.sessions.killGraceMs,
+        log,
+      }).catch(() => undefined);
     }
     await launch(job, prompt);
   }
 
-  const driving = new Set<AbortController>();
-
-  /**
-   * Readiness, dialogs and the prompt, beside ingestion (never awaited by it).
-   * An agent that gets stuck leaves its job blocked, the reason naming the
-   * screen, which stays in the job folder; the session is left for a person.
-   */
-  function drive(job: string, gen: number, agent: string, l: Pick<Launched, 'name' | 'backend' | 'job'>) {
-    const adapter = adapterFor(agent);
-    if (!adapter.drive) return;
-    const ctl = new AbortController();
-    driving.add(ctl);
-    const t0 = Date.now();
-    void backends
-      .get(l.backend as BackendName)
-      .then((backend) => adapter.drive!({ backend, name: l.name, signal: ctl.signal }, l.job))
-      .then(
-        () => log.info('agent driven', { job, gen, prompted: !!l.job.prompt, ms: Date.now() - t0 }),
-        async (err: Error) => {
-          if (ctl.signal.aborted) return;
-          log.warn('agent not driven', { job, gen, error: err.message });
-          if (reg.getJob(job)?.gen === gen) await act(job, 'job.blocked', err.message.slice(0, 4000));
-        },
-      )
-      .catch((err: Error) => log.error('drive failure not recorded', { job, error: errorData(err) }))
-      .finally(() => driving.delete(ctl));
-  }
-
-  /** Each job's actions run in order (its launch before its termination); jobs never wait for one another. */
-  const chains = new Map<string, Promise<void>>();
-  function onJob(job: string, work: () => Promise<void>): Promise<void> {
-    const next = (chains.get(job) ?? Promise.resolve()).then(work).catch((err: Error) => log.error('session action failed', { job, error: errorData(err) }));
-    chains.set(job, next);
-    void next.then(() => chains.get(job) === next && chains.delete(job));
-    return next;
-  }
+  const driver = createAgentDriver({
+    backends,
+    log,
+    stuck: async (job, gen, reason) => reg.getJob(job)?.gen === gen && (await act(job, 'job.blocked', reason)),
+  });
+  const drive = driver.drive;
+  const { onJob, busy } = createJobChains(log);
 
   // A gate's outcome and its escalation commit together; the escalation's signed message follows its state.
   const publishGated = async (job: string) => {
     await publishState(job);
     await escalations.announceJob(job);
   };
-  const gates = createGateRunner({ ctx, log: log.child('gates'), reg, host, env, backends, publishState: publishGated, end, resume, drive });
+  const gates = createGateRunner({
+    ctx,
+    log: log.child('gates'),
+    reg,
+    host,
+    env,
+    backends,
+    publishState: publishGated,
+    end,
+    resume,
+    drive,
+  });
 
   async function afterCommit(outcomes: Outcome[]) {
     // Created jobs, freed slots and dependencies that ended: the queue decides what launches now.
     const kicked = scheduler.kick();
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
-    await Promise.all([kicked, escalations.afterCommit(outcomes), ...outcomes.map((o) => {
-      if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
-      if (o.kind === 'applied' && o.from === 'testing' && o.to !== 'testing') gates.abandon(o.job);
-      if (o.kind === 'applied' && o.input === 'gate') return onJob(o.job, () => gates.run(o.job));
-      // Committed already (the queue, kicked above, launches what the breaker held); said here for the log.
-      if (o.kind === 'breaker-reset') return void log.info('breaker reset by operator', { agent: o.agent, was: o.was, by: o.sender });
-      if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
-        return onJob(o.job, async () => {
-          const row = reg.getJob(o.job);
-          if (row && row.host === host && row.gen === o.gen) await end(row, `${o.type} (seq ${o.seq} from ${o.sender})`);
-        });
-      }
-      return undefined;
-    })]);
+    await Promise.all([
+      kicked,
+      escalations.afterCommit(outcomes),
+      ...outcomes.map((o) => {
+        if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
+        if (o.kind === 'applied' && o.from === 'testing' && o.to !== 'testing') gates.abandon(o.job);
+        if (o.kind === 'applied' && o.input === 'gate') return onJob(o.job, () => gates.run(o.job));
+        // Committed already (the queue, kicked above, launches what the breaker held); said here for the log.
+        if (o.kind === 'breaker-reset')
+          return void log.info('breaker reset by operator', { agent: o.agent, was: o.was, by: o.sender });
+        if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
+          return onJob(o.job, async () => {
+            const row = reg.getJob(o.job);
+            if (row && row.host === host && row.gen === o.gen)
+              await end(row, `${o.type} (seq ${o.seq} from ${o.sender})`);
+          });
+        }
+        return undefined;
+      }),
+    ]);
   }
 
   const driftSweep = createDriftSweep(
     {
-      ctx, log, reg, host, backends, publishState, settling: (job) => rec.settling(job), busy: (job) => chains.has(job), onJob, end, launch, resume,
+      ctx,
+      log,
+      reg,
+      host,
+      backends,
+      publishState,
+      settling: (job) => rec.settling(job),
+      busy: (job) => busy(job),
+      onJob,
+      end,
+      launch,
+      resume,
       runChecks: (job) => gates.run(job),
       // A lost session is a failure its policies decide on, like a failed one.
       act: async (job, input, reason) => {
@@ -214,7 +265,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     escalate: escalations.escalate,
     close: () => {
       policies.close();
-      for (const ctl of driving) ctl.abort();
+      driver.abortAll();
       logs.close();
       return backends.close();
     },

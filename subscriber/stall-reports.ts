@@ -54,14 +54,20 @@ export function createStallReports(rec: ReconcilerCore, log: Logger, afterSecond
         if (activity <= stall.at) return;
         stalls.delete(s.job);
         // Only our own reason is undone: an event that set a new one keeps it.
-        if (row.reason === stall.reason && setReason(s.job, stall.prior)) log.info('activity resumed', { job: s.job, gen: s.gen });
+        if (row.reason === stall.reason && setReason(s.job, stall.prior))
+          log.info('activity resumed', { job: s.job, gen: s.gen });
         return;
       }
       if (!WATCHED.has(row.state) || now - activity < limitMs) return;
       const reason = stalledReason(afterSeconds);
       stalls.set(s.job, { reason, prior: row.reason, at: now });
       setReason(s.job, reason);
-      log.warn('session stalled (reported, not killed)', { job: s.job, gen: s.gen, state: row.state, silentMs: now - activity });
+      log.warn('session stalled (reported, not killed)', {
+        job: s.job,
+        gen: s.gen,
+        state: row.state,
+        silentMs: now - activity,
+      });
     },
     /** The session ended: nothing left to report for it. */
     forget(job: string): void {

@@ -55,6 +55,7 @@
 import { MamError } from '../core/errors.js';
 import type { JobProgressBody, ReviewVerdictBody } from '../schemas/event-bodies.js';
 
+// biome-ignore format: a table, laid out to be read row by row
 export const JOB_STATES = [
   'queued', 'starting', 'running', 'testing', 'review', 'blocked',
   'failed', 'retrying', 'done', 'cancelled', 'timeout', 'lost',
@@ -64,9 +65,16 @@ export type JobState = (typeof JOB_STATES)[number];
 export const TERMINAL_STATES = ['done', 'failed', 'cancelled', 'timeout'] as const;
 
 /** States in which a job has (or is about to have) a session of its current generation at work. */
-export const LIVE_STATES = ['starting', 'running', 'testing', 'review', 'blocked'] as const satisfies readonly JobState[];
+export const LIVE_STATES = [
+  'starting',
+  'running',
+  'testing',
+  'review',
+  'blocked',
+] as const satisfies readonly JobState[];
 
 /** Inputs derived from verified events; progress and verdict carry their phase or kind. */
+// biome-ignore format: a table, laid out to be read row by row
 export const EVENT_TRANSITIONS = [
   'job.started', 'job.progress', 'job.progress:testing', 'job.progress:review',
   'job.heartbeat', 'job.blocked', 'job.done', 'job.failed', 'job.cancelled',
@@ -74,6 +82,7 @@ export const EVENT_TRANSITIONS = [
 ] as const;
 
 /** Inputs the reconciler (or an operator through it) applies on its own. */
+// biome-ignore format: a table, laid out to be read row by row
 export const ACTION_TRANSITIONS = [
   'launch', 'resume', 'retry', 'timeout', 'lost', 'artifacts-missing',
   'cancel', 'gate', 'gate-passed', 'gate-failed', 'gate-relaunch', 'gate-exhausted', 'needs-approval',
@@ -87,6 +96,7 @@ export type Transition = EventTransition | ActionTransition;
 type Row = Readonly<Partial<Record<Transition, JobState>>>;
 
 // Each row lists the only inputs legal in that state; a missing key is illegal.
+// biome-ignore format: a table, laid out to be read row by row
 const TABLE: { readonly [S in JobState]: Row } = {
   queued: {
     'job.cancelled': 'cancelled',

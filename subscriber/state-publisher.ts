@@ -22,7 +22,13 @@ const ECHO_TOPICS_KEPT = 10_000;
  * with the job's key so the job's own agent can verify the acknowledgement;
  * only the reconciler's login may publish there (broker ACL).
  */
-export function createStatePublisher(opts: { client: MeshClient; reg: Registry; keyring: Keyring; ns: string; host: string }) {
+export function createStatePublisher(opts: {
+  client: MeshClient;
+  reg: Registry;
+  keyring: Keyring;
+  ns: string;
+  host: string;
+}) {
   const sender = `reconciler@${opts.host}`;
   // What was published and not yet seen coming back: the wildcard subscription receives every
   // snapshot this reconciler sends, and bytes it sealed itself need no verification to be dropped.
@@ -32,8 +38,7 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
     if (!list) {
       if (unseen.size >= ECHO_TOPICS_KEPT) unseen.clear();
       unseen.set(topic, [payload]);
-    }
-    else if (list.push(payload) > ECHOES_KEPT) list.shift();
+    } else if (list.push(payload) > ECHOES_KEPT) list.shift();
     return payload;
   };
   // Every snapshot gets its own seq, strictly increasing: two snapshots of one state_seq differ
@@ -66,16 +71,34 @@ export function createStatePublisher(opts: { client: MeshClient; reg: Registry; 
         updatedAt: job.updated_at,
         hwm: opts.reg.hwmOf(job.id).map((h) => [h.sender, h.seq] as [string, number]),
       };
-      const count = Math.max(1, Math.ceil(acks.length / ACKS_PER_MESSAGE), Math.ceil(refused.length / REFUSED_PER_MESSAGE));
+      const count = Math.max(
+        1,
+        Math.ceil(acks.length / ACKS_PER_MESSAGE),
+        Math.ceil(refused.length / REFUSED_PER_MESSAGE),
+      );
       return Array.from({ length: count }, (_, i) => {
-        const body: Record<string, unknown> = { ...base, acks: acks.slice(i * ACKS_PER_MESSAGE, (i + 1) * ACKS_PER_MESSAGE) };
-        const r = refused.slice(i * REFUSED_PER_MESSAGE, (i + 1) * REFUSED_PER_MESSAGE);
-        if (r.length) body.refused = r.map(([s, q, reason, detail]) => [s, q, reason, detail.slice(0, REFUSAL_DETAIL_MAX)]);
-        const msg: Msg<object> = {
-          v: 1, ns: opts.ns, job: job.id, type: 'job.state', sender, gen: job.gen,
-          seq: nextSeq(), ts: Date.now(), body,
+        const body: Record<string, unknown> = {
+          ...base,
+          acks: acks.slice(i * ACKS_PER_MESSAGE, (i + 1) * ACKS_PER_MESSAGE),
         };
-        return opts.client.publish(topic, remember(topic, sealEnvelope(opts.ns, topic, msg, opts.keyring)), { qos: 1, retain: true });
+        const r = refused.slice(i * REFUSED_PER_MESSAGE, (i + 1) * REFUSED_PER_MESSAGE);
+        if (r.length)
+          body.refused = r.map(([s, q, reason, detail]) => [s, q, reason, detail.slice(0, REFUSAL_DETAIL_MAX)]);
+        const msg: Msg<object> = {
+          v: 1,
+          ns: opts.ns,
+          job: job.id,
+          type: 'job.state',
+          sender,
+          gen: job.gen,
+          seq: nextSeq(),
+          ts: Date.now(),
+          body,
+        };
+        return opts.client.publish(topic, remember(topic, sealEnvelope(opts.ns, topic, msg, opts.keyring)), {
+          qos: 1,
+          retain: true,
+        });
       });
     },
     /**

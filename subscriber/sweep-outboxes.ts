@@ -54,7 +54,8 @@ export async function sweepOutboxes(
       for (const f of scanOutbox(dir, maxFileBytes)) {
         let e;
         try {
-          if (f.unreadable) throw new MamError(f.bytes > maxFileBytes ? 'OVERSIZE' : 'BAD_ENVELOPE', `outbox ${f.unreadable}`);
+          if (f.unreadable)
+            throw new MamError(f.bytes > maxFileBytes ? 'OVERSIZE' : 'BAD_ENVELOPE', `outbox ${f.unreadable}`);
           e = verifyOutboxEntry(job, f.data, opts).entry;
         } catch (err) {
           setAside(reg, dir, job, f.name, err);

@@ -3,9 +3,7 @@ import type { SessionBackend } from '../agents/session-backend.js';
 import type { Logger } from '../core/logger.js';
 import type { Registry, SessionRow } from './registry/registry.js';
 
-export type TerminateVerdict =
-  | { terminated: true; endedBy: string }
-  | { terminated: false; why: string };
+export type TerminateVerdict = { terminated: true; endedBy: string } | { terminated: false; why: string };
 
 /**
  * The one place mam ends a session. Callers come here only after a verified
@@ -33,7 +31,8 @@ export async function terminateSession(opts: {
     log.warn('session kept', { job, gen, why });
     return { terminated: false, why };
   };
-  if (!row || (opts.superseded ? row.gen <= gen : row.gen !== gen)) return refuse(`generation ${gen} is not the job's current generation ${row?.gen}`);
+  if (!row || (opts.superseded ? row.gen <= gen : row.gen !== gen))
+    return refuse(`generation ${gen} is not the job's current generation ${row?.gen}`);
   if (!session) return refuse(`no session recorded for generation ${gen}`);
   if (session.ended_at) return refuse(`session of generation ${gen} already ended (${session.end_reason})`);
   // pid() answers undefined for a session that is gone: a live session costs one backend call here, not two.
@@ -43,9 +42,15 @@ export async function terminateSession(opts: {
     return refuse(`session ${session.name} is already gone`);
   }
   if (session.pid !== null && pid !== session.pid) {
-    return refuse(`session ${session.name} runs pid ${pid}, not the recorded ${session.pid}: not the session this job launched`);
+    return refuse(
+      `session ${session.name} runs pid ${pid}, not the recorded ${session.pid}: not the session this job launched`,
+    );
   }
-  const result = await backend.terminate(session.name, { exitKeys: opts.adapter?.exitKeys, graceMs: opts.graceMs, pid });
+  const result = await backend.terminate(session.name, {
+    exitKeys: opts.adapter?.exitKeys,
+    graceMs: opts.graceMs,
+    pid,
+  });
   reg.endSession(job, gen, opts.reason);
   log.info('session terminated', { job, gen, name: session.name, endedBy: result.endedBy, reason: opts.reason });
   return { terminated: true, endedBy: result.endedBy };

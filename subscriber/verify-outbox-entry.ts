@@ -27,25 +27,41 @@ export interface VerifiedEntry {
  */
 export function verifyOutboxEntry(job: string, data: unknown, lim: OutboxLimits): VerifiedEntry {
   const e = data as Partial<OutboxEntry> | null;
-  if (!e || typeof e !== 'object' || typeof e.topic !== 'string' || typeof e.sender !== 'string' ||
-      !Number.isSafeInteger(e.seq) || typeof e.payload !== 'string' || typeof e.created !== 'number') {
+  if (
+    !e ||
+    typeof e !== 'object' ||
+    typeof e.topic !== 'string' ||
+    typeof e.sender !== 'string' ||
+    !Number.isSafeInteger(e.seq) ||
+    typeof e.payload !== 'string' ||
+    typeof e.created !== 'number'
+  ) {
     throw new MamError('BAD_ENVELOPE', 'outbox entry is not {topic, sender, seq, payload, created}');
   }
   // base64 decodes to at most 3/4 of its length: refuse before decoding an oversize one.
   if (Math.floor((e.payload.length * 3) / 4) > lim.maxBytes + 2) {
-    throw new MamError('OVERSIZE', `outbox entry of about ${Math.floor((e.payload.length * 3) / 4)} bytes exceeds the ${lim.maxBytes}-byte limit`);
+    throw new MamError(
+      'OVERSIZE',
+      `outbox entry of about ${Math.floor((e.payload.length * 3) / 4)} bytes exceeds the ${lim.maxBytes}-byte limit`,
+    );
   }
   const payload = Buffer.from(e.payload, 'base64');
   if (payload.length > lim.maxBytes) {
     throw new MamError('OVERSIZE', `outbox entry of ${payload.length} bytes exceeds the ${lim.maxBytes}-byte limit`);
   }
   const t = parseTopic(lim.ns, e.topic);
-  const ownTopic = t !== undefined && (t.kind === 'control' || ((t.kind === 'events' || t.kind === 'verdicts') && t.id === job));
-  if (!ownTopic) throw new MamError('TOPIC_MISMATCH', `outbox entry's topic ${e.topic.slice(0, 200)} is not a topic of job ${job}`);
+  const ownTopic =
+    t !== undefined && (t.kind === 'control' || ((t.kind === 'events' || t.kind === 'verdicts') && t.id === job));
+  if (!ownTopic)
+    throw new MamError('TOPIC_MISMATCH', `outbox entry's topic ${e.topic.slice(0, 200)} is not a topic of job ${job}`);
   const o = openEnvelope(lim.ns, e.topic, payload, lim.keyring, lim.maxBytes);
-  if (o.msg.job !== job) throw new MamError('TOPIC_MISMATCH', `outbox entry of job ${job} carries an event of job "${o.msg.job}"`);
+  if (o.msg.job !== job)
+    throw new MamError('TOPIC_MISMATCH', `outbox entry of job ${job} carries an event of job "${o.msg.job}"`);
   if (o.msg.sender !== e.sender || o.msg.seq !== e.seq) {
-    throw new MamError('BAD_ENVELOPE', `outbox entry says ${e.sender} seq ${e.seq}; its signed event is ${o.msg.sender} seq ${o.msg.seq}`);
+    throw new MamError(
+      'BAD_ENVELOPE',
+      `outbox entry says ${e.sender} seq ${e.seq}; its signed event is ${o.msg.sender} seq ${o.msg.seq}`,
+    );
   }
   return { entry: e as OutboxEntry, payload };
 }

@@ -1,4 +1,14 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { execa } from 'execa';
 import type { Config } from '../core/config.js';
@@ -43,7 +53,12 @@ export function readWorktreeMeta(ws: Workspace, job: string): JobWorktree | unde
  * a resume reuses the worktree, or re-adds it from the kept branch. Returns the
  * session's cwd (the workdir's place inside the worktree) and the base commit.
  */
-export async function prepareWorktree(ctx: Context, job: string, workdir: string, want?: boolean): Promise<{ cwd: string; base: string } | undefined> {
+export async function prepareWorktree(
+  ctx: Context,
+  job: string,
+  workdir: string,
+  want?: boolean,
+): Promise<{ cwd: string; base: string } | undefined> {
   if (want === false || (want === undefined && !ctx.cfg.worktrees.enabled)) return undefined;
   const where = await git(workdir, 'rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir');
   const [topDir, commonDir] = where.out.split('\n');
@@ -51,9 +66,13 @@ export async function prepareWorktree(ctx: Context, job: string, workdir: string
   const head = top.ok ? await git(workdir, 'rev-parse', '--verify', '--quiet', 'HEAD') : undefined;
   if (!top.ok || !head?.ok) {
     if (!want) return undefined;
-    throw new MamError('SESSION', `job ${job} asked for a worktree, but ${workdir} is not in a git repository with a commit`, {
-      hint: 'commit something first, or create the job with --no-worktree',
-    });
+    throw new MamError(
+      'SESSION',
+      `job ${job} asked for a worktree, but ${workdir} is not in a git repository with a commit`,
+      {
+        hint: 'commit something first, or create the job with --no-worktree',
+      },
+    );
   }
   const path = join(ctx.ws.worktreesDir, job);
   const branch = `mam/${job}`;
@@ -65,7 +84,10 @@ export async function prepareWorktree(ctx: Context, job: string, workdir: string
       const hasBranch = (await git(top.out, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`)).ok;
       const add = hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, head.out];
       const r = await git(top.out, ...add);
-      if (!r.ok) throw new MamError('SESSION', `git worktree add for job ${job} failed: ${r.err}`, { hint: `see \`git -C ${top.out} worktree list\`` });
+      if (!r.ok)
+        throw new MamError('SESSION', `git worktree add for job ${job} failed: ${r.err}`, {
+          hint: `see \`git -C ${top.out} worktree list\``,
+        });
     });
   }
   const info: JobWorktree = { repo: top.out, path, branch, base: meta?.base ?? head.out };
@@ -78,7 +100,11 @@ export async function prepareWorktree(ctx: Context, job: string, workdir: string
 }
 
 /** Why a worktree goes, or undefined to keep it. `gc` frees every ended job's; the sweep follows the policy. */
-export function removalReason(state: JobState | undefined, policy: Config['worktrees']['removeOnEnd'], mode: 'sweep' | 'gc'): string | undefined {
+export function removalReason(
+  state: JobState | undefined,
+  policy: Config['worktrees']['removeOnEnd'],
+  mode: 'sweep' | 'gc',
+): string | undefined {
   if (state === undefined) return 'orphan: no such job in the registry';
   if (mode === 'gc') return isTerminal(state) || state === 'lost' ? `job ${state}` : undefined;
   if (policy === 'always' && isTerminal(state)) return `job ${state} (policy always)`;
@@ -93,7 +119,12 @@ export interface WorktreeCandidate {
 }
 
 /** The folders under .mam/worktrees/ that may go now: never one of a job with a live session. */
-export function worktreeCandidates(ws: Workspace, reg: Registry, cfg: Config, mode: 'sweep' | 'gc'): WorktreeCandidate[] {
+export function worktreeCandidates(
+  ws: Workspace,
+  reg: Registry,
+  cfg: Config,
+  mode: 'sweep' | 'gc',
+): WorktreeCandidate[] {
   let names: string[];
   try {
     names = readdirSync(ws.worktreesDir).filter((n) => ID_PATTERN.test(n));
@@ -173,12 +204,15 @@ export function createWorktreeSweeper(ctx: Context, log: Logger) {
         log.info('worktree removed; branch kept', { job: c.job, path: c.path, branch: `mam/${c.job}`, why: c.why });
         continue;
       }
-      if (last?.why !== r.why) log.warn('worktree kept (`mam gc` removes it)', { job: c.job, path: c.path, why: r.why });
+      if (last?.why !== r.why)
+        log.warn('worktree kept (`mam gc` removes it)', { job: c.job, path: c.path, why: r.why });
       refused.set(c.job, { why: r.why, at: Date.now() });
     }
   };
   return (reg: Registry, only?: string): Promise<void> =>
-    (running = running.then(() => pass(reg, only)).catch((err: Error) => log.warn('worktree sweep failed', { error: err.message })));
+    (running = running
+      .then(() => pass(reg, only))
+      .catch((err: Error) => log.warn('worktree sweep failed', { error: err.message })));
 }
 
 /** Disk a folder takes, symlinks not followed. */

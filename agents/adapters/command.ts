@@ -13,7 +13,11 @@ export const MAX_ENV_PROMPT_BYTES = 96 * 1024;
 export const commandAdapter: Adapter = {
   name: 'command',
   launch(job) {
-    const argv = job.command?.length ? job.command : job.config.bin ? [job.config.bin, ...(job.config.args ?? [])] : undefined;
+    const argv = job.command?.length
+      ? job.command
+      : job.config.bin
+        ? [job.config.bin, ...(job.config.args ?? [])]
+        : undefined;
     if (!argv) {
       throw new MamError('ADAPTER', `job ${job.id}: the command agent needs a program`, {
         hint: 'pass it after `--`: mam job create --agent command -- ./run.sh',

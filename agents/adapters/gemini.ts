@@ -20,9 +20,19 @@ export const GEMINI_SCREENS: ScreenSpec = {
     // Options "1. Trust folder (<dir>)", "2. Trust parent folder (<parent>)", "3. Don't trust"; trusting restarts the CLI.
     { name: 'trust', detect: /Do you trust (?:the files in )?this folder\?/i, choose: /^Trust folder\b/i },
     // GEMINI_API_KEY in the session: "1. Sign in with Google" / "● 2. Use Gemini API Key" / "3. Vertex AI" …
-    { name: 'auth', detect: /How would you like to authenticate[\s\S]*Existing API key detected \(GEMINI_API_KEY\)/i, choose: /^Use Gemini API Key\b/i, needsEnv: 'GEMINI_API_KEY' },
+    {
+      name: 'auth',
+      detect: /How would you like to authenticate[\s\S]*Existing API key detected \(GEMINI_API_KEY\)/i,
+      choose: /^Use Gemini API Key\b/i,
+      needsEnv: 'GEMINI_API_KEY',
+    },
     // … then the key box, the detected key pre-filled: "(Press Enter to submit, Esc to cancel …)".
-    { name: 'api-key', detect: /Enter Gemini API Key/i, submitWhen: /Existing API key detected \(GEMINI_API_KEY\)/i, needsEnv: 'GEMINI_API_KEY' },
+    {
+      name: 'api-key',
+      detect: /Enter Gemini API Key/i,
+      submitWhen: /Existing API key detected \(GEMINI_API_KEY\)/i,
+      needsEnv: 'GEMINI_API_KEY',
+    },
   ],
   blockers: [{ name: 'login', detect: /How would you like to authenticate|Waiting for auth/i }],
   inputLine: /^[\s│]*>\s+(.*?)[\s│]*$/,
@@ -37,7 +47,11 @@ export const geminiAdapter: Adapter = {
     const resume = job.agentSessionId ? ['--resume', job.agentSessionId] : [];
     // Trusting the job's workdir up front removes the trust dialog and the restart after it, which
     // swallowed a prompt typed into the input box Gemini draws ≈ 0.5 s before the dialog covers it.
-    return cliLaunch(job, { bin: 'gemini', tail: resume, env: { [GEMINI_HOME_ENV]: home, GEMINI_CLI_TRUST_WORKSPACE: 'true' } });
+    return cliLaunch(job, {
+      bin: 'gemini',
+      tail: resume,
+      env: { [GEMINI_HOME_ENV]: home, GEMINI_CLI_TRUST_WORKSPACE: 'true' },
+    });
   },
   drive: driveWith(GEMINI_SCREENS),
   // Ctrl-C twice: "Press Ctrl+C again to exit".

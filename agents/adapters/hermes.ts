@@ -24,7 +24,8 @@ export const HERMES_SCREENS: ScreenSpec = {
 };
 
 /** Skipped when the variable is unset, so a missing id costs nothing. */
-export const HERMES_SESSION_ID_COMMAND = '[ -z "$HERMES_SESSION_ID" ] || mam emit job.started --field agentSessionId="$HERMES_SESSION_ID"';
+export const HERMES_SESSION_ID_COMMAND =
+  '[ -z "$HERMES_SESSION_ID" ] || mam emit job.started --field agentSessionId="$HERMES_SESSION_ID"';
 
 export const hermesAdapter: Adapter = {
   name: 'hermes',
@@ -32,7 +33,9 @@ export const hermesAdapter: Adapter = {
     const resume = job.agentSessionId ? ['--resume', job.agentSessionId] : [];
     return cliLaunch(job, { bin: 'hermes', tail: resume });
   },
-  drive: driveWith(HERMES_SCREENS, (job) => withReportInstructions(job.prompt, { sessionIdCommand: HERMES_SESSION_ID_COMMAND })),
+  drive: driveWith(HERMES_SCREENS, (job) =>
+    withReportInstructions(job.prompt, { sessionIdCommand: HERMES_SESSION_ID_COMMAND }),
+  ),
   // Ctrl-D on an empty input line exits.
   exitKeys: ['C-d'],
 };

@@ -18,7 +18,9 @@ export const ADAPTERS: Record<string, Adapter> = {
 export function adapterFor(agent: string): Adapter {
   const a = ADAPTERS[agent];
   if (!a) {
-    throw new MamError('ADAPTER', `unknown agent "${agent}"`, { hint: `known agents: ${Object.keys(ADAPTERS).join(', ')}` });
+    throw new MamError('ADAPTER', `unknown agent "${agent}"`, {
+      hint: `known agents: ${Object.keys(ADAPTERS).join(', ')}`,
+    });
   }
   return a;
 }

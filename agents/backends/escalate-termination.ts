@@ -80,7 +80,10 @@ export async function pollUntilGone(check: () => Promise<boolean>, ms: number, e
   }
 }
 
-export async function escalateTermination(steps: TerminationSteps, opts: TerminateOptions = {}): Promise<TerminateResult> {
+export async function escalateTermination(
+  steps: TerminationSteps,
+  opts: TerminateOptions = {},
+): Promise<TerminateResult> {
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   // A live session has a pid: asking for it first (or taking the caller's) spares a liveness check, a tmux call.
   const pid = opts.pid ?? (await steps.pid());

@@ -37,7 +37,10 @@ export interface LaunchEnv {
 export function writeLaunchEnv(env: Record<string, string>): LaunchEnv {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(env)) {
-    if (!NAME.test(key)) throw new MamError('SESSION', `environment variable name ${JSON.stringify(key)} cannot be passed to a session`, { hint: 'use letters, digits and "_" only, not starting with a digit' });
+    if (!NAME.test(key))
+      throw new MamError('SESSION', `environment variable name ${JSON.stringify(key)} cannot be passed to a session`, {
+        hint: 'use letters, digits and "_" only, not starting with a digit',
+      });
     if (value.includes('\0')) throw new MamError('SESSION', `environment variable ${key} holds a NUL byte`);
     lines.push(`${key}=${quote(value)}\n`);
   }

@@ -24,7 +24,13 @@ export async function prepareSpec(spec: SessionSpec): Promise<PreparedSpec> {
       hint: 'use letters, digits, "-" and "_" only (see agents/session-name.ts)',
     });
   }
-  if (!isAbsolute(spec.cwd) || !(await stat(spec.cwd).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !isAbsolute(spec.cwd) ||
+    !(await stat(spec.cwd).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     throw new MamError('SESSION', `working directory ${spec.cwd} does not exist or is not an absolute directory path`);
   }
   if (spec.logFile !== undefined) {

@@ -7,7 +7,14 @@ import { MamError } from '../../core/errors.js';
 import { writeLaunchEnv } from './launch-env.js';
 import { escalateTermination, pollUntilGone, processExists } from './escalate-termination.js';
 import { prepareSpec, tidyScreen } from './prepare-spec.js';
-import { createTmuxRunner, escapeTmuxFormat, probeTmuxVersion, quoteShellWord, runTmuxOrThrow, tmuxClient } from './tmux-command.js';
+import {
+  createTmuxRunner,
+  escapeTmuxFormat,
+  probeTmuxVersion,
+  quoteShellWord,
+  runTmuxOrThrow,
+  tmuxClient,
+} from './tmux-command.js';
 import { openTmuxControl, type TmuxControl } from './tmux-control.js';
 import { createTmuxBatch } from './tmux-batch.js';
 import type { Key, SessionBackend, SessionConnection, SessionInfo, SessionSpec } from '../session-backend.js';
@@ -56,14 +63,16 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
    * Runs a single command through the session's control client while one is
    * open; otherwise, or once that client has gone, in the next batch.
    */
-  const runOn = (name: string): TmuxRunner => async (commands, input) => {
-    const control = commands.length === 1 && input === undefined ? await controls.get(name)?.control : undefined;
-    if (control?.open) {
-      const result = await control.run(commands[0]!);
-      if (!result.closed) return result;
-    }
-    return batched(commands, input);
-  };
+  const runOn =
+    (name: string): TmuxRunner =>
+    async (commands, input) => {
+      const control = commands.length === 1 && input === undefined ? await controls.get(name)?.control : undefined;
+      if (control?.open) {
+        const result = await control.run(commands[0]!);
+        if (!result.closed) return result;
+      }
+      return batched(commands, input);
+    };
 
   const connect = async (name: string): Promise<SessionConnection> => {
     if (closed) return { close: async () => {} };
@@ -108,7 +117,11 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
   const waitGone = async (name: string, panePid: number | undefined, ms: number): Promise<boolean> => {
     const deadline = Date.now() + ms;
     if (panePid !== undefined) await pollUntilGone(async () => processExists(panePid), ms, 5);
-    const listed = () => sharedListing().then((names) => names.includes(name), () => isAlive(name));
+    const listed = () =>
+      sharedListing().then(
+        (names) => names.includes(name),
+        () => isAlive(name),
+      );
     return pollUntilGone(listed, Math.max(0, deadline - Date.now()), 20);
   };
 
@@ -140,7 +153,10 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
     if (sendOpts.paste) {
       // Through stdin, so a long prompt is not bound by tmux's message size; -d frees the buffer.
       const buffer = `mam-paste-${randomBytes(6).toString('hex')}`;
-      const commands = [['load-buffer', '-b', buffer, '-'], ['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneOf(name)]];
+      const commands = [
+        ['load-buffer', '-b', buffer, '-'],
+        ['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneOf(name)],
+      ];
       await runTmuxOrThrow(run, commands, `paste into ${name}`, text);
       return;
     }
@@ -151,7 +167,11 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
 
   const sendKeys = async (name: string, keys: Key[]): Promise<void> => {
     if (keys.length === 0) return;
-    await runTmuxOrThrow(runOn(name), [['send-keys', '-t', paneOf(name), ...keys.map((key) => TMUX_KEYS[key])]], `send keys to ${name}`);
+    await runTmuxOrThrow(
+      runOn(name),
+      [['send-keys', '-t', paneOf(name), ...keys.map((key) => TMUX_KEYS[key])]],
+      `send keys to ${name}`,
+    );
   };
 
   const start = async (input: SessionSpec): Promise<SessionInfo> => {
@@ -201,7 +221,11 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
     pid,
     connect,
     async readScreen(name) {
-      const out = await runTmuxOrThrow(runOn(name), [['capture-pane', '-p', '-J', '-t', paneOf(name)]], `read the screen of ${name}`);
+      const out = await runTmuxOrThrow(
+        runOn(name),
+        [['capture-pane', '-p', '-J', '-t', paneOf(name)]],
+        `read the screen of ${name}`,
+      );
       return tidyScreen(out.split('\n'));
     },
     list: listSessions,

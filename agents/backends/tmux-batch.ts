@@ -33,7 +33,9 @@ const commandLine = (words: string[]): string => words.map(quoteControlWord).joi
 async function runBatch(run: TmuxRunner, batch: Queued[]): Promise<void> {
   const tag = `mam-batch-${randomBytes(8).toString('hex')}`;
   const lines = batch.map((q, i) =>
-    [['display-message', '-p', `${tag} ${i}`], q.command, ['display-message', '-p', `${tag} ${i} ok`]].map(commandLine).join(' ; '),
+    [['display-message', '-p', `${tag} ${i}`], q.command, ['display-message', '-p', `${tag} ${i} ok`]]
+      .map(commandLine)
+      .join(' ; '),
   );
   const result = await run([['source-file', '-']], `${lines.join('\n')}\n`);
   const outputs: string[][] = batch.map(() => []);

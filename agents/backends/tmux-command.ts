@@ -93,7 +93,8 @@ export function createTmuxRunner(opts: TmuxClientOptions = {}): TmuxRunner {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return reject(missing(err));
         // A number is tmux's exit status; anything else means tmux did not run to its end.
-        if (typeof code !== 'number') return reject(new MamError('SESSION', `tmux could not be run: ${err.message}`, { cause: err }));
+        if (typeof code !== 'number')
+          return reject(new MamError('SESSION', `tmux could not be run: ${err.message}`, { cause: err }));
         resolve({ ok: false, stdout, stderr });
       });
       child.stdin?.on('error', () => {}); // tmux may exit before reading its input
@@ -103,7 +104,12 @@ export function createTmuxRunner(opts: TmuxClientOptions = {}): TmuxRunner {
 }
 
 /** Runs tmux and throws MamError('SESSION') with tmux's own message when it fails. */
-export async function runTmuxOrThrow(run: TmuxRunner, commands: string[][], what: string, input?: string): Promise<string> {
+export async function runTmuxOrThrow(
+  run: TmuxRunner,
+  commands: string[][],
+  what: string,
+  input?: string,
+): Promise<string> {
   const result = await run(commands, input);
   if (!result.ok) {
     throw new MamError('SESSION', `tmux could not ${what}: ${result.stderr.trim() || 'unknown error'}`);
@@ -127,7 +133,11 @@ export async function inspectTmux(run: TmuxRunner): Promise<TmuxInstall> {
   // Builds without a numeric version (e.g. "master") are assumed recent.
   const match = /(\d+)\.(\d+)/.exec(version);
   const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [Infinity, 0];
-  return { found: true, version, supported: major > MIN_TMUX.major || (major === MIN_TMUX.major && minor >= MIN_TMUX.minor) };
+  return {
+    found: true,
+    version,
+    supported: major > MIN_TMUX.major || (major === MIN_TMUX.major && minor >= MIN_TMUX.minor),
+  };
 }
 
 /** The installed tmux version; throws TMUX_MISSING when tmux is absent or older than MIN_TMUX. */
@@ -135,9 +145,13 @@ export async function probeTmuxVersion(run: TmuxRunner): Promise<string> {
   const tmux = await inspectTmux(run);
   if (!tmux.found) throw missing(undefined);
   if (!tmux.supported) {
-    throw new MamError('TMUX_MISSING', `tmux ${tmux.version} is too old (need ${MIN_TMUX.major}.${MIN_TMUX.minor} or newer)`, {
-      hint: MISSING_HINT,
-    });
+    throw new MamError(
+      'TMUX_MISSING',
+      `tmux ${tmux.version} is too old (need ${MIN_TMUX.major}.${MIN_TMUX.minor} or newer)`,
+      {
+        hint: MISSING_HINT,
+      },
+    );
   }
   return tmux.version;
 }

@@ -55,7 +55,8 @@ export async function openTmuxControl(client: TmuxClient, session: string): Prom
   const shut = (): void => {
     open = false;
     attached?.(false);
-    for (const resolve of waiting.splice(0)) resolve({ ok: false, closed: true, stdout: '', stderr: 'the tmux control client has exited' });
+    for (const resolve of waiting.splice(0))
+      resolve({ ok: false, closed: true, stdout: '', stderr: 'the tmux control client has exited' });
   };
   child.once('error', shut);
   child.once('close', shut);
@@ -116,7 +117,8 @@ export async function openTmuxControl(client: TmuxClient, session: string): Prom
       return open;
     },
     run(command) {
-      if (!open) return Promise.resolve({ ok: false, closed: true, stdout: '', stderr: 'the tmux control client is closed' });
+      if (!open)
+        return Promise.resolve({ ok: false, closed: true, stdout: '', stderr: 'the tmux control client is closed' });
       const line = `${command.map(quoteControlWord).join(' ')}\n`; // throws before anything waits on a reply
       return new Promise((resolve) => {
         waiting.push(resolve);

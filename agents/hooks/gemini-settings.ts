@@ -40,12 +40,20 @@ export function geminiHookSettings(base: Record<string, unknown> = {}): Record<s
   const existing = (base.hooks && typeof base.hooks === 'object' ? base.hooks : {}) as Record<string, unknown>;
   const hooks: Record<string, unknown> = { ...existing };
   for (const event of GEMINI_HOOK_EVENTS) {
-    const ours = { hooks: [{ type: 'command', name: `mam-${event}`, command: relayCommand('gemini', event), timeout: HOOK_TIMEOUT_MS }] };
+    const ours = {
+      hooks: [
+        { type: 'command', name: `mam-${event}`, command: relayCommand('gemini', event), timeout: HOOK_TIMEOUT_MS },
+      ],
+    };
     hooks[event] = [...(Array.isArray(existing[event]) ? (existing[event] as unknown[]) : []), ours];
   }
   const hooksConfig = { ...(base.hooksConfig as Record<string, unknown> | undefined), enabled: true };
   // A job's session never updates the CLI under it (Gemini's updater would install mid-job).
-  const general = { ...(base.general as Record<string, unknown> | undefined), enableAutoUpdate: false, enableAutoUpdateNotification: false };
+  const general = {
+    ...(base.general as Record<string, unknown> | undefined),
+    enableAutoUpdate: false,
+    enableAutoUpdateNotification: false,
+  };
   return { ...base, general, hooksConfig, hooks };
 }
 

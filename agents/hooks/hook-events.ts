@@ -45,14 +45,22 @@ const started = (id: unknown): HookEmit[] => {
   const agentSessionId = sessionId(id);
   return agentSessionId ? [{ type: 'job.started', body: { agentSessionId } }] : [];
 };
-const done = (summary: string | undefined): HookEmit => ({ type: 'job.done', body: summary ? { summary: cut(summary, SUMMARY_MAX) } : {} });
+const done = (summary: string | undefined): HookEmit => ({
+  type: 'job.done',
+  body: summary ? { summary: cut(summary, SUMMARY_MAX) } : {},
+});
 const blocked = (reason: string): HookEmit => ({ type: 'job.blocked', body: { reason: cut(reason, REASON_MAX) } });
 const failed = (reason: string): HookEmit => ({ type: 'job.failed', body: { reason: cut(reason, REASON_MAX) } });
 
 /** Claude Code StopFailure errors only a person can fix (sign-in, billing, account, model name): blocked, not failed. */
 const CLAUDE_NEEDS_PERSON = new Set([
-  'authentication_failed', 'oauth_org_not_allowed', 'account_on_hold', 'verification_required',
-  'billing_error', 'model_not_found', 'cloud_credential_error',
+  'authentication_failed',
+  'oauth_org_not_allowed',
+  'account_on_hold',
+  'verification_required',
+  'billing_error',
+  'model_not_found',
+  'cloud_credential_error',
 ]);
 
 /** What Gemini CLI passes as prompt_response when the turn produced no model text (all its calls failed). */
@@ -72,8 +80,15 @@ export function lastAssistantText(transcriptPath: string | undefined): string | 
       const entry = JSON.parse(lines[i]!) as { type?: string; message?: { content?: unknown } };
       if (entry.type !== 'assistant') continue;
       const content = entry.message?.content;
-      const text = typeof content === 'string' ? content : Array.isArray(content)
-        ? content.filter((c) => c?.type === 'text').map((c) => String(c.text)).join('\n') : '';
+      const text =
+        typeof content === 'string'
+          ? content
+          : Array.isArray(content)
+            ? content
+                .filter((c) => c?.type === 'text')
+                .map((c) => String(c.text))
+                .join('\n')
+            : '';
       if (text.trim()) return text.trim();
     } catch {
       // A partial last line while the CLI still writes, or a line that is not JSON.
@@ -117,12 +132,16 @@ function gemini(event: string, p: Record<string, unknown>): HookEmit[] {
       if (p.stop_hook_active === true) return [];
       const response = str(p.prompt_response);
       if (!response || response === GEMINI_NO_RESPONSE) {
-        return [failed('Gemini CLI ended the turn without a model response (its model calls failed; see the session log)')];
+        return [
+          failed('Gemini CLI ended the turn without a model response (its model calls failed; see the session log)'),
+        ];
       }
       return [done(response)];
     }
     case 'Notification':
-      return p.notification_type === 'ToolPermission' ? [blocked(str(p.message) ?? 'Gemini CLI asks for a tool permission')] : [];
+      return p.notification_type === 'ToolPermission'
+        ? [blocked(str(p.message) ?? 'Gemini CLI asks for a tool permission')]
+        : [];
     default:
       return [];
   }
@@ -134,7 +153,12 @@ function codex(p: Record<string, unknown>): HookEmit[] {
   return [...started(p['thread-id']), done(str(p['last-assistant-message']))];
 }
 
-export function emitsFor(agent: HookAgent, event: string, payload: Record<string, unknown>, readTranscript = lastAssistantText): HookEmit[] {
+export function emitsFor(
+  agent: HookAgent,
+  event: string,
+  payload: Record<string, unknown>,
+  readTranscript = lastAssistantText,
+): HookEmit[] {
   if (agent === 'claude') return claude(event, payload, readTranscript);
   if (agent === 'gemini') return gemini(event, payload);
   return codex(payload);

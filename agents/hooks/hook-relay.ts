@@ -71,7 +71,11 @@ function main(argv: string[]): void {
       timeout: EMIT_TIMEOUT_MS,
       encoding: 'utf8',
     });
-    const why = r.error ? ` (${r.error.message})` : r.status === 0 ? '' : `: ${String(r.stderr).trim().split('\n')[0] ?? ''}`;
+    const why = r.error
+      ? ` (${r.error.message})`
+      : r.status === 0
+        ? ''
+        : `: ${String(r.stderr).trim().split('\n')[0] ?? ''}`;
     note(`${agent} ${event} → mam emit ${e.type}: exit ${r.status ?? 'none'}${why}`);
   }
   // Gemini CLI parses a hook's stdout as JSON; an empty object asks for nothing.

@@ -22,7 +22,10 @@ export const DRIVE_TIMES_FILE = 'drive-times.json';
 const MAX_ROUNDS = 3;
 
 /** `promptFor` lets an adapter add its reporting instructions to the job's prompt. */
-export function driveWith(spec: ScreenSpec, promptFor: (job: AdapterJob) => string | undefined = (job) => job.prompt): Drive {
+export function driveWith(
+  spec: ScreenSpec,
+  promptFor: (job: AdapterJob) => string | undefined = (job) => job.prompt,
+): Drive {
   return async (session, job) => {
     const ids = { jobId: job.id, jobDir: job.jobDir, env: job.config.env ?? {} };
     const timeoutMs = job.config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
@@ -36,7 +39,12 @@ export function driveWith(spec: ScreenSpec, promptFor: (job: AdapterJob) => stri
       const note = (): void => writeFileSync(join(job.jobDir, DRIVE_TIMES_FILE), JSON.stringify(times) + '\n');
       for (let round = 1; ; round++) {
         const ready = await waitUntilReady(driven, spec, { ...ids, timeoutMs: Math.max(1000, deadline - Date.now()) });
-        Object.assign(times, { firstReadyAt: times.firstReadyAt ?? ready.readyAt, readyAt: ready.readyAt, heldAt: Date.now(), answered: ready.answered });
+        Object.assign(times, {
+          firstReadyAt: times.firstReadyAt ?? ready.readyAt,
+          readyAt: ready.readyAt,
+          heldAt: Date.now(),
+          answered: ready.answered,
+        });
         if (!prompt) return note();
         try {
           await submitPrompt(driven, spec, prompt, ids);

@@ -27,7 +27,10 @@ const MARKED = new RegExp(`^(\\s*)[${MARKERS}](\\s+)(\\S.*?)\\s*$`);
 
 /** A screen line without the box it is drawn in ("│ ● 1. Trust folder │"), columns kept. */
 function unboxed(line: string): string {
-  return line.replace(/^(\s*)[│┃|]/, '$1 ').replace(/[│┃|]\s*$/, '').trimEnd();
+  return line
+    .replace(/^(\s*)[│┃|]/, '$1 ')
+    .replace(/[│┃|]\s*$/, '')
+    .trimEnd();
 }
 
 const indent = (line: string): number => line.length - line.trimStart().length;

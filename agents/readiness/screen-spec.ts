@@ -73,7 +73,8 @@ const any = (patterns: RegExp[], screen: string): boolean => patterns.some((p) =
 export function lastMatch(patterns: RegExp[], screen: string): number {
   let at = -1;
   for (const p of patterns) {
-    for (const m of screen.matchAll(new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`))) at = Math.max(at, m.index);
+    for (const m of screen.matchAll(new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`)))
+      at = Math.max(at, m.index);
   }
   return at;
 }
@@ -94,9 +95,14 @@ function liveDialog(screen: string, spec: ScreenSpec): DialogSpec | undefined {
   return live?.dialog;
 }
 
-export function classifyScreen(screen: string, spec: ScreenSpec, env: Readonly<Record<string, string | undefined>> = {}): ScreenState {
+export function classifyScreen(
+  screen: string,
+  spec: ScreenSpec,
+  env: Readonly<Record<string, string | undefined>> = {},
+): ScreenState {
   const dialog = liveDialog(screen, spec);
-  if (dialog && dialog.needsEnv && !env[dialog.needsEnv]) return { kind: 'blocker', name: `${dialog.name} (no ${dialog.needsEnv} in agents.${spec.agent}.env)` };
+  if (dialog && dialog.needsEnv && !env[dialog.needsEnv])
+    return { kind: 'blocker', name: `${dialog.name} (no ${dialog.needsEnv} in agents.${spec.agent}.env)` };
   if (dialog) return { kind: 'dialog', dialog };
   const blocker = spec.blockers.find((b) => b.detect.test(screen));
   if (blocker) return { kind: 'blocker', name: blocker.name };

@@ -127,13 +127,20 @@ export function createPoller(s: AdapterSession, jobDir?: string): ScreenPoller {
 /** Writes the screen into the job folder with what the probe thought of it; returns the file. */
 export function saveStuckScreen(jobDir: string, agent: string, where: string, screen: string): string {
   const file = join(jobDir, STUCK_SCREEN_FILE);
-  writeFileSync(file, `# agent: ${agent}\n# stuck on: ${where}\n# at: ${new Date().toISOString()}\n\n${screen}\n`, { mode: 0o600 });
+  writeFileSync(file, `# agent: ${agent}\n# stuck on: ${where}\n# at: ${new Date().toISOString()}\n\n${screen}\n`, {
+    mode: 0o600,
+  });
   return file;
 }
 
 /** The last non-blank line of a screen, shortened: enough to recognise it in a one-line reason. */
 export function lastLine(screen: string, max = 100): string {
-  const line = screen.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  const line =
+    screen
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
@@ -146,7 +153,12 @@ export interface Watched {
 }
 
 /** Polls the screen until `until` holds, the session ends, or `ms` pass. */
-export async function watchScreen(poller: ScreenPoller, s: AdapterSession, ms: number, until: (screen: string) => boolean): Promise<Watched> {
+export async function watchScreen(
+  poller: ScreenPoller,
+  s: AdapterSession,
+  ms: number,
+  until: (screen: string) => boolean,
+): Promise<Watched> {
   const deadline = Date.now() + ms;
   let screen = '';
   for (;;) {

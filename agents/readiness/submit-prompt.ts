@@ -38,7 +38,12 @@ export function promptFragment(prompt: string): string {
   return squash(first).slice(0, FRAGMENT_CHARS);
 }
 
-export async function submitPrompt(s: AdapterSession, spec: ScreenSpec, prompt: string, opts: SubmitOptions): Promise<SubmitResult> {
+export async function submitPrompt(
+  s: AdapterSession,
+  spec: ScreenSpec,
+  prompt: string,
+  opts: SubmitOptions,
+): Promise<SubmitResult> {
   // One poller from before the prompt is sent: the agent's answer to it is output it must not miss.
   const poller = createPoller(s, opts.jobDir);
   try {
@@ -48,7 +53,13 @@ export async function submitPrompt(s: AdapterSession, spec: ScreenSpec, prompt: 
   }
 }
 
-async function submitWith(poller: ScreenPoller, s: AdapterSession, spec: ScreenSpec, prompt: string, opts: SubmitOptions): Promise<SubmitResult> {
+async function submitWith(
+  poller: ScreenPoller,
+  s: AdapterSession,
+  spec: ScreenSpec,
+  prompt: string,
+  opts: SubmitOptions,
+): Promise<SubmitResult> {
   const started = Date.now();
   const fragment = promptFragment(prompt);
   const onInputLine = (screen: string): boolean => {
@@ -63,7 +74,10 @@ async function submitWith(poller: ScreenPoller, s: AdapterSession, spec: ScreenS
     if (now === undefined) throw exited();
     const state = classifyScreen(now, spec, opts.env);
     if (state.kind === 'dialog' || state.kind === 'blocker') {
-      throw new MamError('SUBMIT_INTERRUPTED', `${spec.agent} showed ${describeState(state)} while its prompt was being submitted`);
+      throw new MamError(
+        'SUBMIT_INTERRUPTED',
+        `${spec.agent} showed ${describeState(state)} while its prompt was being submitted`,
+      );
     }
   };
   await checkNoDialog();
@@ -95,6 +109,8 @@ async function submitWith(poller: ScreenPoller, s: AdapterSession, spec: ScreenS
   throw new MamError(
     'SUBMIT_FAILED',
     `${spec.agent} did not take its prompt after ${ENTER_WINDOWS_MS.length} Enters: ${where} ("${lastLine(screen)}"); screen saved in ${file}`,
-    { hint: `look at the session with \`mam job attach ${opts.jobId}\`; submit by hand or \`mam job resume ${opts.jobId}\`` },
+    {
+      hint: `look at the session with \`mam job attach ${opts.jobId}\`; submit by hand or \`mam job resume ${opts.jobId}\``,
+    },
   );
 }

@@ -86,16 +86,21 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
   const settled = (dialog: string): boolean => {
     if (!acted || acted.dialog !== dialog) return true;
     const waited = Date.now() - acted.at;
-    if (acted.confirm) return waited >= (acted.screen === screen ? spec.confirmRepeatMs ?? CONFIRM_SETTLE_MS : CONFIRM_SETTLE_MS);
+    if (acted.confirm)
+      return waited >= (acted.screen === screen ? (spec.confirmRepeatMs ?? CONFIRM_SETTLE_MS) : CONFIRM_SETTLE_MS);
     return acted.screen !== screen || waited >= KEY_SETTLE_MS;
   };
 
   const fail = (how: string): MamError => {
     const where = describeState(state);
     const file = saveStuckScreen(opts.jobDir, spec.agent, where, screen);
-    return new MamError('NOT_READY', `${spec.agent} ${how}: stuck on ${where} ("${lastLine(screen)}"); screen saved in ${file}`, {
-      hint: `read ${file}, or look at the session with \`mam job attach ${opts.jobId}\`; once it is sorted out, \`mam job resume ${opts.jobId}\``,
-    });
+    return new MamError(
+      'NOT_READY',
+      `${spec.agent} ${how}: stuck on ${where} ("${lastLine(screen)}"); screen saved in ${file}`,
+      {
+        hint: `read ${file}, or look at the session with \`mam job attach ${opts.jobId}\`; once it is sorted out, \`mam job resume ${opts.jobId}\``,
+      },
+    );
   };
 
   try {
@@ -107,7 +112,8 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
       state = classifyScreen(screen, spec, opts.env);
       if (state.kind !== 'ready') readySince = undefined;
       else if (readySince === undefined) readySince = Date.now();
-      else if (Date.now() - readySince >= holdMs) return { screen, answered, ms: Date.now() - started, readyAt: readySince };
+      else if (Date.now() - readySince >= holdMs)
+        return { screen, answered, ms: Date.now() - started, readyAt: readySince };
       if (state.kind === 'dialog' && settled(state.dialog.name)) {
         const name = state.dialog.name;
         const count = (actions.get(name) ?? 0) + 1;

@@ -9,7 +9,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../core/package-root.js';
 
-
 interface Pinned {
   package: string;
   version: string;
@@ -17,7 +16,11 @@ interface Pinned {
 }
 
 /** agents/real-clis/pinned.json: the versions mam is checked against. */
-export const PINNED = (JSON.parse(readFileSync(join(packageRoot(), 'agents', 'real-clis', 'pinned.json'), 'utf8')) as { clis: Record<string, Pinned> }).clis;
+export const PINNED = (
+  JSON.parse(readFileSync(join(packageRoot(), 'agents', 'real-clis', 'pinned.json'), 'utf8')) as {
+    clis: Record<string, Pinned>;
+  }
+).clis;
 
 export const realCliCache = (): string => process.env.MAM_REAL_CLIS || join(homedir(), '.cache', 'mam-real-clis');
 
@@ -26,7 +29,10 @@ export function realCliEntry(cli: string): string | undefined {
   const p = PINNED[cli]!;
   const entry = join(realCliCache(), `${p.package}@${p.version}`.replace('/', '+'), 'node_modules', p.package, p.entry);
   if (existsSync(entry)) return entry;
-  if (process.env.CI === 'true') throw new Error(`${p.package}@${p.version} is not installed in ${realCliCache()}: run \`npm run install-real-clis\``);
+  if (process.env.CI === 'true')
+    throw new Error(
+      `${p.package}@${p.version} is not installed in ${realCliCache()}: run \`npm run install-real-clis\``,
+    );
   return undefined;
 }
 
@@ -54,7 +60,10 @@ export function realCliHome(cli: string, home: string): Record<string, string> {
     case 'gemini':
       // The user's settings, which mam copies into the job's Gemini home: one attempt, no fetch retries.
       mkdirSync(join(home, '.gemini'), { recursive: true });
-      writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({ general: { maxAttempts: 1, retryFetchErrors: false } }));
+      writeFileSync(
+        join(home, '.gemini', 'settings.json'),
+        JSON.stringify({ general: { maxAttempts: 1, retryFetchErrors: false } }),
+      );
       return { HOME: home, GEMINI_API_KEY: 'dummy' };
     case 'codex':
       return { HOME: home, OPENAI_API_KEY: 'sk-dummy' };

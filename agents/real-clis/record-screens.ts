@@ -24,13 +24,15 @@ const AFTER_PROMPT_MS = 15_000;
 const START_MS = 60_000;
 const MAX_PER_STATE = 4;
 
-const stateName = (s: ScreenState): string => (s.kind === 'dialog' ? `dialog-${s.dialog.name}` : s.kind === 'blocker' ? `blocker-${s.name.split(' ')[0]}` : s.kind);
+const stateName = (s: ScreenState): string =>
+  s.kind === 'dialog' ? `dialog-${s.dialog.name}` : s.kind === 'blocker' ? `blocker-${s.name.split(' ')[0]}` : s.kind;
 
 /** Ends every process whose environment carries `marker`. */
 function killMarked(marker: string): void {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker)) process.kill(Number(pid), 'SIGKILL');
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker))
+        process.kill(Number(pid), 'SIGKILL');
     } catch {
       // gone, or not ours
     }
@@ -44,7 +46,9 @@ async function record(cli: string): Promise<void> {
   const out = join(packageRoot(), 'test', 'fixtures', 'screens', `${cli}@${PINNED[cli]!.version}`);
   mkdirSync(out, { recursive: true });
   const expectedFile = join(out, 'expected.json');
-  const expected = existsSync(expectedFile) ? (JSON.parse(readFileSync(expectedFile, 'utf8')) as Record<string, unknown>) : {};
+  const expected = existsSync(expectedFile)
+    ? (JSON.parse(readFileSync(expectedFile, 'utf8')) as Record<string, unknown>)
+    : {};
   const tmp = mkdtempSync(join(tmpdir(), `mam-record-${cli}-`));
   const socket = `record-${process.pid}`;
   const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
@@ -56,18 +60,47 @@ async function record(cli: string): Promise<void> {
   const extra = { DISABLE_AUTOUPDATER: '1', ...(cli === 'gemini' ? { GEMINI_CLI_HOME: join(tmp, 'home') } : {}) };
   // Marks the recording's processes: Gemini CLI's survive `tmux kill-server` as orphans.
   const marker = `MAM_RECORDING=${tmp}`;
-  const vars = Object.entries({ ...env, ...extra, MAM_RECORDING: tmp, PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${v}`);
+  const vars = Object.entries({
+    ...env,
+    ...extra,
+    MAM_RECORDING: tmp,
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    TERM: 'xterm-256color',
+  }).map(([k, v]) => `${k}=${v}`);
   try {
-    tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'rec', '-c', work, 'env', '-i', ...vars, process.execPath, entry, ...launch);
+    tmux(
+      'new-session',
+      '-d',
+      '-x',
+      '120',
+      '-y',
+      '40',
+      '-s',
+      'rec',
+      '-c',
+      work,
+      'env',
+      '-i',
+      ...vars,
+      process.execPath,
+      entry,
+      ...launch,
+    );
     const seen = new Set<string>();
     const counts = new Map<string, number>();
     let promptedAt: number | undefined;
     let readySince: number | undefined;
     let lastName = '';
-    for (const started = Date.now(); Date.now() - started < START_MS && (promptedAt === undefined || Date.now() - promptedAt < AFTER_PROMPT_MS); ) {
+    for (
+      const started = Date.now();
+      Date.now() - started < START_MS && (promptedAt === undefined || Date.now() - promptedAt < AFTER_PROMPT_MS);
+    ) {
       let screen: string;
       try {
-        screen = tmux('capture-pane', '-p', '-t', 'rec').replace(/\s+$/, '').replaceAll(tmp, '/tmp/mam-record').replaceAll(basename(tmp), 'mam-record');
+        screen = tmux('capture-pane', '-p', '-t', 'rec')
+          .replace(/\s+$/, '')
+          .replaceAll(tmp, '/tmp/mam-record')
+          .replaceAll(basename(tmp), 'mam-record');
       } catch {
         break; // the CLI exited
       }
@@ -81,7 +114,10 @@ async function record(cli: string): Promise<void> {
         counts.set(name, n);
         const file = `recorded-${name}${n > 1 ? `-${n}` : ''}.txt`;
         writeFileSync(join(out, file), `${screen}\n`);
-        expected[file] = state.kind === 'dialog' ? { state: name.replace('-', ':'), plan: planDialog(screen, state.dialog) } : { state: name.replace('-', ':') };
+        expected[file] =
+          state.kind === 'dialog'
+            ? { state: name.replace('-', ':'), plan: planDialog(screen, state.dialog) }
+            : { state: name.replace('-', ':') };
       }
       if (state.kind === 'dialog') {
         const plan = planDialog(screen, state.dialog);
@@ -98,7 +134,11 @@ async function record(cli: string): Promise<void> {
       }
       await sleep(150);
     }
-    writeFileSync(expectedFile, JSON.stringify(Object.fromEntries(Object.entries(expected).sort(([a], [b]) => a.localeCompare(b))), null, 2) + '\n');
+    writeFileSync(
+      expectedFile,
+      JSON.stringify(Object.fromEntries(Object.entries(expected).sort(([a], [b]) => a.localeCompare(b))), null, 2) +
+        '\n',
+    );
     console.log(`${cli}: ${seen.size} screens in ${out}`);
   } finally {
     try {

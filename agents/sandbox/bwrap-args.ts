@@ -39,23 +39,33 @@ const inside = (path: string, dir: string): boolean => {
 export function bwrapArgs(plan: SandboxPlan): string[] {
   const args = [
     // First: each later mount goes over it (a /dev or /proc before it would be covered by the host's).
-    '--ro-bind', '/', '/',
+    '--ro-bind',
+    '/',
+    '/',
     // Its own PID namespace and /proc: no other process (another agent, tmux, the daemon) is visible.
     '--unshare-pid',
     '--unshare-ipc',
-    '--proc', '/proc',
+    '--proc',
+    '/proc',
     // A minimal /dev of its own: not the other sessions' terminals under /dev/pts.
-    '--dev', '/dev',
+    '--dev',
+    '/dev',
     // Root keeps every capability in the sandbox unless told otherwise; with them it could unmount the covers.
-    '--cap-drop', 'ALL',
+    '--cap-drop',
+    'ALL',
     '--die-with-parent',
     // The variable that names the tmux socket (and the pane) means nothing inside.
-    '--unsetenv', 'TMUX',
-    '--unsetenv', 'TMUX_PANE',
+    '--unsetenv',
+    'TMUX',
+    '--unsetenv',
+    'TMUX_PANE',
     // The daemon's TMPDIR may lie outside the sandbox's one writable /tmp.
-    '--setenv', 'TMPDIR', '/tmp',
+    '--setenv',
+    'TMPDIR',
+    '/tmp',
     // tmux's default socket folder is /tmp/tmux-<uid>; other files in /tmp are no business of the agent's.
-    '--tmpfs', '/tmp',
+    '--tmpfs',
+    '/tmp',
   ];
   for (const dir of plan.socketDirs) args.push('--tmpfs', dir);
   const writable = (path: string) => args.push('--bind', path, path);

@@ -13,21 +13,41 @@ export type Isolation =
   | { mode: 'none'; reason: string }
   | { mode: 'bwrap'; reason: string; bin: string; version: string };
 
-export const ENABLE_HINT = 'install bubblewrap (apt-get install bubblewrap / dnf install bubblewrap) and set sessions.isolation to "auto" or "bwrap"';
+export const ENABLE_HINT =
+  'install bubblewrap (apt-get install bubblewrap / dnf install bubblewrap) and set sessions.isolation to "auto" or "bwrap"';
 
 type Probe = { ok: true; version: string } | { ok: false; why: string };
 
 function run(bin: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    execFile(bin, args, { timeout: 10_000, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}`.trim() || String(err?.message ?? '') }));
+    execFile(bin, args, { timeout: 10_000, encoding: 'utf8' }, (err, stdout, stderr) =>
+      resolve({ ok: !err, out: `${stdout}${stderr}`.trim() || String(err?.message ?? '') }),
+    );
   });
 }
 
 async function probe(bin: string): Promise<Probe> {
   const version = await run(bin, ['--version']);
   if (!version.ok) return { ok: false, why: /ENOENT/.test(version.out) ? `${bin} not found on PATH` : version.out };
-  const trial = await run(bin, ['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--unshare-pid', '--cap-drop', 'ALL', '--', '/bin/true']);
-  if (!trial.ok) return { ok: false, why: `${version.out} is installed but cannot make a sandbox here: ${trial.out.split('\n')[0]}` };
+  const trial = await run(bin, [
+    '--ro-bind',
+    '/',
+    '/',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--unshare-pid',
+    '--cap-drop',
+    'ALL',
+    '--',
+    '/bin/true',
+  ]);
+  if (!trial.ok)
+    return {
+      ok: false,
+      why: `${version.out} is installed but cannot make a sandbox here: ${trial.out.split('\n')[0]}`,
+    };
   return { ok: true, version: version.out.replace(/^bubblewrap\s*/, '') };
 }
 
@@ -45,6 +65,7 @@ export async function resolveIsolation(pref: IsolationPreference, bin = 'bwrap')
   }
   const r = await p;
   if (r.ok) return { mode: 'bwrap', reason: `bubblewrap ${r.version}`, bin, version: r.version };
-  if (pref === 'bwrap') throw new MamError('SANDBOX_UNAVAILABLE', `sessions.isolation is "bwrap", but ${r.why}`, { hint: ENABLE_HINT });
+  if (pref === 'bwrap')
+    throw new MamError('SANDBOX_UNAVAILABLE', `sessions.isolation is "bwrap", but ${r.why}`, { hint: ENABLE_HINT });
   return { mode: 'none', reason: `${r.why}; agents run unsandboxed` };
 }

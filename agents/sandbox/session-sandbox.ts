@@ -35,10 +35,15 @@ export interface SessionSandboxInput {
 
 function gitPlaces(cwd: string): Promise<{ top: string; common: string } | undefined> {
   return new Promise((done) => {
-    execFile('git', ['-C', cwd, 'rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir'], { timeout: 30_000, encoding: 'utf8' }, (err, stdout) => {
-      const [top, common] = stdout.trim().split('\n');
-      done(err || !top || !common ? undefined : { top, common });
-    });
+    execFile(
+      'git',
+      ['-C', cwd, 'rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir'],
+      { timeout: 30_000, encoding: 'utf8' },
+      (err, stdout) => {
+        const [top, common] = stdout.trim().split('\n');
+        done(err || !top || !common ? undefined : { top, common });
+      },
+    );
   });
 }
 
@@ -49,7 +54,8 @@ const within = (path: string, dir: string): boolean => {
 
 /** `~` and `~/…` against HOME; anything else relative is taken from HOME too, never from the daemon's cwd. */
 export function expandBind(bind: AgentBind, home: string): Bind {
-  const path = bind.path === '~' ? home : bind.path.startsWith('~/') ? join(home, bind.path.slice(2)) : resolve(home, bind.path);
+  const path =
+    bind.path === '~' ? home : bind.path.startsWith('~/') ? join(home, bind.path.slice(2)) : resolve(home, bind.path);
   return { path, mode: bind.mode ?? 'rw' };
 }
 

@@ -9,7 +9,16 @@ import { addToOutbox, expireOutboxEntry, listOutbox, removeFromOutbox, type Outb
 import { allocateSeq } from './seq.js';
 
 // Connection failures that say nothing is listening or reachable right now.
-const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'EPIPE']);
+const DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 
 function brokerDown(err: unknown): boolean {
   const cause = (err as { cause?: { code?: unknown } })?.cause;
@@ -36,7 +45,8 @@ async function keepInOutbox(id: EmitIdentity, topic: string, type: string, body:
 
 /** What to do about a refusal, by reason code. */
 function refusalHint(reason: string, job: string): string {
-  if (reason === 'wrong_generation') return `an event acts only on the job's current session: \`mam job show ${job}\` shows its generation`;
+  if (reason === 'wrong_generation')
+    return `an event acts only on the job's current session: \`mam job show ${job}\` shows its generation`;
   if (reason === 'illegal_transition') return `\`mam job show ${job}\` shows the state the job is in`;
   return `\`mam rejections --job ${job}\` lists it`;
 }
@@ -56,12 +66,29 @@ export async function emitEvent(
   const stateTopic = topics.state(id.ns, id.job);
   // The reconciler would refuse it: say so now, before a seq is spent and the event kept and re-sent
   // (the generation, learnt below when not given, never makes a message valid or invalid).
-  validateMsg(parseTopic(id.ns, topic)!.kind, { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen: id.gen ?? 0, seq: 1, ts: Date.now(), body });
+  validateMsg(parseTopic(id.ns, topic)!.kind, {
+    v: 1,
+    ns: id.ns,
+    job: id.job,
+    type,
+    sender: id.sender,
+    gen: id.gen ?? 0,
+    seq: 1,
+    ts: Date.now(),
+    body,
+  });
   // Nor spend a seq of a sender this keyring cannot sign as (an agent session naming the operator).
   signingKey(id.ns, topic, id.sender, id.keyring);
   let client: MeshClient;
   try {
-    client = await connectClient({ url: id.url, ca: id.ca, username: id.login.username, password: id.login.password, reconnectMs: 0, writeCache: false });
+    client = await connectClient({
+      url: id.url,
+      ca: id.ca,
+      username: id.login.username,
+      password: id.login.password,
+      reconnectMs: 0,
+      writeCache: false,
+    });
   } catch (err) {
     // A broker that is down for now (restarting, network gone) must not cost the event: when its
     // generation is known without the broker, it waits in the outbox for the next emit of the job
@@ -70,7 +97,16 @@ export async function emitEvent(
     const gen = id.gen ?? (await id.offlineGen?.().catch(() => undefined));
     if (gen === undefined) throw err;
     const seq = await keepInOutbox(id, topic, type, body, gen);
-    return { topic, seq, gen, committed: false, resent: 0, refusedResends: 0, sawState: false, unreachable: (err as Error).message };
+    return {
+      topic,
+      seq,
+      gen,
+      committed: false,
+      resent: 0,
+      refusedResends: 0,
+      sawState: false,
+      unreachable: (err as Error).message,
+    };
   }
   try {
     const pending = new Map<string, OutboxEntry>();
@@ -118,10 +154,14 @@ export async function emitEvent(
     await client.mqtt.subscribeAsync(stateTopic, { qos: 1 }).catch((err: Error & { packet?: unknown }) => {
       // A SUBACK failure means this login is not the job's: a broker answer, not an internal error.
       if (!err.packet) throw err;
-      throw new MamError('NOT_AUTHORIZED', `the broker refused ${id.login.username} the state topic of job ${id.job}: ${err.message}`, {
-        hint: 'the broker login does not belong to this job: check MAM_BROKER_USERNAME/MAM_JOB_ID, or relaunch the job',
-        cause: err,
-      });
+      throw new MamError(
+        'NOT_AUTHORIZED',
+        `the broker refused ${id.login.username} the state topic of job ${id.job}: ${err.message}`,
+        {
+          hint: 'the broker login does not belong to this job: check MAM_BROKER_USERNAME/MAM_JOB_ID, or relaunch the job',
+          cause: err,
+        },
+      );
     });
 
     let gen = id.gen;
@@ -131,9 +171,13 @@ export async function emitEvent(
       // No state and no registry row: nobody knows the job. Kept, the event would wait in the
       // outbox for a job created later under the same id and act on it (docs/RECONCILER.md).
       if (latestGen === undefined && id.knownJob && !(await id.knownJob())) {
-        throw new MamError('UNKNOWN_JOB', `no job "${id.job}": no reconciler publishes its state and this host's registry does not have it; nothing was sent or kept`, {
-          hint: '`mam jobs` lists the jobs; a job created on another host is known here once its state arrives (is that host\'s reconciler running?)',
-        });
+        throw new MamError(
+          'UNKNOWN_JOB',
+          `no job "${id.job}": no reconciler publishes its state and this host's registry does not have it; nothing was sent or kept`,
+          {
+            hint: "`mam jobs` lists the jobs; a job created on another host is known here once its state arrives (is that host's reconciler running?)",
+          },
+        );
       }
       gen = latestGen ?? 0;
     }
@@ -148,11 +192,21 @@ export async function emitEvent(
       // The event is in the outbox already: a connection lost while sending costs nothing but the
       // wait, so it is reported as kept (75) for the next emit or the host's sweep to deliver.
       if (!isMamError(err, 'BROKER_UNREACHABLE')) throw err;
-      return { topic, seq, gen, committed: false, resent: entries.length - 1, refusedResends: 0, sawState: latestGen !== undefined, unreachable: (err as Error).message };
+      return {
+        topic,
+        seq,
+        gen,
+        committed: false,
+        resent: entries.length - 1,
+        refusedResends: 0,
+        sawState: latestGen !== undefined,
+        unreachable: (err as Error).message,
+      };
     }
     if (pending.size === 0) allAcked();
     const resent = entries.length - 1;
-    if (!opts.wait) return { topic, seq, gen, committed: false, resent, refusedResends: 0, sawState: latestGen !== undefined };
+    if (!opts.wait)
+      return { topic, seq, gen, committed: false, resent, refusedResends: 0, sawState: latestGen !== undefined };
 
     let timer: NodeJS.Timeout | undefined;
     const committed = await Promise.race([
@@ -163,13 +217,22 @@ export async function emitEvent(
     const own = `${id.sender}\0${seq}`;
     const refused = refusals.get(own);
     if (refused) {
-      throw new MamError('REFUSED', `the reconciler refused ${type} seq ${seq} of job ${id.job} (${refused.reason}): ${refused.detail}`, {
-        hint: refusalHint(refused.reason, id.job),
-      });
+      throw new MamError(
+        'REFUSED',
+        `the reconciler refused ${type} seq ${seq} of job ${id.job} (${refused.reason}): ${refused.detail}`,
+        {
+          hint: refusalHint(refused.reason, id.job),
+        },
+      );
     }
     return {
-      topic, seq, gen, committed: committed || !pending.has(own), resent,
-      refusedResends: refusals.size, sawState: latestGen !== undefined,
+      topic,
+      seq,
+      gen,
+      committed: committed || !pending.has(own),
+      resent,
+      refusedResends: refusals.size,
+      sawState: latestGen !== undefined,
     };
   } finally {
     await client.close();

@@ -49,7 +49,9 @@ export function expireOutboxEntry(jobDir: string, sender: string, seq: number): 
 export function listOutbox(jobDir: string): OutboxEntry[] {
   let names: string[];
   try {
-    names = readdirSync(outboxDir(jobDir)).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(outboxDir(jobDir))
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }
@@ -79,7 +81,9 @@ export function scanOutbox(jobDir: string, maxFileBytes: number): OutboxFile[] {
   const dir = outboxDir(jobDir);
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }

@@ -26,7 +26,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   refuseUnlessInReview(ctx.ws.db, job);
   const body = verdictBody('PASS', values.finding ?? [], [], `operator@${ctx.cfg.host}`);
   const timeoutMs = values.timeout ? parseDuration('approve', values.timeout) : ctx.cfg.emit.ackTimeoutMs;
-  return publishVerdict(io, 'approve', operatorIdentity(ctx, job), body, { timeoutMs, wait: !values['no-wait'], json: values.json });
+  return publishVerdict(io, 'approve', operatorIdentity(ctx, job), body, {
+    timeoutMs,
+    wait: !values['no-wait'],
+    json: values.json,
+  });
 }
 
 /** A job this host knows that is not in review has nothing to approve; one it does not know may be another host's. */
@@ -36,9 +40,13 @@ function refuseUnlessInReview(db: string, job: string): void {
   try {
     const row = reg.getJob(job);
     if (row && row.state !== 'review') {
-      throw new MamError('NOT_IN_REVIEW', `job ${job} is ${row.state}${row.reason ? ` (${row.reason})` : ''}: nothing waits for an approval`, {
-        hint: `\`mam job show ${job}\` says what it waits for`,
-      });
+      throw new MamError(
+        'NOT_IN_REVIEW',
+        `job ${job} is ${row.state}${row.reason ? ` (${row.reason})` : ''}: nothing waits for an approval`,
+        {
+          hint: `\`mam job show ${job}\` says what it waits for`,
+        },
+      );
     }
   } finally {
     reg.close();

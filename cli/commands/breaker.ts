@@ -14,10 +14,17 @@ import { readRegistryIfAny } from '../open-registry.js';
 const AGENT = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** What the host's registry says of the reset: applied, refused (why), or not committed yet. */
-function verdictOf(ctx: Context, job: string, sender: string, seq: number): { applied: boolean; refusal?: string } | undefined {
+function verdictOf(
+  ctx: Context,
+  job: string,
+  sender: string,
+  seq: number,
+): { applied: boolean; refusal?: string } | undefined {
   return readRegistryIfAny(ctx, undefined, (reg) => {
     const applied = reg.eventApplied(job, sender, seq);
-    return applied === undefined ? undefined : { applied, refusal: applied ? undefined : reg.refusalOf(job, sender, seq) };
+    return applied === undefined
+      ? undefined
+      : { applied, refusal: applied ? undefined : reg.refusalOf(job, sender, seq) };
   });
 }
 
@@ -27,8 +34,17 @@ function verdictOf(ctx: Context, job: string, sender: string, seq: number): { ap
  * another host's is confirmed by that host (`mam ps` there).
  */
 async function reset(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags('breaker', argv, { host: { type: 'string' }, reason: { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' } });
-  if (positionals.length !== 1 || !AGENT.test(positionals[0])) throw usage('breaker', 'say which agent: `mam breaker reset <agent> [--host <host>]` (an agent name like claude or command)');
+  const { values, positionals } = parseFlags('breaker', argv, {
+    host: { type: 'string' },
+    reason: { type: 'string' },
+    wait: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length !== 1 || !AGENT.test(positionals[0]))
+    throw usage(
+      'breaker',
+      'say which agent: `mam breaker reset <agent> [--host <host>]` (an agent name like claude or command)',
+    );
   const agent = positionals[0];
   const ctx = loadContext(io.cwd, io.env);
   const host = assertId(values.host ?? ctx.cfg.host, 'host name');
@@ -48,9 +64,13 @@ async function reset(argv: string[], io: Io): Promise<number> {
   } finally {
     await client.close();
   }
-  const say = (text: string, fields: object) => (values.json ? io.out(`${JSON.stringify({ agent, host, seq, ...fields })}\n`) : io.out(`${text}\n`));
+  const say = (text: string, fields: object) =>
+    values.json ? io.out(`${JSON.stringify({ agent, host, seq, ...fields })}\n`) : io.out(`${text}\n`);
   if (host !== ctx.cfg.host) {
-    say(`breaker reset for ${agent} sent to host ${host}; its reconciler closes the breaker (\`mam ps\` there shows it)`, { sent: true });
+    say(
+      `breaker reset for ${agent} sent to host ${host}; its reconciler closes the breaker (\`mam ps\` there shows it)`,
+      { sent: true },
+    );
     return 0;
   }
   const deadline = Date.now() + timeoutMs;
@@ -60,11 +80,18 @@ async function reset(argv: string[], io: Io): Promise<number> {
       say(`breaker of ${agent} on ${host} reset: closed, its failures forgotten`, { reset: true });
       return 0;
     }
-    if (v) throw new MamError('REFUSED', `the reconciler refused the reset of ${agent}'s breaker (${v.refusal ?? 'refused'})`, { hint: '`mam rejections` lists it' });
+    if (v)
+      throw new MamError(
+        'REFUSED',
+        `the reconciler refused the reset of ${agent}'s breaker (${v.refusal ?? 'refused'})`,
+        { hint: '`mam rejections` lists it' },
+      );
     if (Date.now() >= deadline) break;
     await sleep(100);
   }
-  io.err(`mam breaker: reset of ${agent} published but not applied within ${timeoutMs} ms\n  hint: is the reconciler running? \`mam up\` starts it; \`mam ps\` shows it. The broker keeps the reset for it.\n`);
+  io.err(
+    `mam breaker: reset of ${agent} published but not applied within ${timeoutMs} ms\n  hint: is the reconciler running? \`mam up\` starts it; \`mam ps\` shows it. The broker keeps the reset for it.\n`,
+  );
   return 75;
 }
 

@@ -12,7 +12,8 @@ import type { Io } from '../io.js';
 function port(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage('broker', `--${name} must be a port number 0-65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw usage('broker', `--${name} must be a port number 0-65535, got "${v}"`);
   return n;
 }
 
@@ -20,20 +21,29 @@ function port(name: string, v: string | undefined): number | undefined {
 async function portInUse(err: NodeJS.ErrnoException & { port?: number }, bind: string, config: string): Promise<never> {
   if (err.code !== 'EADDRINUSE') throw err;
   const holder = err.port ? await portHolder(err.port) : undefined;
-  throw new MamError('PORT_IN_USE', `port ${err.port ?? '?'} on ${bind} is already in use${holder ? ` by ${holder}` : ''}`, {
-    hint: `another program (or another workspace's mam broker) listens there: stop it, or give this workspace its own port with \`mam init --port auto\` (or set broker.port in ${config})`,
-    cause: err,
-  });
+  throw new MamError(
+    'PORT_IN_USE',
+    `port ${err.port ?? '?'} on ${bind} is already in use${holder ? ` by ${holder}` : ''}`,
+    {
+      hint: `another program (or another workspace's mam broker) listens there: stop it, or give this workspace its own port with \`mam init --port auto\` (or set broker.port in ${config})`,
+      cause: err,
+    },
+  );
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags('broker', argv, {
-    port: { type: 'string' },
-    bind: { type: 'string' },
-    'wss-port': { type: 'string' },
-    'plaintext-port': { type: 'string' },
-    json: { type: 'boolean' },
-  }, false);
+  const { values } = parseFlags(
+    'broker',
+    argv,
+    {
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      'wss-port': { type: 'string' },
+      'plaintext-port': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    false,
+  );
   const ctx = loadContext(io.cwd, io.env);
   const bind = values.bind ?? ctx.cfg.broker.bind;
   const log = createLogger({ component: 'broker', write: (l) => io.err(l + '\n') });
@@ -53,8 +63,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   const url = `mqtts://${host.includes(':') ? `[${host}]` : host}:${broker.port}`;
   const runFile = brokerRunFile(ctx.ws);
-  writeSecretFile(runFile, JSON.stringify({ url, pid: process.pid, port: broker.port, wssPort: broker.wssPort ?? null }) + '\n');
-  if (values.json) io.out(JSON.stringify({ url, port: broker.port, wssPort: broker.wssPort ?? null, plaintextPort: broker.plaintextPort ?? null }) + '\n');
+  writeSecretFile(
+    runFile,
+    JSON.stringify({ url, pid: process.pid, port: broker.port, wssPort: broker.wssPort ?? null }) + '\n',
+  );
+  if (values.json)
+    io.out(
+      JSON.stringify({
+        url,
+        port: broker.port,
+        wssPort: broker.wssPort ?? null,
+        plaintextPort: broker.plaintextPort ?? null,
+      }) + '\n',
+    );
   else io.out(`broker listening on ${url}${broker.wssPort ? ` (wss port ${broker.wssPort})` : ''}\n`);
   log.info('listening', { url, wssPort: broker.wssPort, plaintextPort: broker.plaintextPort });
 

@@ -83,23 +83,45 @@ async function demoJob(io: Io, backend: string): Promise<number> {
         const line = `${b.state} ${b.gen} ${b.session} ${b.reason}`;
         if (line === lastState) return;
         lastState = line;
-        io.out(`  state  ${String(b.state).padEnd(9)} gen ${b.gen}${b.session ? ` session ${b.session}` : ''}${b.reason ? `  (${b.reason})` : ''}\n`);
+        io.out(
+          `  state  ${String(b.state).padEnd(9)} gen ${b.gen}${b.session ? ` session ${b.session}` : ''}${b.reason ? `  (${b.reason})` : ''}\n`,
+        );
         if (b.state === 'done' && !b.session) finish(true);
         if (['failed', 'cancelled', 'timeout', 'lost', 'blocked'].includes(String(b.state))) finish(false);
       } else {
-        io.out(`  event  ${msg.type.padEnd(13)} seq ${msg.seq} from ${msg.sender} ${JSON.stringify(b)} [signature verified]\n`);
+        io.out(
+          `  event  ${msg.type.padEnd(13)} seq ${msg.seq} from ${msg.sender} ${JSON.stringify(b)} [signature verified]\n`,
+        );
       }
     } catch (err) {
       io.out(`  UNVERIFIED message on ${topic}: ${(err as Error).message}\n`);
     }
   });
   await reader.mqtt.subscribeAsync({ [topics.events(ns, job)]: { qos: 1 }, [topics.state(ns, job)]: { qos: 1 } });
-  const body = { agent: 'command', workdir: repo, command: ['sh', 'agent.sh'], expect: ['result.txt', 'git:commit'], backend, timeoutMs: 120_000 };
-  const sent = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ns, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 15_000 });
-  if (!sent.committed) throw new MamError('DAEMON', 'the reconciler did not acknowledge the job', { hint: 'see .mam/run/reconciler.log' });
+  const body = {
+    agent: 'command',
+    workdir: repo,
+    command: ['sh', 'agent.sh'],
+    expect: ['result.txt', 'git:commit'],
+    backend,
+    timeoutMs: 120_000,
+  };
+  const sent = await emitEvent(
+    operatorIdentity(ctx, job, 0),
+    topics.control(ns, ctx.cfg.host),
+    'control.create',
+    body,
+    { wait: true, timeoutMs: 15_000 },
+  );
+  if (!sent.committed)
+    throw new MamError('DAEMON', 'the reconciler did not acknowledge the job', { hint: 'see .mam/run/reconciler.log' });
   // Ctrl-C ends the wait like a failure, so the daemons the demo started are still stopped.
   const interrupted = new Promise<boolean>((r) => io.signal.addEventListener('abort', () => r(false), { once: true }));
-  const ok = await Promise.race([finished, interrupted, new Promise<boolean>((r) => setTimeout(() => r(false), 90_000).unref())]);
+  const ok = await Promise.race([
+    finished,
+    interrupted,
+    new Promise<boolean>((r) => setTimeout(() => r(false), 90_000).unref()),
+  ]);
   await reader.close();
 
   const reg = openRegistry(ctx.ws.db, { readonly: true });
@@ -107,10 +129,14 @@ async function demoJob(io: Io, backend: string): Promise<number> {
   const session = row && reg.getSession(job, row.gen);
   reg.close();
   if (!ok || !row || row.state !== 'done' || !session?.ended_at) {
-    io.err(`demo failed: job ${job} is ${row?.state ?? 'unknown'}${row?.reason ? ` (${row.reason})` : ''}\n  hint: \`mam job show ${job}\` and .mam/run/reconciler.log tell why\n`);
+    io.err(
+      `demo failed: job ${job} is ${row?.state ?? 'unknown'}${row?.reason ? ` (${row.reason})` : ''}\n  hint: \`mam job show ${job}\` and .mam/run/reconciler.log tell why\n`,
+    );
     return 1;
   }
-  io.out(`verified termination: session ${session.name} (${session.backend}, pid ${session.pid}) ended after "${session.end_reason}";\n`);
+  io.out(
+    `verified termination: session ${session.name} (${session.backend}, pid ${session.pid}) ended after "${session.end_reason}";\n`,
+  );
   // The agent worked in its own worktree on branch mam/<job>; the branch outlives the worktree.
   const commit = execFileSync('git', ['-C', repo, 'log', '--oneline', '-1', `mam/${job}`], { encoding: 'utf8' }).trim();
   io.out(`  expected artifacts were present: result.txt and a new commit on branch mam/${job} (${commit})\n`);

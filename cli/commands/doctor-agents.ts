@@ -24,7 +24,9 @@ const VERSION_TIMEOUT_MS = 15_000;
 
 function checkedVersions(): Record<string, string> {
   try {
-    const pinned = JSON.parse(readFileSync(join(packageRoot(), 'agents', 'real-clis', 'pinned.json'), 'utf8')) as { clis: Record<string, { version: string }> };
+    const pinned = JSON.parse(readFileSync(join(packageRoot(), 'agents', 'real-clis', 'pinned.json'), 'utf8')) as {
+      clis: Record<string, { version: string }>;
+    };
     return Object.fromEntries(Object.entries(pinned.clis).map(([name, p]) => [name, p.version]));
   } catch {
     return {};
@@ -39,20 +41,38 @@ export async function agentChecks(ctx: Context): Promise<AgentCheck[]> {
     if (!bin) continue; // the generic command agent has no CLI of its own
     const name = `agent ${agent}`;
     const r = await execa(bin, [...(cfg.args ?? []), '--version'], {
-      reject: false, timeout: VERSION_TIMEOUT_MS, env: { ...cfg.env, DISABLE_AUTOUPDATER: '1' }, stdin: 'ignore',
+      reject: false,
+      timeout: VERSION_TIMEOUT_MS,
+      env: { ...cfg.env, DISABLE_AUTOUPDATER: '1' },
+      stdin: 'ignore',
     });
     const version = /\d+\.\d+\.\d+(?:[-.][\w.]+)?/.exec(`${r.stdout}\n${r.stderr}`)?.[0];
     if ((r as { code?: string }).code === 'ENOENT') {
       // Configured (new workspaces bind each CLI's config folder) but not installed: needed only for --agent <name>.
-      out.push({ name, status: 'warn', detail: `${bin} is not installed (not on PATH); only jobs with --agent ${agent} need it`, fix: `install ${agent}, or set agents.${agent}.bin in .mam/config.json` });
+      out.push({
+        name,
+        status: 'warn',
+        detail: `${bin} is not installed (not on PATH); only jobs with --agent ${agent} need it`,
+        fix: `install ${agent}, or set agents.${agent}.bin in .mam/config.json`,
+      });
     } else if (r.exitCode !== 0 || !version) {
-      out.push({ name, status: 'warn', detail: `${bin} --version failed: ${(r.stderr || r.shortMessage || '').split('\n')[0]}`, fix: `install ${agent}, or set agents.${agent}.bin in .mam/config.json` });
+      out.push({
+        name,
+        status: 'warn',
+        detail: `${bin} --version failed: ${(r.stderr || r.shortMessage || '').split('\n')[0]}`,
+        fix: `install ${agent}, or set agents.${agent}.bin in .mam/config.json`,
+      });
     } else if (!checked[agent]) {
       out.push({ name, status: 'ok', detail: `${version} (mam has no pinned version of ${agent} to check against)` });
     } else if (version === checked[agent]) {
       out.push({ name, status: 'ok', detail: `${version} (mam was checked against this version)` });
     } else {
-      out.push({ name, status: 'warn', detail: `${version}; mam was checked against ${checked[agent]}`, fix: `its dialogs may have changed: watch the first job (\`mam job attach\`), or pin ${checked[agent]}` });
+      out.push({
+        name,
+        status: 'warn',
+        detail: `${version}; mam was checked against ${checked[agent]}`,
+        fix: `its dialogs may have changed: watch the first job (\`mam job attach\`), or pin ${checked[agent]}`,
+      });
     }
   }
   return out;

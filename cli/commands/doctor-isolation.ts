@@ -18,13 +18,20 @@ export async function isolationCheck(ctx: Context): Promise<IsolationCheck> {
   try {
     const isolation = await resolveIsolation(pref);
     if (isolation.mode === 'bwrap') {
-      return { name: 'isolation', status: 'ok', detail: `agents run in a ${isolation.reason} sandbox (sessions.isolation "${pref}"): .mam/ keys and other jobs' worktrees out of reach` };
+      return {
+        name: 'isolation',
+        status: 'ok',
+        detail: `agents run in a ${isolation.reason} sandbox (sessions.isolation "${pref}"): .mam/ keys and other jobs' worktrees out of reach`,
+      };
     }
     return {
       name: 'isolation',
       status: 'warn',
       detail: `none: ${isolation.reason}; an agent can read anything your user can, keys.json and other jobs' worktrees included`,
-      fix: pref === 'none' ? 'set sessions.isolation to "auto" in .mam/config.json (bubblewrap must be installed)' : ENABLE_HINT,
+      fix:
+        pref === 'none'
+          ? 'set sessions.isolation to "auto" in .mam/config.json (bubblewrap must be installed)'
+          : ENABLE_HINT,
     };
   } catch (err) {
     if (!isMamError(err, 'SANDBOX_UNAVAILABLE')) throw err;

@@ -8,7 +8,12 @@ import { alive } from '../daemons.js';
  * the one at .mam/mam.db (deleted or replaced, everything it commits is lost),
  * and readable by its owner only.
  */
-export function registryCheck(ctx: Context): { name: string; status: 'ok' | 'warn' | 'fail'; detail: string; fix?: string } {
+export function registryCheck(ctx: Context): {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  fix?: string;
+} {
   const name = 'registry';
   const db = ctx.ws.db;
   const rec = readRegistryRecord(ctx.ws.runDir);
@@ -16,7 +21,8 @@ export function registryCheck(ctx: Context): { name: string; status: 'ok' | 'war
   const change = running ? registryChange(db, running) : undefined;
   if (running && change) {
     return {
-      name, status: 'fail',
+      name,
+      status: 'fail',
       detail: `${db} was ${change} while the reconciler (pid ${running.pid}) runs: what it commits goes to a file nobody can read`,
       fix: `stop it (\`mam down\`), put the registry back (${db} with its -wal), then \`mam up\`; starting on an empty registry forgets every job`,
     };
@@ -25,8 +31,19 @@ export function registryCheck(ctx: Context): { name: string; status: 'ok' | 'war
   try {
     mode = statSync(db).mode & 0o777;
   } catch {
-    return { name, status: 'warn', detail: `no registry yet at ${db}`, fix: '`mam up` starts the reconciler, which creates it' };
+    return {
+      name,
+      status: 'warn',
+      detail: `no registry yet at ${db}`,
+      fix: '`mam up` starts the reconciler, which creates it',
+    };
   }
-  if (mode & 0o077) return { name, status: 'fail', detail: `${db} is readable by others (mode ${mode.toString(8)})`, fix: `chmod 600 ${db}*` };
+  if (mode & 0o077)
+    return {
+      name,
+      status: 'fail',
+      detail: `${db} is readable by others (mode ${mode.toString(8)})`,
+      fix: `chmod 600 ${db}*`,
+    };
   return { name, status: 'ok', detail: `${db}${running ? ` (in use by the reconciler, pid ${running.pid})` : ''}` };
 }

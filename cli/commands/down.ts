@@ -15,7 +15,9 @@ export async function down(io: Io, quiet = false) {
   if (!quiet) {
     io.out(`reconciler ${reconciler}\nbroker     ${broker}\n`);
     if (leftRunning.length) {
-      io.out(`left running: ${leftRunning.length} agent session(s), unwatched until \`mam up\` (\`mam job stop <id>\` after it ends one):\n`);
+      io.out(
+        `left running: ${leftRunning.length} agent session(s), unwatched until \`mam up\` (\`mam job stop <id>\` after it ends one):\n`,
+      );
       for (const s of leftRunning) io.out(`  ${s.job} gen ${s.gen} ${s.backend} ${s.name} pid ${s.pid ?? '-'}\n`);
     } else io.out('no agent sessions left running\n');
   }

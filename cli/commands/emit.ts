@@ -35,12 +35,20 @@ function bodyText(command: string, value: string, cwd: string): string {
     return readFileSync(from, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new MamError('FILE_NOT_FOUND', `--body ${value}: no such file`, { hint: 'give an existing file after @, or - to read the body from stdin' });
+    if (code === 'ENOENT')
+      throw new MamError('FILE_NOT_FOUND', `--body ${value}: no such file`, {
+        hint: 'give an existing file after @, or - to read the body from stdin',
+      });
     throw usage(command, `cannot read --body ${value}: ${(err as Error).message}`);
   }
 }
 
-export function parseBody(command: string, raw: string | undefined, fields: string[] | undefined, cwd = process.cwd()): Record<string, unknown> {
+export function parseBody(
+  command: string,
+  raw: string | undefined,
+  fields: string[] | undefined,
+  cwd = process.cwd(),
+): Record<string, unknown> {
   if (raw !== undefined && fields?.length) throw usage(command, 'use either --body or --field, not both');
   if (raw === undefined) return fieldsToBody(command, fields ?? []);
   const json = bodyText(command, raw, cwd);
@@ -58,7 +66,12 @@ export function parseBody(command: string, raw: string | undefined, fields: stri
  * An agent session carries MAM_JOB_ID, MAM_JOB_KEY, MAM_KID and its broker login;
  * anywhere else the workspace supplies the operator login and derives the job key.
  */
-export function resolveIdentity(io: Io, job: string | undefined, sender: string | undefined, gen: number | undefined): EmitIdentity & { ackTimeoutMs: number } {
+export function resolveIdentity(
+  io: Io,
+  job: string | undefined,
+  sender: string | undefined,
+  gen: number | undefined,
+): EmitIdentity & { ackTimeoutMs: number } {
   const env = io.env;
   if (env.MAM_JOB_KEY && env.MAM_JOB_ID) {
     if (job && job !== env.MAM_JOB_ID) {
@@ -66,9 +79,20 @@ export function resolveIdentity(io: Io, job: string | undefined, sender: string 
         hint: 'omit --job inside an agent session',
       });
     }
-    const need = ['MAM_KID', 'MAM_NAMESPACE', 'MAM_BROKER_URL', 'MAM_BROKER_USERNAME', 'MAM_BROKER_PASSWORD', 'MAM_BROKER_CA', 'MAM_JOB_DIR'];
+    const need = [
+      'MAM_KID',
+      'MAM_NAMESPACE',
+      'MAM_BROKER_URL',
+      'MAM_BROKER_USERNAME',
+      'MAM_BROKER_PASSWORD',
+      'MAM_BROKER_CA',
+      'MAM_JOB_DIR',
+    ];
     const missing = need.filter((k) => !env[k]);
-    if (missing.length) throw new MamError('CONFIG_INVALID', `agent session environment lacks ${missing.join(', ')}`, { hint: 'relaunch the job (`mam job resume <id>`)' });
+    if (missing.length)
+      throw new MamError('CONFIG_INVALID', `agent session environment lacks ${missing.join(', ')}`, {
+        hint: 'relaunch the job (`mam job resume <id>`)',
+      });
     return {
       ns: env.MAM_NAMESPACE!,
       job: env.MAM_JOB_ID,
@@ -102,9 +126,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     json: { type: 'boolean' },
   });
   const type = positionals[0];
-  if (!type || positionals.length > 1) throw usage('emit', 'give exactly one event type, e.g. `mam emit job.progress --job J1 --field message=hi`');
+  if (!type || positionals.length > 1)
+    throw usage('emit', 'give exactly one event type, e.g. `mam emit job.progress --job J1 --field message=hi`');
   if (!isKnownType(type) || type === 'review.verdict' || !type.startsWith('job.')) {
-    throw usage('emit', `unknown event type "${type}" (job.started, job.progress, job.heartbeat, job.blocked, job.done, job.failed, job.cancelled; verdicts: \`mam verdict\`)`);
+    throw usage(
+      'emit',
+      `unknown event type "${type}" (job.started, job.progress, job.heartbeat, job.blocked, job.done, job.failed, job.cancelled; verdicts: \`mam verdict\`)`,
+    );
   }
   const body = parseBody('emit', values.body, values.field, io.cwd);
   const gen = values.gen === undefined ? undefined : Number(values.gen);
@@ -113,7 +141,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const timeoutMs = values.timeout ? parseDuration('emit', values.timeout) : id.ackTimeoutMs;
   const r = await emitEvent(id, topics.events(id.ns, id.job), type, body, { wait: !values['no-wait'], timeoutMs });
   const queued = isQueued(r, !values['no-wait']);
-  if (values.json) io.out(JSON.stringify({ job: id.job, type, seq: r.seq, gen: r.gen, committed: r.committed, queued, sent: r.unreachable === undefined, resent: r.resent, refusedResends: r.refusedResends }) + '\n');
+  if (values.json)
+    io.out(
+      JSON.stringify({
+        job: id.job,
+        type,
+        seq: r.seq,
+        gen: r.gen,
+        committed: r.committed,
+        queued,
+        sent: r.unreachable === undefined,
+        resent: r.resent,
+        refusedResends: r.refusedResends,
+      }) + '\n',
+    );
   else if (queued) io.err(queuedReport('emit', `${type} seq ${r.seq}`, id.job, r, timeoutMs, id.jobDir));
   else io.out(`${type} job=${id.job} seq=${r.seq}${r.committed ? ' committed' : ' published'}${resentNote(r)}\n`);
   return queued ? 75 : 0;

@@ -12,7 +12,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const now = Date.now();
     const open = reg.openEscalations();
     if (values.json) {
-      io.out(JSON.stringify(open.map((e) => ({ job: e.job, host: e.host, kind: e.kind, reason: e.reason, command: e.command, state: e.state, createdAt: e.created_at, ageMs: now - e.created_at }))) + '\n');
+      io.out(
+        JSON.stringify(
+          open.map((e) => ({
+            job: e.job,
+            host: e.host,
+            kind: e.kind,
+            reason: e.reason,
+            command: e.command,
+            state: e.state,
+            createdAt: e.created_at,
+            ageMs: now - e.created_at,
+          })),
+        ) + '\n',
+      );
       return 0;
     }
     if (open.length === 0) {
@@ -20,7 +33,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     for (const e of open) {
-      io.out(`${e.job.padEnd(24)} ${e.kind.padEnd(18)} host=${e.host} ${ago(e.created_at)}  ${e.reason.replace(CONTROL, ' ')}\n`);
+      io.out(
+        `${e.job.padEnd(24)} ${e.kind.padEnd(18)} host=${e.host} ${ago(e.created_at)}  ${e.reason.replace(CONTROL, ' ')}\n`,
+      );
       io.out(`${''.padEnd(24)} → ${e.command}\n`);
     }
     return 0;

@@ -16,11 +16,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const session = row && reg.getSession(job, row.gen);
   reg.close();
   if (!row) throw noSuchJob(job);
-  if (!session || session.ended_at) throw new MamError('SESSION', `job ${job} has no live session`, { hint: '`mam job show` tells how it ended; `mam job logs` shows its output' });
+  if (!session || session.ended_at)
+    throw new MamError('SESSION', `job ${job} has no live session`, {
+      hint: '`mam job show` tells how it ended; `mam job logs` shows its output',
+    });
   if (session.backend !== 'tmux') {
-    throw new MamError('SESSION', `job ${job} runs in a pty owned by the reconciler; it cannot be attached`, { hint: `follow it with \`mam job logs -f ${job}\`` });
+    throw new MamError('SESSION', `job ${job} runs in a pty owned by the reconciler; it cannot be attached`, {
+      hint: `follow it with \`mam job logs -f ${job}\``,
+    });
   }
   // Plain tmux: what a person would type, so detaching (C-b d) leaves the agent running.
-  const r = spawnSync('tmux', ['-L', ctx.cfg.sessions.tmuxSocket, 'attach-session', '-t', `=${session.name}`], { stdio: 'inherit' });
+  const r = spawnSync('tmux', ['-L', ctx.cfg.sessions.tmuxSocket, 'attach-session', '-t', `=${session.name}`], {
+    stdio: 'inherit',
+  });
   return r.status ?? 1;
 }

@@ -9,7 +9,12 @@ import type { Io } from '../io.js';
 import { noSuchJob, openRegistryReadOnly } from '../open-registry.js';
 
 function target(argv: string[], io: Io, what: string) {
-  const { values, positionals } = parseFlags('job', argv, { reason: { type: 'string' }, prompt: { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parseFlags('job', argv, {
+    reason: { type: 'string' },
+    prompt: { type: 'string' },
+    wait: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (positionals.length !== 1) throw usage('job', `say which job: \`mam job ${what} <id>\``);
   const job = assertId(positionals[0], 'job id');
   const ctx = loadContext(io.cwd, io.env);
@@ -17,7 +22,15 @@ function target(argv: string[], io: Io, what: string) {
   return { values, job, ctx, timeoutMs };
 }
 
-function report(io: Io, json: boolean | undefined, job: string, what: string, r: EmitResult, timeoutMs: number, jobDir: string): number {
+function report(
+  io: Io,
+  json: boolean | undefined,
+  job: string,
+  what: string,
+  r: EmitResult,
+  timeoutMs: number,
+  jobDir: string,
+): number {
   const queued = isQueued(r, true);
   if (json) io.out(JSON.stringify({ job, [what]: r.committed, queued, sent: r.unreachable === undefined }) + '\n');
   else if (queued) io.err(queuedReport('job', what, job, r, timeoutMs, jobDir));
@@ -29,7 +42,10 @@ function report(io: Io, json: boolean | undefined, job: string, what: string, r:
 export async function stop(argv: string[], io: Io): Promise<number> {
   const { values, job, ctx, timeoutMs } = target(argv, io, 'stop');
   const body = { reason: values.reason ?? 'stopped by operator', by: `operator@${ctx.cfg.host}` };
-  const r = await emitEvent(operatorIdentity(ctx, job), topics.events(ctx.cfg.namespace, job), 'job.cancelled', body, { wait: true, timeoutMs });
+  const r = await emitEvent(operatorIdentity(ctx, job), topics.events(ctx.cfg.namespace, job), 'job.cancelled', body, {
+    wait: true,
+    timeoutMs,
+  });
   return report(io, values.json, job, 'stop', r, timeoutMs, ctx.ws.jobDir(job));
 }
 
@@ -41,6 +57,12 @@ export async function resume(argv: string[], io: Io): Promise<number> {
   reg.close();
   if (!row) throw noSuchJob(job);
   const body = values.prompt ? { prompt: values.prompt } : {};
-  const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, row.host), 'control.resume', body, { wait: true, timeoutMs });
+  const r = await emitEvent(
+    operatorIdentity(ctx, job, 0),
+    topics.control(ctx.cfg.namespace, row.host),
+    'control.resume',
+    body,
+    { wait: true, timeoutMs },
+  );
   return report(io, values.json, job, 'resume', r, timeoutMs, ctx.ws.jobDir(job));
 }

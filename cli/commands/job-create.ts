@@ -46,7 +46,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!values.agent || !/^[a-z][a-z0-9_-]{0,31}$/.test(values.agent)) {
     throw usage('job', '--agent <name> is required (command, claude, gemini, codex, hermes)');
   }
-  if (values.backend && !['auto', 'tmux', 'pty'].includes(values.backend)) throw usage('job', '--backend is auto, tmux or pty');
+  if (values.backend && !['auto', 'tmux', 'pty'].includes(values.backend))
+    throw usage('job', '--backend is auto, tmux or pty');
   const ctx = loadContext(io.cwd, io.env);
   const job = values.id ? assertId(values.id, 'job id') : newJobId();
   const host = values.host ?? ctx.cfg.host;
@@ -66,13 +67,43 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (values.worktree || values['no-worktree']) body.worktree = !values['no-worktree'];
   Object.assign(body, policyFields(values));
   checkDependencies(ctx, job, (body.after as string[] | undefined) ?? []);
-  await checkJobSpec({ agent: values.agent, workdir: body.workdir as string, command: positionals, worktree: body.worktree as boolean | undefined, local: host === ctx.cfg.host, launch: body.launch !== false }, ctx.cfg);
+  await checkJobSpec(
+    {
+      agent: values.agent,
+      workdir: body.workdir as string,
+      command: positionals,
+      worktree: body.worktree as boolean | undefined,
+      local: host === ctx.cfg.host,
+      launch: body.launch !== false,
+    },
+    ctx.cfg,
+  );
   const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
-  const r = await emitEvent(operatorIdentity(ctx, job, 0), topics.control(ctx.cfg.namespace, host), 'control.create', body, { wait: true, timeoutMs });
+  const r = await emitEvent(
+    operatorIdentity(ctx, job, 0),
+    topics.control(ctx.cfg.namespace, host),
+    'control.create',
+    body,
+    { wait: true, timeoutMs },
+  );
   if (!r.committed) {
-    if (values.json) io.out(JSON.stringify({ job, host, created: false, queued: true, sent: r.unreachable === undefined, launched: false }) + '\n');
-    else if (r.unreachable !== undefined) io.err(queuedReport('job', `create of ${job} for host ${host}`, job, r, timeoutMs, ctx.ws.jobDir(job)));
-    else io.err(`mam job create: ${job} sent to host ${host} but not acknowledged in time; kept in the outbox\n  hint: is that host's reconciler running? (\`mam up\` on ${host})\n`);
+    if (values.json)
+      io.out(
+        JSON.stringify({
+          job,
+          host,
+          created: false,
+          queued: true,
+          sent: r.unreachable === undefined,
+          launched: false,
+        }) + '\n',
+      );
+    else if (r.unreachable !== undefined)
+      io.err(queuedReport('job', `create of ${job} for host ${host}`, job, r, timeoutMs, ctx.ws.jobDir(job)));
+    else
+      io.err(
+        `mam job create: ${job} sent to host ${host} but not acknowledged in time; kept in the outbox\n  hint: is that host's reconciler running? (\`mam up\` on ${host})\n`,
+      );
     return 75;
   }
   // By default the job counts as created once its session runs: a script must not carry on with a dead job.
@@ -80,16 +111,34 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let session: string | undefined;
   let waiting: string | undefined;
   try {
-    const l = waitLaunch ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs)) : undefined;
+    const l = waitLaunch
+      ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs))
+      : undefined;
     session = l?.session;
     waiting = l?.waiting;
   } catch (err) {
     // The job exists all the same: its id is printed for the caller to inspect or resume it.
     const code = (err as { code?: string }).code ?? 'MAM_ERR_INTERNAL';
-    io.out(values.json ? JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: false, error: code }) + '\n' : `${job}\n`);
+    io.out(
+      values.json
+        ? JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: false, error: code }) + '\n'
+        : `${job}\n`,
+    );
     throw err;
   }
-  if (values.json) io.out(JSON.stringify({ job, host, created: true, queued: false, sent: true, launched: session !== undefined, session: session ?? null, waiting: waiting ?? null }) + '\n');
+  if (values.json)
+    io.out(
+      JSON.stringify({
+        job,
+        host,
+        created: true,
+        queued: false,
+        sent: true,
+        launched: session !== undefined,
+        session: session ?? null,
+        waiting: waiting ?? null,
+      }) + '\n',
+    );
   else {
     io.out(`${job}\n`);
     // Created and queued by the scheduler: not an error, but a script should know it has not started.

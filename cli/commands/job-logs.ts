@@ -13,14 +13,21 @@ import type { Io } from '../io.js';
 const ENDED_CHECK_MS = 1000;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags('job', argv, { follow: { type: 'boolean', short: 'f' }, bytes: { type: 'string' } });
+  const { values, positionals } = parseFlags('job', argv, {
+    follow: { type: 'boolean', short: 'f' },
+    bytes: { type: 'string' },
+  });
   if (positionals.length !== 1) throw usage('job', 'say which job: `mam job logs [-f] <id>`');
   const job = assertId(positionals[0], 'job id');
   const tail = values.bytes === undefined ? 64 * 1024 : Number(values.bytes);
-  if (!/^\d+$/.test(values.bytes ?? '0') || !Number.isSafeInteger(tail)) throw usage('job', `--bytes must be a whole number of bytes, got "${values.bytes}"`);
+  if (!/^\d+$/.test(values.bytes ?? '0') || !Number.isSafeInteger(tail))
+    throw usage('job', `--bytes must be a whole number of bytes, got "${values.bytes}"`);
   const ws = openWorkspace(io.cwd, io.env);
   const file = sessionLogFile(ws.jobDir(job));
-  if (!existsSync(file) && !values.follow) throw new MamError('UNKNOWN_JOB', `no session log for job ${job} on this host`, { hint: 'logs live on the host that runs the job' });
+  if (!existsSync(file) && !values.follow)
+    throw new MamError('UNKNOWN_JOB', `no session log for job ${job} on this host`, {
+      hint: 'logs live on the host that runs the job',
+    });
   const cursor = openCursor(file, tail);
   // One decoder across reads: a character split between two polls is printed whole.
   const decoder = new StringDecoder('utf8');

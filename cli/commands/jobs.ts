@@ -14,15 +14,27 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     const jobs = reg.listJobs({ state: values.state });
     const waiting = jobs.filter(isWaiting);
-    const position = waiting.length ? queuePositions(reg, waiting.map((j) => j.host), agingMs(io)) : new Map<string, number>();
+    const position = waiting.length
+      ? queuePositions(
+          reg,
+          waiting.map((j) => j.host),
+          agingMs(io),
+        )
+      : new Map<string, number>();
     if (values.json) {
-      io.out(JSON.stringify(jobs.map(({ spec, ...j }) => ({ ...j, spec: JSON.parse(spec), queuePosition: position.get(j.id) ?? null }))) + '\n');
+      io.out(
+        JSON.stringify(
+          jobs.map(({ spec, ...j }) => ({ ...j, spec: JSON.parse(spec), queuePosition: position.get(j.id) ?? null })),
+        ) + '\n',
+      );
       return 0;
     }
     if (jobs.length === 0) io.out('no jobs\n');
     for (const j of jobs) {
       const place = position.has(j.id) ? ` #${position.get(j.id)} p${j.priority}` : '';
-      io.out(`${j.id.padEnd(24)} ${j.state.padEnd(10)} gen=${j.gen} host=${j.host} agent=${j.agent ?? '-'}${place} updated ${ago(j.updated_at)}${j.reason ? `  (${j.reason})` : ''}\n`);
+      io.out(
+        `${j.id.padEnd(24)} ${j.state.padEnd(10)} gen=${j.gen} host=${j.host} agent=${j.agent ?? '-'}${place} updated ${ago(j.updated_at)}${j.reason ? `  (${j.reason})` : ''}\n`,
+      );
     }
     return 0;
   } finally {

@@ -12,10 +12,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (action === 'rotate') {
     kf = rotateKeyFile(kf);
     saveKeyFile(ws.keys, kf);
-    if (!values.json) io.out(`new active key ${kf.active}; older keys stay accepted until \`mam keys retire <kid>\`; the running reconciler picks it up by itself.\n`);
+    if (!values.json)
+      io.out(
+        `new active key ${kf.active}; older keys stay accepted until \`mam keys retire <kid>\`; the running reconciler picks it up by itself.\n`,
+      );
   } else if (action === 'retire') {
     if (!kid) throw usage('keys', 'say which key id: `mam keys retire <kid>` (see `mam keys list`)');
-    if (!kf.keys[kid]) throw new MamError('KEY_NOT_FOUND', `no key id "${kid}" in ${ws.keys}`, { hint: '`mam keys list` shows the key ids' });
+    if (!kf.keys[kid])
+      throw new MamError('KEY_NOT_FOUND', `no key id "${kid}" in ${ws.keys}`, {
+        hint: '`mam keys list` shows the key ids',
+      });
     if (kid === kf.active) throw usage('keys', `${kid} is the active key; rotate first`);
     delete kf.keys[kid];
     saveKeyFile(ws.keys, kf);
@@ -25,6 +31,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const list = Object.entries(kf.keys).map(([id, k]) => ({ kid: id, active: id === kf.active, created: k.created }));
   if (values.json) io.out(JSON.stringify({ active: kf.active, keys: list }) + '\n');
-  else if (action === 'list') for (const k of list) io.out(`${k.kid}${k.active ? ' (active)' : ''} created ${k.created}\n`);
+  else if (action === 'list')
+    for (const k of list) io.out(`${k.kid}${k.active ? ' (active)' : ''} created ${k.created}\n`);
   return 0;
 }

@@ -11,7 +11,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const log = createLogger({ component: 'reconciler', write: (l) => io.err(l + '\n') });
   const daemon = await createHostDaemon(ctx, log, io.env);
   io.out(`reconciler for host ${ctx.cfg.host} running (namespace ${ctx.cfg.namespace}, registry ${ctx.ws.db})\n`);
-  const signalled = new Promise<undefined>((resolve) => io.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+  const signalled = new Promise<undefined>((resolve) =>
+    io.signal.addEventListener('abort', () => resolve(undefined), { once: true }),
+  );
   // A registry deleted or replaced under the reconciler ends it too, non-zero, with what to do.
   const failure = await Promise.race([signalled, daemon.reconciler.failed]);
   if (!failure) log.info('shutting down', { signal: String(io.signal.reason) });

@@ -16,7 +16,10 @@ async function reconcilerOnline(ctx: Context, pid: number, ms: number): Promise<
     const online = new Promise<boolean>((resolve) => {
       client.mqtt.on('message', (t, payload) => {
         try {
-          const body = openEnvelope(ctx.cfg.namespace, t, payload, ctx.keyring, 1 << 16).msg.body as { status: string; pid: number };
+          const body = openEnvelope(ctx.cfg.namespace, t, payload, ctx.keyring, 1 << 16).msg.body as {
+            status: string;
+            pid: number;
+          };
           if (body.status === 'online' && body.pid === pid) resolve(true);
         } catch {
           // unverifiable status: keep waiting
@@ -31,23 +34,35 @@ async function reconcilerOnline(ctx: Context, pid: number, ms: number): Promise<
   }
 }
 
-export async function up(io: Io, quiet = false): Promise<{ broker?: { pid: number; started: boolean }; reconciler: { pid: number; started: boolean } }> {
+export async function up(
+  io: Io,
+  quiet = false,
+): Promise<{ broker?: { pid: number; started: boolean }; reconciler: { pid: number; started: boolean } }> {
   let ctx = loadContext(io.cwd, io.env);
   const say = (t: string) => quiet || io.out(t);
   let broker: { pid: number; started: boolean } | undefined;
   if (!ctx.cfg.broker.url) {
     broker = startDaemon(ctx.ws, 'broker', io.env);
     const pid = broker.pid;
-    await waitFor(ctx.ws, 'broker', () => existsSync(brokerRunFile(ctx.ws)) && JSON.parse(readFileSync(brokerRunFile(ctx.ws), 'utf8')).pid === pid, 15_000);
+    await waitFor(
+      ctx.ws,
+      'broker',
+      () => existsSync(brokerRunFile(ctx.ws)) && JSON.parse(readFileSync(brokerRunFile(ctx.ws), 'utf8')).pid === pid,
+      15_000,
+    );
     ctx = loadContext(io.cwd, io.env);
-    say(`broker     ${broker.started ? 'started' : 'already running'} (pid ${pid}) at ${ctx.endpoint.url}; log ${logFile(ctx.ws, 'broker')}\n`);
+    say(
+      `broker     ${broker.started ? 'started' : 'already running'} (pid ${pid}) at ${ctx.endpoint.url}; log ${logFile(ctx.ws, 'broker')}\n`,
+    );
   } else {
     say(`broker     external: ${ctx.cfg.broker.url}\n`);
   }
   const reconciler = startDaemon(ctx.ws, 'reconciler', io.env);
   const c = ctx;
   await waitFor(ctx.ws, 'reconciler', () => reconcilerOnline(c, reconciler.pid, 1000), 20_000);
-  say(`reconciler ${reconciler.started ? 'started' : 'already running'} (pid ${reconciler.pid}) for host ${ctx.cfg.host}; log ${logFile(ctx.ws, 'reconciler')}\n`);
+  say(
+    `reconciler ${reconciler.started ? 'started' : 'already running'} (pid ${reconciler.pid}) for host ${ctx.cfg.host}; log ${logFile(ctx.ws, 'reconciler')}\n`,
+  );
   return { broker, reconciler };
 }
 

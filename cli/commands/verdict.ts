@@ -27,14 +27,20 @@ function parseFindingJson(text: string): unknown[] {
 }
 
 /** The verdict body, checked against schemas/events/review.verdict.json before anything is signed. */
-export function verdictBody(verdict: ReviewVerdictBody['verdict'], findings: string[], findingJson: string[], reviewer?: string): ReviewVerdictBody {
+export function verdictBody(
+  verdict: ReviewVerdictBody['verdict'],
+  findings: string[],
+  findingJson: string[],
+  reviewer?: string,
+): ReviewVerdictBody {
   const body = {
     verdict,
     findings: [...findings.map((message) => ({ message })), ...findingJson.flatMap(parseFindingJson)],
     ...(reviewer !== undefined ? { reviewer } : {}),
   };
   const validate = validatorFor('events/review.verdict.json');
-  if (!validate(body)) throw usage('verdict', `the verdict is not valid: ${describeErrors(validate.errors, 'verdict').join('; ')}`);
+  if (!validate(body))
+    throw usage('verdict', `the verdict is not valid: ${describeErrors(validate.errors, 'verdict').join('; ')}`);
   return body as ReviewVerdictBody;
 }
 
@@ -54,8 +60,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const job = positionals.length === 2 ? first : undefined;
   const word = positionals.length === 2 ? second : first;
   const verdict = word === undefined ? undefined : verdictOf(word);
-  if (positionals.length < 1 || positionals.length > 2 || !verdict) throw usage('verdict', 'say the job and the verdict: `mam verdict <job> PASS|NOT_PASS`');
-  if (!job && !inSession) throw usage('verdict', 'say which job: `mam verdict <job> PASS|NOT_PASS` (the job may be omitted only inside an agent session)');
+  if (positionals.length < 1 || positionals.length > 2 || !verdict)
+    throw usage('verdict', 'say the job and the verdict: `mam verdict <job> PASS|NOT_PASS`');
+  if (!job && !inSession)
+    throw usage(
+      'verdict',
+      'say which job: `mam verdict <job> PASS|NOT_PASS` (the job may be omitted only inside an agent session)',
+    );
   const body = verdictBody(verdict, values.finding ?? [], values['finding-json'] ?? [], values.reviewer);
   const id = resolveIdentity(io, job, values.sender, undefined);
   const timeoutMs = values.timeout ? parseDuration('verdict', values.timeout) : id.ackTimeoutMs;
@@ -63,15 +74,37 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 /** Signs and publishes a verdict on reviews/<job>/verdicts and reports it; the exit status (75: kept in the outbox). */
-export async function publishVerdict(io: Io, command: string, id: EmitIdentity, body: ReviewVerdictBody, o: { timeoutMs: number; wait: boolean; json?: boolean }): Promise<number> {
-  const r = await emitEvent(id, topics.verdicts(id.ns, id.job), 'review.verdict', body, { wait: o.wait, timeoutMs: o.timeoutMs });
+export async function publishVerdict(
+  io: Io,
+  command: string,
+  id: EmitIdentity,
+  body: ReviewVerdictBody,
+  o: { timeoutMs: number; wait: boolean; json?: boolean },
+): Promise<number> {
+  const r = await emitEvent(id, topics.verdicts(id.ns, id.job), 'review.verdict', body, {
+    wait: o.wait,
+    timeoutMs: o.timeoutMs,
+  });
   const queued = isQueued(r, o.wait);
   if (o.json) {
-    io.out(JSON.stringify({ job: id.job, verdict: body.verdict, findings: body.findings.length, seq: r.seq, gen: r.gen, committed: r.committed, queued, sent: r.unreachable === undefined }) + '\n');
+    io.out(
+      JSON.stringify({
+        job: id.job,
+        verdict: body.verdict,
+        findings: body.findings.length,
+        seq: r.seq,
+        gen: r.gen,
+        committed: r.committed,
+        queued,
+        sent: r.unreachable === undefined,
+      }) + '\n',
+    );
   } else if (queued) {
     io.err(queuedReport(command, `${body.verdict} for ${id.job}`, id.job, r, o.timeoutMs, id.jobDir));
   } else {
-    io.out(`${body.verdict} job=${id.job} findings=${body.findings.length} seq=${r.seq}${r.committed ? ' committed' : ' published'}\n`);
+    io.out(
+      `${body.verdict} job=${id.job} findings=${body.findings.length} seq=${r.seq}${r.committed ? ' committed' : ' published'}\n`,
+    );
   }
   return queued ? 75 : 0;
 }

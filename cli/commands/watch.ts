@@ -12,12 +12,17 @@ function short(body: Record<string, unknown>): string {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags('watch', argv, {
-    job: { type: 'string' },
-    state: { type: 'boolean' },
-    json: { type: 'boolean' },
-    count: { type: 'string' },
-  }, false);
+  const { values } = parseFlags(
+    'watch',
+    argv,
+    {
+      job: { type: 'string' },
+      state: { type: 'boolean' },
+      json: { type: 'boolean' },
+      count: { type: 'string' },
+    },
+    false,
+  );
   const limit = values.count === undefined ? Infinity : Number(values.count);
   if (!(limit > 0)) throw usage('watch', '--count must be a positive number');
   const ctx = loadContext(io.cwd, io.env);
@@ -35,7 +40,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     try {
       const { msg, kid } = openEnvelope(ns, topic, payload, ctx.keyring, ctx.cfg.events.maxMessageBytes);
       if (values.json) io.out(JSON.stringify({ verified: true, topic, kid, ...msg }) + '\n');
-      else io.out(`${new Date(msg.ts).toISOString()} ${msg.job} ${msg.type} seq=${msg.seq} gen=${msg.gen} from=${msg.sender} ${short(msg.body)}\n`);
+      else
+        io.out(
+          `${new Date(msg.ts).toISOString()} ${msg.job} ${msg.type} seq=${msg.seq} gen=${msg.gen} from=${msg.sender} ${short(msg.body)}\n`,
+        );
     } catch (err) {
       const code = isMamError(err) ? err.code : 'MAM_ERR_INTERNAL';
       if (values.json) io.out(JSON.stringify({ verified: false, topic, error: code, bytes: payload.length }) + '\n');
@@ -44,8 +52,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (++seen >= limit) done();
   });
   await client.mqtt.subscribeAsync(Object.fromEntries(filters.map((t) => [t, { qos: 1 as const }])));
-  if (!values.json) io.err(`watching ${filters.map((f) => f.slice(prefix(ns).length + 1)).join(', ')} (Ctrl-C to stop)\n`);
-  await Promise.race([finished, new Promise<void>((r) => io.signal.addEventListener('abort', () => r(), { once: true }))]);
+  if (!values.json)
+    io.err(`watching ${filters.map((f) => f.slice(prefix(ns).length + 1)).join(', ')} (Ctrl-C to stop)\n`);
+  await Promise.race([
+    finished,
+    new Promise<void>((r) => io.signal.addEventListener('abort', () => r(), { once: true })),
+  ]);
   await client.close();
   return 0;
 }

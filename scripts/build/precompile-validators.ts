@@ -11,7 +11,11 @@ import { AJV_OPTIONS, precompiledPath, schemaText } from '../../core/json-schema
  */
 function schemaFiles(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? schemaFiles(join(dir, e.name), `${prefix}${e.name}/`) : e.name.endsWith('.json') ? [`${prefix}${e.name}`] : [],
+    e.isDirectory()
+      ? schemaFiles(join(dir, e.name), `${prefix}${e.name}/`)
+      : e.name.endsWith('.json')
+        ? [`${prefix}${e.name}`]
+        : [],
   );
 }
 

@@ -19,12 +19,20 @@ export function createInterruptedGateCheck(d: DriftDeps) {
       if (!open || open.result !== null || tried.has(`${row.id}\0${open.n}`)) continue;
       tried.add(`${row.id}\0${open.n}`);
       if (open.started_at !== null) {
-        const stopped = await stopLeftoverGate(open.pid, gateMarker(d.ctx.cfg.namespace, row.id, open.n), d.ctx.cfg.sessions.killGraceMs);
+        const stopped = await stopLeftoverGate(
+          open.pid,
+          gateMarker(d.ctx.cfg.namespace, row.id, open.n),
+          d.ctx.cfg.sessions.killGraceMs,
+        );
         reg.transaction(() => {
           reg.closeOpenChecks(row.id, 'interrupted');
           reg.requestCheck(row.id, open.gen, open.command);
         });
-        log.warn('quality gate run interrupted; running it again', { job: row.id, run: open.n, leftoverStopped: stopped });
+        log.warn('quality gate run interrupted; running it again', {
+          job: row.id,
+          run: open.n,
+          leftoverStopped: stopped,
+        });
       } else {
         log.warn('quality gate check never started; starting it', { job: row.id, check: open.n });
       }

@@ -28,7 +28,10 @@ export function createLostSessionCheck(d: DriftDeps) {
     void d.onJob(s.job, () => d.end(row, `${row.state} committed before the session was ended`));
   }
 
-  return async function checkLostSessions(rows: SessionRow[], listed: Map<string, Set<string> | undefined>): Promise<void> {
+  return async function checkLostSessions(
+    rows: SessionRow[],
+    listed: Map<string, Set<string> | undefined>,
+  ): Promise<void> {
     // Each lost job is written at once and its state published without waiting for the previous
     // one's PUBACK: after a reboot a host can have many, and a busy broker acknowledges slowly.
     const marked: Array<Promise<unknown>> = [];
@@ -44,7 +47,11 @@ export function createLostSessionCheck(d: DriftDeps) {
       const row = reg.getJob(s.job);
       if (row && row.gen === s.gen && isLive(row.state)) {
         if (awaitsCheck(reg, row)) {
-          log.info('session ended while its job waits for its gate or approval', { job: s.job, gen: s.gen, state: row.state });
+          log.info('session ended while its job waits for its gate or approval', {
+            job: s.job,
+            gen: s.gen,
+            state: row.state,
+          });
           continue;
         }
         log.warn('session lost', { job: s.job, gen: s.gen, name: s.name });

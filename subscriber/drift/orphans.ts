@@ -32,7 +32,10 @@ export function createOrphanCheck(d: DriftDeps) {
     return false;
   }
 
-  return async function checkOrphans(scanned: SessionBackend[], listed: Map<string, Set<string> | undefined>): Promise<void> {
+  return async function checkOrphans(
+    scanned: SessionBackend[],
+    listed: Map<string, Set<string> | undefined>,
+  ): Promise<void> {
     const known = reg.sessionNames();
     // Read once a sweep, and only when some session is still unknown at its second sighting.
     let unrecorded: JobRow[] | undefined;
@@ -49,8 +52,23 @@ export function createOrphanCheck(d: DriftDeps) {
         const id = `orphan-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
         if (!reg.getJob(id)) {
           reg.transaction(() => {
-            reg.createJob({ id, state: 'running', host, agent: name.split('-')[1], reason: `orphan: session ${name} has no registry row; left running` });
-            reg.recordSession({ job: id, gen: 0, host, backend: backend.name, name, pid, workdir: null, git_base: null });
+            reg.createJob({
+              id,
+              state: 'running',
+              host,
+              agent: name.split('-')[1],
+              reason: `orphan: session ${name} has no registry row; left running`,
+            });
+            reg.recordSession({
+              job: id,
+              gen: 0,
+              host,
+              backend: backend.name,
+              name,
+              pid,
+              workdir: null,
+              git_base: null,
+            });
           });
           log.warn('orphan session registered (not killed)', { job: id, name, backend: backend.name });
           await d.publishState(id);

@@ -30,7 +30,11 @@ export function createStrandedLaunchCheck(d: DriftDeps) {
       if (d.busy(row.id) || d.settling(row.id) || launchTried.has(key)) continue;
       if (row.state === 'starting' && reg.getSession(row.id, row.gen)) continue;
       launchTried.add(key);
-      log.warn('generation never launched; launching it', { job: row.id, gen: row.gen, resumed: row.reason === RESUMED_REASON });
+      log.warn('generation never launched; launching it', {
+        job: row.id,
+        gen: row.gen,
+        resumed: row.reason === RESUMED_REASON,
+      });
       void d.onJob(row.id, () => d.resume(row.id, row.gen, resumePrompt(reg, row)));
     }
   };

@@ -40,7 +40,14 @@ export function createDriftSweep(d: DriftDeps, after: () => Promise<void>) {
         if (b) scanned.push(b);
       }
     }
-    for (const b of scanned) listed.set(b.name, await b.list().then((l) => new Set(l), () => undefined));
+    for (const b of scanned)
+      listed.set(
+        b.name,
+        await b.list().then(
+          (l) => new Set(l),
+          () => undefined,
+        ),
+      );
     await checkLostSessions(rows, listed);
     await checkOrphans(scanned, listed);
     checkStrandedLaunches();

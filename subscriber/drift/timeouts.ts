@@ -9,7 +9,13 @@ export async function checkTimeouts(d: DriftDeps): Promise<void> {
     const session = d.reg.getSession(row.id, row.gen);
     const since = session?.started_at ?? row.created_at;
     const timeoutMs = (JSON.parse(row.spec) as JobSpec).timeoutMs;
-    const why = timeoutReason(timeoutMs, d.ctx.cfg.sessions.startDeadlineSeconds, row.state, session !== undefined, now - since);
+    const why = timeoutReason(
+      timeoutMs,
+      d.ctx.cfg.sessions.startDeadlineSeconds,
+      row.state,
+      session !== undefined,
+      now - since,
+    );
     if (why) {
       d.log.warn('job timed out', { job: row.id, why });
       await d.onJob(row.id, async () => {

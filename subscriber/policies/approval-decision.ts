@@ -29,13 +29,28 @@ export function highRiskPaths(paths: readonly string[], globs: readonly string[]
  * job's diff against its base decides: a changed path matching approvals.highRisk needs a
  * person, none → done. Changes that cannot be listed need a person too.
  */
-export async function decideApproval(approval: JobPolicy['approval'], where: { cwd: string; base: string | null | undefined; highRisk: readonly string[] }): Promise<ApprovalDecision> {
+export async function decideApproval(
+  approval: JobPolicy['approval'],
+  where: { cwd: string; base: string | null | undefined; highRisk: readonly string[] },
+): Promise<ApprovalDecision> {
   if (approval === 'auto') return { decision: 'auto', detail: 'approval auto' };
   if (approval === 'human') return { decision: 'human', detail: 'approval human: a person decides' };
   const changed = await changedPaths(where.cwd, where.base);
-  if (!changed) return { decision: 'human', detail: `approval risk: the job's changes cannot be listed (no git base to diff ${where.cwd} against): a person decides`, paths: [] };
+  if (!changed)
+    return {
+      decision: 'human',
+      detail: `approval risk: the job's changes cannot be listed (no git base to diff ${where.cwd} against): a person decides`,
+      paths: [],
+    };
   const risky = highRiskPaths(changed, where.highRisk);
-  if (!risky.length) return { decision: 'auto', detail: `approval risk: ${changed.length} changed path(s), none high-risk`, paths: [] };
-  const named = risky.slice(0, NAMED_PATHS).join(', ') + (risky.length > NAMED_PATHS ? ` and ${risky.length - NAMED_PATHS} more` : '');
-  return { decision: 'human', detail: `approval risk: ${risky.length} of ${changed.length} changed path(s) match approvals.highRisk: ${named}`, paths: risky };
+  if (!risky.length)
+    return { decision: 'auto', detail: `approval risk: ${changed.length} changed path(s), none high-risk`, paths: [] };
+  const named =
+    risky.slice(0, NAMED_PATHS).join(', ') +
+    (risky.length > NAMED_PATHS ? ` and ${risky.length - NAMED_PATHS} more` : '');
+  return {
+    decision: 'human',
+    detail: `approval risk: ${risky.length} of ${changed.length} changed path(s) match approvals.highRisk: ${named}`,
+    paths: risky,
+  };
 }

@@ -10,7 +10,11 @@ import { resetCommand } from './breakers.js';
  * raised is cleared; every other host keeps only the audit trail. The message's `job` field names
  * no job (`breaker-<agent>` by convention): it keys the operator's seq, so a replay is refused.
  */
-export function applyBreakerReset(c: ApplyContext, o: Opened, consume: (applied: boolean, stateAfter: string | null) => void): Outcome {
+export function applyBreakerReset(
+  c: ApplyContext,
+  o: Opened,
+  consume: (applied: boolean, stateAfter: string | null) => void,
+): Outcome {
   const ids = { job: o.msg.job, sender: o.msg.sender, seq: o.msg.seq };
   const { agent } = o.msg.body as unknown as BreakerResetBody;
   if (o.topic.id !== c.host) {

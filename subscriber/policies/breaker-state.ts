@@ -39,7 +39,12 @@ const short = (why: string) => (why.length > WHY_MAX ? `${why.slice(0, WHY_MAX -
  * counts once, and the K-th opens it. Open or half-open, only the probe's failure matters: it opens
  * the breaker again for a new cooldown. Returns the new row, or undefined when nothing changes.
  */
-export function afterFailure(b: BreakerRow, f: BreakerFailure, limits: BreakerLimits, now: number): BreakerRow | undefined {
+export function afterFailure(
+  b: BreakerRow,
+  f: BreakerFailure,
+  limits: BreakerLimits,
+  now: number,
+): BreakerRow | undefined {
   const what = `${b.agent} on ${b.host}`;
   if (b.state !== 'closed') {
     if (b.state !== 'half-open' || b.probe_job !== f.job) return undefined;
@@ -52,7 +57,14 @@ export function afterFailure(b: BreakerRow, f: BreakerFailure, limits: BreakerLi
   if (failures.length < limits.failures) return { ...b, failures: JSON.stringify(failures) };
   const list = failures.map((x) => `${x.job}: ${x.why}`).join('; ');
   const reason = `breaker open for ${what} since ${iso(now)} (${failures.length} failures: ${list})`;
-  return { ...b, state: 'open', failures: JSON.stringify(failures), opened_at: now, probe_job: null, reason: reason.slice(0, REASON_MAX) };
+  return {
+    ...b,
+    state: 'open',
+    failures: JSON.stringify(failures),
+    opened_at: now,
+    probe_job: null,
+    reason: reason.slice(0, REASON_MAX),
+  };
 }
 
 /**

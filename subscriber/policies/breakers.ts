@@ -2,7 +2,14 @@ import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import type { BreakerRow } from '../registry/policy-writes.js';
 import type { JobRow, Registry } from '../registry/registry.js';
-import { afterCooldown, afterFailure, afterSuccess, type BreakerLimits, closedBreaker, probeReason } from './breaker-state.js';
+import {
+  afterCooldown,
+  afterFailure,
+  afterSuccess,
+  type BreakerLimits,
+  closedBreaker,
+  probeReason,
+} from './breaker-state.js';
 
 /** What needs a person: recorded once per job and kind while open (the registry's escalations). */
 export interface Escalation {
@@ -75,7 +82,14 @@ export function createBreakers(d: BreakerDeps) {
       if (next.state !== 'open') return;
       log.warn('breaker open', { agent: b.agent, job: row.id, untrusted: { reason: next.reason } });
       // Escalated when it first opens; a failed probe opens it again under the same escalation.
-      if (b.state === 'closed') d.escalate({ job: row.id, host, kind: 'breaker-open', reason: next.reason!, command: resetCommand(b.agent, host) });
+      if (b.state === 'closed')
+        d.escalate({
+          job: row.id,
+          host,
+          kind: 'breaker-open',
+          reason: next.reason!,
+          command: resetCommand(b.agent, host),
+        });
     },
 
     /** A job of the agent is done: a closed breaker's run of failures ends, a half-open one's probe closes it. */

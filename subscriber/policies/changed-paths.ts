@@ -3,7 +3,9 @@ import { execa } from 'execa';
 async function git(cwd: string, args: string[]): Promise<string[] | undefined> {
   const r = await execa('git', ['-C', cwd, ...args], { reject: false, timeout: 30_000, stdin: 'ignore' });
   if (r.exitCode !== 0) return undefined;
-  return String(r.stdout).split('\0').filter((p) => p !== '');
+  return String(r.stdout)
+    .split('\0')
+    .filter((p) => p !== '');
 }
 
 /**

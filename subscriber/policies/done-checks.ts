@@ -49,11 +49,15 @@ export function createDoneChecks(reg: Registry, cfg: Config): DoneChecks {
       const why = input === 'job.done' ? 'done reported' : 'review passed';
       return {
         input: 'gate',
-        reason: gate === undefined ? `${why}; the approval policy (${approval}) decides (check ${check.n})` : `${why}; quality gate run ${check.n}: ${gate}`,
+        reason:
+          gate === undefined
+            ? `${why}; the approval policy (${approval}) decides (check ${check.n})`
+            : `${why}; quality gate run ${check.n}: ${gate}`,
       };
     },
     settle(job, from, to, input) {
-      if (from === 'review' && to !== 'review') reg.resolveApproval(job, input === 'review.verdict:NOT_PASS' ? 'rejected' : 'superseded');
+      if (from === 'review' && to !== 'review')
+        reg.resolveApproval(job, input === 'review.verdict:NOT_PASS' ? 'rejected' : 'superseded');
       // The agent's own testing or review phase, entered anew: a check left over from before no longer speaks for it.
       if (from !== to && (to === 'review' || to === 'testing') && input !== 'gate') {
         reg.resolveApproval(job, 'superseded');

@@ -6,7 +6,9 @@ import type { EscalationClearedBody, EscalationOpenBody } from '../../schemas/ev
 import type { EscalationRow } from '../registry/policy-writes.js';
 import type { Registry } from '../registry/registry.js';
 
-export type EscalationMessage = { type: 'escalation.open'; body: EscalationOpenBody } | { type: 'escalation.cleared'; body: EscalationClearedBody };
+export type EscalationMessage =
+  | { type: 'escalation.open'; body: EscalationOpenBody }
+  | { type: 'escalation.cleared'; body: EscalationClearedBody };
 
 /** The signed body of an open escalation, as recorded. */
 export function openBody(e: EscalationRow): EscalationOpenBody {
@@ -23,7 +25,17 @@ export function createEscalationSealer(o: { ns: string; host: string; keyring: K
   return (job: string, gen: number, m: EscalationMessage): { topic: string; payload: Buffer } => {
     const topic = topics.escalations(o.ns, job);
     const seq = (lastSeq = Math.max(Date.now(), lastSeq + 1));
-    const msg = { v: 1 as const, ns: o.ns, job, type: m.type, sender: `reconciler@${o.host}`, gen, seq, ts: Date.now(), body: m.body };
+    const msg = {
+      v: 1 as const,
+      ns: o.ns,
+      job,
+      type: m.type,
+      sender: `reconciler@${o.host}`,
+      gen,
+      seq,
+      ts: Date.now(),
+      body: m.body,
+    };
     return { topic, payload: sealEnvelope(o.ns, topic, msg, o.keyring) };
   };
 }

@@ -17,7 +17,12 @@ export interface EscalationDeps {
 }
 
 /** Raises what needs a person: records it once per job and kind, and publishes it when new. */
-export type Escalate = (job: string, kind: string, reason: string, command: string) => Promise<EscalationRow | undefined>;
+export type Escalate = (
+  job: string,
+  kind: string,
+  reason: string,
+  command: string,
+) => Promise<EscalationRow | undefined>;
 
 /** States in which nothing is asked of a person any more: every open escalation of the job clears. */
 const RESOLVED = new Set(['done', 'cancelled']);
@@ -47,12 +52,20 @@ export function createEscalations(d: EscalationDeps) {
   async function publish(job: string, m: EscalationMessage): Promise<void> {
     const { topic, payload } = seal(job, reg.getJob(job)?.gen ?? 0, m);
     await reg.synced();
-    await d.client.publish(topic, payload, { qos: 1, retain: true }).catch((err) => log.warn('escalation not published', { job, error: errorData(err) }));
+    await d.client
+      .publish(topic, payload, { qos: 1, retain: true })
+      .catch((err) => log.warn('escalation not published', { job, error: errorData(err) }));
   }
 
   const escalate: Escalate = (job, kind, reason, command) =>
     serial(job, async () => {
-      const row = reg.escalate({ job, host, kind, reason: (reason || kind).slice(0, REASON_MAX), command: command.slice(0, COMMAND_MAX) });
+      const row = reg.escalate({
+        job,
+        host,
+        kind,
+        reason: (reason || kind).slice(0, REASON_MAX),
+        command: command.slice(0, COMMAND_MAX),
+      });
       if (!row) return undefined;
       log.info('escalated', { job, kind, command, untrusted: { reason: row.reason } });
       await publish(job, { type: 'escalation.open', body: openBody(row) });
@@ -71,7 +84,10 @@ export function createEscalations(d: EscalationDeps) {
       const kinds = [...new Set(cleared.map((e) => e.kind))];
       for (const kind of kinds) reg.clearEscalations(job, kind);
       log.info('escalation cleared', { job, kinds, why });
-      await publish(job, { type: 'escalation.cleared', body: { job, host, kinds, reason: why.slice(0, REASON_MAX), at: Date.now() } });
+      await publish(job, {
+        type: 'escalation.cleared',
+        body: { job, host, kinds, reason: why.slice(0, REASON_MAX), at: Date.now() },
+      });
       const left = open.filter((e) => !cleared.includes(e)).at(-1);
       if (left) await publish(job, { type: 'escalation.open', body: openBody(left) });
       return cleared.length;
@@ -114,7 +130,11 @@ export function createEscalations(d: EscalationDeps) {
   /** The newest open escalation of each job of this host, again: a restarted broker may have lost its retained messages. */
   async function announce(): Promise<void> {
     const newest = new Map(reg.openEscalations({ host }).map((e) => [e.job, e]));
-    await Promise.all([...newest.values()].map((e) => serial(e.job, () => publish(e.job, { type: 'escalation.open', body: openBody(e) }))));
+    await Promise.all(
+      [...newest.values()].map((e) =>
+        serial(e.job, () => publish(e.job, { type: 'escalation.open', body: openBody(e) })),
+      ),
+    );
   }
   /** The job's newest open escalation, when one was recorded outside `escalate` (in the transaction of the state change that raised it). */
   const announceJob = (job: string): Promise<void> =>

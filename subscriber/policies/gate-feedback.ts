@@ -10,7 +10,13 @@ export function gateOutcome(gate: GateRun, timeoutMs: number): string {
  * The agent's next prompt after a failed gate: the command, how it ended, the end of its
  * output, and what is asked. The agent's own way of reporting done stays as it was.
  */
-export function gateFeedback(o: { command: string; gate: GateRun; timeoutMs: number; attempt: number; attempts: number }): string {
+export function gateFeedback(o: {
+  command: string;
+  gate: GateRun;
+  timeoutMs: number;
+  attempt: number;
+  attempts: number;
+}): string {
   return [
     `The quality gate failed, so the task is not done yet (attempt ${o.attempt} of ${o.attempts}).`,
     `Command: ${o.command}`,

@@ -46,7 +46,14 @@ export function createGateRunner(d: GateRunnerDeps) {
   let closing = false;
 
   /** Ends the check and moves the job, if it still is in testing in the check's generation; else the check was abandoned. */
-  async function settle(check: GateCheckRow, input: Transition, reason: string, end: CheckEnd, more?: () => void, gen?: number): Promise<JobRow | undefined> {
+  async function settle(
+    check: GateCheckRow,
+    input: Transition,
+    reason: string,
+    end: CheckEnd,
+    more?: () => void,
+    gen?: number,
+  ): Promise<JobRow | undefined> {
     const moved = reg.transaction(() => {
       const row = reg.getJob(check.job);
       if (!row || row.state !== 'testing' || row.gen !== check.gen) {
@@ -64,11 +71,27 @@ export function createGateRunner(d: GateRunnerDeps) {
     return reg.getJob(check.job);
   }
 
-  async function passed(row: JobRow, check: GateCheckRow, policy: JobPolicy, gate: GateRun | undefined, session: SessionRow | undefined) {
+  async function passed(
+    row: JobRow,
+    check: GateCheckRow,
+    policy: JobPolicy,
+    gate: GateRun | undefined,
+    session: SessionRow | undefined,
+  ) {
     const cwd = session?.workdir ?? row.workdir ?? ctx.ws.root;
-    const a = await decideApproval(policy.approval, { cwd, base: session?.git_base, highRisk: ctx.cfg.approvals.highRisk });
+    const a = await decideApproval(policy.approval, {
+      cwd,
+      base: session?.git_base,
+      highRisk: ctx.cfg.approvals.highRisk,
+    });
     const ran = gate ? `quality gate run ${check.n} passed` : 'no quality gate';
-    const end: CheckEnd = { result: gate ? 'passed' : 'no-gate', exitCode: gate?.exitCode, decision: a.decision, detail: a.detail, paths: a.paths };
+    const end: CheckEnd = {
+      result: gate ? 'passed' : 'no-gate',
+      exitCode: gate?.exitCode,
+      decision: a.decision,
+      detail: a.detail,
+      paths: a.paths,
+    };
     if (a.decision === 'human') {
       const reason = `${ran}; waiting for approval (\`mam approve ${row.id}\`): ${a.detail}`;
       await settle(check, 'needs-approval', reason, { ...end, approval: 'pending' }, () => {
@@ -81,7 +104,13 @@ export function createGateRunner(d: GateRunnerDeps) {
     if (after) await d.end(after, reason);
   }
 
-  async function failed(row: JobRow, check: GateCheckRow, policy: JobPolicy, gate: GateRun, session: SessionRow | undefined) {
+  async function failed(
+    row: JobRow,
+    check: GateCheckRow,
+    policy: JobPolicy,
+    gate: GateRun,
+    session: SessionRow | undefined,
+  ) {
     const attempt = reg.gateFailuresInRound(row.id) + 1;
     const outcome = gateOutcome(gate, policy.gateTimeoutMs);
     const summary = `quality gate run ${check.n} failed (${outcome}; attempt ${attempt} of ${policy.gateAttempts})`;
@@ -94,11 +123,25 @@ export function createGateRunner(d: GateRunnerDeps) {
       if (after) await d.end(after, reason);
       return;
     }
-    const prompt = gateFeedback({ command: check.command!, gate, timeoutMs: policy.gateTimeoutMs, attempt, attempts: policy.gateAttempts });
+    const prompt = gateFeedback({
+      command: check.command!,
+      gate,
+      timeoutMs: policy.gateTimeoutMs,
+      attempt,
+      attempts: policy.gateAttempts,
+    });
     const agent = row.agent ?? 'command';
     if (session && (await drivable(agent, session))) {
       const after = await settle(check, 'gate-failed', `${summary}: sent back to the agent as its next prompt`, end);
-      const job: AdapterJob = { id: row.id, gen: row.gen, workdir: session.workdir ?? ctx.ws.root, prompt, jobDir: ctx.ws.jobDir(row.id), env: {}, config: ctx.cfg.agents[agent] ?? {} };
+      const job: AdapterJob = {
+        id: row.id,
+        gen: row.gen,
+        workdir: session.workdir ?? ctx.ws.root,
+        prompt,
+        jobDir: ctx.ws.jobDir(row.id),
+        env: {},
+        config: ctx.cfg.agents[agent] ?? {},
+      };
       if (after) d.drive(row.id, row.gen, agent, { name: session.name, backend: session.backend, job });
       return;
     }
@@ -109,7 +152,14 @@ export function createGateRunner(d: GateRunnerDeps) {
       return;
     }
     const gen = row.gen + 1;
-    const after = await settle(check, 'gate-relaunch', `${summary}: relaunched with the failure as its prompt`, end, undefined, gen);
+    const after = await settle(
+      check,
+      'gate-relaunch',
+      `${summary}: relaunched with the failure as its prompt`,
+      end,
+      undefined,
+      gen,
+    );
     if (after) await d.resume(row.id, gen, prompt);
   }
 
@@ -125,15 +175,26 @@ export function createGateRunner(d: GateRunnerDeps) {
     const open = reg.latestCheck(job);
     if (!row || row.host !== d.host || !open || open.result !== null) return;
     // The job left testing (cancelled, timed out …) before its check could start.
-    if (row.state !== 'testing' || open.gen !== row.gen) return void reg.finishCheck(job, open.n, { result: 'abandoned', detail: `the job is ${row.state}` });
+    if (row.state !== 'testing' || open.gen !== row.gen)
+      return void reg.finishCheck(job, open.n, { result: 'abandoned', detail: `the job is ${row.state}` });
     const policy = jobPolicy(JSON.parse(row.spec) as JobSpec, ctx.cfg);
     const session = reg.getSession(job, row.gen);
     let gate: GateRun | undefined;
     if (open.command !== null) {
-      const env = { ...programEnv(d.env), MAM_JOB_ID: job, MAM_GATE_RUN: String(open.n), [GATE_MARKER_ENV]: gateMarker(ctx.cfg.namespace, job, open.n) };
+      const env = {
+        ...programEnv(d.env),
+        MAM_JOB_ID: job,
+        MAM_GATE_RUN: String(open.n),
+        [GATE_MARKER_ENV]: gateMarker(ctx.cfg.namespace, job, open.n),
+      };
       gate = await runGate({
-        command: open.command, cwd: session?.workdir ?? row.workdir ?? ctx.ws.root, env, timeoutMs: policy.gateTimeoutMs,
-        logFile: join(ctx.ws.jobDir(job), `gate-${open.n}.log`), graceMs: ctx.cfg.sessions.killGraceMs, signal: ctl.signal,
+        command: open.command,
+        cwd: session?.workdir ?? row.workdir ?? ctx.ws.root,
+        env,
+        timeoutMs: policy.gateTimeoutMs,
+        logFile: join(ctx.ws.jobDir(job), `gate-${open.n}.log`),
+        graceMs: ctx.cfg.sessions.killGraceMs,
+        signal: ctl.signal,
         onStart: (pid) => reg.startCheck(job, open.n, pid ?? null),
       });
       // Stopping: the check stays open and runs again at the next start. Left testing: abandoned.

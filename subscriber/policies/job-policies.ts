@@ -58,7 +58,12 @@ export function createJobPolicies(d: JobPolicyDeps) {
       reg.transaction(() => {
         if (reg.transitionJob(row, 'retry', decision.reason)) reg.setRetry(job, decision.attempts, decision.notBefore);
       });
-      log.info('job retrying', { job, gen, attempt: decision.attempts, notBefore: new Date(decision.notBefore).toISOString() });
+      log.info('job retrying', {
+        job,
+        gen,
+        attempt: decision.attempts,
+        notBefore: new Date(decision.notBefore).toISOString(),
+      });
       arm();
     } else {
       reg.setJobReason(row, decision.reason);

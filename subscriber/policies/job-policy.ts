@@ -28,7 +28,11 @@ export function jobPolicy(spec: JobSpec, cfg: Config): JobPolicy {
  * The wait before retry `attempt` (1, 2, …): exponential from backoffMinMs, capped at backoffMaxMs,
  * with "full jitter" on its upper half so retries of many jobs failing together spread out.
  */
-export function backoffMs(policy: Pick<JobPolicy, 'backoffMinMs' | 'backoffMaxMs'>, attempt: number, random = Math.random): number {
+export function backoffMs(
+  policy: Pick<JobPolicy, 'backoffMinMs' | 'backoffMaxMs'>,
+  attempt: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(policy.backoffMaxMs, policy.backoffMinMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

@@ -24,14 +24,30 @@ export function gaveUp(reason: string | null): boolean {
  * (attempt n waits backoffMs(policy, n) from `now`), giving up, or nothing when the job has no
  * retries at all (a plain failure). `retryable`: false when the agent's job.failed said so.
  */
-export function decideRetry(row: JobRow, policy: Pick<JobPolicy, 'retries' | 'backoffMinMs' | 'backoffMaxMs'>, now: number, retryable = true): RetryDecision | undefined {
+export function decideRetry(
+  row: JobRow,
+  policy: Pick<JobPolicy, 'retries' | 'backoffMinMs' | 'backoffMaxMs'>,
+  now: number,
+  retryable = true,
+): RetryDecision | undefined {
   if (policy.retries === 0) return undefined;
   const why = row.reason ?? row.state;
-  if (!retryable) return { kind: 'give-up', reason: `not retried: the agent reported the failure as not retryable: ${why}`.slice(0, REASON_MAX) };
-  if (row.attempts >= policy.retries) return { kind: 'give-up', reason: `retries exhausted (${row.attempts} of ${policy.retries}) after: ${why}`.slice(0, REASON_MAX) };
+  if (!retryable)
+    return {
+      kind: 'give-up',
+      reason: `not retried: the agent reported the failure as not retryable: ${why}`.slice(0, REASON_MAX),
+    };
+  if (row.attempts >= policy.retries)
+    return {
+      kind: 'give-up',
+      reason: `retries exhausted (${row.attempts} of ${policy.retries}) after: ${why}`.slice(0, REASON_MAX),
+    };
   const attempts = row.attempts + 1;
   const notBefore = now + backoffMs(policy, attempts);
-  const reason = `retry ${attempts} of ${policy.retries} at ${new Date(notBefore).toISOString()} after: ${why}`.slice(0, REASON_MAX);
+  const reason = `retry ${attempts} of ${policy.retries} at ${new Date(notBefore).toISOString()} after: ${why}`.slice(
+    0,
+    REASON_MAX,
+  );
   return { kind: 'retry', attempts, notBefore, reason };
 }
 

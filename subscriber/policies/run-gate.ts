@@ -47,7 +47,14 @@ export async function runGate(o: GateOptions): Promise<GateRun> {
     // drain that a child the gate left behind could hold open. execa's types name only 1 and 2.
     const toLog = fd as 1;
     const child = execa('sh', ['-c', o.command], {
-      cwd: o.cwd, env: o.env, extendEnv: false, stdin: 'ignore', stdout: toLog, stderr: toLog, detached: true, reject: false,
+      cwd: o.cwd,
+      env: o.env,
+      extendEnv: false,
+      stdin: 'ignore',
+      stdout: toLog,
+      stderr: toLog,
+      detached: true,
+      reject: false,
     });
     o.onStart(child.pid);
     const stop = () => {
@@ -74,9 +81,19 @@ export async function runGate(o: GateOptions): Promise<GateRun> {
     const ms = Date.now() - t0;
     // Not started at all (its folder gone …): execa's message says why.
     if (exitCode === null && !r.signal) writeSync(fd, `${r.shortMessage}\n`);
-    const end = aborted ? `stopped: ${String(o.signal.reason)}` : timedOut ? `timed out after ${o.timeoutMs} ms` : `exit ${exitCode ?? r.signal ?? 'unknown'}`;
+    const end = aborted
+      ? `stopped: ${String(o.signal.reason)}`
+      : timedOut
+        ? `timed out after ${o.timeoutMs} ms`
+        : `exit ${exitCode ?? r.signal ?? 'unknown'}`;
     writeSync(fd, `# ${end} (${ms} ms)\n`);
-    return { exitCode: timedOut || aborted ? null : exitCode, timedOut, aborted, ms, tail: fileTail(o.logFile, GATE_TAIL_LINES) };
+    return {
+      exitCode: timedOut || aborted ? null : exitCode,
+      timedOut,
+      aborted,
+      ms,
+      tail: fileTail(o.logFile, GATE_TAIL_LINES),
+    };
   } finally {
     closeSync(fd);
   }

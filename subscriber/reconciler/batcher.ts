@@ -57,7 +57,9 @@ export function createBatcher(d: BatcherDeps) {
     },
     /** The last flush, after the one under way: commits what was received and releases its PUBACKs. */
     drain(): Promise<void> {
-      flushing = flushing.then(flush).catch((err) => d.log.error('final commit failed; the broker keeps the messages', err));
+      flushing = flushing
+        .then(flush)
+        .catch((err) => d.log.error('final commit failed; the broker keeps the messages', err));
       return flushing;
     },
     /** Stops the timer of the next flush; what was gathered stays for drain(). */

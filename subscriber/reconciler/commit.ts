@@ -69,12 +69,21 @@ export function createCommitter(d: CommitDeps) {
         let out: Outcome;
         const writes = reg.writes();
         try {
-          out = isolate ? reg.transaction(() => applyMessage(d.apply, o, it.payload, it.topic, now)) : applyMessage(d.apply, o, it.payload, it.topic, now);
+          out = isolate
+            ? reg.transaction(() => applyMessage(d.apply, o, it.payload, it.topic, now))
+            : applyMessage(d.apply, o, it.payload, it.topic, now);
         } catch (err) {
           if (!isolate && reg.writes() !== writes) throw new PartialWrite(err);
           out = recordRejection(reg, err, it.topic, it.payload, o);
         }
-        if (out.kind === 'duplicate') recordRejection(reg, new MamError('REPLAY', 'seq already committed (duplicate or replay); acknowledged, not applied'), it.topic, it.payload, o);
+        if (out.kind === 'duplicate')
+          recordRejection(
+            reg,
+            new MamError('REPLAY', 'seq already committed (duplicate or replay); acknowledged, not applied'),
+            it.topic,
+            it.payload,
+            o,
+          );
         outcomes.push(out);
         if (out.kind !== 'rejected' || reg.hasEvent(o.msg.job, o.msg.sender, o.msg.seq)) {
           const list = ackedByJob.get(o.msg.job) ?? [];
@@ -109,7 +118,14 @@ export function createCommitter(d: CommitDeps) {
       done = commit(items, now, true);
     }
     for (const out of done.outcomes) {
-      if (out.kind === 'applied' || out.kind === 'created' || out.kind === 'resumed' || out.kind === 'recorded' || out.kind === 'breaker-reset') d.stats.committed++;
+      if (
+        out.kind === 'applied' ||
+        out.kind === 'created' ||
+        out.kind === 'resumed' ||
+        out.kind === 'recorded' ||
+        out.kind === 'breaker-reset'
+      )
+        d.stats.committed++;
       else if (out.kind === 'duplicate') d.stats.duplicates++;
       else d.stats.rejected++;
     }

@@ -8,7 +8,22 @@ export function hostStatus(ns: string, host: string, keyring: Keyring) {
   return {
     topic,
     seal: (s: 'online' | 'offline'): Buffer =>
-      sealEnvelope(ns, topic, { v: 1, ns, job: host, type: 'host.status', sender: `reconciler@${host}`, gen: 0, seq: Date.now(), ts: Date.now(), body: { status: s, pid: process.pid, since: Date.now() } }, keyring),
+      sealEnvelope(
+        ns,
+        topic,
+        {
+          v: 1,
+          ns,
+          job: host,
+          type: 'host.status',
+          sender: `reconciler@${host}`,
+          gen: 0,
+          seq: Date.now(),
+          ts: Date.now(),
+          body: { status: s, pid: process.pid, since: Date.now() },
+        },
+        keyring,
+      ),
   };
 }
 

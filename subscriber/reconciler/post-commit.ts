@@ -45,7 +45,9 @@ export function createPostCommit(d: PostCommitDeps) {
           // actions in order), so one job's slow launch never delays another job's termination.
           const run = d.afterCommit();
           if (!run) return;
-          const started = Promise.resolve().then(() => run(outcomes)).catch((err) => d.log.error('post-commit action failed', err));
+          const started = Promise.resolve()
+            .then(() => run(outcomes))
+            .catch((err) => d.log.error('post-commit action failed', err));
           actions = Promise.all([actions, started]).then(() => undefined);
           handedOver = started;
         },

@@ -23,7 +23,8 @@ export function createStatePublishing(d: PublishStatesDeps) {
     publishCommitted(done: Committed): Promise<void> {
       const publishes: Promise<void>[] = [];
       for (const job of done.touched) {
-        if (reg.getJob(job)?.host === d.host) publishes.push(...states.publish(job, done.ackedByJob.get(job), done.refusedByJob.get(job)));
+        if (reg.getJob(job)?.host === d.host)
+          publishes.push(...states.publish(job, done.ackedByJob.get(job), done.refusedByJob.get(job)));
       }
       return Promise.all(publishes).then(
         () => undefined,

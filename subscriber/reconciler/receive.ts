@@ -21,7 +21,13 @@ export function createReceiver(d: ReceiveDeps) {
     if (!d.closed()) {
       d.stats.received++;
       // Verified as it arrives: pure CPU, done while earlier batches wait on the disk or the broker.
-      const it: Pending = { topic: packet.topic, payload: packet.payload as Buffer, messageId: packet.messageId, connection: d.connection(), opened: null };
+      const it: Pending = {
+        topic: packet.topic,
+        payload: packet.payload as Buffer,
+        messageId: packet.messageId,
+        connection: d.connection(),
+        opened: null,
+      };
       it.opened = d.verify(it, Date.now());
       d.enqueue(it);
     }

@@ -47,9 +47,16 @@ export interface Reconciler {
   failed: Promise<MamError>;
   /** sweepMs: durations of the latest sweeps (outbox + drift), newest last, at most 32 */
   stats: {
-    received: number; committed: number; duplicates: number; rejected: number; batches: number; sweeps: number; sweepMs: number[];
+    received: number;
+    committed: number;
+    duplicates: number;
+    rejected: number;
+    batches: number;
+    sweeps: number;
+    sweepMs: number[];
     /** state announcements made at connects, and how many job snapshots the last one published */
-    announces: number; announced: number;
+    announces: number;
+    announced: number;
   };
   close(): Promise<void>;
 }

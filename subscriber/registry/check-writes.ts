@@ -58,14 +58,23 @@ export function checkWrites(db: Database.Database, write: Write) {
     request: db.prepare(`INSERT INTO gate_checks (job, n, gen, command, requested_at)
       VALUES (@job, (SELECT COALESCE(MAX(n), 0) + 1 FROM gate_checks WHERE job = @job), @gen, @command, @now)`),
     start: db.prepare('UPDATE gate_checks SET started_at = @now, pid = @pid WHERE job = @job AND n = @n'),
-    finish: db.prepare(`UPDATE gate_checks SET ended_at = @now, result = @result, exit_code = @exitCode, timed_out = @timedOut,
+    finish:
+      db.prepare(`UPDATE gate_checks SET ended_at = @now, result = @result, exit_code = @exitCode, timed_out = @timedOut,
       decision = @decision, detail = @detail, paths = @paths, approval = @approval WHERE job = @job AND n = @n`),
-    closeOpen: db.prepare('UPDATE gate_checks SET ended_at = @now, result = @result WHERE job = @job AND result IS NULL'),
+    closeOpen: db.prepare(
+      'UPDATE gate_checks SET ended_at = @now, result = @result WHERE job = @job AND result IS NULL',
+    ),
     resolve: db.prepare("UPDATE gate_checks SET approval = @approval WHERE job = @job AND approval = 'pending'"),
     // Failed runs since the job's gate last passed or was exhausted: the attempts used in this round.
-    failures: db.prepare<[string, string], number>(`SELECT COUNT(*) FROM gate_checks WHERE job = ? AND result = 'failed'
-      AND n > COALESCE((SELECT MAX(n) FROM gate_checks WHERE job = ? AND result IN ('passed', 'no-gate', 'exhausted')), 0)`).pluck(),
-    runs: db.prepare<[string], number>("SELECT COUNT(*) FROM gate_checks WHERE job = ? AND result IN ('passed', 'failed', 'exhausted')").pluck(),
+    failures: db
+      .prepare<[string, string], number>(`SELECT COUNT(*) FROM gate_checks WHERE job = ? AND result = 'failed'
+      AND n > COALESCE((SELECT MAX(n) FROM gate_checks WHERE job = ? AND result IN ('passed', 'no-gate', 'exhausted')), 0)`)
+      .pluck(),
+    runs: db
+      .prepare<[string], number>(
+        "SELECT COUNT(*) FROM gate_checks WHERE job = ? AND result IN ('passed', 'failed', 'exhausted')",
+      )
+      .pluck(),
     awaiting: db.prepare<[string], JobRow>(`SELECT j.* FROM jobs j JOIN gate_checks c ON c.job = j.id
       WHERE j.host = ? AND j.state = 'testing' AND c.result IS NULL ORDER BY c.requested_at`),
   };
@@ -83,14 +92,27 @@ export function checkWrites(db: Database.Database, write: Write) {
     }),
     finishCheck: write((job: string, n: number, e: CheckEnd) => {
       q.finish.run({
-        job, n, now: Date.now(), result: e.result, exitCode: e.exitCode ?? null, timedOut: e.timedOut ? 1 : 0,
-        decision: e.decision ?? null, detail: e.detail ?? null, paths: e.paths ? JSON.stringify(e.paths) : null, approval: e.approval ?? null,
+        job,
+        n,
+        now: Date.now(),
+        result: e.result,
+        exitCode: e.exitCode ?? null,
+        timedOut: e.timedOut ? 1 : 0,
+        decision: e.decision ?? null,
+        detail: e.detail ?? null,
+        paths: e.paths ? JSON.stringify(e.paths) : null,
+        approval: e.approval ?? null,
       });
     }),
     /** Ends the job's unfinished check, if any, with `result`; returns how many. */
-    closeOpenChecks: write((job: string, result: 'interrupted' | 'abandoned' | 'superseded') => q.closeOpen.run({ job, result, now: Date.now() }).changes),
+    closeOpenChecks: write(
+      (job: string, result: 'interrupted' | 'abandoned' | 'superseded') =>
+        q.closeOpen.run({ job, result, now: Date.now() }).changes,
+    ),
     /** Settles a pending approval: an operator's PASS, a NOT_PASS, or a new review the agent asked for. */
-    resolveApproval: write((job: string, approval: 'approved' | 'rejected' | 'superseded') => q.resolve.run({ job, approval }).changes),
+    resolveApproval: write(
+      (job: string, approval: 'approved' | 'rejected' | 'superseded') => q.resolve.run({ job, approval }).changes,
+    ),
     gateFailuresInRound: (job: string) => q.failures.get(job, job)!,
     gateRunsDone: (job: string) => q.runs.get(job)!,
     /** This host's jobs in testing whose check has not finished. */

@@ -21,7 +21,8 @@ export function createEscalationQueries(db: Database.Database) {
      * `host`'s when given. Escalations of other hosts' jobs are here too, mirrored from their
      * signed messages.
      */
-    openEscalations: (opts: { job?: string; host?: string } = {}): InboxEntry[] => open.all({ job: opts.job ?? null, host: opts.host ?? null }),
+    openEscalations: (opts: { job?: string; host?: string } = {}): InboxEntry[] =>
+      open.all({ job: opts.job ?? null, host: opts.host ?? null }),
     /** Jobs of `host` in `state` (few: blocked, review). */
     jobsInState: (host: string, state: string): JobRow[] => inState.all(host, state),
   };

@@ -37,8 +37,12 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
     setGateRuns: db.prepare('UPDATE jobs SET gate_runs = @n WHERE id = @id'),
     escalate: db.prepare(`INSERT INTO escalations (job, host, kind, reason, command, created_at)
       VALUES (@job, @host, @kind, @reason, @command, @now)`),
-    openEscalation: db.prepare<[string, string], EscalationRow>('SELECT * FROM escalations WHERE job = ? AND kind = ? AND cleared_at IS NULL'),
-    clearEscalations: db.prepare('UPDATE escalations SET cleared_at = @now WHERE job = @job AND cleared_at IS NULL AND (@kind IS NULL OR kind = @kind)'),
+    openEscalation: db.prepare<[string, string], EscalationRow>(
+      'SELECT * FROM escalations WHERE job = ? AND kind = ? AND cleared_at IS NULL',
+    ),
+    clearEscalations: db.prepare(
+      'UPDATE escalations SET cleared_at = @now WHERE job = @job AND cleared_at IS NULL AND (@kind IS NULL OR kind = @kind)',
+    ),
     getBreaker: db.prepare<[string, string], BreakerRow>('SELECT * FROM breakers WHERE host = ? AND agent = ?'),
     putBreaker: db.prepare(`INSERT INTO breakers (host, agent, state, failures, reason, opened_at, probe_job)
       VALUES (@host, @agent, @state, @failures, @reason, @opened_at, @probe_job)
@@ -64,15 +68,26 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
      * Records what needs a person, once per job and kind while it is open; returns it, or undefined
      * if already open. `at`: when it was raised, for one mirrored from its job's host.
      */
-    escalate: write((e: { job: string; host: string; kind: string; reason: string; command: string; at?: number }): EscalationRow | undefined => {
-      if (q.openEscalation.get(e.job, e.kind)) return undefined;
-      const { at, ...fields } = e;
-      const now = at ?? Date.now();
-      const id = Number(q.escalate.run({ ...fields, now }).lastInsertRowid);
-      return { id, ...fields, created_at: now, cleared_at: null };
-    }),
+    escalate: write(
+      (e: {
+        job: string;
+        host: string;
+        kind: string;
+        reason: string;
+        command: string;
+        at?: number;
+      }): EscalationRow | undefined => {
+        if (q.openEscalation.get(e.job, e.kind)) return undefined;
+        const { at, ...fields } = e;
+        const now = at ?? Date.now();
+        const id = Number(q.escalate.run({ ...fields, now }).lastInsertRowid);
+        return { id, ...fields, created_at: now, cleared_at: null };
+      },
+    ),
     /** A job resolved (done, or acted on by a person): what it asked of a person is cleared (only `kind`'s, when given). */
-    clearEscalations: write((job: string, kind?: string) => q.clearEscalations.run({ job, kind: kind ?? null, now: Date.now() }).changes),
+    clearEscalations: write(
+      (job: string, kind?: string) => q.clearEscalations.run({ job, kind: kind ?? null, now: Date.now() }).changes,
+    ),
     getBreaker: (host: string, agent: string) => q.getBreaker.get(host, agent),
     putBreaker: write((b: BreakerRow) => {
       q.putBreaker.run(b);
@@ -80,6 +95,8 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
     /** Every breaker of `host`, by agent. */
     breakersOf: (host: string) => q.breakersOf.all(host),
     /** The breaker closed: its open escalation (the one `command` resolves) is cleared. */
-    clearBreakerEscalations: write((host: string, command: string) => q.clearBreakerEscalations.run({ host, command, now: Date.now() }).changes),
+    clearBreakerEscalations: write(
+      (host: string, command: string) => q.clearBreakerEscalations.run({ host, command, now: Date.now() }).changes,
+    ),
   };
 }

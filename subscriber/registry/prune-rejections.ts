@@ -15,7 +15,11 @@ export interface RejectionBounds {
 export function createRejectionPruning(db: Database.Database, transaction: <T>(fn: () => T) => T) {
   /** The age cutoff, and the id at or below which rows fall outside the newest keepMax (0: none). */
   const limits = (bounds: RejectionBounds, now: number): [number, number] => {
-    const cut = db.prepare<[number], number>('SELECT id FROM rejections ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(bounds.keepMax) ?? 0;
+    const cut =
+      db
+        .prepare<[number], number>('SELECT id FROM rejections ORDER BY id DESC LIMIT 1 OFFSET ?')
+        .pluck()
+        .get(bounds.keepMax) ?? 0;
     return [now - bounds.keepDays * 86_400_000, cut];
   };
   return {
@@ -27,7 +31,10 @@ export function createRejectionPruning(db: Database.Database, transaction: <T>(f
     },
     /** How many rows pruneRejections would delete now (for `mam gc --dry-run`). */
     countPrunableRejections(bounds: RejectionBounds, now = Date.now()): number {
-      return db.prepare<[number, number], number>('SELECT COUNT(*) FROM rejections WHERE at < ? OR id <= ?').pluck().get(...limits(bounds, now))!;
+      return db
+        .prepare<[number, number], number>('SELECT COUNT(*) FROM rejections WHERE at < ? OR id <= ?')
+        .pluck()
+        .get(...limits(bounds, now))!;
     },
   };
 }

@@ -29,20 +29,26 @@ export function createQueries(db: Database.Database) {
     listJobs(opts: { state?: string; limit?: number } = {}): JobRow[] {
       const limit = opts.limit ?? 1000;
       return opts.state
-        ? db.prepare<[string, number], JobRow>('SELECT * FROM jobs WHERE state = ? ORDER BY created_at DESC LIMIT ?').all(opts.state, limit)
+        ? db
+            .prepare<[string, number], JobRow>('SELECT * FROM jobs WHERE state = ? ORDER BY created_at DESC LIMIT ?')
+            .all(opts.state, limit)
         : db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?').all(limit);
     },
 
     /** How many jobs are in each state. */
     jobCounts(): Record<string, number> {
-      const rows = db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all();
+      const rows = db
+        .prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state')
+        .all();
       return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
 
     /** The job's latest `limit` events, oldest first, each with its body. */
     jobTimeline(job: string, limit = 500): TimelineEntry[] {
       const rows = db
-        .prepare<[string, number], TimelineRow>('SELECT seq, sender, gen, type, ts, received_at, applied, state_after, raw FROM events WHERE job = ? ORDER BY id DESC LIMIT ?')
+        .prepare<[string, number], TimelineRow>(
+          'SELECT seq, sender, gen, type, ts, received_at, applied, state_after, raw FROM events WHERE job = ? ORDER BY id DESC LIMIT ?',
+        )
         .all(job, limit)
         .reverse();
       return rows.map(({ raw, ...r }) => {
@@ -72,24 +78,37 @@ export function createQueries(db: Database.Database) {
       const by = (['job', 'topic'] as const).filter((k) => opts[k]);
       const where = by.length ? `WHERE ${by.map((k) => `${k} = @${k}`).join(' OR ')}` : '';
       return db
-        .prepare<Record<string, string | number>, RejectionRow>(`SELECT * FROM rejections ${where} ORDER BY id DESC LIMIT @limit`)
+        .prepare<Record<string, string | number>, RejectionRow>(
+          `SELECT * FROM rejections ${where} ORDER BY id DESC LIMIT @limit`,
+        )
         .all({ limit: opts.limit ?? 100, ...Object.fromEntries(by.map((k) => [k, opts[k]!])) });
     },
 
     /** Refusals per reason since the registry began: kept apart from the rows, which are pruned. */
     countRejections(): Array<{ reason: string; n: number }> {
-      const hasTotals = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rejection_counts'").get() !== undefined;
+      const hasTotals =
+        db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rejection_counts'").get() !==
+        undefined;
       // A registry its reconciler has not migrated yet has only the rows.
       return hasTotals
-        ? db.prepare<[], { reason: string; n: number }>('SELECT reason, n FROM rejection_counts ORDER BY n DESC, reason').all()
-        : db.prepare<[], { reason: string; n: number }>('SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason ORDER BY n DESC').all();
+        ? db
+            .prepare<[], { reason: string; n: number }>(
+              'SELECT reason, n FROM rejection_counts ORDER BY n DESC, reason',
+            )
+            .all()
+        : db
+            .prepare<[], { reason: string; n: number }>(
+              'SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason ORDER BY n DESC',
+            )
+            .all();
     },
 
     listVerdicts(job: string) {
       return db
-        .prepare<[string], { sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }>(
-          'SELECT sender, seq, verdict, findings, reviewer, ts FROM verdicts WHERE job = ? ORDER BY id',
-        )
+        .prepare<
+          [string],
+          { sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }
+        >('SELECT sender, seq, verdict, findings, reviewer, ts FROM verdicts WHERE job = ? ORDER BY id')
         .all(job)
         .map((v) => ({ ...v, findings: JSON.parse(v.findings) as unknown[] }));
     },
@@ -112,13 +131,17 @@ export function createQueries(db: Database.Database) {
     },
     /** Jobs moved to starting (by the queue or a resume) whose launch may never have come. */
     strandedJobs(host: string): JobRow[] {
-      return db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state = 'starting' AND gen > 0").all(host);
+      return db
+        .prepare<[string], JobRow>("SELECT * FROM jobs WHERE host = ? AND state = 'starting' AND gen > 0")
+        .all(host);
     },
 
     /** The host's launched jobs whose current generation has no session row (a launch cut short between its start and its record). */
     jobsWithoutSession(host: string): JobRow[] {
       return db
-        .prepare<[string], JobRow>('SELECT j.* FROM jobs j WHERE j.host = ? AND j.gen >= 1 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.job = j.id AND s.gen = j.gen)')
+        .prepare<[string], JobRow>(
+          'SELECT j.* FROM jobs j WHERE j.host = ? AND j.gen >= 1 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.job = j.id AND s.gen = j.gen)',
+        )
         .all(host);
     },
 
@@ -130,19 +153,26 @@ export function createQueries(db: Database.Database) {
     /** The audit copy of the job's latest applied resume. */
     latestResume(job: string): { raw: Buffer } | undefined {
       return db
-        .prepare<[string], { raw: Buffer }>("SELECT raw FROM events WHERE job = ? AND type = 'control.resume' AND applied = 1 ORDER BY id DESC LIMIT 1")
+        .prepare<[string], { raw: Buffer }>(
+          "SELECT raw FROM events WHERE job = ? AND type = 'control.resume' AND applied = 1 ORDER BY id DESC LIMIT 1",
+        )
         .get(job);
     },
 
     /** Ids of the host's jobs not in a terminal state. */
     unendedJobIds(host: string): string[] {
-      return db.prepare<[string], string>(`SELECT id FROM jobs WHERE host = ? AND state NOT IN (${TERMINAL_IN})`).pluck().all(host);
+      return db
+        .prepare<[string], string>(`SELECT id FROM jobs WHERE host = ? AND state NOT IN (${TERMINAL_IN})`)
+        .pluck()
+        .all(host);
     },
 
     /** Ids of the host's jobs that ended after `since`, newest first. */
     endedJobIds(host: string, since: number): string[] {
       return db
-        .prepare<[string, number], string>(`SELECT id FROM jobs WHERE host = ? AND state IN (${TERMINAL_IN}) AND updated_at > ? ORDER BY updated_at DESC`)
+        .prepare<[string, number], string>(
+          `SELECT id FROM jobs WHERE host = ? AND state IN (${TERMINAL_IN}) AND updated_at > ? ORDER BY updated_at DESC`,
+        )
         .pluck()
         .all(host, since);
     },

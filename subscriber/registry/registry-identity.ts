@@ -26,9 +26,13 @@ export function registryChange(path: string, opened: FileIdentity): 'deleted' | 
 }
 
 export function registryGone(path: string, change: 'deleted' | 'replaced'): MamError {
-  return new MamError('REGISTRY_REPLACED', `the job registry ${path} was ${change} while the reconciler ran; it stopped taking messages (nothing more was acknowledged: the broker keeps them) and exits`, {
-    hint: `put the registry back (${path} with its -wal, from a backup or wherever it went) and run \`mam up\`; starting on an empty registry instead forgets every job, and their live sessions reappear as orphan-*`,
-  });
+  return new MamError(
+    'REGISTRY_REPLACED',
+    `the job registry ${path} was ${change} while the reconciler ran; it stopped taking messages (nothing more was acknowledged: the broker keeps them) and exits`,
+    {
+      hint: `put the registry back (${path} with its -wal, from a backup or wherever it went) and run \`mam up\`; starting on an empty registry instead forgets every job, and their live sessions reappear as orphan-*`,
+    },
+  );
 }
 
 /** The registry file a reconciler has open, recorded in run/ for `mam doctor`. */

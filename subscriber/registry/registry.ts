@@ -11,14 +11,15 @@ import { createEscalationQueries } from './escalation-queries.js';
 import { createQueueQueries } from './queue-queries.js';
 import { createRetryQueries } from './retry-queries.js';
 import { createJobRestore } from './restore-job.js';
+import { createLogWrites } from './log-writes.js';
+import { prepareStatements } from './statements.js';
 import { createWalSync } from './wal-sync.js';
 import { createWriterCache } from './writer-cache.js';
 import type { EventRow, JobRow, SessionRow } from './rows.js';
 
 export type { EventRow, JobRow, RejectionRow, SessionRow } from './rows.js';
 
-/** Bytes of a refused message kept for inspection: enough to see what it was, never unbounded. */
-export const REJECTION_RAW_MAX = 2048;
+export { REJECTION_RAW_MAX } from './log-writes.js';
 
 /**
  * The SQLite job registry (.mam/mam.db), in WAL mode. A commit survives a
@@ -55,36 +56,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     db.pragma('synchronous = NORMAL');
     migrate(db);
   }
-  const q = {
-    getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-    insertJob: db.prepare(`INSERT INTO jobs (id, state, reason, gen, host, agent, workdir, spec, created_at, updated_at, born_ts, priority)
-      VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @now, @now, @bornTs, @priority)`),
-    updateJob: db.prepare(`UPDATE jobs SET state = @state, reason = @reason, gen = @gen, state_seq = state_seq + 1,
-      updated_at = @now, last_event_at = COALESCE(@eventAt, last_event_at) WHERE id = @id`),
-    touchJob: db.prepare('UPDATE jobs SET last_event_at = @eventAt WHERE id = @id'),
-    getHwm: db.prepare<[string, string], { seq: number }>('SELECT seq FROM hwm WHERE job = ? AND sender = ?'),
-    setHwm: db.prepare('INSERT INTO hwm (job, sender, seq) VALUES (?, ?, ?) ON CONFLICT (job, sender) DO UPDATE SET seq = excluded.seq'),
-    hwmOf: db.prepare<[string], { sender: string; seq: number }>('SELECT sender, seq FROM hwm WHERE job = ?'),
-    hasEvent: db.prepare<[string, string, number], { one: number }>('SELECT 1 AS one FROM events WHERE job = ? AND sender = ? AND seq = ?'),
-    eventApplied: db.prepare<[string, string, number], number>('SELECT applied FROM events WHERE job = ? AND sender = ? AND seq = ?').pluck(),
-    refusalOf: db.prepare<[string, string, number], string>('SELECT reason FROM rejections WHERE job = ? AND sender = ? AND seq = ? ORDER BY id DESC LIMIT 1').pluck(),
-    // Positional: binding eleven named parameters from an object costs more than the insert's own work.
-    insertEvent: db.prepare<[string, string, number, number, string, number, number, string, number, string | null, Buffer]>(
-      'INSERT INTO events (job, sender, seq, gen, type, ts, received_at, kid, applied, state_after, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    insertVerdict: db.prepare(`INSERT INTO verdicts (job, sender, seq, verdict, findings, reviewer, ts)
-      VALUES (@job, @sender, @seq, @verdict, @findings, @reviewer, @ts)`),
-    insertRejection: db.prepare(`INSERT INTO rejections (at, reason, detail, topic, job, sender, seq, raw)
-      VALUES (@at, @reason, @detail, @topic, @job, @sender, @seq, @raw)`),
-    countRejection: db.prepare(`INSERT INTO rejection_counts (reason, n, first_at, last_at) VALUES (@reason, 1, @at, @at)
-      ON CONFLICT (reason) DO UPDATE SET n = n + 1, last_at = excluded.last_at`),
-    insertSession: db.prepare(`INSERT OR REPLACE INTO sessions (job, gen, host, backend, name, pid, workdir, git_base, started_at)
-      VALUES (@job, @gen, @host, @backend, @name, @pid, @workdir, @git_base, @now)`),
-    endSession: db.prepare('UPDATE sessions SET ended_at = @now, end_reason = @reason WHERE job = @job AND gen = @gen AND ended_at IS NULL'),
-    setAgentSessionId: db.prepare('UPDATE sessions SET agent_session_id = ? WHERE job = ? AND gen = ?'),
-    getSession: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE job = ? AND gen = ?'),
-    liveSessions: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE host = ? AND ended_at IS NULL'),
-  };
+  const q = prepareStatements(db);
 
   // One wrapper for every call: better-sqlite3 builds four functions per db.transaction(),
   // which cost more than the SAVEPOINT itself when every message runs in its own.
@@ -95,10 +67,12 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
   const wal = opts.readonly ? undefined : createWalSync(`${path}-wal`);
   // Counts every write, so a caller can tell whether a failed step changed anything (see writes()).
   let writes = 0;
-  const write = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
-    writes++;
-    return fn(...args);
-  };
+  const write =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      writes++;
+      return fn(...args);
+    };
   const updateJob = write((id: string, state: JobState, reason: string | null, gen: number, eventAt?: number) => {
     cache?.jobChanged(id);
     q.updateJob.run({ id, state, reason, gen, now: Date.now(), eventAt: eventAt ?? null });
@@ -128,16 +102,46 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     /** Resolves once every write committed so far is on disk (rejects if syncing failed). */
     synced: (): Promise<void> => (wal ? wal.synced(writes) : Promise.resolve()),
     getJob: (id: string) => (cache ? cache.job(id) : q.getJob.get(id)),
-    createJob: write((j: { id: string; state: JobState; host: string; agent?: string; workdir?: string; spec?: object; gen?: number; reason?: string; bornTs?: number; priority?: number }) => {
-      cache?.jobChanged(j.id);
-      q.insertJob.run({ id: j.id, state: j.state, reason: j.reason ?? null, gen: j.gen ?? 0, host: j.host, agent: j.agent ?? null, workdir: j.workdir ?? null, spec: JSON.stringify(j.spec ?? {}), now: Date.now(), bornTs: j.bornTs ?? null, priority: j.priority ?? 5 });
-    }),
+    createJob: write(
+      (j: {
+        id: string;
+        state: JobState;
+        host: string;
+        agent?: string;
+        workdir?: string;
+        spec?: object;
+        gen?: number;
+        reason?: string;
+        bornTs?: number;
+        priority?: number;
+      }) => {
+        cache?.jobChanged(j.id);
+        q.insertJob.run({
+          id: j.id,
+          state: j.state,
+          reason: j.reason ?? null,
+          gen: j.gen ?? 0,
+          host: j.host,
+          agent: j.agent ?? null,
+          workdir: j.workdir ?? null,
+          spec: JSON.stringify(j.spec ?? {}),
+          now: Date.now(),
+          bornTs: j.bornTs ?? null,
+          priority: j.priority ?? 5,
+        });
+      },
+    ),
     /**
      * Moves a job through the state table (state-machine.ts): the one way this host changes a job's state.
      * Returns the new state, or null (nothing written) when `input` is illegal in the job's state.
      * `gen` opens a new generation (launch, resume); `eventAt` is the time of the event that caused it.
      */
-    transitionJob(row: JobRow, input: Transition, reason: string | null, opts: { gen?: number; eventAt?: number } = {}): JobState | null {
+    transitionJob(
+      row: JobRow,
+      input: Transition,
+      reason: string | null,
+      opts: { gen?: number; eventAt?: number } = {},
+    ): JobState | null {
       const to = nextState(row.state, input);
       if (to) updateJob(row.id, to, reason, opts.gen ?? row.gen, opts.eventAt);
       return to;
@@ -152,7 +156,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
       q.touchJob.run({ id, eventAt });
       cache?.jobTouched(id, eventAt);
     }),
-    hwm: (job: string, sender: string) => (cache ? cache.hwm(job, sender) : q.getHwm.get(job, sender)?.seq ?? 0),
+    hwm: (job: string, sender: string) => (cache ? cache.hwm(job, sender) : (q.getHwm.get(job, sender)?.seq ?? 0)),
     setHwm: write((job: string, sender: string, seq: number) => {
       if (cache) cache.setHwm(job, sender, seq);
       else q.setHwm.run(job, sender, seq);
@@ -167,33 +171,21 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     /** The reason code the latest refusal of this verified (job, sender, seq) was recorded with, if any. */
     refusalOf: (job: string, sender: string, seq: number): string | undefined => q.refusalOf.get(job, sender, seq),
     insertEvent: write((e: EventRow) => {
-      q.insertEvent.run(e.job, e.sender, e.seq, e.gen, e.type, e.ts, e.received_at, e.kid, e.applied, e.state_after, e.raw);
+      q.insertEvent.run(
+        e.job,
+        e.sender,
+        e.seq,
+        e.gen,
+        e.type,
+        e.ts,
+        e.received_at,
+        e.kid,
+        e.applied,
+        e.state_after,
+        e.raw,
+      );
     }),
-    insertVerdict: write((v: { job: string; sender: string; seq: number; verdict: string; findings: string; reviewer: string | null; ts: number }) => {
-      q.insertVerdict.run(v);
-    }),
-    insertRejection: write((r: { reason: string; detail?: string; topic: string; job?: string; sender?: string; seq?: number; raw?: Buffer }) => {
-      const at = Date.now();
-      q.countRejection.run({ reason: r.reason, at });
-      q.insertRejection.run({
-        at,
-        reason: r.reason,
-        detail: r.detail?.slice(0, 1000) ?? null,
-        topic: r.topic.slice(0, 512),
-        job: r.job ?? null,
-        sender: r.sender ?? null,
-        seq: typeof r.seq === 'number' && Number.isSafeInteger(r.seq) ? r.seq : null,
-        raw: r.raw ? r.raw.subarray(0, REJECTION_RAW_MAX) : null,
-      });
-    }),
-    recordSession: write((s: { job: string; gen: number; host: string; backend: string; name: string; pid: number | null; workdir: string | null; git_base: string | null }) =>
-      q.insertSession.run({ ...s, now: Date.now() })),
-    endSession: write((job: string, gen: number, reason: string) => q.endSession.run({ job, gen, reason, now: Date.now() })),
-    setAgentSessionId: write((job: string, gen: number, id: string) => {
-      q.setAgentSessionId.run(id, job, gen);
-    }),
-    getSession: (job: string, gen: number) => q.getSession.get(job, gen),
-    liveSessions: (host: string) => q.liveSessions.all(host),
+    ...createLogWrites(q, write),
     /** False once closed. */
     isOpen: () => db.open,
     /** How this connection commits: journal mode, and synchronous (1 = NORMAL: synced() syncs the WAL). */

@@ -30,7 +30,8 @@ export function createJobRestore(db: Database.Database, reg: Writes, jobChanged:
           priority, not_before, attempts, gate_runs)
         VALUES (@id, @state, @reason, @gen, @host, @agent, @workdir, @spec, @state_seq, @created_at, @updated_at, @last_event_at, @born_ts,
           @priority, @not_before, @attempts, @gate_runs)`),
-      session: db.prepare(`INSERT INTO sessions (job, gen, host, backend, name, pid, workdir, git_base, agent_session_id, started_at, ended_at, end_reason)
+      session:
+        db.prepare(`INSERT INTO sessions (job, gen, host, backend, name, pid, workdir, git_base, agent_session_id, started_at, ended_at, end_reason)
         VALUES (@job, @gen, @host, @backend, @name, @pid, @workdir, @git_base, @agent_session_id, @started_at, @ended_at, @end_reason)`),
     });
   return (h: JobHistory): void =>

@@ -5,10 +5,18 @@ import type { JobRow } from './rows.js';
 /** The retry policy's named queries (subscriber/policies/retry-decision.ts). */
 export function createRetryQueries(db: Database.Database) {
   const q = {
-    nextDeadline: db.prepare<[string, number], number | null>("SELECT MIN(not_before) FROM jobs WHERE host = ? AND state = 'retrying' AND not_before > ?").pluck(),
-    recentFailures: db.prepare<[string, number], JobRow>("SELECT * FROM jobs WHERE host = ? AND state IN ('failed', 'lost') AND updated_at >= ?"),
+    nextDeadline: db
+      .prepare<[string, number], number | null>(
+        "SELECT MIN(not_before) FROM jobs WHERE host = ? AND state = 'retrying' AND not_before > ?",
+      )
+      .pluck(),
+    recentFailures: db.prepare<[string, number], JobRow>(
+      "SELECT * FROM jobs WHERE host = ? AND state IN ('failed', 'lost') AND updated_at >= ?",
+    ),
     lastFailure: db
-      .prepare<[string, number], Buffer>("SELECT raw FROM events WHERE job = ? AND gen = ? AND type = 'job.failed' AND applied = 1 ORDER BY id DESC LIMIT 1")
+      .prepare<[string, number], Buffer>(
+        "SELECT raw FROM events WHERE job = ? AND gen = ? AND type = 'job.failed' AND applied = 1 ORDER BY id DESC LIMIT 1",
+      )
       .pluck(),
   };
   return {

@@ -63,8 +63,12 @@ function ownerOf(path: string): number | undefined {
 }
 
 function running(path: string, pid: number | undefined, cause?: unknown): MamError {
-  return new MamError('RECONCILER_RUNNING', `another reconciler${pid ? ` (pid ${pid})` : ''} is already running on this registry (${path.slice(0, -'.lock'.length)})`, {
-    hint: 'one reconciler per host and workspace: stop the other one (`mam down`, or end that process) before starting this one',
-    cause,
-  });
+  return new MamError(
+    'RECONCILER_RUNNING',
+    `another reconciler${pid ? ` (pid ${pid})` : ''} is already running on this registry (${path.slice(0, -'.lock'.length)})`,
+    {
+      hint: 'one reconciler per host and workspace: stop the other one (`mam down`, or end that process) before starting this one',
+      cause,
+    },
+  );
 }

@@ -4,7 +4,11 @@
  * one at a time with dependencies on existing jobs, so a cycle can only close through a job that
  * named this one before it existed: the CLI refuses it, and so does every reconciler.
  */
-export function dependencyCycle(job: string, after: readonly string[], afterOf: (id: string) => readonly string[] | undefined): string[] | undefined {
+export function dependencyCycle(
+  job: string,
+  after: readonly string[],
+  afterOf: (id: string) => readonly string[] | undefined,
+): string[] | undefined {
   const seen = new Set<string>();
   const walk = (id: string, path: string[]): string[] | undefined => {
     if (id === job) return [job, ...path];

@@ -6,7 +6,11 @@ export type WaitingJob = Pick<JobRow, 'id' | 'state' | 'priority' | 'created_at'
 export const MAX_PRIORITY = 9;
 
 /** A waiting job gains one level per `agingMs` since it was created, up to the top level. */
-export function effectivePriority(job: Pick<WaitingJob, 'priority' | 'created_at'>, now: number, agingMs: number): number {
+export function effectivePriority(
+  job: Pick<WaitingJob, 'priority' | 'created_at'>,
+  now: number,
+  agingMs: number,
+): number {
   const aged = Math.floor(Math.max(0, now - job.created_at) / agingMs);
   return Math.min(MAX_PRIORITY, job.priority + aged);
 }
@@ -18,7 +22,9 @@ export function effectivePriority(job: Pick<WaitingJob, 'priority' | 'created_at
  */
 export function orderQueue<J extends WaitingJob>(jobs: readonly J[], now: number, agingMs: number): J[] {
   const keyed = jobs.map((j) => ({ j, p: effectivePriority(j, now, agingMs) }));
-  keyed.sort((a, b) => b.p - a.p || a.j.created_at - b.j.created_at || (a.j.id < b.j.id ? -1 : a.j.id > b.j.id ? 1 : 0));
+  keyed.sort(
+    (a, b) => b.p - a.p || a.j.created_at - b.j.created_at || (a.j.id < b.j.id ? -1 : a.j.id > b.j.id ? 1 : 0),
+  );
   return keyed.map((k) => k.j);
 }
 
@@ -33,7 +39,11 @@ export type DependencyVerdict =
  * All of (default): every one done; one failed, cancelled or timed out cancels the job.
  * Any of: one done suffices; the job is cancelled only once none can be done any more.
  */
-export function dependencyVerdict(after: readonly string[], any: boolean, stateOf: (job: string) => string | undefined): DependencyVerdict {
+export function dependencyVerdict(
+  after: readonly string[],
+  any: boolean,
+  stateOf: (job: string) => string | undefined,
+): DependencyVerdict {
   if (after.length === 0) return { kind: 'ready' };
   const states = after.map((d) => [d, stateOf(d)] as const);
   const dead = states.filter(([, s]) => s === 'failed' || s === 'cancelled' || s === 'timeout');
@@ -46,7 +56,11 @@ export function dependencyVerdict(after: readonly string[], any: boolean, stateO
     if (open.length === 0) return { kind: 'ready' };
   }
   const on = open.map(([d]) => d);
-  return { kind: 'wait', on, why: `waiting for ${any ? 'any of ' : ''}${open.map(([d, s]) => `${d} (${s ?? 'unknown here'})`).join(', ')}` };
+  return {
+    kind: 'wait',
+    on,
+    why: `waiting for ${any ? 'any of ' : ''}${open.map(([d, s]) => `${d} (${s ?? 'unknown here'})`).join(', ')}`,
+  };
 }
 
 function describe(list: ReadonlyArray<readonly [string, string | undefined]>): string {

@@ -6,7 +6,12 @@ import { orderQueue } from './queue-order.js';
  * now. Computed when asked, never stored: a stored position would be a write per waiting job at
  * every launch.
  */
-export function queuePositions(reg: Registry, hosts: Iterable<string>, agingMs: number, now = Date.now()): Map<string, number> {
+export function queuePositions(
+  reg: Registry,
+  hosts: Iterable<string>,
+  agingMs: number,
+  now = Date.now(),
+): Map<string, number> {
   const at = new Map<string, number>();
   for (const host of new Set(hosts)) {
     orderQueue(reg.waitingJobs(host), now, agingMs).forEach((j, i) => at.set(j.id, i + 1));

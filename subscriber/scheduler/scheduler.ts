@@ -77,8 +77,12 @@ export function createScheduler(d: SchedulerDeps) {
       const why =
         (deps.kind === 'wait' ? deps.why : undefined) ??
         d.breakerHolds?.(agent, row.id) ??
-        (max > 0 && counts.total >= max ? `waiting for a free session slot (sessions.maxConcurrent ${max})` : undefined) ??
-        (agentMax && (counts.byAgent.get(agent) ?? 0) >= agentMax ? `waiting for a free ${agent} slot (agents.${agent}.maxConcurrent ${agentMax})` : undefined);
+        (max > 0 && counts.total >= max
+          ? `waiting for a free session slot (sessions.maxConcurrent ${max})`
+          : undefined) ??
+        (agentMax && (counts.byAgent.get(agent) ?? 0) >= agentMax
+          ? `waiting for a free ${agent} slot (agents.${agent}.maxConcurrent ${agentMax})`
+          : undefined);
       if (why) {
         if (row.state === 'queued' && row.reason !== why) {
           reg.setJobReason(row, why);

@@ -38,7 +38,9 @@ beforeAll(async () => {
     killGraceMs: 1500,
     sweepIntervalMs: 3000,
     agents: () => {
-      const agents = Object.fromEntries(AGENTS.map((a) => [a, { bin: join(FIXTURES, `fake-${a}.mjs`), readyTimeoutMs: 20_000 }]));
+      const agents = Object.fromEntries(
+        AGENTS.map((a) => [a, { bin: join(FIXTURES, `fake-${a}.mjs`), readyTimeoutMs: 20_000 }]),
+      );
       // Short enough for the stuck-screen test, long enough for a loaded machine.
       agents.gemini!.readyTimeoutMs = 10_000;
       return agents;
@@ -58,14 +60,25 @@ interface Job {
 }
 
 /** A job through the signed control.create `mam job create` sends; FAKE_* knobs go in the workdir's .fake.json. */
-async function createJob(agent: string, prompt: string, fake: Record<string, string> = {}, backend: 'tmux' | 'pty' = 'tmux'): Promise<Job> {
+async function createJob(
+  agent: string,
+  prompt: string,
+  fake: Record<string, string> = {},
+  backend: 'tmux' | 'pty' = 'tmux',
+): Promise<Job> {
   const id = `${agent}-${randomBytes(3).toString('hex')}`;
   const workdir = join(tw.root, 'work', id);
   mkdirSync(workdir, { recursive: true });
   const log = join(workdir, 'fake.log');
   writeFileSync(join(workdir, '.fake.json'), JSON.stringify({ FAKE_START_MS: '300', FAKE_LOG: log, ...fake }));
   const body = { agent, workdir, prompt, backend, worktree: false, launch: true };
-  const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
+  const r = await emitEvent(
+    operatorIdentity(ctx, id, 0),
+    topics.control(ctx.cfg.namespace, ctx.cfg.host),
+    'control.create',
+    body,
+    { wait: true, timeoutMs: 20_000 },
+  );
   expect(r.committed).toBe(true);
   return { id, workdir, fakeLog: () => (existsSync(log) ? readFileSync(log, 'utf8') : '') };
 }
@@ -73,7 +86,9 @@ async function createJob(agent: string, prompt: string, fake: Record<string, str
 async function waitJob(job: Job, ok: (row: JobRow) => boolean, what: string, ms = 40_000): Promise<JobRow> {
   let row: JobRow | undefined;
   await waitFor(() => !!(row = read((reg) => reg.getJob(job.id))) && ok(row), ms, what).catch(() => {
-    throw new Error(`job ${job.id}: timed out waiting for ${what}; it is ${row?.state} (${row?.reason})\n--- fake log\n${job.fakeLog()}\n--- daemon log\n${lines.slice(-40).join('\n')}`);
+    throw new Error(
+      `job ${job.id}: timed out waiting for ${what}; it is ${row?.state} (${row?.reason})\n--- fake log\n${job.fakeLog()}\n--- daemon log\n${lines.slice(-40).join('\n')}`,
+    );
   });
   return row!;
 }
@@ -88,11 +103,18 @@ function bodies(id: string, type: string): Array<Record<string, unknown>> {
 async function expectVerifiedEnd(job: Job, gen = 1) {
   const s = await (async () => {
     let row: ReturnType<Registry['getSession']>;
-    await waitFor(() => !!(row = read((reg) => reg.getSession(job.id, gen)))?.ended_at, 20_000, `session of ${job.id} to end`);
+    await waitFor(
+      () => !!(row = read((reg) => reg.getSession(job.id, gen)))?.ended_at,
+      20_000,
+      `session of ${job.id} to end`,
+    );
     return row!;
   })();
   expect(s.end_reason).toMatch(/job\.done/);
-  if (s.backend === 'tmux') expect((await execa('tmux', ['-L', socket, 'has-session', '-t', `=${s.name}`], { reject: false })).exitCode).not.toBe(0);
+  if (s.backend === 'tmux')
+    expect(
+      (await execa('tmux', ['-L', socket, 'has-session', '-t', `=${s.name}`], { reject: false })).exitCode,
+    ).not.toBe(0);
   else expect(isRunning(s.pid!)).toBe(false);
   return s;
 }
@@ -117,7 +139,9 @@ describe('agent adapters against their fake CLIs', () => {
     const log = job.fakeLog();
     expectDrivenCorrectly(log, /Yes, I trust this folder/);
     // Hooks were read from the job's --settings file and ran with the job's `mam emit`.
-    expect(log).toMatch(/settings from \[".*claude-settings\.json"\]; hooks for \["SessionStart","Stop","StopFailure","SubagentStop","Notification"\]/);
+    expect(log).toMatch(
+      /settings from \[".*claude-settings\.json"\]; hooks for \["SessionStart","Stop","StopFailure","SubagentStop","Notification"\]/,
+    );
     expect(log).toMatch(/hook SessionStart exit 0 stdout=""/);
     // The Stop hook's own exit may not be logged: its done can end the session first.
     expect(log).toMatch(/exit 0: ctrl-c twice/);
@@ -169,7 +193,13 @@ describe('agent adapters against their fake CLIs', () => {
     expect(blocked.reason).toBe('Claude needs your permission to use Bash');
     const first = read((reg) => reg.getSession(job.id, 1))!;
     expect(first.agent_session_id).toBeTruthy();
-    const r = await emitEvent(operatorIdentity(ctx, job.id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.resume', { prompt: 'go ahead, it is safe' }, { wait: true, timeoutMs: 20_000 });
+    const r = await emitEvent(
+      operatorIdentity(ctx, job.id, 0),
+      topics.control(ctx.cfg.namespace, ctx.cfg.host),
+      'control.resume',
+      { prompt: 'go ahead, it is safe' },
+      { wait: true, timeoutMs: 20_000 },
+    );
     expect(r.committed).toBe(true);
     await waitJob(job, (row) => row.state === 'done' && row.gen === 2, 'done in generation 2');
     await expectVerifiedEnd(job, 2);

@@ -15,20 +15,37 @@ const none = () => undefined;
 describe('hook payloads → events', () => {
   it('Claude Code: SessionStart gives the session id, Stop the end of the job with its last message', () => {
     const transcript = join(dir, 't.jsonl');
-    writeFileSync(transcript, [
-      JSON.stringify({ type: 'user', message: { content: 'do it' } }),
-      JSON.stringify({ type: 'assistant', message: { content: [{ type: 'text', text: 'I did it.' }, { type: 'tool_use' }] } }),
-      '{"type":"assist', // a line still being written
-    ].join('\n'));
-    expect(emitsFor('claude', 'SessionStart', { session_id: '0b7c2c3e-9f1d' }, none)).toEqual([{ type: 'job.started', body: { agentSessionId: '0b7c2c3e-9f1d' } }]);
-    expect(emitsFor('claude', 'Stop', { transcript_path: transcript, stop_hook_active: false })).toEqual([{ type: 'job.done', body: { summary: 'I did it.' } }]);
+    writeFileSync(
+      transcript,
+      [
+        JSON.stringify({ type: 'user', message: { content: 'do it' } }),
+        JSON.stringify({
+          type: 'assistant',
+          message: { content: [{ type: 'text', text: 'I did it.' }, { type: 'tool_use' }] },
+        }),
+        '{"type":"assist', // a line still being written
+      ].join('\n'),
+    );
+    expect(emitsFor('claude', 'SessionStart', { session_id: '0b7c2c3e-9f1d' }, none)).toEqual([
+      { type: 'job.started', body: { agentSessionId: '0b7c2c3e-9f1d' } },
+    ]);
+    expect(emitsFor('claude', 'Stop', { transcript_path: transcript, stop_hook_active: false })).toEqual([
+      { type: 'job.done', body: { summary: 'I did it.' } },
+    ]);
     expect(lastAssistantText(join(dir, 'missing.jsonl'))).toBeUndefined();
   });
 
   it('Claude Code: a continued stop, a subagent stop and an idle notice do not end the job', () => {
     expect(emitsFor('claude', 'Stop', { stop_hook_active: true }, none)).toEqual([]);
     expect(emitsFor('claude', 'SubagentStop', {}, none)).toEqual([{ type: 'job.heartbeat', body: {} }]);
-    expect(emitsFor('claude', 'Notification', { message: 'Claude is waiting for your input', notification_type: 'idle_prompt' }, none)).toEqual([]);
+    expect(
+      emitsFor(
+        'claude',
+        'Notification',
+        { message: 'Claude is waiting for your input', notification_type: 'idle_prompt' },
+        none,
+      ),
+    ).toEqual([]);
   });
 
   it('Claude Code: a permission wait blocks the job, saying what it waits for', () => {
@@ -38,14 +55,25 @@ describe('hook payloads → events', () => {
   });
 
   it('Gemini CLI: AfterAgent ends the job with its response, a tool permission blocks it', () => {
-    expect(emitsFor('gemini', 'SessionStart', { session_id: 'abc' })).toEqual([{ type: 'job.started', body: { agentSessionId: 'abc' } }]);
-    expect(emitsFor('gemini', 'AfterAgent', { prompt_response: 'All tests pass.' })).toEqual([{ type: 'job.done', body: { summary: 'All tests pass.' } }]);
+    expect(emitsFor('gemini', 'SessionStart', { session_id: 'abc' })).toEqual([
+      { type: 'job.started', body: { agentSessionId: 'abc' } },
+    ]);
+    expect(emitsFor('gemini', 'AfterAgent', { prompt_response: 'All tests pass.' })).toEqual([
+      { type: 'job.done', body: { summary: 'All tests pass.' } },
+    ]);
     expect(emitsFor('gemini', 'AfterAgent', { stop_hook_active: true })).toEqual([]);
-    expect(emitsFor('gemini', 'Notification', { notification_type: 'ToolPermission', message: 'Allow run_shell_command?' })[0]?.type).toBe('job.blocked');
+    expect(
+      emitsFor('gemini', 'Notification', {
+        notification_type: 'ToolPermission',
+        message: 'Allow run_shell_command?',
+      })[0]?.type,
+    ).toBe('job.blocked');
   });
 
   it('Codex notify: the turn end carries the thread id for resume, then done', () => {
-    expect(emitsFor('codex', '', { type: 'agent-turn-complete', 'thread-id': 't-1', 'last-assistant-message': 'Fixed.' })).toEqual([
+    expect(
+      emitsFor('codex', '', { type: 'agent-turn-complete', 'thread-id': 't-1', 'last-assistant-message': 'Fixed.' }),
+    ).toEqual([
       { type: 'job.started', body: { agentSessionId: 't-1' } },
       { type: 'job.done', body: { summary: 'Fixed.' } },
     ]);
@@ -70,8 +98,15 @@ describe('generated hook settings', () => {
   });
 
   it('Gemini CLI: mam hooks are added to the machine settings, which are kept', () => {
-    const base = { security: { folderTrust: { enabled: true } }, hooks: { AfterAgent: [{ hooks: [{ type: 'command', command: 'admin-audit' }] }] } };
-    const s = geminiHookSettings(base) as { security: unknown; hooksConfig: { enabled: boolean }; hooks: Record<string, unknown[]> };
+    const base = {
+      security: { folderTrust: { enabled: true } },
+      hooks: { AfterAgent: [{ hooks: [{ type: 'command', command: 'admin-audit' }] }] },
+    };
+    const s = geminiHookSettings(base) as {
+      security: unknown;
+      hooksConfig: { enabled: boolean };
+      hooks: Record<string, unknown[]>;
+    };
     expect(s.security).toEqual(base.security);
     expect(s.hooksConfig.enabled).toBe(true);
     expect(s.hooks.AfterAgent).toHaveLength(2);
@@ -93,15 +128,21 @@ describe('the relay process', () => {
       reject: false,
     });
 
-  it('sends each event with the session\'s `mam emit`, prints nothing for Claude and {} for Gemini, exits 0', async () => {
+  it("sends each event with the session's `mam emit`, prints nothing for Claude and {} for Gemini, exits 0", async () => {
     writeFileSync(join(bin, 'mam'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${record}'\necho noise\n`);
     chmodSync(join(bin, 'mam'), 0o755);
-    const c = await relay('claude', 'SessionStart', JSON.stringify({ session_id: 's-1', hook_event_name: 'SessionStart' }));
+    const c = await relay(
+      'claude',
+      'SessionStart',
+      JSON.stringify({ session_id: 's-1', hook_event_name: 'SessionStart' }),
+    );
     expect(c.exitCode).toBe(0);
     expect(c.stdout).toBe('');
     const g = await relay('gemini', 'AfterAgent', JSON.stringify({ prompt_response: 'ok' }));
     expect(g.stdout.trim()).toBe('{}');
-    const x = await relay('codex', undefined, '', [JSON.stringify({ type: 'agent-turn-complete', 'thread-id': 't-9' })]);
+    const x = await relay('codex', undefined, '', [
+      JSON.stringify({ type: 'agent-turn-complete', 'thread-id': 't-9' }),
+    ]);
     expect(x.exitCode).toBe(0);
     expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual([
       'emit job.started --body {"agentSessionId":"s-1"}',
@@ -117,6 +158,8 @@ describe('the relay process', () => {
     chmodSync(join(bin, 'mam'), 0o755);
     const r = await relay('claude', 'Stop', 'not json');
     expect(r.exitCode).toBe(0);
-    expect(readFileSync(join(dir, 'hooks.log'), 'utf8')).toMatch(/claude Stop → mam emit job.done: exit 75: mam emit: broker down/);
+    expect(readFileSync(join(dir, 'hooks.log'), 'utf8')).toMatch(
+      /claude Stop → mam emit job.done: exit 75: mam emit: broker down/,
+    );
   });
 });

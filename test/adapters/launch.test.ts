@@ -12,19 +12,32 @@ const jobDir = mkdtempSync(join(tmpdir(), 'mam-launch-'));
 afterAll(() => rmSync(jobDir, { recursive: true, force: true }));
 
 const job = (config: AgentConfig = {}, agentSessionId?: string): AdapterJob => ({
-  id: 'j1', gen: 1, workdir: '/work', prompt: 'do it', jobDir, env: { MAM_JOB_ID: 'j1' }, config, agentSessionId,
+  id: 'j1',
+  gen: 1,
+  workdir: '/work',
+  prompt: 'do it',
+  jobDir,
+  env: { MAM_JOB_ID: 'j1' },
+  config,
+  agentSessionId,
 });
 
 describe('adapter launch', () => {
-  it('Claude Code: the job\'s hook settings with --settings, --resume with the id of the earlier generation', () => {
+  it("Claude Code: the job's hook settings with --settings, --resume with the id of the earlier generation", () => {
     const fresh = adapterFor('claude').launch(job());
     expect(fresh.command).toBe('claude');
     expect(fresh.args).toEqual(['--settings', join(jobDir, 'claude-settings.json')]);
     // The updater is off in every session: it ran `npm install -g` mid-job.
     expect(fresh.env.DISABLE_AUTOUPDATER).toBe('1');
     expect(JSON.parse(readFileSync(join(jobDir, 'claude-settings.json'), 'utf8')).hooks.Stop).toHaveLength(1);
-    const resumed = adapterFor('claude').launch(job({ bin: '/opt/claude', args: ['--model', 'opus'], env: { A: '1' } }, 'sess-1'));
-    expect(resumed).toEqual({ command: '/opt/claude', args: ['--model', 'opus', '--settings', join(jobDir, 'claude-settings.json'), '--resume', 'sess-1'], env: { A: '1', DISABLE_AUTOUPDATER: '1' } });
+    const resumed = adapterFor('claude').launch(
+      job({ bin: '/opt/claude', args: ['--model', 'opus'], env: { A: '1' } }, 'sess-1'),
+    );
+    expect(resumed).toEqual({
+      command: '/opt/claude',
+      args: ['--model', 'opus', '--settings', join(jobDir, 'claude-settings.json'), '--resume', 'sess-1'],
+      env: { A: '1', DISABLE_AUTOUPDATER: '1' },
+    });
   });
 
   it('Codex: notify set per run with -c (a TOML array of the relay argv), then `resume <id>`', () => {
@@ -37,7 +50,7 @@ describe('adapter launch', () => {
     expect(l.args.slice(2)).toEqual(['-c', 'check_for_update_on_startup=false', 'resume', 'thread-7', '--model', 'o3']);
   });
 
-  it('Gemini CLI: a per-job GEMINI_CLI_HOME whose settings are the user\'s plus mam\'s hooks, the rest linked to the user\'s', () => {
+  it("Gemini CLI: a per-job GEMINI_CLI_HOME whose settings are the user's plus mam's hooks, the rest linked to the user's", () => {
     const userHome = join(jobDir, 'user-home');
     mkdirSync(join(userHome, '.gemini'), { recursive: true });
     writeFileSync(join(userHome, '.gemini', 'settings.json'), JSON.stringify({ general: { vimMode: true } }));
@@ -52,7 +65,9 @@ describe('adapter launch', () => {
     expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'AfterAgent', 'Notification']);
     expect(readlinkSync(join(home, '.gemini', 'oauth_creds.json'))).toBe(join(userHome, '.gemini', 'oauth_creds.json'));
     // The user's own settings are not touched.
-    expect(JSON.parse(readFileSync(join(userHome, '.gemini', 'settings.json'), 'utf8'))).toEqual({ general: { vimMode: true } });
+    expect(JSON.parse(readFileSync(join(userHome, '.gemini', 'settings.json'), 'utf8'))).toEqual({
+      general: { vimMode: true },
+    });
   });
 
   it('Hermes: --resume, and no files of its own (it reports through its prompt)', () => {

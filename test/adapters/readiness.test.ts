@@ -62,9 +62,14 @@ describe('menus', () => {
     expect(planChoice(parseMenu(CLAUDE.trustNo), /^Yes\b/)).toEqual({ kind: 'move', keys: ['Up'] });
     expect(planChoice(parseMenu(GEMINI.trust), /^Trust folder/)).toEqual({ kind: 'move', keys: ['Up', 'Up'] });
     expect(planChoice(parseMenu(CLAUDE.bypass), /^Yes, I accept/)).toEqual({ kind: 'move', keys: ['Down'] });
-    expect(planChoice(parseMenu(CLAUDE.trustNo.replace('  1. Yes', '❯ 1. Yes').replace('❯ 2. No', '  2. No')), /^Yes\b/)).toEqual({ kind: 'confirm' });
+    expect(
+      planChoice(parseMenu(CLAUDE.trustNo.replace('  1. Yes', '❯ 1. Yes').replace('❯ 2. No', '  2. No')), /^Yes\b/),
+    ).toEqual({ kind: 'confirm' });
     // No marker to steer by: the option's own number.
-    expect(planChoice(parseMenu(CLAUDE.trustNo.replace('❯ 2.', '  2.')), /^Yes\b/)).toEqual({ kind: 'number', text: '1' });
+    expect(planChoice(parseMenu(CLAUDE.trustNo.replace('❯ 2.', '  2.')), /^Yes\b/)).toEqual({
+      kind: 'number',
+      text: '1',
+    });
     expect(planChoice(parseMenu('nothing here'), /^Yes/)).toEqual({ kind: 'wait' });
   });
 });
@@ -75,7 +80,10 @@ describe('readiness probe', () => {
       {
         starting: { text: CLAUDE.starting, after: { ms: 120, to: 'trustNo' } },
         trustNo: { text: CLAUDE.trustNo, on: { Up: 'trustYes', Enter: 'gone' } },
-        trustYes: { text: CLAUDE.trustNo.replace('  1. Yes', '❯ 1. Yes').replace('❯ 2. No', '  2. No'), on: { Enter: 'ready', Down: 'trustNo' } },
+        trustYes: {
+          text: CLAUDE.trustNo.replace('  1. Yes', '❯ 1. Yes').replace('❯ 2. No', '  2. No'),
+          on: { Enter: 'ready', Down: 'trustNo' },
+        },
         ready: { text: CLAUDE.ready },
       },
       'starting',
@@ -91,9 +99,16 @@ describe('readiness probe', () => {
     const s = scriptedSession(
       {
         trust: { text: GEMINI.trust, on: { Up: 'trust2' } },
-        trust2: { text: GEMINI.trust.replace('  2. Trust parent', '● 2. Trust parent').replace("● 3. Don't", "  3. Don't"), on: { Up: 'trust1' } },
+        trust2: {
+          text: GEMINI.trust.replace('  2. Trust parent', '● 2. Trust parent').replace("● 3. Don't", "  3. Don't"),
+          on: { Up: 'trust1' },
+        },
         trust1: { text: marked, on: { Enter: 'restarting' } },
-        restarting: { text: `${marked}\n Gemini CLI is restarting to apply the trust changes...`, after: { ms: 400, to: 'ready' }, on: { Enter: 'gone' } },
+        restarting: {
+          text: `${marked}\n Gemini CLI is restarting to apply the trust changes...`,
+          after: { ms: 400, to: 'ready' },
+          on: { Enter: 'gone' },
+        },
         ready: { text: GEMINI.ready },
       },
       'trust',
@@ -104,7 +119,10 @@ describe('readiness probe', () => {
   });
 
   it('polls with backoff, not a fixed sleep: ready is seen soon after it appears, with few reads', async () => {
-    const s = scriptedSession({ starting: { text: CLAUDE.starting, after: { ms: 600, to: 'ready' } }, ready: { text: CLAUDE.ready } }, 'starting');
+    const s = scriptedSession(
+      { starting: { text: CLAUDE.starting, after: { ms: 600, to: 'ready' } }, ready: { text: CLAUDE.ready } },
+      'starting',
+    );
     const r = await waitUntilReady(s.session, CLAUDE_SCREENS, { ...ids, timeoutMs: 5000 });
     // Ready counts once it has held for HOLD_READY_MS.
     expect(r.ms).toBeGreaterThanOrEqual(600 + HOLD_READY_MS);
@@ -146,7 +164,10 @@ describe('confirmed submission', () => {
   });
 
   it('pastes a multi-line prompt and recognises the collapsed paste on the input line', async () => {
-    const s = scriptedSession({ ready: { text: CLAUDE.ready, onText: 'pasted' }, pasted: { text: CLAUDE.pasted, on: { Enter: 'ready' } } }, 'ready');
+    const s = scriptedSession(
+      { ready: { text: CLAUDE.ready, onText: 'pasted' }, pasted: { text: CLAUDE.pasted, on: { Enter: 'ready' } } },
+      'ready',
+    );
     const r = await submitPrompt(s.session, CLAUDE_SCREENS, 'line one\nline two\nline three', ids);
     // Back to an empty input line counts: the prompt has left it.
     expect(r.enters).toBe(1);
@@ -154,8 +175,13 @@ describe('confirmed submission', () => {
   });
 
   it('fails with SUBMIT_FAILED, never success, when no Enter is taken', async () => {
-    const s = scriptedSession({ ready: { text: CLAUDE.ready, onText: 'typed' }, typed: { text: CLAUDE.typed } }, 'ready');
-    const err = await submitPrompt(s.session, CLAUDE_SCREENS, 'fix the flaky test in foo.spec.ts', ids).catch((e: unknown) => e);
+    const s = scriptedSession(
+      { ready: { text: CLAUDE.ready, onText: 'typed' }, typed: { text: CLAUDE.typed } },
+      'ready',
+    );
+    const err = await submitPrompt(s.session, CLAUDE_SCREENS, 'fix the flaky test in foo.spec.ts', ids).catch(
+      (e: unknown) => e,
+    );
     expect(isMamError(err, 'SUBMIT_FAILED')).toBe(true);
     expect(s.sent.filter((k) => k === 'Enter')).toHaveLength(3);
     expect(existsSync(join(jobDir, 'stuck-screen.txt'))).toBe(true);

@@ -17,7 +17,8 @@ import { scriptedSession } from './scripted-screen.js';
 const jobDir = mkdtempSync(join(tmpdir(), 'mam-hold-'));
 afterAll(() => rmSync(jobDir, { recursive: true, force: true }));
 const ids = { jobId: 'j1', jobDir };
-const real = (dir: string, file: string): string => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'screens', dir, file), 'utf8');
+const real = (dir: string, file: string): string =>
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', 'screens', dir, file), 'utf8');
 
 describe('ready must hold', () => {
   it('a ready screen covered by a dialog 0.4 s later is not ready: the dialog is answered first', async () => {
@@ -59,19 +60,49 @@ describe('no Enter on a dialog during submission', () => {
     const s = scriptedSession(
       {
         // The composer shows briefly, then the login menu replaces it while the prompt is being typed.
-        composer: { text: real('codex@0.169.0', 'ready-after-submit.txt').replace('› write hello to result.txt\n', ''), onText: 'login' },
+        composer: {
+          text: real('codex@0.169.0', 'ready-after-submit.txt').replace('› write hello to result.txt\n', ''),
+          onText: 'login',
+        },
         login: { text: real('codex@0.169.0', 'login-choice.txt'), on: { Down: 'login2' } },
-        login2: { text: real('codex@0.169.0', 'login-choice.txt').replace('> 1. Sign', '  1. Sign').replace('  2. Sign', '> 2. Sign'), on: { Down: 'login3', Up: 'login' } },
-        login3: { text: real('codex@0.169.0', 'login-choice.txt').replace('> 1. Sign', '  1. Sign').replace('  3. Sign', '> 3. Sign'), on: { Enter: 'other' } },
+        login2: {
+          text: real('codex@0.169.0', 'login-choice.txt')
+            .replace('> 1. Sign', '  1. Sign')
+            .replace('  2. Sign', '> 2. Sign'),
+          on: { Down: 'login3', Up: 'login' },
+        },
+        login3: {
+          text: real('codex@0.169.0', 'login-choice.txt')
+            .replace('> 1. Sign', '  1. Sign')
+            .replace('  3. Sign', '> 3. Sign'),
+          on: { Enter: 'other' },
+        },
         other: { text: other, on: { Enter: 'key' } },
         key: { text: real('codex@0.169.0', 'api-key-entry.txt'), on: { Enter: 'ready' } },
-        ready: { text: real('codex@0.169.0', 'ready-after-submit.txt').replace('› write hello to result.txt\n', ''), onText: 'typed' },
-        typed: { text: real('codex@0.169.0', 'ready-after-submit.txt').replace('› Ask Codex to do anything', '› fix the flaky test'), on: { Enter: 'working' } },
+        ready: {
+          text: real('codex@0.169.0', 'ready-after-submit.txt').replace('› write hello to result.txt\n', ''),
+          onText: 'typed',
+        },
+        typed: {
+          text: real('codex@0.169.0', 'ready-after-submit.txt').replace(
+            '› Ask Codex to do anything',
+            '› fix the flaky test',
+          ),
+          on: { Enter: 'working' },
+        },
         working: { text: real('codex@0.169.0', 'working.txt') },
       },
       'composer',
     );
-    const job = { id: 'j1', gen: 1, workdir: jobDir, prompt: 'fix the flaky test', jobDir, env: {}, config: { env: { OPENAI_API_KEY: 'sk-dummy' }, readyTimeoutMs: 20_000 } };
+    const job = {
+      id: 'j1',
+      gen: 1,
+      workdir: jobDir,
+      prompt: 'fix the flaky test',
+      jobDir,
+      env: {},
+      config: { env: { OPENAI_API_KEY: 'sk-dummy' }, readyTimeoutMs: 20_000 },
+    };
     await codexAdapter.drive!({ ...s.session }, job);
     // Every Enter went to the option the screen showed marked, or to the typed prompt; never to "Sign in with ChatGPT".
     expect(s.sent.filter((k) => !k.startsWith('paste:'))).toEqual(['Down', 'Down', 'Enter', 'Enter', 'Enter', 'Enter']);
@@ -80,7 +111,9 @@ describe('no Enter on a dialog during submission', () => {
 
   it('without the key in the session the login menu is a blocker, and nothing is pressed on it', async () => {
     const s = scriptedSession({ login: { text: real('codex@0.169.0', 'login-choice.txt') } }, 'login');
-    const err = await waitUntilReady(s.session, CODEX_SCREENS, { ...ids, timeoutMs: 600, env: {} }).catch((e: unknown) => e as Error);
+    const err = await waitUntilReady(s.session, CODEX_SCREENS, { ...ids, timeoutMs: 600, env: {} }).catch(
+      (e: unknown) => e as Error,
+    );
     expect((err as Error).message).toContain('no OPENAI_API_KEY');
     expect(s.sent).toEqual([]);
   });

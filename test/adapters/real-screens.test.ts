@@ -16,13 +16,17 @@ const root = join(import.meta.dirname, '..', 'fixtures', 'screens');
 // Each CLI's key in its session, as agents.<name>.env gives it.
 const ENV = { ANTHROPIC_API_KEY: 'sk-ant-dummy', GEMINI_API_KEY: 'dummy', OPENAI_API_KEY: 'sk-dummy' };
 
-const name = (s: ScreenState): string => (s.kind === 'dialog' ? `dialog:${s.dialog.name}` : s.kind === 'blocker' ? `blocker:${s.name}` : s.kind);
+const name = (s: ScreenState): string =>
+  s.kind === 'dialog' ? `dialog:${s.dialog.name}` : s.kind === 'blocker' ? `blocker:${s.name}` : s.kind;
 const screenOf = (dir: string, file: string): string => readFileSync(join(root, dir, file), 'utf8');
 
 for (const dir of readdirSync(root)) {
   const cli = dir.split('@')[0]!;
   const spec = ADAPTER_SCREENS[cli]!;
-  const expected = JSON.parse(readFileSync(join(root, dir, 'expected.json'), 'utf8')) as Record<string, { state: string; plan?: unknown }>;
+  const expected = JSON.parse(readFileSync(join(root, dir, 'expected.json'), 'utf8')) as Record<
+    string,
+    { state: string; plan?: unknown }
+  >;
   const files = readdirSync(join(root, dir)).filter((f) => f.endsWith('.txt'));
 
   describe(`recorded screens of ${dir}`, () => {
@@ -42,33 +46,39 @@ for (const dir of readdirSync(root)) {
 }
 
 describe('menus as the real CLIs draw them', () => {
-  it('reads Claude Code\'s unnumbered menu and its marker', () => {
+  it("reads Claude Code's unnumbered menu and its marker", () => {
     expect(parseMenu(screenOf('claude@2.1.328', 'trust-no-preselected.txt'))).toEqual([
       { label: 'No, exit', selected: true },
       { label: 'Yes, I trust this folder', selected: false },
     ]);
   });
 
-  it('skips the description lines between Codex\'s options', () => {
-    expect(parseMenu(screenOf('codex@0.169.0', 'login-choice.txt')).map((o) => [o.number, o.label, o.selected])).toEqual([
+  it("skips the description lines between Codex's options", () => {
+    expect(
+      parseMenu(screenOf('codex@0.169.0', 'login-choice.txt')).map((o) => [o.number, o.label, o.selected]),
+    ).toEqual([
       [1, 'Sign in with ChatGPT', true],
       [2, 'Sign in with Device Code', false],
       [3, 'Sign in another way', false],
     ]);
   });
 
-  it('reads a menu inside Gemini CLI\'s box', () => {
+  it("reads a menu inside Gemini CLI's box", () => {
     const screen = screenOf('gemini@0.61.0', 'auth-choice.txt');
-    expect(parseMenu(screen, screen.indexOf('How would you like')).map((o) => [o.number, o.label, o.selected])).toEqual([
-      [1, 'Sign in with Google', false],
-      [2, 'Use Gemini API Key', true],
-      [3, 'Vertex AI', false],
-    ]);
+    expect(parseMenu(screen, screen.indexOf('How would you like')).map((o) => [o.number, o.label, o.selected])).toEqual(
+      [
+        [1, 'Sign in with Google', false],
+        [2, 'Use Gemini API Key', true],
+        [3, 'Vertex AI', false],
+      ],
+    );
   });
 
-  it('without the CLI\'s key in the session a key dialog is a login blocker, never answered', () => {
+  it("without the CLI's key in the session a key dialog is a login blocker, never answered", () => {
     const s = classifyScreen(screenOf('codex@0.169.0', 'login-choice.txt'), ADAPTER_SCREENS.codex!, {});
     expect(s).toEqual({ kind: 'blocker', name: 'login (no OPENAI_API_KEY in agents.codex.env)' });
-    expect(name(classifyScreen(screenOf('claude@2.1.328', 'apikey-no-preselected.txt'), ADAPTER_SCREENS.claude!, {}))).toMatch(/^blocker:api-key/);
+    expect(
+      name(classifyScreen(screenOf('claude@2.1.328', 'apikey-no-preselected.txt'), ADAPTER_SCREENS.claude!, {})),
+    ).toMatch(/^blocker:api-key/);
   });
 });

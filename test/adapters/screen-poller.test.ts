@@ -17,7 +17,10 @@ let scripted: Scripted;
 let poller: ScreenPoller;
 beforeEach(() => {
   jobDir = mkdtempSync(join(tmpdir(), 'mam-poller-'));
-  scripted = scriptedSession({ starting: { text: CLAUDE.starting, on: { Up: 'trust' } }, trust: { text: CLAUDE.trustNo } }, 'starting');
+  scripted = scriptedSession(
+    { starting: { text: CLAUDE.starting, on: { Up: 'trust' } }, trust: { text: CLAUDE.trustNo } },
+    'starting',
+  );
   poller = createPoller(scripted.session, jobDir);
 });
 afterEach(() => {
@@ -45,7 +48,9 @@ describe('screen poller', () => {
     await poller.read();
     expect(await timed(() => poller.pause(Date.now() + 10_000))).toBeGreaterThanOrEqual(POLL_MIN_MS - 2);
     await poller.read();
-    expect(await timed(() => poller.pause(Date.now() + 10_000))).toBeGreaterThanOrEqual(Math.round(POLL_MIN_MS * 1.5) - 2);
+    expect(await timed(() => poller.pause(Date.now() + 10_000))).toBeGreaterThanOrEqual(
+      Math.round(POLL_MIN_MS * 1.5) - 2,
+    );
   });
 
   it('ends a long pause as soon as the agent answers a key with output', async () => {

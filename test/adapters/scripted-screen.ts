@@ -77,5 +77,10 @@ export function scriptedSession(screens: Record<string, ScriptedScreen>, start: 
     },
     async close() {},
   };
-  return { session: { backend, name: 'scripted', signal: new AbortController().signal }, sent, reads: () => reads, current: () => name };
+  return {
+    session: { backend, name: 'scripted', signal: new AbortController().signal },
+    sent,
+    reads: () => reads,
+    current: () => name,
+  };
 }

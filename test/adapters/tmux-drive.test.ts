@@ -41,8 +41,22 @@ describe.runIf(installed.found || process.env.CI === 'true')('driving an agent i
     mkdirSync(jobDir);
     const fakeLog = join(dir, 'fake.log');
     const name = 'mam-codex-drive-00000001';
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', FAKE_START_MS: '300', FAKE_WORK_MS: '5000', FAKE_DROP_ENTERS: '1', FAKE_LOG: fakeLog };
-    await backend.start({ name, cwd: dir, command: process.execPath, args: [FAKE], env, logFile: join(jobDir, 'session.log') });
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      FAKE_START_MS: '300',
+      FAKE_WORK_MS: '5000',
+      FAKE_DROP_ENTERS: '1',
+      FAKE_LOG: fakeLog,
+    };
+    await backend.start({
+      name,
+      cwd: dir,
+      command: process.execPath,
+      args: [FAKE],
+      env,
+      logFile: join(jobDir, 'session.log'),
+    });
     const before = counting.calls().length;
 
     const job = { id: 'j1', gen: 1, workdir: dir, prompt: 'add a --json flag', jobDir, env: {}, config: {} };

@@ -7,7 +7,18 @@
  * file mam used before was skipped for every non-root user.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -41,7 +52,7 @@ function giveToNobody(dir: string): void {
 }
 
 describe.skipIf(!entry || userInfo().uid !== 0)('Gemini CLI as a normal user (real, pinned)', () => {
-  it('loads mam\'s hooks from the per-job GEMINI_CLI_HOME: SessionStart, then AfterAgent without a response → job.failed', async () => {
+  it("loads mam's hooks from the per-job GEMINI_CLI_HOME: SessionStart, then AfterAgent without a response → job.failed", async () => {
     chmodSync(root, 0o755);
     // The CLI's installed folder may sit under root's home: a hard-linked copy nobody can read.
     const pkg = dirname(dirname(entry!));
@@ -54,7 +65,10 @@ describe.skipIf(!entry || userInfo().uid !== 0)('Gemini CLI as a normal user (re
     writeFileSync(emits, '');
     chmodSync(emits, 0o666);
     writeFileSync(join(bin, 'mam'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${emits}'\n`);
-    writeFileSync(join(bin, 'gemini'), `#!/bin/sh\nexec setpriv --reuid=${NOBODY.uid} --regid=${NOBODY.gid} --clear-groups "${process.execPath}" "${copied}" "$@"\n`);
+    writeFileSync(
+      join(bin, 'gemini'),
+      `#!/bin/sh\nexec setpriv --reuid=${NOBODY.uid} --regid=${NOBODY.gid} --clear-groups "${process.execPath}" "${copied}" "$@"\n`,
+    );
     chmodSync(join(bin, 'mam'), 0o755);
     chmodSync(join(bin, 'gemini'), 0o755);
     const env = realCliHome('gemini', join(root, 'home'));
@@ -62,7 +76,15 @@ describe.skipIf(!entry || userInfo().uid !== 0)('Gemini CLI as a normal user (re
     const workdir = join(root, 'work');
     mkdirSync(jobDir);
     mkdirSync(workdir);
-    const job = { id: 'gem-user', gen: 1, workdir, prompt: 'write hello to result.txt', jobDir, env: { HOME: env.HOME! }, config: { bin: join(bin, 'gemini'), env, readyTimeoutMs: 60_000 } };
+    const job = {
+      id: 'gem-user',
+      gen: 1,
+      workdir,
+      prompt: 'write hello to result.txt',
+      jobDir,
+      env: { HOME: env.HOME! },
+      config: { bin: join(bin, 'gemini'), env, readyTimeoutMs: 60_000 },
+    };
     const launch = geminiAdapter.launch(job);
     giveToNobody(join(root, 'home'));
     giveToNobody(jobDir);
@@ -70,7 +92,10 @@ describe.skipIf(!entry || userInfo().uid !== 0)('Gemini CLI as a normal user (re
     expect(statSync(join(jobDir, 'gemini-home', '.gemini', 'settings.json')).uid).toBe(NOBODY.uid);
 
     await backend.start({
-      name, cwd: workdir, command: launch.command, args: launch.args,
+      name,
+      cwd: workdir,
+      command: launch.command,
+      args: launch.args,
       env: { PATH: `${bin}:/usr/bin:/bin`, TERM: 'xterm-256color', MAM_JOB_DIR: jobDir, ...launch.env },
     });
     const ctl = new AbortController();
@@ -78,7 +103,9 @@ describe.skipIf(!entry || userInfo().uid !== 0)('Gemini CLI as a normal user (re
     await waitFor(() => /emit job\.failed/.test(readFileSync(emits, 'utf8')), 60_000, 'the AfterAgent hook');
     const lines = readFileSync(emits, 'utf8').trim().split('\n');
     expect(lines[0]).toMatch(/^emit job\.started --body \{"agentSessionId":"[0-9a-f-]{36}"\}$/);
-    expect(lines.at(-1)).toMatch(/^emit job\.failed --body \{"reason":"Gemini CLI ended the turn without a model response/);
+    expect(lines.at(-1)).toMatch(
+      /^emit job\.failed --body \{"reason":"Gemini CLI ended the turn without a model response/,
+    );
     // The CLI really ran as nobody.
     expect(existsSync(join(jobDir, 'gemini-home', '.gemini', 'tmp'))).toBe(true);
     expect(statSync(join(jobDir, 'gemini-home', '.gemini', 'tmp')).uid).toBe(NOBODY.uid);

@@ -58,7 +58,9 @@ export function describeBackendContract(label: string, makeBackend: () => Sessio
       expect((await execa('ps', ['-o', 'args=', '-p', String(info.pid)])).stdout).toContain('echo.sh');
       expect(await backend.list()).toContain(s.name);
       expect(await backend.isAlive(s.name)).toBe(true);
-      expect(await backend.terminate(s.name, { exitKeys: [{ text: 'quit' }, 'Enter'], graceMs: 3000 })).toEqual({ endedBy: 'exit-keys' });
+      expect(await backend.terminate(s.name, { exitKeys: [{ text: 'quit' }, 'Enter'], graceMs: 3000 })).toEqual({
+        endedBy: 'exit-keys',
+      });
       expect(await backend.isAlive(s.name)).toBe(false);
       expect(await backend.list()).not.toContain(s.name);
       expect(await backend.pid(s.name)).toBeUndefined();
@@ -109,9 +111,15 @@ export function describeBackendContract(label: string, makeBackend: () => Sessio
     });
 
     it('refuses invalid names and missing working directories', async () => {
-      await expect(backend.start(spec('echo', { name: 'bad.name' }))).rejects.toMatchObject({ code: 'MAM_ERR_SESSION' });
-      await expect(backend.start(spec('echo', { name: 'bad:name' }))).rejects.toMatchObject({ code: 'MAM_ERR_SESSION' });
-      await expect(backend.start(spec('echo', { cwd: join(dir, 'missing') }))).rejects.toMatchObject({ code: 'MAM_ERR_SESSION' });
+      await expect(backend.start(spec('echo', { name: 'bad.name' }))).rejects.toMatchObject({
+        code: 'MAM_ERR_SESSION',
+      });
+      await expect(backend.start(spec('echo', { name: 'bad:name' }))).rejects.toMatchObject({
+        code: 'MAM_ERR_SESSION',
+      });
+      await expect(backend.start(spec('echo', { cwd: join(dir, 'missing') }))).rejects.toMatchObject({
+        code: 'MAM_ERR_SESSION',
+      });
     });
 
     it('announces output through a connection, and a read after the announcement shows it', async () => {
@@ -125,7 +133,11 @@ export function describeBackendContract(label: string, makeBackend: () => Sessio
       await backend.sendText(s.name, 'announced line');
       await backend.sendKeys(s.name, ['Enter']);
       await waitFor(() => reads.length > 0, 5000, 'an announcement');
-      await waitFor(async () => (await Promise.all(reads)).at(-1)!.includes('echo:announced line'), 5000, 'a read after the last announcement to show the echo');
+      await waitFor(
+        async () => (await Promise.all(reads)).at(-1)!.includes('echo:announced line'),
+        5000,
+        'a read after the last announcement to show the echo',
+      );
       stop();
       await connection.close();
       const after = reads.length;

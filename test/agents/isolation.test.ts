@@ -7,7 +7,10 @@ describe('sessions.isolation', () => {
   it('"none" never sandboxes; "auto" falls back to none and "bwrap" refuses when bubblewrap cannot run', async () => {
     expect((await resolveIsolation('none')).mode).toBe('none');
     const missing = '/nonexistent/bwrap';
-    expect(await resolveIsolation('auto', missing)).toMatchObject({ mode: 'none', reason: expect.stringMatching(/not found|ENOENT/) });
+    expect(await resolveIsolation('auto', missing)).toMatchObject({
+      mode: 'none',
+      reason: expect.stringMatching(/not found|ENOENT/),
+    });
     await expect(resolveIsolation('bwrap', missing)).rejects.toMatchObject({ code: 'MAM_ERR_SANDBOX_UNAVAILABLE' });
   });
 
@@ -45,7 +48,14 @@ describe('the bubblewrap command line', () => {
   });
 
   it('drops every capability, has its own PID namespace and /proc, and no tmux variables', () => {
-    for (const seq of [['--cap-drop', 'ALL'], ['--unshare-pid'], ['--proc', '/proc'], ['--unsetenv', 'TMUX'], ['--unsetenv', 'TMUX_PANE']]) expect(at(...seq), seq.join(' ')).toBeGreaterThan(0);
+    for (const seq of [
+      ['--cap-drop', 'ALL'],
+      ['--unshare-pid'],
+      ['--proc', '/proc'],
+      ['--unsetenv', 'TMUX'],
+      ['--unsetenv', 'TMUX_PANE'],
+    ])
+      expect(at(...seq), seq.join(' ')).toBeGreaterThan(0);
     expect(args).not.toContain('--share-net');
     expect(args).not.toContain('--unshare-net');
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { writeLaunchEnv } from '../../agents/backends/launch-env.js';
 
 describe('a session environment passed through a launch file', () => {
-  const env = { PATH: '/usr/bin:/bin', MAM_JOB_KEY: "k'ey\"$HOME`x`\\", MULTI: 'line 1\nline 2\n', EMPTY: '' };
+  const env = { PATH: '/usr/bin:/bin', MAM_JOB_KEY: 'k\'ey"$HOME`x`\\', MULTI: 'line 1\nline 2\n', EMPTY: '' };
 
   it('is a 0600 file in a 0700 folder, named but never spelled out on the command line', () => {
     const launch = writeLaunchEnv(env);
@@ -22,7 +22,12 @@ describe('a session environment passed through a launch file', () => {
     const launch = writeLaunchEnv(env);
     const [cmd, ...args] = launch.argv(['/usr/bin/env', '-0']);
     const out = execFileSync(cmd!, args, { env: {}, encoding: 'utf8' });
-    const got = Object.fromEntries(out.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const got = Object.fromEntries(
+      out
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
     expect(got).toMatchObject(env);
     expect(existsSync(dirname(args[2]!))).toBe(false);
   });

@@ -95,7 +95,10 @@ describe('plain lines for people', () => {
   });
 
   it('keeps the spaces a TUI draws by moving the cursor forward (Claude Code 2.1.328: "Accessing workspace:")', () => {
-    expect(plainLines(' \x1b[1mAccessing\x1b[1Cworkspace:\x1b[22m\r\n\x1b[3Cindented')).toEqual([' Accessing workspace:', '   indented']);
+    expect(plainLines(' \x1b[1mAccessing\x1b[1Cworkspace:\x1b[22m\r\n\x1b[3Cindented')).toEqual([
+      ' Accessing workspace:',
+      '   indented',
+    ]);
   });
 
   it('logTail returns the last lines, reaching into the newest rotated copy when the live file is short', () => {

@@ -13,9 +13,25 @@ describe('pty specifics', () => {
     const dir = writeScripts();
     const backend = createPtyBackend();
     const env = { PATH: '/usr/bin:/bin' };
-    const polite = await backend.start({ name: 'pty-close-polite', cwd: dir, command: '/bin/sh', args: [join(dir, 'polite.sh')], env });
-    const stubborn = await backend.start({ name: 'pty-close-stubborn', cwd: dir, command: '/bin/sh', args: [join(dir, 'stubborn.sh')], env });
-    await waitFor(async () => (await backend.readScreen('pty-close-stubborn')).includes('stubborn'), 5000, 'the script');
+    const polite = await backend.start({
+      name: 'pty-close-polite',
+      cwd: dir,
+      command: '/bin/sh',
+      args: [join(dir, 'polite.sh')],
+      env,
+    });
+    const stubborn = await backend.start({
+      name: 'pty-close-stubborn',
+      cwd: dir,
+      command: '/bin/sh',
+      args: [join(dir, 'stubborn.sh')],
+      env,
+    });
+    await waitFor(
+      async () => (await backend.readScreen('pty-close-stubborn')).includes('stubborn'),
+      5000,
+      'the script',
+    );
     await backend.close();
     await backend.close();
     expect(isRunning(polite.pid)).toBe(false);

@@ -21,7 +21,11 @@ describe('screen buffer', () => {
   });
 
   it('overwrites on carriage return and erases to end of line', () => {
-    expect(render(['progress 10%\rprogress 100%\n', 'long line\rshort\x1b[K\n'])).toEqual(['progress 100%', 'short', '']);
+    expect(render(['progress 10%\rprogress 100%\n', 'long line\rshort\x1b[K\n'])).toEqual([
+      'progress 100%',
+      'short',
+      '',
+    ]);
   });
 
   it('handles backspace and tabs', () => {
@@ -56,8 +60,16 @@ describe('screen buffer: cursor moves between lines', () => {
   it('an Ink redraw that moves up over a menu replaces the old frame (Claude Code 2.1.328 trust menu)', () => {
     const frame = ' ❯ No, exit\r\n   Yes, I trust this folder\r\n\r\n Enter to confirm · Esc to cancel\r\n';
     // After Down, Ink erases its lines going up (CSI 2K, CSI 1A …) and redraws.
-    const redraw = '\x1b[2K\x1b[1A'.repeat(4) + '\x1b[2K\x1b[G   No, exit\r\n ❯ Yes, I trust this folder\r\n\r\n Enter to confirm · Esc to cancel\r\n';
-    expect(render([frame, redraw])).toEqual(['   No, exit', ' ❯ Yes, I trust this folder', '', ' Enter to confirm · Esc to cancel', '']);
+    const redraw =
+      '\x1b[2K\x1b[1A'.repeat(4) +
+      '\x1b[2K\x1b[G   No, exit\r\n ❯ Yes, I trust this folder\r\n\r\n Enter to confirm · Esc to cancel\r\n';
+    expect(render([frame, redraw])).toEqual([
+      '   No, exit',
+      ' ❯ Yes, I trust this folder',
+      '',
+      ' Enter to confirm · Esc to cancel',
+      '',
+    ]);
   });
 
   it('positions the cursor on a row of the last `height` lines (CSI H), keeping the spaces it skips (CSI C)', () => {

@@ -33,10 +33,10 @@ export type ScriptName = keyof typeof SCRIPTS;
 /** Writes the scripts into a fresh temp dir and returns it. */
 export function writeScripts(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mam-backend-'));
-  for (const [name, body] of Object.entries(SCRIPTS)) writeFileSync(join(dir, `${name}.sh`), `#!/bin/sh\n${body}`, { mode: 0o755 });
+  for (const [name, body] of Object.entries(SCRIPTS))
+    writeFileSync(join(dir, `${name}.sh`), `#!/bin/sh\n${body}`, { mode: 0o755 });
   return dir;
 }
-
 
 /** Pids of running (not zombie) processes whose process group is `pgid` (Linux /proc). */
 export function liveGroupMembers(pgid: number): number[] {
@@ -80,7 +80,9 @@ export function isRunning(pid: number): boolean {
 export function countingTmux(dir: string): { env: Record<string, string>; calls(): string[] } {
   const log = join(dir, 'tmux-calls.log');
   const real = execFileSync('sh', ['-c', 'command -v tmux'], { encoding: 'utf8' }).trim();
-  writeFileSync(join(dir, 'tmux'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(dir, 'tmux'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`, {
+    mode: 0o755,
+  });
   return {
     env: { ...defaultClientEnv(), PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` },
     calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),

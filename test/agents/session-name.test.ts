@@ -29,7 +29,9 @@ describe('sessionName', () => {
   });
 
   it('resolves relative workdirs against the cwd', () => {
-    expect(sessionName({ agent: 'x', workdir: '.', job: 'j' })).toBe(sessionName({ agent: 'x', workdir: process.cwd(), job: 'j' }));
+    expect(sessionName({ agent: 'x', workdir: '.', job: 'j' })).toBe(
+      sessionName({ agent: 'x', workdir: process.cwd(), job: 'j' }),
+    );
   });
 
   it('always yields a valid, bounded tmux name for any input', () => {

@@ -64,7 +64,13 @@ describe.runIf(runTmuxSuites)('tmux', () => {
 
     it('types text ending in ";" and containing formats literally', async () => {
       const name = 'mam-test-literal-00000002';
-      await backend.start({ name, cwd: dir, command: '/bin/sh', args: [join(dir, 'echo.sh')], env: { PATH: '/usr/bin:/bin' } });
+      await backend.start({
+        name,
+        cwd: dir,
+        command: '/bin/sh',
+        args: [join(dir, 'echo.sh')],
+        env: { PATH: '/usr/bin:/bin' },
+      });
       await backend.sendText(name, '-x #{pane_pid} ;');
       await backend.sendKeys(name, ['Enter']);
       await waitFor(async () => (await backend.readScreen(name)).includes('echo:-x #{pane_pid} ;'), 5000, 'the echo');
@@ -73,7 +79,13 @@ describe.runIf(runTmuxSuites)('tmux', () => {
 
     it('runs a lone command directly and can be attached to on its socket', async () => {
       const name = 'mam-test-direct-00000003';
-      const info = await backend.start({ name, cwd: dir, command: join(dir, 'polite.sh'), args: [], env: { PATH: '/usr/bin:/bin' } });
+      const info = await backend.start({
+        name,
+        cwd: dir,
+        command: join(dir, 'polite.sh'),
+        args: [],
+        env: { PATH: '/usr/bin:/bin' },
+      });
       const has = await execa('tmux', ['-L', socket, 'has-session', '-t', `=${name}`], { reject: false });
       expect(has.exitCode).toBe(0);
       await waitFor(async () => (await backend.readScreen(name)).includes('polite'), 5000, 'the script');
@@ -117,7 +129,9 @@ describe('tmux missing', () => {
     expect(chosen.backend.name).toBe('pty');
     expect(chosen.reason).toBe('tmux not found; using node-pty');
     await chosen.backend.close();
-    await expect(chooseBackend('tmux', { tmux: { socket, env } })).rejects.toMatchObject({ code: 'MAM_ERR_TMUX_MISSING' });
+    await expect(chooseBackend('tmux', { tmux: { socket, env } })).rejects.toMatchObject({
+      code: 'MAM_ERR_TMUX_MISSING',
+    });
   });
 
   it('treats a tmux older than 3.2 as missing', async () => {
@@ -125,7 +139,9 @@ describe('tmux missing', () => {
     const chosen = await chooseBackend('auto', { tmux: { socket, env } });
     expect(chosen.backend.name).toBe('pty');
     expect(chosen.reason).toMatch(/^tmux 2\.9a is older than 3\.2; using node-pty$/);
-    await expect(chooseBackend('tmux', { tmux: { socket, env } })).rejects.toMatchObject({ code: 'MAM_ERR_TMUX_MISSING' });
+    await expect(chooseBackend('tmux', { tmux: { socket, env } })).rejects.toMatchObject({
+      code: 'MAM_ERR_TMUX_MISSING',
+    });
     rmSync(join(emptyPath, 'tmux'));
   });
 

@@ -64,8 +64,22 @@ describe.runIf(runTmuxSuites)('tmux batches', () => {
   it('ends a burst of sessions with a few tmux processes, every process group gone', async () => {
     const backend = createTmuxBackend({ socket, env: counting.env });
     const names = Array.from({ length: 12 }, (_, i) => `mam-test-batch-${String(i).padStart(8, '0')}`);
-    const infos = await Promise.all(names.map((name) => backend.start({ name, cwd: dir, command: '/bin/sh', args: [join(dir, 'echo.sh')], env: { PATH: '/usr/bin:/bin' } })));
-    await waitFor(async () => (await Promise.all(names.map((n) => backend.readScreen(n)))).every((s) => s.includes('ready')), 5000, 'every echo script');
+    const infos = await Promise.all(
+      names.map((name) =>
+        backend.start({
+          name,
+          cwd: dir,
+          command: '/bin/sh',
+          args: [join(dir, 'echo.sh')],
+          env: { PATH: '/usr/bin:/bin' },
+        }),
+      ),
+    );
+    await waitFor(
+      async () => (await Promise.all(names.map((n) => backend.readScreen(n)))).every((s) => s.includes('ready')),
+      5000,
+      'every echo script',
+    );
     const before = counting.calls().length;
     const results = await Promise.all(
       infos.map(async (info) => {
@@ -77,7 +91,10 @@ describe.runIf(runTmuxSuites)('tmux batches', () => {
     expect(results.map((r) => r.endedBy)).toEqual(names.map(() => 'exit-keys'));
     // Besides the shared listings that confirm the ends (as many as a slow tmux takes):
     // a batch of pids and one of keys, where each session used to take two clients of its own.
-    const perSession = counting.calls().slice(before).filter((c) => !c.includes(' list-sessions '));
+    const perSession = counting
+      .calls()
+      .slice(before)
+      .filter((c) => !c.includes(' list-sessions '));
     expect(perSession).toEqual([`-L ${socket} source-file -`, `-L ${socket} source-file -`]);
     for (const info of infos) {
       expect(await backend.isAlive(info.name)).toBe(false);

@@ -21,7 +21,9 @@ const runTmuxSuites = installed.found || process.env.CI === 'true';
 const tmux = (...args: string[]) => execa('tmux', ['-L', socket, ...args], { reject: false, stdin: 'ignore' });
 /** The control-mode clients attached to `name`, as tmux lists them. */
 const controlClients = async (name: string): Promise<number> =>
-  (await tmux('list-clients', '-t', `=${name}`, '-F', '#{client_control_mode}')).stdout.split('\n').filter((l) => l === '1').length;
+  (await tmux('list-clients', '-t', `=${name}`, '-F', '#{client_control_mode}')).stdout
+    .split('\n')
+    .filter((l) => l === '1').length;
 
 afterAll(async () => {
   await tmux('kill-server');
@@ -47,7 +49,13 @@ describe.runIf(runTmuxSuites)('tmux connections', () => {
   let count = 0;
   const startEcho = async (): Promise<string> => {
     const name = `mam-test-conn-${String(++count).padStart(8, '0')}`;
-    await backend.start({ name, cwd: dir, command: '/bin/sh', args: [join(dir, 'echo.sh')], env: { PATH: '/usr/bin:/bin' } });
+    await backend.start({
+      name,
+      cwd: dir,
+      command: '/bin/sh',
+      args: [join(dir, 'echo.sh')],
+      env: { PATH: '/usr/bin:/bin' },
+    });
     await waitFor(async () => (await backend.readScreen(name)).includes('ready'), 5000, 'the echo script');
     return name;
   };
@@ -119,7 +127,7 @@ describe.runIf(runTmuxSuites)('tmux connections', () => {
     await backend.terminate(name, { exitKeys: [{ text: 'quit' }, 'Enter'], graceMs: 1000 });
   });
 
-  it('passes a command\'s words through the control line literally', async () => {
+  it("passes a command's words through the control line literally", async () => {
     const name = await startEcho();
     const control = await openTmuxControl(tmuxClient({ socket }), name);
     expect(control).toBeDefined();
@@ -129,7 +137,11 @@ describe.runIf(runTmuxSuites)('tmux connections', () => {
     expect((await tmux('show-buffer', '-b', 'mam-test-words')).stdout).toBe(text);
     // A word it cannot carry is refused before it is sent: the replies stay paired with their commands.
     expect(() => control!.run(['set-buffer', '-b', 'mam-test-words', 'two\nlines'])).toThrow(/line break/);
-    expect(await control!.run(['display-message', '-p', 'still in step'])).toEqual({ ok: true, stdout: 'still in step', stderr: '' });
+    expect(await control!.run(['display-message', '-p', 'still in step'])).toEqual({
+      ok: true,
+      stdout: 'still in step',
+      stderr: '',
+    });
     const failed = await control!.run(['show-buffer', '-b', 'mam-test-no-such-buffer']);
     expect(failed.ok).toBe(false);
     expect(failed.stderr).toMatch(/no buffer/);

@@ -1,6 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { topics } from '../../core/topics.js';
-import { eventually, flushThrough, grantedFor, subscribeAll, useBrokerSuite, type Received, type Who } from '../helpers/mesh.js';
+import {
+  eventually,
+  flushThrough,
+  grantedFor,
+  subscribeAll,
+  useBrokerSuite,
+  type Received,
+  type Who,
+} from '../helpers/mesh.js';
 
 const NS = 'acl';
 const REFUSED = 128; // SUBACK failure [MQTT-3.9.3]
@@ -15,7 +23,8 @@ beforeEach(async () => {
   seen = sub.messages;
 });
 
-const published = (who: Who, topic: string, payload = `from ${JSON.stringify(who)}`) => suite.publishes(who, topic, payload);
+const published = (who: Who, topic: string, payload = `from ${JSON.stringify(who)}`) =>
+  suite.publishes(who, topic, payload);
 
 async function expectNotDelivered(payload: string): Promise<void> {
   await flushThrough(suite, seen, topics.events(NS, 'MARK'));
@@ -43,11 +52,14 @@ describe('publish ACL', () => {
     await expectNotDelivered('agent-escalation');
   });
 
-  it.each([topics.events(NS, 'J'), topics.state(NS, 'J'), topics.escalations(NS, 'J'), topics.control(NS, 'h1')])('refuses the reader publishing to %s', async (topic) => {
-    const payload = `reader-${topic}`;
-    expect(await published('reader', topic, payload)).toBe(false);
-    await expectNotDelivered(payload);
-  });
+  it.each([topics.events(NS, 'J'), topics.state(NS, 'J'), topics.escalations(NS, 'J'), topics.control(NS, 'h1')])(
+    'refuses the reader publishing to %s',
+    async (topic) => {
+      const payload = `reader-${topic}`;
+      expect(await published('reader', topic, payload)).toBe(false);
+      await expectNotDelivered(payload);
+    },
+  );
 
   it('refuses the operator publishing job state and escalations', async () => {
     expect(await published('operator', topics.state(NS, 'X'), 'operator-state')).toBe(false);
@@ -59,7 +71,9 @@ describe('publish ACL', () => {
   it('lets the operator publish events and host control', async () => {
     expect(await published('operator', topics.events(NS, 'X'), 'op-event')).toBe(true);
     expect(await published('operator', topics.control(NS, 'h1'), 'op-control')).toBe(true);
-    await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['op-event', 'op-control'])));
+    await eventually(() =>
+      expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['op-event', 'op-control'])),
+    );
   });
 
   it('lets the reconciler publish job state, escalations, output and host status, and re-send events and host control', async () => {
@@ -70,10 +84,28 @@ describe('publish ACL', () => {
     await c.publish(topics.status(NS, 'h1'), 'status-h1', { qos: 1 });
     await c.publish(topics.events(NS, 'X'), 'resent-event-X', { qos: 1 });
     await c.publish(topics.control(NS, 'h1'), 'resent-control-h1', { qos: 1 });
-    await eventually(() => expect(seen.map((m) => m.payload.toString())).toEqual(expect.arrayContaining(['state-X', 'escalation-X', 'output-X', 'status-h1', 'resent-event-X', 'resent-control-h1'])));
+    await eventually(() =>
+      expect(seen.map((m) => m.payload.toString())).toEqual(
+        expect.arrayContaining([
+          'state-X',
+          'escalation-X',
+          'output-X',
+          'status-h1',
+          'resent-event-X',
+          'resent-control-h1',
+        ]),
+      ),
+    );
   });
 
-  const outside = ['mam/v1/other/jobs/X/events', '$SYS/x', 'foo', 'mam/v1/acl', `mam/v1/${NS}/jobs/X/events/extra`, `mam/v1/${NS}/jobs/X/bogus`];
+  const outside = [
+    'mam/v1/other/jobs/X/events',
+    '$SYS/x',
+    'foo',
+    'mam/v1/acl',
+    `mam/v1/${NS}/jobs/X/events/extra`,
+    `mam/v1/${NS}/jobs/X/bogus`,
+  ];
   const roles: Who[] = ['reconciler', 'operator', 'reader', { agent: 'X' }];
   it.each(roles)('refuses %j publishing outside the namespace or off the topic tree', async (who) => {
     for (const topic of outside) expect(await published(who, topic), topic).toBe(false);
@@ -81,15 +113,19 @@ describe('publish ACL', () => {
 });
 
 describe('subscribe ACL', () => {
-  it.each(['#', `mam/v1/${NS}/#`, `mam/v1/${NS}/jobs/+/events`, topics.state(NS, 'B'), topics.output(NS, 'A'), 'mam/v1/other/jobs/A/state'])(
-    'gives an agent of job A a SUBACK failure for %s',
-    async (filter) => {
-      const agent = await suite.connect({ agent: 'A' });
-      expect(await grantedFor(agent, filter)).toBe(REFUSED);
-      // A refused subscription leaves the connection usable.
-      expect(await grantedFor(agent, topics.state(NS, 'A'))).toBe(1);
-    },
-  );
+  it.each([
+    '#',
+    `mam/v1/${NS}/#`,
+    `mam/v1/${NS}/jobs/+/events`,
+    topics.state(NS, 'B'),
+    topics.output(NS, 'A'),
+    'mam/v1/other/jobs/A/state',
+  ])('gives an agent of job A a SUBACK failure for %s', async (filter) => {
+    const agent = await suite.connect({ agent: 'A' });
+    expect(await grantedFor(agent, filter)).toBe(REFUSED);
+    // A refused subscription leaves the connection usable.
+    expect(await grantedFor(agent, topics.state(NS, 'A'))).toBe(1);
+  });
 
   it("grants an agent its own job's state and events", async () => {
     const agent = await suite.connect({ agent: 'A' });
@@ -100,6 +136,7 @@ describe('subscribe ACL', () => {
   it.each<Who>(['reconciler', 'operator', 'reader'])('confines %s to the namespace', async (who) => {
     const c = await suite.connect(who);
     expect(await grantedFor(c, `mam/v1/${NS}/jobs/+/events`)).toBe(1);
-    for (const filter of ['#', '+/v1/#', 'mam/v1/other/#', '$SYS/#', `mam/v1/${NS}`]) expect(await grantedFor(c, filter), filter).toBe(REFUSED);
+    for (const filter of ['#', '+/v1/#', 'mam/v1/other/#', '$SYS/#', `mam/v1/${NS}`])
+      expect(await grantedFor(c, filter), filter).toBe(REFUSED);
   });
 });

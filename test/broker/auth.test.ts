@@ -6,7 +6,12 @@ import { generateCa } from '../../core/tls-certs.js';
 import { connectError, loginOf, tryConnect, useBrokerSuite, type Who } from '../helpers/mesh.js';
 
 // What Node reports when the peer's certificate does not chain to the pinned CA.
-const UNTRUSTED = ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'DEPTH_ZERO_SELF_SIGNED_CERT'];
+const UNTRUSTED = [
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+];
 
 const suite = useBrokerSuite('test', { plaintextPort: 0 });
 
@@ -29,14 +34,24 @@ describe('broker authentication', () => {
   });
 
   it('maps a wrong password to MAM_ERR_BROKER_REFUSED', async () => {
-    const err = await connectError({ url: suite.broker.url, ca: suite.ctx.endpoint.ca, username: 'operator', password: 'wrong' });
+    const err = await connectError({
+      url: suite.broker.url,
+      ca: suite.ctx.endpoint.ca,
+      username: 'operator',
+      password: 'wrong',
+    });
     expect(isMamError(err, 'BROKER_REFUSED')).toBe(true);
     expect([4, 5]).toContain(err.cause?.code);
   });
 
   it("refuses an agent password used for another job's login", async () => {
     const other = loginOf(suite.ctx, { agent: 'J2' });
-    const err = await connectError({ url: suite.broker.url, ca: suite.ctx.endpoint.ca, username: 'agent:J1', password: other.password });
+    const err = await connectError({
+      url: suite.broker.url,
+      ca: suite.ctx.endpoint.ca,
+      username: 'agent:J1',
+      password: other.password,
+    });
     expect(err.code).toBe('MAM_ERR_BROKER_REFUSED');
   });
 
@@ -74,7 +89,9 @@ describe('broker authentication', () => {
 describe('plaintext debug listener', () => {
   it('authenticates like the TLS listener', async () => {
     const url = `mqtt://127.0.0.1:${suite.broker.plaintextPort}`;
-    expect((await tryConnect(url, { ...suite.ctx.creds.reader, clientId: newClientId('reader') })).connected).toBe(true);
+    expect((await tryConnect(url, { ...suite.ctx.creds.reader, clientId: newClientId('reader') })).connected).toBe(
+      true,
+    );
     const anon = await tryConnect(url, {});
     expect(anon).toMatchObject({ connected: false, error: { code: 4 } });
   });
@@ -87,7 +104,10 @@ describe('plaintext debug listener', () => {
       for (const a of addrs ?? []) if (!a.internal && a.family === 'IPv4') others.push(a.address);
     }
     for (const host of others) {
-      const r = await tryConnect(`mqtt://${host}:${suite.broker.plaintextPort}`, { ...suite.ctx.creds.reader, connectTimeout: 2000 });
+      const r = await tryConnect(`mqtt://${host}:${suite.broker.plaintextPort}`, {
+        ...suite.ctx.creds.reader,
+        connectTimeout: 2000,
+      });
       expect(r.connected, host).toBe(false);
       if (r.error?.code) expect(r.error.code, host).toMatch(/ECONNREFUSED|EADDRNOTAVAIL|ENETUNREACH|EHOSTUNREACH/);
     }

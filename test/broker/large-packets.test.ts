@@ -27,7 +27,12 @@ describe('packets below the size limit', () => {
       sends.push(writer.publish(topic, payload, { qos: 1 }));
     }
     await Promise.all(sends);
-    await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${got.length}/40 delivered in 10 s`)), 10_000))]);
+    await Promise.race([
+      all,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`only ${got.length}/40 delivered in 10 s`)), 10_000),
+      ),
+    ]);
     expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 

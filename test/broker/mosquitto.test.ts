@@ -12,7 +12,9 @@ import { makeWorkspace, runMam, type TestWorkspace } from '../helpers/workspace.
 // In CI a missing broker is a broken image, never a reason to pass: the suite runs and fails.
 const installed = !!MOSQUITTO && !!MOSQUITTO_PASSWD;
 const skip = !installed && process.env.CI !== 'true';
-const title = skip ? 'external Mosquitto broker (skipped: mosquitto or mosquitto_passwd not installed; CI=true makes this fail)' : 'external Mosquitto broker';
+const title = skip
+  ? 'external Mosquitto broker (skipped: mosquitto or mosquitto_passwd not installed; CI=true makes this fail)'
+  : 'external Mosquitto broker';
 
 const NS = 'mosq';
 let tw: TestWorkspace;
@@ -25,7 +27,11 @@ describe.skipIf(skip)(title, () => {
     expect(installed, 'mosquitto and mosquitto_passwd must be installed').toBe(true);
     tw = await makeWorkspace({ namespace: NS });
     const c = tw.context();
-    mosquitto = await startMosquitto(c.ws, [c.creds.operator, c.creds.reader, sharedAgentLogin(c.creds)], c.cfg.broker.maxPacketBytes);
+    mosquitto = await startMosquitto(
+      c.ws,
+      [c.creds.operator, c.creds.reader, sharedAgentLogin(c.creds)],
+      c.cfg.broker.maxPacketBytes,
+    );
     // Mosquitto cannot check per-job agent passwords: sessions use the shared agent login.
     tw.patchConfig({ broker: { url: mosquitto.url, agentLogin: 'shared' } });
     ctx = tw.context();
@@ -43,7 +49,12 @@ describe.skipIf(skip)(title, () => {
   });
 
   it('refuses a wrong password with MAM_ERR_BROKER_REFUSED', async () => {
-    const err = await connectError({ url: mosquitto!.url, ca: ctx.endpoint.ca, username: 'operator', password: 'wrong' });
+    const err = await connectError({
+      url: mosquitto!.url,
+      ca: ctx.endpoint.ca,
+      username: 'operator',
+      password: 'wrong',
+    });
     expect(isMamError(err, 'BROKER_REFUSED'), String(err)).toBe(true);
   });
 
@@ -55,10 +66,18 @@ describe.skipIf(skip)(title, () => {
   it('carries a `mam emit` event to `mam watch`, verified', async () => {
     const job = 'M1';
     const watch = runMam(tw, ['watch', '--count', '1', '--json', '--job', job], { timeout: 30_000 });
-    const r = await actUntilExit(watch, () => runMam(tw, ['emit', 'job.progress', '--job', job, '--no-wait', '--field', 'message=via mosquitto']));
+    const r = await actUntilExit(watch, () =>
+      runMam(tw, ['emit', 'job.progress', '--job', job, '--no-wait', '--field', 'message=via mosquitto']),
+    );
     expect(r.exitCode, `${r.stderr}\n${mosquitto!.log()}`).toBe(0);
     expect(jsonLines(r.stdout)).toEqual([
-      expect.objectContaining({ verified: true, topic: topics.events(NS, job), job, type: 'job.progress', body: { message: 'via mosquitto' } }),
+      expect.objectContaining({
+        verified: true,
+        topic: topics.events(NS, job),
+        job,
+        type: 'job.progress',
+        body: { message: 'via mosquitto' },
+      }),
     ]);
   });
 

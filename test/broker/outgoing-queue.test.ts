@@ -70,10 +70,22 @@ describe('OutgoingQueue', () => {
 
   it('behaves as the array it replaces for any sequence of calls', () => {
     const op = fc.oneof(
-      fc.record({ k: fc.constant('enqueue' as const), broker: fc.constantFrom('a', 'b'), id: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }) }),
-      fc.record({ k: fc.constant('update' as const), broker: fc.constantFrom('a', 'b'), counter: fc.integer({ min: 0, max: 40 }), id: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({
+        k: fc.constant('enqueue' as const),
+        broker: fc.constantFrom('a', 'b'),
+        id: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+      }),
+      fc.record({
+        k: fc.constant('update' as const),
+        broker: fc.constantFrom('a', 'b'),
+        counter: fc.integer({ min: 0, max: 40 }),
+        id: fc.integer({ min: 1, max: 6 }),
+      }),
       fc.record({ k: fc.constant('pubrel' as const), id: fc.integer({ min: 1, max: 6 }) }),
-      fc.record({ k: fc.constant('clear' as const), id: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }) }),
+      fc.record({
+        k: fc.constant('clear' as const),
+        id: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+      }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 80 }), (ops) => {

@@ -7,7 +7,12 @@ const MAX_PACKET = 4096;
 const MAX_LEVELS = 8;
 
 // The config loader requires events.maxMessageBytes to fit in one packet (less 256 bytes of header and topic).
-const suite = useBrokerSuite(NS, { config: { broker: { maxPacketBytes: MAX_PACKET, maxTopicLevels: MAX_LEVELS }, events: { maxMessageBytes: MAX_PACKET - 256 } } });
+const suite = useBrokerSuite(NS, {
+  config: {
+    broker: { maxPacketBytes: MAX_PACKET, maxTopicLevels: MAX_LEVELS },
+    events: { maxMessageBytes: MAX_PACKET - 256 },
+  },
+});
 let seen: Received[];
 
 beforeEach(async () => {
@@ -23,12 +28,15 @@ describe('packet size limit', () => {
     await eventually(() => expect(seen.map((m) => m.payload.length)).toContain(payload.length));
   });
 
-  it.each([MAX_PACKET + 1, 64 * 1024, 2 * 1024 * 1024])('drops the connection for a %i-byte payload and never delivers it', async (size) => {
-    expect(await publishes(topics.events(NS, 'BIG'), Buffer.alloc(size, 'b'))).toBe(false);
-    // The connection is gone, but the broker still serves others: a small marker arrives, the big one never.
-    await flushThrough(suite, seen, topics.events(NS, 'MARK'));
-    expect(seen.map((m) => m.topic)).not.toContain(topics.events(NS, 'BIG'));
-  });
+  it.each([MAX_PACKET + 1, 64 * 1024, 2 * 1024 * 1024])(
+    'drops the connection for a %i-byte payload and never delivers it',
+    async (size) => {
+      expect(await publishes(topics.events(NS, 'BIG'), Buffer.alloc(size, 'b'))).toBe(false);
+      // The connection is gone, but the broker still serves others: a small marker arrives, the big one never.
+      await flushThrough(suite, seen, topics.events(NS, 'MARK'));
+      expect(seen.map((m) => m.topic)).not.toContain(topics.events(NS, 'BIG'));
+    },
+  );
 
   it('counts the whole packet, not just the payload', async () => {
     // Payload alone fits; topic and header push the packet over the limit.
@@ -39,7 +47,8 @@ describe('packet size limit', () => {
 });
 
 describe('topic level limit', () => {
-  const deep = (levels: number) => [`mam/v1/${NS}/jobs`, ...Array.from({ length: levels - 4 }, (_, i) => `l${i}`)].join('/');
+  const deep = (levels: number) =>
+    [`mam/v1/${NS}/jobs`, ...Array.from({ length: levels - 4 }, (_, i) => `l${i}`)].join('/');
 
   it(`grants a reader filter of ${MAX_LEVELS} levels and refuses ${MAX_LEVELS + 1}`, async () => {
     const reader = await suite.connect('reader');

@@ -15,7 +15,13 @@ describe('the shared agent login on the embedded broker', () => {
   });
 
   it('never publishes state, output, control or status, nor outside the namespace', async () => {
-    for (const topic of [topics.state(NS, 'A'), topics.output(NS, 'A'), topics.control(NS, 'h1'), topics.status(NS, 'h1'), topics.events('other', 'A')]) {
+    for (const topic of [
+      topics.state(NS, 'A'),
+      topics.output(NS, 'A'),
+      topics.control(NS, 'h1'),
+      topics.status(NS, 'h1'),
+      topics.events('other', 'A'),
+    ]) {
       expect(await suite.publishes('agent', topic, '{}'), topic).toBe(false);
     }
   });

@@ -35,7 +35,12 @@ describe('WSS listener', () => {
     expect(broker.wssPort).toBeGreaterThan(0);
     const ctx = tw.context();
     const client = await mqtt.connectAsync(`wss://localhost:${broker.wssPort}`, {
-      ca: ctx.endpoint.ca, rejectUnauthorized: true, username: 'reader', password: ctx.creds.reader.password, clientId: newClientId('reader'), reconnectPeriod: 0,
+      ca: ctx.endpoint.ca,
+      rejectUnauthorized: true,
+      username: 'reader',
+      password: ctx.creds.reader.password,
+      clientId: newClientId('reader'),
+      reconnectPeriod: 0,
     });
     const granted = await client.subscribeAsync(`mam/v1/${ctx.cfg.namespace}/jobs/+/state`, { qos: 1 });
     expect(granted[0].qos).toBe(1);
@@ -44,8 +49,18 @@ describe('WSS listener', () => {
 
   it('refuses a wrong password over wss', async () => {
     const ctx = tw.context();
-    await expect(mqtt.connectAsync(`wss://localhost:${broker.wssPort}`, {
-      ca: ctx.endpoint.ca, rejectUnauthorized: true, username: 'reader', password: 'wrong', reconnectPeriod: 0,
-    }, false)).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(
+      mqtt.connectAsync(
+        `wss://localhost:${broker.wssPort}`,
+        {
+          ca: ctx.endpoint.ca,
+          rejectUnauthorized: true,
+          username: 'reader',
+          password: 'wrong',
+          reconnectPeriod: 0,
+        },
+        false,
+      ),
+    ).rejects.toThrow(/Bad username or password|Not authorized/i);
   });
 });

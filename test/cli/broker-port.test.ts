@@ -24,12 +24,14 @@ describe('a busy broker port', () => {
   it('mam broker exits 3 naming the port, the process holding it and broker.port, not an internal error', async () => {
     const r = await runMam(tw, ['broker']);
     expectCleanFailure(r, 3);
-    expect(String(r.stderr)).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use by pid ${process.pid}\\b`));
+    expect(String(r.stderr)).toMatch(
+      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use by pid ${process.pid}\\b`),
+    );
     expect(String(r.stderr)).toMatch(/broker\.port/);
     expect(String(r.stderr)).toMatch(/mam init --port auto/);
   });
 
-  it('mam up fails with the broker\'s own explanation', async () => {
+  it("mam up fails with the broker's own explanation", async () => {
     const r = await runMam(tw, ['up']);
     expect(r.exitCode).toBe(1);
     expect(String(r.stderr)).toMatch(/already in use/);

@@ -20,7 +20,15 @@ describe('help and usage', () => {
   });
 
   it('prints the help of every command and exits 0, without touching the workspace', async () => {
-    const runs = await Promise.all(Object.keys(COMMANDS).map(async (name) => [name, await runMam(suite.tw, [name, '--help'], { env: { ...suite.tw.env, MAM_HOME: '/nonexistent' } })] as const));
+    const runs = await Promise.all(
+      Object.keys(COMMANDS).map(
+        async (name) =>
+          [
+            name,
+            await runMam(suite.tw, [name, '--help'], { env: { ...suite.tw.env, MAM_HOME: '/nonexistent' } }),
+          ] as const,
+      ),
+    );
     for (const [name, r] of runs) {
       expect(r.exitCode, `${name}: ${String(r.stderr)}`).toBe(0);
       expect(r.stdout).toContain(`mam ${name.split('-')[0]}`);
@@ -38,7 +46,9 @@ describe('help and usage', () => {
   });
 
   it('prints the version of package.json', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     const r = await runMam(suite.tw, ['--version']);
     expect(r.stdout.trim()).toBe(`mam ${version}`);
   });
@@ -69,28 +79,58 @@ describe('mam watch', () => {
   it('prints a verified event emitted meanwhile', async () => {
     const watch = runMam(suite.tw, ['watch', '--count', '1', '--json', '--job', job], { timeout: 30_000 });
     // watch --json gives no readiness signal: emit until it has seen one event.
-    const r = await actUntilExit(watch, () => runMam(suite.tw, ['emit', 'job.progress', '--job', job, '--no-wait', '--field', 'message=hi']));
+    const r = await actUntilExit(watch, () =>
+      runMam(suite.tw, ['emit', 'job.progress', '--job', job, '--no-wait', '--field', 'message=hi']),
+    );
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const [line, ...rest] = jsonLines(r.stdout);
     expect(rest).toEqual([]);
-    expect(line).toMatchObject({ verified: true, topic: topics.events(NS, job), job, type: 'job.progress', kid: suite.ctx.keyFile.active, body: { message: 'hi' } });
+    expect(line).toMatchObject({
+      verified: true,
+      topic: topics.events(NS, job),
+      job,
+      type: 'job.progress',
+      kid: suite.ctx.keyFile.active,
+      body: { message: 'hi' },
+    });
   });
 
   it('prints a forged envelope as UNVERIFIED with its error code', async () => {
     const operator = await suite.connect('operator');
-    const msg = JSON.stringify({ v: 1, ns: NS, job, type: 'job.done', sender: 'mallory', gen: 1, seq: 99, ts: Date.now(), body: {} });
+    const msg = JSON.stringify({
+      v: 1,
+      ns: NS,
+      job,
+      type: 'job.done',
+      sender: 'mallory',
+      gen: 1,
+      seq: 99,
+      ts: Date.now(),
+      body: {},
+    });
     const forged = JSON.stringify({ kid: suite.ctx.keyFile.active, sig: 'A'.repeat(43), msg });
     const watch = runMam(suite.tw, ['watch', '--count', '1', '--json', '--job', job], { timeout: 30_000 });
     const r = await actUntilExit(watch, () => operator.publish(topics.events(NS, job), forged, { qos: 1 }), 200);
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(jsonLines(r.stdout)).toEqual([{ verified: false, topic: topics.events(NS, job), error: 'MAM_ERR_BAD_SIGNATURE', bytes: Buffer.byteLength(forged) }]);
+    expect(jsonLines(r.stdout)).toEqual([
+      {
+        verified: false,
+        topic: topics.events(NS, job),
+        error: 'MAM_ERR_BAD_SIGNATURE',
+        bytes: Buffer.byteLength(forged),
+      },
+    ]);
     expect(r.stdout).not.toContain('mallory');
   });
 
   it('shows UNVERIFIED in plain output too', async () => {
     const operator = await suite.connect('operator');
     const watch = runMam(suite.tw, ['watch', '--count', '1', '--job', job], { timeout: 30_000 });
-    const r = await actUntilExit(watch, () => operator.publish(topics.events(NS, job), 'not an envelope', { qos: 1 }), 200);
+    const r = await actUntilExit(
+      watch,
+      () => operator.publish(topics.events(NS, job), 'not an envelope', { qos: 1 }),
+      200,
+    );
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stdout).toMatch(/^UNVERIFIED jobs\/W1\/events MAM_ERR_BAD_ENVELOPE: /m);
   });

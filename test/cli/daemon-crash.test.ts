@@ -17,16 +17,27 @@ describe('a daemon with an uncaught error', () => {
   for (const kind of ['exception', 'rejection'] as const) {
     it(`logs an uncaught ${kind} with its stack, closes and exits 70`, async () => {
       const preload = join(dir, `${kind}.cjs`);
-      const raise = kind === 'exception' ? "throw new Error('boom-exception')" : "Promise.reject(new Error('boom-rejection'))";
+      const raise =
+        kind === 'exception' ? "throw new Error('boom-exception')" : "Promise.reject(new Error('boom-rejection'))";
       // Raised once the broker printed its port, so the crash meets a running daemon.
-      writeFileSync(preload, `process.stdout.on('data', () => {}); const w = process.stdout.write.bind(process.stdout);
-process.stdout.write = (...a) => { setTimeout(() => { ${raise}; }, 200); process.stdout.write = w; return w(...a); };\n`);
-      const child = runMam(suite.tw, ['broker', '--port', '0', '--json'], { env: { ...suite.tw.env, NODE_OPTIONS: `--require ${preload}` } });
-      const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+      writeFileSync(
+        preload,
+        `process.stdout.on('data', () => {}); const w = process.stdout.write.bind(process.stdout);
+process.stdout.write = (...a) => { setTimeout(() => { ${raise}; }, 200); process.stdout.write = w; return w(...a); };\n`,
+      );
+      const child = runMam(suite.tw, ['broker', '--port', '0', '--json'], {
+        env: { ...suite.tw.env, NODE_OPTIONS: `--require ${preload}` },
+      });
+      const line = await new Promise<string>((resolve) =>
+        child.stdout!.once('data', (d: Buffer) => resolve(d.toString())),
+      );
       const port = (JSON.parse(line) as { port: number }).port;
       const r = await child;
       expect(r.exitCode).toBe(70);
-      const logged = String(r.stderr).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; data?: { error?: string; stack?: string } });
+      const logged = String(r.stderr)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { msg: string; data?: { error?: string; stack?: string } });
       const crash = logged.find((l) => l.msg === 'uncaught error; closing');
       expect(crash?.data?.error).toBe(`boom-${kind}`);
       expect(crash?.data?.stack).toContain('Error: boom-');

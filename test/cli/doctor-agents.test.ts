@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINNED, realCliEntry, writeCliWrapper } from '../../agents/real-clis/real-cli-env.js';
 import { makeWorkspace, runMam, type TestWorkspace } from '../helpers/workspace.js';
 
-interface Check { name: string; status: string; detail: string }
+interface Check {
+  name: string;
+  status: string;
+  detail: string;
+}
 
 describe('mam doctor: agent CLIs', () => {
   let tw: TestWorkspace;
@@ -29,9 +33,16 @@ describe('mam doctor: agent CLIs', () => {
     const r = await runMam(tw, ['doctor', '--json']);
     const checks = (JSON.parse(String(r.stdout)) as { checks: Check[] }).checks;
     const of = (name: string) => checks.find((c) => c.name === `agent ${name}`);
-    expect(of('codex')).toMatchObject({ status: 'warn', detail: `9.9.9; mam was checked against ${PINNED.codex!.version}` });
+    expect(of('codex')).toMatchObject({
+      status: 'warn',
+      detail: `9.9.9; mam was checked against ${PINNED.codex!.version}`,
+    });
     expect(of('gemini')?.status).toBe('warn');
     expect(of('gemini')?.detail).toMatch(/missing-gemini is not installed \(not on PATH\)/);
-    if (claude) expect(of('claude')).toMatchObject({ status: 'ok', detail: `${PINNED.claude!.version} (mam was checked against this version)` });
+    if (claude)
+      expect(of('claude')).toMatchObject({
+        status: 'ok',
+        detail: `${PINNED.claude!.version} (mam was checked against this version)`,
+      });
   });
 });

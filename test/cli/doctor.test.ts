@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWorkspace, runMam, startBroker, type TestWorkspace } from '../helpers/workspace.js';
 
-interface Check { name: string; status: string; detail: string; fix?: string }
+interface Check {
+  name: string;
+  status: string;
+  detail: string;
+  fix?: string;
+}
 
 describe('mam doctor', () => {
   let tw: TestWorkspace;

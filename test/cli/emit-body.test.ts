@@ -17,7 +17,7 @@ async function bodiesOf(job: string) {
 }
 
 describe('mam emit --body from a file or stdin', () => {
-  it('--body @file sends the file\'s JSON', async () => {
+  it("--body @file sends the file's JSON", async () => {
     const seen = await bodiesOf('B1');
     const body = { message: 'from a file '.concat('x'.repeat(4000)) };
     const file = join(suite.tw.root, 'body.json');
@@ -29,7 +29,9 @@ describe('mam emit --body from a file or stdin', () => {
 
   it('--body - reads stdin', async () => {
     const seen = await bodiesOf('B2');
-    const r = await runMam(suite.tw, ['emit', 'job.progress', '--job', 'B2', '--no-wait', '--body', '-'], { input: '{"message":"from stdin"}' });
+    const r = await runMam(suite.tw, ['emit', 'job.progress', '--job', 'B2', '--no-wait', '--body', '-'], {
+      input: '{"message":"from stdin"}',
+    });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     await eventually(() => expect(seen()).toContainEqual({ message: 'from stdin' }));
   });

@@ -20,14 +20,17 @@ async function watchJob(job: string): Promise<Received[]> {
   return (await subscribeAll(reader, [topics.events(NS, job)])).messages;
 }
 
-const verified = (m: Received): Msg => openEnvelope(NS, m.topic, m.payload, suite.ctx.keyring, suite.ctx.cfg.events.maxMessageBytes).msg;
+const verified = (m: Received): Msg =>
+  openEnvelope(NS, m.topic, m.payload, suite.ctx.keyring, suite.ctx.cfg.events.maxMessageBytes).msg;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe('mam emit', () => {
   it('gives 20 concurrent emits of one job the seqs 1..20, each signed once', async () => {
     const seen = await watchJob('CONC');
     const runs = await Promise.all(
-      range(20).map((i) => runMam(suite.tw, ['emit', 'job.progress', '--job', 'CONC', '--no-wait', '--json', '--field', `message=n${i}`])),
+      range(20).map((i) =>
+        runMam(suite.tw, ['emit', 'job.progress', '--job', 'CONC', '--no-wait', '--json', '--field', `message=n${i}`]),
+      ),
     );
     for (const r of runs) expect(r.exitCode, String(r.stderr)).toBe(0);
     const seqs = runs.map((r) => JSON.parse(String(r.stdout)).seq as number);
@@ -48,7 +51,16 @@ describe('mam emit', () => {
 
   it('exits 75 without a reconciler, keeps the event in the outbox, and the next emit re-sends it', async () => {
     const seen = await watchJob('Q1');
-    const r = await runMam(suite.tw, ['emit', 'job.progress', '--job', 'Q1', '--timeout', '300ms', '--field', 'message=first']);
+    const r = await runMam(suite.tw, [
+      'emit',
+      'job.progress',
+      '--job',
+      'Q1',
+      '--timeout',
+      '300ms',
+      '--field',
+      'message=first',
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(75);
     expect(r.stderr).toMatch(/not acknowledged within 300 ms; kept in .*outbox/);
     expect(r.stderr).toMatch(/hint: /);
@@ -61,7 +73,16 @@ describe('mam emit', () => {
     await eventually(() => expect(seen).toHaveLength(1));
     expect(seen[0]!.payload.toString('base64')).toBe(kept.payload);
 
-    const again = await runMam(suite.tw, ['emit', 'job.progress', '--job', 'Q1', '--no-wait', '--json', '--field', 'message=second']);
+    const again = await runMam(suite.tw, [
+      'emit',
+      'job.progress',
+      '--job',
+      'Q1',
+      '--no-wait',
+      '--json',
+      '--field',
+      'message=second',
+    ]);
     expect(again.exitCode, String(again.stderr)).toBe(0);
     expect(JSON.parse(String(again.stdout))).toMatchObject({ seq: 2, resent: 1, committed: false });
     await eventually(() => expect(seen.map((m) => verified(m).seq)).toEqual([1, 1, 2]));
@@ -132,7 +153,10 @@ describe('mam emit inside an agent session', () => {
 
   it('signs with the job key and the event verifies with the master keyring', async () => {
     const seen = await watchJob(job);
-    const r = await runMam(suite.tw, ['emit', 'job.heartbeat', '--no-wait', '--json'], { cwd: tmpdir(), env: agentEnv() });
+    const r = await runMam(suite.tw, ['emit', 'job.heartbeat', '--no-wait', '--json'], {
+      cwd: tmpdir(),
+      env: agentEnv(),
+    });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(JSON.parse(String(r.stdout))).toMatchObject({ job, seq: 1 });
     await eventually(() => expect(seen).toHaveLength(1));
@@ -142,12 +166,18 @@ describe('mam emit inside an agent session', () => {
   });
 
   it('refuses --job naming another job', async () => {
-    const r = await runMam(suite.tw, ['emit', 'job.heartbeat', '--job', 'OTHER', '--no-wait'], { cwd: tmpdir(), env: agentEnv() });
+    const r = await runMam(suite.tw, ['emit', 'job.heartbeat', '--job', 'OTHER', '--no-wait'], {
+      cwd: tmpdir(),
+      env: agentEnv(),
+    });
     expectCleanFailure(r, 2);
   });
 
   it('names the missing session variables', async () => {
-    const r = await runMam(suite.tw, ['emit', 'job.heartbeat', '--no-wait'], { cwd: tmpdir(), env: agentEnv({ MAM_KID: '', MAM_BROKER_CA: '' }) });
+    const r = await runMam(suite.tw, ['emit', 'job.heartbeat', '--no-wait'], {
+      cwd: tmpdir(),
+      env: agentEnv({ MAM_KID: '', MAM_BROKER_CA: '' }),
+    });
     expectCleanFailure(r, 3);
     expect(r.stderr).toMatch(/MAM_KID.*MAM_BROKER_CA/);
   });

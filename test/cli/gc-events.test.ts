@@ -14,12 +14,44 @@ describe('mam gc --events-older-than', () => {
     const reg = openRegistry(tw.context().ws.db);
     const now = Date.now();
     // OLD ended 40 days ago; LIVE is still running with events as old; NEW ended yesterday.
-    for (const [id, state, at] of [['OLD', 'done', now - 40 * DAY], ['LIVE', 'running', now - 40 * DAY], ['NEW', 'done', now - DAY]] as const) {
+    for (const [id, state, at] of [
+      ['OLD', 'done', now - 40 * DAY],
+      ['LIVE', 'running', now - 40 * DAY],
+      ['NEW', 'done', now - DAY],
+    ] as const) {
       reg.restoreJob({
-        job: { id, state, reason: null, gen: 0, host: 'testhost', agent: 'command', workdir: null, spec: '{}', state_seq: 0, created_at: now, updated_at: at, last_event_at: null, born_ts: null, priority: 5, not_before: null, attempts: 0, gate_runs: 0 },
+        job: {
+          id,
+          state,
+          reason: null,
+          gen: 0,
+          host: 'testhost',
+          agent: 'command',
+          workdir: null,
+          spec: '{}',
+          state_seq: 0,
+          created_at: now,
+          updated_at: at,
+          last_event_at: null,
+          born_ts: null,
+          priority: 5,
+          not_before: null,
+          attempts: 0,
+          gate_runs: 0,
+        },
         // Five events, the last not applied: the last applied one (seq 4) is the one that ended it.
         events: Array.from({ length: 5 }, (_, i) => ({
-          job: id, sender: 'agent', seq: i + 1, gen: 1, type: 'job.progress', ts: at, received_at: at, kid: 'k0', applied: i === 4 ? 0 : 1, state_after: 'running', raw: Buffer.from([0]),
+          job: id,
+          sender: 'agent',
+          seq: i + 1,
+          gen: 1,
+          type: 'job.progress',
+          ts: at,
+          received_at: at,
+          kid: 'k0',
+          applied: i === 4 ? 0 : 1,
+          state_after: 'running',
+          raw: Buffer.from([0]),
         })),
       });
     }

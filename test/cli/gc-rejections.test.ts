@@ -10,13 +10,25 @@ beforeAll(async () => {
   tw.patchConfig({ rejections: { keepMax: 100, keepDays: 1 } });
   // A registry as a reconciler leaves it: 130 refused messages, the newest 10 of them two days old.
   const reg = openRegistry(tw.context().ws.db);
-  for (let i = 0; i < 130; i++) reg.insertRejection({ reason: i % 2 ? 'bad_signature' : 'schema', topic: 'mam/v1/gcrej/jobs/G1/events', job: 'G1', raw: Buffer.alloc(900) });
+  for (let i = 0; i < 130; i++)
+    reg.insertRejection({
+      reason: i % 2 ? 'bad_signature' : 'schema',
+      topic: 'mam/v1/gcrej/jobs/G1/events',
+      job: 'G1',
+      raw: Buffer.alloc(900),
+    });
   reg.close();
-  withRegistryFile(tw.context().ws.db, (db) => db.prepare('UPDATE rejections SET at = ? WHERE id > 120').run(Date.now() - 2 * 86_400_000));
+  withRegistryFile(tw.context().ws.db, (db) =>
+    db.prepare('UPDATE rejections SET at = ? WHERE id > 120').run(Date.now() - 2 * 86_400_000),
+  );
 });
 afterAll(() => tw?.cleanup());
 
-const rows = () => withRegistryFile(tw.context().ws.db, (db) => db.prepare('SELECT COUNT(*) AS n FROM rejections').pluck().get() as number);
+const rows = () =>
+  withRegistryFile(
+    tw.context().ws.db,
+    (db) => db.prepare('SELECT COUNT(*) AS n FROM rejections').pluck().get() as number,
+  );
 
 describe('mam gc prunes refused messages', () => {
   it('--dry-run counts what goes beyond keepMax and keepDays; gc deletes it; the counts per reason stay whole', async () => {
@@ -29,6 +41,9 @@ describe('mam gc prunes refused messages', () => {
     expect(String(r.stdout)).toMatch(/pruned 40 refused message/);
     expect(rows()).toBe(90);
     const counts = JSON.parse(String((await runMam(tw, ['rejections', '--json'])).stdout)).counts;
-    expect(counts).toEqual([{ reason: 'bad_signature', n: 65 }, { reason: 'schema', n: 65 }]);
+    expect(counts).toEqual([
+      { reason: 'bad_signature', n: 65 },
+      { reason: 'schema', n: 65 },
+    ]);
   });
 });

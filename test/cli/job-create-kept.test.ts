@@ -25,7 +25,21 @@ describe('mam job create whose publish fails after the outbox write', () => {
   it('exits 75 and keeps the create in the outbox (not 5: nothing is lost)', async () => {
     const prompt = join(tw.root, 'prompt.txt');
     writeFileSync(prompt, 'p'.repeat(8000));
-    const r = await runMam(tw, ['job', 'create', '--agent', 'command', '--id', 'K1', '--no-launch', '--prompt', `@${prompt}`, '--wait', '2s', '--', 'true']);
+    const r = await runMam(tw, [
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--id',
+      'K1',
+      '--no-launch',
+      '--prompt',
+      `@${prompt}`,
+      '--wait',
+      '2s',
+      '--',
+      'true',
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(75);
     expect(String(r.stderr)).toMatch(/kept in .*outbox/);
     expect(listOutbox(tw.context().ws.operatorDir('K1')).map((e) => e.seq)).toEqual([1]);

@@ -3,7 +3,7 @@ import { makeWorkspace, runMam, startBroker, type TestWorkspace } from '../helpe
 
 // A second project whose config points at the first project's broker (the same port): its
 // commands say so and what to change, instead of "unable to verify the first certificate … mam up".
-describe('a workspace pointed at another workspace\'s broker', () => {
+describe("a workspace pointed at another workspace's broker", () => {
   let a: TestWorkspace;
   let b: TestWorkspace;
   let broker: Awaited<ReturnType<typeof startBroker>>;

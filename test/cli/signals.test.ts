@@ -26,7 +26,13 @@ describe('signals', () => {
     const script = `mam_cli="${process.execPath} ${join(process.cwd(), 'dist', 'mam.cjs')}"; $mam_cli emit job.progress --job SIG2 --timeout 60s; echo CONTINUED`;
     const { execa } = await import('execa');
     // Its own process group, like a job in a terminal.
-    const sh = execa('sh', ['-c', script], { cwd: suite.tw.root, env: suite.tw.env, extendEnv: false, reject: false, detached: true });
+    const sh = execa('sh', ['-c', script], {
+      cwd: suite.tw.root,
+      env: suite.tw.env,
+      extendEnv: false,
+      reject: false,
+      detached: true,
+    });
     await sleep(1500);
     // C-c in a terminal signals the whole foreground process group.
     process.kill(-sh.pid!, 'SIGINT');

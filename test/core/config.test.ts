@@ -62,7 +62,9 @@ describe('loadConfig', () => {
 
   it('lets MAM_BROKER_URL override the file, and a flag override both', () => {
     expect(brokerUrl(loadConfig(ws(), {}))).toBe('mqtts://127.0.0.1:8883');
-    expect(loadConfig(ws(), { MAM_BROKER_URL: 'mqtts://broker.example:8884' }).broker.url).toBe('mqtts://broker.example:8884');
+    expect(loadConfig(ws(), { MAM_BROKER_URL: 'mqtts://broker.example:8884' }).broker.url).toBe(
+      'mqtts://broker.example:8884',
+    );
     const cfg = loadConfig(ws(), { MAM_BROKER_URL: 'mqtts://a:1' }, { brokerUrl: 'mqtts://b:2' });
     expect(brokerUrl(cfg)).toBe('mqtts://b:2');
   });
@@ -87,7 +89,10 @@ describe('an invalid config seen through the CLI', () => {
   it('makes `mam doctor` fail the workspace check and say how to fix it', async () => {
     const r = await runMam(tw, ['doctor', '--json']);
     expect(r.exitCode).toBe(1);
-    const report = JSON.parse(String(r.stdout)) as { ok: boolean; checks: Array<{ name: string; status: string; detail: string; fix?: string }> };
+    const report = JSON.parse(String(r.stdout)) as {
+      ok: boolean;
+      checks: Array<{ name: string; status: string; detail: string; fix?: string }>;
+    };
     expect(report.ok).toBe(false);
     const check = report.checks.find((c) => c.name === 'workspace');
     expect(check).toMatchObject({ status: 'fail' });

@@ -11,7 +11,18 @@ const ring = masterKeyring(kf);
 const master = Buffer.from(kf.keys[kf.active]!.secret, 'base64');
 
 function msg(over: Partial<Msg<object>> = {}): Msg<object> {
-  return { v: 1, ns: NS, job: 'J1', type: 'job.progress', sender: 'agent', gen: 1, seq: 7, ts: Date.now(), body: { message: 'héllo "world"', percent: 42 }, ...over };
+  return {
+    v: 1,
+    ns: NS,
+    job: 'J1',
+    type: 'job.progress',
+    sender: 'agent',
+    gen: 1,
+    seq: 7,
+    ts: Date.now(),
+    body: { message: 'héllo "world"', percent: 42 },
+    ...over,
+  };
 }
 
 function codeOf(fn: () => unknown): string {
@@ -73,7 +84,15 @@ describe('sealEnvelope / openEnvelope', () => {
 
   it('refuses what is not an envelope with BAD_ENVELOPE', () => {
     expectCode('BAD_ENVELOPE', () => openEnvelope(NS, topic, Buffer.from('not json'), ring, MAX));
-    expectCode('BAD_ENVELOPE', () => openEnvelope(NS, topic, rewrite(sealed, (o) => Object.assign(o, { extra: 1 })), ring, MAX));
+    expectCode('BAD_ENVELOPE', () =>
+      openEnvelope(
+        NS,
+        topic,
+        rewrite(sealed, (o) => Object.assign(o, { extra: 1 })),
+        ring,
+        MAX,
+      ),
+    );
     expectCode('BAD_ENVELOPE', () => openEnvelope(NS, topic, Buffer.from('[1,2,3]'), ring, MAX));
   });
 

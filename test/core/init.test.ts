@@ -19,10 +19,24 @@ function tempDir(): string {
 function mam(cwd: string, args: string[], mamEnv: Record<string, string> = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('MAM_')) delete env[k];
-  return execa(process.execPath, [MAM_BIN, ...args], { cwd, env: { ...env, ...mamEnv }, extendEnv: false, reject: false, timeout: 60_000 });
+  return execa(process.execPath, [MAM_BIN, ...args], {
+    cwd,
+    env: { ...env, ...mamEnv },
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+  });
 }
 
-const SECRETS = ['keys.json', 'credentials.json', 'config.json', 'tls/ca.crt', 'tls/ca.key', 'tls/server.crt', 'tls/server.key'];
+const SECRETS = [
+  'keys.json',
+  'credentials.json',
+  'config.json',
+  'tls/ca.crt',
+  'tls/ca.key',
+  'tls/server.crt',
+  'tls/server.key',
+];
 const snapshot = (root: string) => Object.fromEntries(SECRETS.map((f) => [f, readFileSync(join(root, '.mam', f))]));
 const modeOf = (p: string) => statSync(p).mode & 0o777;
 
@@ -33,7 +47,10 @@ describe('mam init', () => {
   it('creates the workspace, then keeps every secret byte-identical on a second run', async () => {
     const first = await mam(root, ['init', '--namespace', 'initns', '--json'], home);
     expect(first.exitCode, String(first.stderr)).toBe(0);
-    expect(JSON.parse(String(first.stdout))).toMatchObject({ root, created: expect.arrayContaining(['keys.json', 'credentials.json', 'tls/ca.crt']) });
+    expect(JSON.parse(String(first.stdout))).toMatchObject({
+      root,
+      created: expect.arrayContaining(['keys.json', 'credentials.json', 'tls/ca.crt']),
+    });
     const before = snapshot(root);
 
     const second = await mam(root, ['init', '--json'], home);
@@ -47,13 +64,19 @@ describe('mam init', () => {
     // Neither run may print a secret.
     const creds = JSON.parse(after['credentials.json']!.toString());
     const keys = JSON.parse(after['keys.json']!.toString());
-    const secrets = [creds.operator.password, creds.reconciler.password, creds.agentSecret, ...Object.values<{ secret: string }>(keys.keys).map((k) => k.secret)];
+    const secrets = [
+      creds.operator.password,
+      creds.reconciler.password,
+      creds.agentSecret,
+      ...Object.values<{ secret: string }>(keys.keys).map((k) => k.secret),
+    ];
     for (const s of secrets) expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(s);
   });
 
   it('creates secrets 0600 in 0700 folders', () => {
     const ws = workspaceAt(root);
-    for (const f of [ws.keys, ws.credentials, ws.config, ws.caKey, ws.serverKey]) expect(modeOf(f).toString(8), f).toBe('600');
+    for (const f of [ws.keys, ws.credentials, ws.config, ws.caKey, ws.serverKey])
+      expect(modeOf(f).toString(8), f).toBe('600');
     for (const d of [ws.dir, ws.tlsDir, ws.jobsDir, ws.runDir]) expect(modeOf(d).toString(8), d).toBe('700');
   });
 
@@ -64,7 +87,8 @@ describe('mam init', () => {
     expect(r.stdout).toMatch(/--force: regenerated .*keys\.json.*credentials\.json/);
     expect(r.stdout).toContain('must be restarted');
     const after = snapshot(root);
-    for (const f of ['keys.json', 'credentials.json', 'tls/ca.crt', 'tls/ca.key', 'tls/server.key']) expect(after[f]!.equals(before[f]!), f).toBe(false);
+    for (const f of ['keys.json', 'credentials.json', 'tls/ca.crt', 'tls/ca.key', 'tls/server.key'])
+      expect(after[f]!.equals(before[f]!), f).toBe(false);
     expect(modeOf(join(root, '.mam', 'keys.json')).toString(8)).toBe('600');
   });
 
@@ -141,7 +165,11 @@ describe('mam init: ports and the user config', () => {
   it('--force regenerates the secrets but keeps an edited config.json, and says so', async () => {
     const a = tempDir();
     expect((await mam(a, ['init'], { MAM_HOME: a })).exitCode).toBe(0);
-    const edited = { ...cfgOf(a), broker: { ...cfgOf(a).broker, port: 41234 }, agents: { claude: { bin: '/opt/claude' } } };
+    const edited = {
+      ...cfgOf(a),
+      broker: { ...cfgOf(a).broker, port: 41234 },
+      agents: { claude: { bin: '/opt/claude' } },
+    };
     writeFileSync(join(a, '.mam', 'config.json'), JSON.stringify(edited, null, 2));
     const keysBefore = readFileSync(join(a, '.mam', 'keys.json'), 'utf8');
     const r = await mam(a, ['init', '--force'], { MAM_HOME: a });

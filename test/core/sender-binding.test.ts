@@ -13,12 +13,25 @@ const ring = masterKeyring(kf);
 const jobKey = ring.keyFor(kf.active, 'J1')!;
 const agent = singleKeyring(kf.active, 'J1', jobKey);
 
-const msg = (over: Partial<Msg<object>> = {}): Msg<object> => ({ v: 1, ns: NS, job: 'J1', type: 'job.heartbeat', sender: 'agent', gen: 1, seq: 7, ts: Date.now(), body: {}, ...over });
+const msg = (over: Partial<Msg<object>> = {}): Msg<object> => ({
+  v: 1,
+  ns: NS,
+  job: 'J1',
+  type: 'job.heartbeat',
+  sender: 'agent',
+  gen: 1,
+  seq: 7,
+  ts: Date.now(),
+  body: {},
+  ...over,
+});
 
 /** What a hostile agent does past mam's own checks: signs any msg with the job key it holds. */
 function signWithJobKey(topic: string, m: Msg<object>): Buffer {
   const text = JSON.stringify(m);
-  return Buffer.from(JSON.stringify({ kid: kf.active, sig: hmac(jobKey, `mam-v1\n${topic}\n${text}`).toString('base64url'), msg: text }));
+  return Buffer.from(
+    JSON.stringify({ kid: kf.active, sig: hmac(jobKey, `mam-v1\n${topic}\n${text}`).toString('base64url'), msg: text }),
+  );
 }
 
 function errorOf(fn: () => unknown): Error & { code?: string } {
@@ -41,23 +54,37 @@ describe('senders bound to keys', () => {
 
   it("proves an agent's event by its job key and an operator's by the operator key", () => {
     expect(openEnvelope(NS, events, sealEnvelope(NS, events, msg(), agent), ring, MAX).signer).toBe('agent');
-    expect(openEnvelope(NS, events, sealEnvelope(NS, events, msg({ sender: 'operator@h1' }), ring), ring, MAX).signer).toBe('operator');
+    expect(
+      openEnvelope(NS, events, sealEnvelope(NS, events, msg({ sender: 'operator@h1' }), ring), ring, MAX).signer,
+    ).toBe('operator');
     const verdicts = topics.verdicts(NS, 'J1');
     const verdict = msg({ type: 'review.verdict', sender: 'operator@h1', body: { verdict: 'PASS', findings: [] } });
     expect(openEnvelope(NS, verdicts, sealEnvelope(NS, verdicts, verdict, ring), ring, MAX).signer).toBe('operator');
   });
 
   it('refuses an operator sender signed with a job key as SENDER_MISMATCH, keeping its claims for the record', () => {
-    const err = errorOf(() => openEnvelope(NS, events, signWithJobKey(events, msg({ sender: 'operator@h1', seq: Number.MAX_SAFE_INTEGER })), ring, MAX));
+    const err = errorOf(() =>
+      openEnvelope(
+        NS,
+        events,
+        signWithJobKey(events, msg({ sender: 'operator@h1', seq: Number.MAX_SAFE_INTEGER })),
+        ring,
+        MAX,
+      ),
+    );
     expect(isMamError(err, 'SENDER_MISMATCH')).toBe(true);
     expect((err as SenderMismatch).claimed.msg).toMatchObject({ sender: 'operator@h1', seq: Number.MAX_SAFE_INTEGER });
     expect((err as SenderMismatch).claimed.signer).toBe('agent');
   });
 
   it('will not seal an operator or reconciler sender with an agent keyring', () => {
-    expect(errorOf(() => sealEnvelope(NS, events, msg({ sender: 'operator@h1' }), agent)).code).toBe('MAM_ERR_SENDER_MISMATCH');
+    expect(errorOf(() => sealEnvelope(NS, events, msg({ sender: 'operator@h1' }), agent)).code).toBe(
+      'MAM_ERR_SENDER_MISMATCH',
+    );
     const state = topics.state(NS, 'J1');
-    expect(errorOf(() => sealEnvelope(NS, state, msg({ type: 'job.state', sender: 'reconciler@h1' }), agent)).code).toBe('MAM_ERR_SENDER_MISMATCH');
+    expect(
+      errorOf(() => sealEnvelope(NS, state, msg({ type: 'job.state', sender: 'reconciler@h1' }), agent)).code,
+    ).toBe('MAM_ERR_SENDER_MISMATCH');
   });
 
   it("refuses a job's own state snapshot, output or status forged with its job key", () => {
@@ -66,7 +93,9 @@ describe('senders bound to keys', () => {
       [topics.state(NS, 'J1'), msg({ type: 'job.state', sender: 'reconciler@h1', body: stateBody })],
       [topics.output(NS, 'J1'), msg({ type: 'job.output', sender: 'reconciler@h1', body: { data: 'x' } })],
     ] as const) {
-      expect(errorOf(() => openEnvelope(NS, topic, signWithJobKey(topic, m), ring, MAX)).code, topic).toBe('MAM_ERR_BAD_SIGNATURE');
+      expect(errorOf(() => openEnvelope(NS, topic, signWithJobKey(topic, m), ring, MAX)).code, topic).toBe(
+        'MAM_ERR_BAD_SIGNATURE',
+      );
     }
   });
 

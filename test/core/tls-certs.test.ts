@@ -34,7 +34,12 @@ async function listenTls(host: string, pair: CertPair): Promise<{ server: Server
 }
 
 /** Connects and reports whether the peer was authorized, or the error code that refused it. */
-function tryConnect(opts: { host: string; port: number; ca: string; servername?: string }): Promise<{ authorized: boolean } | { code: string }> {
+function tryConnect(opts: {
+  host: string;
+  port: number;
+  ca: string;
+  servername?: string;
+}): Promise<{ authorized: boolean } | { code: string }> {
   return new Promise((resolve) => {
     const socket = connect({ host: opts.host, port: opts.port, ca: opts.ca, servername: opts.servername });
     socket.once('secureConnect', () => {
@@ -56,7 +61,10 @@ describe('tls-certs', () => {
   let port4: number;
 
   beforeAll(async () => {
-    [ca, otherCa] = await Promise.all([generateCa({ commonName: 'mam test CA', days: 30 }), generateCa({ commonName: 'other CA', days: 30 })]);
+    [ca, otherCa] = await Promise.all([
+      generateCa({ commonName: 'mam test CA', days: 30 }),
+      generateCa({ commonName: 'other CA', days: 30 }),
+    ]);
     server = await generateServerCert({ ca, ...defaultSans([]), days: 7 });
     const v4 = await listenTls('127.0.0.1', server);
     servers.push(v4.server);
@@ -86,7 +94,9 @@ describe('tls-certs', () => {
   });
 
   it('is trusted by a client pinning the CA, by DNS name', async () => {
-    expect(await tryConnect({ host: '127.0.0.1', port: port4, ca: ca.certPem, servername: 'localhost' })).toEqual({ authorized: true });
+    expect(await tryConnect({ host: '127.0.0.1', port: port4, ca: ca.certPem, servername: 'localhost' })).toEqual({
+      authorized: true,
+    });
   });
 
   it('is trusted when the client checks the IPv4 address against the IP SANs', async () => {
@@ -101,11 +111,17 @@ describe('tls-certs', () => {
 
   it('is refused by a client pinning a different CA', async () => {
     const result = await tryConnect({ host: '127.0.0.1', port: port4, ca: otherCa.certPem, servername: 'localhost' });
-    expect(result).toEqual({ code: expect.stringMatching(/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)$/) });
+    expect(result).toEqual({
+      code: expect.stringMatching(
+        /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)$/,
+      ),
+    });
   });
 
   it('is refused for a hostname outside its SANs', async () => {
-    expect(await tryConnect({ host: '127.0.0.1', port: port4, ca: ca.certPem, servername: 'not-in-san.example' })).toEqual({
+    expect(
+      await tryConnect({ host: '127.0.0.1', port: port4, ca: ca.certPem, servername: 'not-in-san.example' }),
+    ).toEqual({
       code: 'ERR_TLS_CERT_ALTNAME_INVALID',
     });
   });
@@ -122,27 +138,46 @@ describe('tls-certs', () => {
   });
 
   it('names IPv6 SANs in canonical form, including an IPv4-mapped tail', async () => {
-    const pair = await generateServerCert({ ca, hostnames: [], ips: ['FE80:0:0:0:0:0:0:1', '::ffff:10.1.2.3'], days: 1 });
+    const pair = await generateServerCert({
+      ca,
+      hostnames: [],
+      ips: ['FE80:0:0:0:0:0:0:1', '::ffff:10.1.2.3'],
+      days: 1,
+    });
     expect(describeCert(pair.certPem).sans).toEqual(['IP:fe80::1', 'IP:::ffff:a01:203']);
     expect(describeCert(pair.certPem).subject).toBe('CN=fe80::1');
   });
 
   it('rejects what a certificate cannot hold, with MAM_ERR_CONFIG_INVALID', async () => {
     const days = 1;
-    await expect(generateServerCert({ ca, hostnames: ['x'], ips: ['not-an-ip'], days })).rejects.toMatchObject({ code: 'MAM_ERR_CONFIG_INVALID' });
-    await expect(generateServerCert({ ca, hostnames: ['x'], ips: ['fe80::1%eth0'], days })).rejects.toMatchObject({ code: 'MAM_ERR_CONFIG_INVALID' });
-    await expect(generateServerCert({ ca, hostnames: [], ips: [], days })).rejects.toMatchObject({ code: 'MAM_ERR_CONFIG_INVALID' });
-    await expect(generateServerCert({ ca: { certPem: ca.certPem, keyPem: otherCa.keyPem }, hostnames: ['x'], ips: [], days })).rejects.toMatchObject({
+    await expect(generateServerCert({ ca, hostnames: ['x'], ips: ['not-an-ip'], days })).rejects.toMatchObject({
       code: 'MAM_ERR_CONFIG_INVALID',
     });
-    await expect(generateServerCert({ ca: server, hostnames: ['x'], ips: [], days })).rejects.toMatchObject({ code: 'MAM_ERR_CONFIG_INVALID' });
+    await expect(generateServerCert({ ca, hostnames: ['x'], ips: ['fe80::1%eth0'], days })).rejects.toMatchObject({
+      code: 'MAM_ERR_CONFIG_INVALID',
+    });
+    await expect(generateServerCert({ ca, hostnames: [], ips: [], days })).rejects.toMatchObject({
+      code: 'MAM_ERR_CONFIG_INVALID',
+    });
+    await expect(
+      generateServerCert({ ca: { certPem: ca.certPem, keyPem: otherCa.keyPem }, hostnames: ['x'], ips: [], days }),
+    ).rejects.toMatchObject({
+      code: 'MAM_ERR_CONFIG_INVALID',
+    });
+    await expect(generateServerCert({ ca: server, hostnames: ['x'], ips: [], days })).rejects.toMatchObject({
+      code: 'MAM_ERR_CONFIG_INVALID',
+    });
     await expect(generateCa({ commonName: 'x', days: 0 })).rejects.toMatchObject({ code: 'MAM_ERR_CONFIG_INVALID' });
-    expect(() => describeCert('not a certificate')).toThrow(expect.objectContaining({ code: 'MAM_ERR_CONFIG_INVALID' }));
+    expect(() => describeCert('not a certificate')).toThrow(
+      expect.objectContaining({ code: 'MAM_ERR_CONFIG_INVALID' }),
+    );
   });
 
   it('defaults to loopback and this host, sorting extras into DNS names and IPs', () => {
     const sans = defaultSans(['mesh.example', '10.0.0.5', '0:0:0:0:0:0:0:1', ' ', 'localhost']);
-    expect(sans.hostnames).toEqual(['localhost', hostname(), 'mesh.example'].filter((h, i, all) => all.indexOf(h) === i));
+    expect(sans.hostnames).toEqual(
+      ['localhost', hostname(), 'mesh.example'].filter((h, i, all) => all.indexOf(h) === i),
+    );
     expect(sans.ips).toEqual(['127.0.0.1', '::1', '10.0.0.5']);
   });
 });

@@ -64,7 +64,10 @@ export interface BrokerSuite {
  * before the broker reads it) and broker before all, clients closed after each
  * test, broker closed and workspace removed after all.
  */
-export function useBrokerSuite(namespace: string, opts: { config?: Record<string, unknown>; plaintextPort?: number } = {}): BrokerSuite {
+export function useBrokerSuite(
+  namespace: string,
+  opts: { config?: Record<string, unknown>; plaintextPort?: number } = {},
+): BrokerSuite {
   const s = { pool: new ClientPool() } as BrokerSuite;
   s.connect = (who) => s.pool.add(connectAs(s.ctx, s.broker.url, who));
   s.publishes = async (who, topic, payload) => {
@@ -98,7 +101,10 @@ export interface Received {
 }
 
 /** Subscribes and records every message; `granted` holds the broker's SUBACK codes (128 = refused). */
-export async function subscribeAll(client: MeshClient, filters: string[]): Promise<{ messages: Received[]; granted: number[] }> {
+export async function subscribeAll(
+  client: MeshClient,
+  filters: string[],
+): Promise<{ messages: Received[]; granted: number[] }> {
   const messages: Received[] = [];
   client.mqtt.on('message', (topic, payload) => messages.push({ topic, payload }));
   const granted = await client.mqtt.subscribeAsync(filters, { qos: 1 });
@@ -155,9 +161,17 @@ export function tryConnect(url: string, opts: IClientOptions): Promise<ConnectOu
  * Repeats `act` until `proc` exits: for a subscriber process that gives no
  * readiness signal, publishing until it has printed what it waits for.
  */
-export async function actUntilExit<T>(proc: Promise<T>, act: () => Promise<unknown>, everyMs = 300, maxTries = 50): Promise<T> {
+export async function actUntilExit<T>(
+  proc: Promise<T>,
+  act: () => Promise<unknown>,
+  everyMs = 300,
+  maxTries = 50,
+): Promise<T> {
   let exited = false;
-  void proc.then(() => (exited = true), () => (exited = true));
+  void proc.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
   for (let i = 0; !exited && i < maxTries; i++) {
     await act();
     await sleep(everyMs);

@@ -61,8 +61,13 @@ async function waitForPort(port: number, proc: ChildProcess, deadlineMs: number)
  * A real Mosquitto on loopback with the workspace's TLS files and a password
  * file holding `logins`, sized for the mesh (deep queues, no inflight cap).
  */
-export async function startMosquitto(ws: Workspace, logins: Login[], maxPacketBytes: number): Promise<RunningMosquitto> {
-  if (!MOSQUITTO || !MOSQUITTO_PASSWD) throw new Error('mosquitto and mosquitto_passwd must be installed (apt-get install mosquitto)');
+export async function startMosquitto(
+  ws: Workspace,
+  logins: Login[],
+  maxPacketBytes: number,
+): Promise<RunningMosquitto> {
+  if (!MOSQUITTO || !MOSQUITTO_PASSWD)
+    throw new Error('mosquitto and mosquitto_passwd must be installed (apt-get install mosquitto)');
   const dir = mkdtempSync(join(tmpdir(), 'mam-mosquitto-'));
   const passwords = join(dir, 'passwd');
   for (const [i, l] of logins.entries()) {
@@ -70,25 +75,28 @@ export async function startMosquitto(ws: Workspace, logins: Login[], maxPacketBy
   }
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [
-    // Run as ourselves: as root, mosquitto would drop to a user that cannot read the 0600 keys.
-    `user ${userInfo().username}`,
-    'persistence false',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    `listener ${port} 127.0.0.1`,
-    `cafile ${ws.caCert}`,
-    `certfile ${ws.serverCert}`,
-    `keyfile ${ws.serverKey}`,
-    'tls_version tlsv1.2',
-    'allow_anonymous false',
-    `password_file ${passwords}`,
-    'max_queued_messages 100000',
-    'max_inflight_messages 0',
-    `max_packet_size ${maxPacketBytes}`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      // Run as ourselves: as root, mosquitto would drop to a user that cannot read the 0600 keys.
+      `user ${userInfo().username}`,
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      `listener ${port} 127.0.0.1`,
+      `cafile ${ws.caCert}`,
+      `certfile ${ws.serverCert}`,
+      `keyfile ${ws.serverKey}`,
+      'tls_version tlsv1.2',
+      'allow_anonymous false',
+      `password_file ${passwords}`,
+      'max_queued_messages 100000',
+      'max_inflight_messages 0',
+      `max_packet_size ${maxPacketBytes}`,
+      '',
+    ].join('\n'),
+  );
   const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

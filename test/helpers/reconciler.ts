@@ -130,15 +130,29 @@ export interface EventSpec {
 export function sealEvent(m: Mesh, e: EventSpec): { topic: string; payload: Buffer } {
   const topic = e.topic ?? topics.events(m.ns, e.job);
   const msg = {
-    v: 1 as const, ns: e.ns ?? m.ns, job: e.job, type: e.type ?? 'job.progress', sender: e.sender ?? 'agent',
-    gen: e.gen ?? 0, seq: e.seq, ts: e.ts ?? Date.now(), body: e.body ?? {},
+    v: 1 as const,
+    ns: e.ns ?? m.ns,
+    job: e.job,
+    type: e.type ?? 'job.progress',
+    sender: e.sender ?? 'agent',
+    gen: e.gen ?? 0,
+    seq: e.seq,
+    ts: e.ts ?? Date.now(),
+    body: e.body ?? {},
   };
   return { topic, payload: sealEnvelope(m.ns, topic, msg, m.ctx.keyring) };
 }
 
 /** The signed control.create of a job its agent starts elsewhere (launch: false → 'starting'). */
 export function sealCreate(m: Mesh, job: string): { topic: string; payload: Buffer } {
-  return sealEvent(m, { job, seq: 1, sender: 'operator', type: 'control.create', topic: topics.control(m.ns, m.host), body: { agent: 'command', launch: false } });
+  return sealEvent(m, {
+    job,
+    seq: 1,
+    sender: 'operator',
+    type: 'control.create',
+    topic: topics.control(m.ns, m.host),
+    body: { agent: 'command', launch: false },
+  });
 }
 
 /** Publishes every message QoS 1, pipelined up to the client's in-flight limit; resolves on the last PUBACK. */
@@ -148,8 +162,15 @@ export async function publishAll(c: MeshClient, messages: Array<{ topic: string;
 
 /** Creates the jobs through the running reconciler and waits until its registry holds them. */
 export async function seedJobs(m: Mesh, c: MeshClient, ids: string[]): Promise<void> {
-  await publishAll(c, ids.map((id) => sealCreate(m, id)));
-  await waitUntil(() => readRegistry(m.ctx.ws.db, (reg) => ids.filter((id) => reg.getJob(id)).length), ids.length, 'seeded jobs in the registry');
+  await publishAll(
+    c,
+    ids.map((id) => sealCreate(m, id)),
+  );
+  await waitUntil(
+    () => readRegistry(m.ctx.ws.db, (reg) => ids.filter((id) => reg.getJob(id)).length),
+    ids.length,
+    'seeded jobs in the registry',
+  );
 }
 
 /** The `n` of the first row `sql` selects from the registry's raw rows. */
@@ -167,10 +188,21 @@ export async function waitUntil(read: () => number, target: number, what: string
 
 /** Per (job, sender): how many events, how many distinct seqs, the lowest and highest. */
 export function seqRanges(m: Mesh, senderLike: string) {
-  return withRegistryFile(m.ctx.ws.db, (db) =>
-    db
-      .prepare('SELECT job, sender, COUNT(*) AS n, COUNT(DISTINCT seq) AS distinctSeqs, MIN(seq) AS lo, MAX(seq) AS hi FROM events WHERE sender LIKE ? GROUP BY job, sender ORDER BY job, sender')
-      .all(senderLike) as Array<{ job: string; sender: string; n: number; distinctSeqs: number; lo: number; hi: number }>,
+  return withRegistryFile(
+    m.ctx.ws.db,
+    (db) =>
+      db
+        .prepare(
+          'SELECT job, sender, COUNT(*) AS n, COUNT(DISTINCT seq) AS distinctSeqs, MIN(seq) AS lo, MAX(seq) AS hi FROM events WHERE sender LIKE ? GROUP BY job, sender ORDER BY job, sender',
+        )
+        .all(senderLike) as Array<{
+        job: string;
+        sender: string;
+        n: number;
+        distinctSeqs: number;
+        lo: number;
+        hi: number;
+      }>,
   );
 }
 
@@ -185,7 +217,12 @@ export interface StreamPlan {
 export function planStream(m: Mesh, p: StreamPlan) {
   return Array.from({ length: p.emitters }, (_, i) =>
     Array.from({ length: p.perEmitter }, (_, k) =>
-      sealEvent(m, { job: p.jobs[i % p.jobs.length], sender: `e${i}`, seq: k + 1, body: { message: `e${i} step ${k + 1}` } }),
+      sealEvent(m, {
+        job: p.jobs[i % p.jobs.length],
+        sender: `e${i}`,
+        seq: k + 1,
+        body: { message: `e${i} step ${k + 1}` },
+      }),
     ),
   );
 }
@@ -197,7 +234,14 @@ export function exactlyOnce(m: Mesh, p: StreamPlan): string[] {
   for (let i = 0; i < p.emitters; i++) {
     const r = ranges.find((x) => x.sender === `e${i}`);
     const job = p.jobs[i % p.jobs.length];
-    if (!r || r.job !== job || r.n !== p.perEmitter || r.distinctSeqs !== p.perEmitter || r.lo !== 1 || r.hi !== p.perEmitter) {
+    if (
+      !r ||
+      r.job !== job ||
+      r.n !== p.perEmitter ||
+      r.distinctSeqs !== p.perEmitter ||
+      r.lo !== 1 ||
+      r.hi !== p.perEmitter
+    ) {
       problems.push(`e${i} on ${job}: ${JSON.stringify(r ?? 'no events')}`);
     }
   }

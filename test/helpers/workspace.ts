@@ -36,7 +36,8 @@ export async function makeWorkspace(opts: { namespace?: string } = {}): Promise<
     patchConfig(patch) {
       const file = join(root, '.mam', 'config.json');
       const cfg = JSON.parse(readFileSync(file, 'utf8'));
-      for (const [k, v] of Object.entries(patch)) cfg[k] = v && typeof v === 'object' && !Array.isArray(v) ? { ...cfg[k], ...v } : v;
+      for (const [k, v] of Object.entries(patch))
+        cfg[k] = v && typeof v === 'object' && !Array.isArray(v) ? { ...cfg[k], ...v } : v;
       writeFileSync(file, JSON.stringify(cfg, null, 2));
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
@@ -44,7 +45,10 @@ export async function makeWorkspace(opts: { namespace?: string } = {}): Promise<
 }
 
 /** The real embedded broker over TLS on port 0, recorded where clients of the workspace look for it. */
-export async function startBroker(tw: TestWorkspace, opts: { plaintextPort?: number; port?: number } = {}): Promise<RunningBroker & { url: string }> {
+export async function startBroker(
+  tw: TestWorkspace,
+  opts: { plaintextPort?: number; port?: number } = {},
+): Promise<RunningBroker & { url: string }> {
   const ctx = tw.context();
   const b = await createBroker({
     ns: ctx.cfg.namespace,
@@ -65,7 +69,14 @@ export async function startBroker(tw: TestWorkspace, opts: { plaintextPort?: num
 
 /** Runs the compiled CLI as its own process; never throws on a non-zero exit. */
 export function runMam(tw: TestWorkspace, args: string[], opts: Options = {}) {
-  return execa(process.execPath, [MAM_BIN, ...args], { cwd: tw.root, env: tw.env, reject: false, extendEnv: false, timeout: 60_000, ...opts });
+  return execa(process.execPath, [MAM_BIN, ...args], {
+    cwd: tw.root,
+    env: tw.env,
+    reject: false,
+    extendEnv: false,
+    timeout: 60_000,
+    ...opts,
+  });
 }
 
 /** Runs `fn` on the registry opened read-only, as the CLI opens it, and closes it again. */

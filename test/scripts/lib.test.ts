@@ -20,7 +20,10 @@ beforeAll(() => {
   mk('mam-far', 'inner', '.git');
   trees = { gitOnly: mk('git-only', 'x', 'y'), mamBeatsGit: mk('mam-far', 'inner', 'z'), bare: mk('bare') };
   // A stand-in CLI that records its argv and exits with a code of the test's choosing.
-  writeFileSync(join(tmp, 'fake-mam.js'), `require('fs').writeFileSync(process.env.FAKE_ARGV, JSON.stringify(process.argv.slice(2))); process.exit(Number(process.env.FAKE_EXIT));\n`);
+  writeFileSync(
+    join(tmp, 'fake-mam.js'),
+    `require('fs').writeFileSync(process.env.FAKE_ARGV, JSON.stringify(process.argv.slice(2))); process.exit(Number(process.env.FAKE_EXIT));\n`,
+  );
   writeFileSync(join(tmp, 'package.json'), '{"type":"commonjs"}\n');
   mk('bin');
   writeFileSync(join(tmp, 'bin', 'mam'), '#!/bin/sh\necho "path mam $*"\nexit 43\n', { mode: 0o755 });
@@ -30,11 +33,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** No mam on this PATH; node is there for the .js CLI. ZDOTDIR keeps the user's zsh dotfiles out. */
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: tmp, ZDOTDIR: join(tmp, 'zdotdir'), LIB, ...extra };
+  return {
+    PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
+    HOME: tmp,
+    ZDOTDIR: join(tmp, 'zdotdir'),
+    LIB,
+    ...extra,
+  };
 }
 
 describeShells('scripts/lib.sh sourced', (shell, name) => {
-  const sourced = (code: string, cwd: string, extra: Record<string, string> = {}) => runShell(shell, ['-c', `. "$LIB"\n${code}`], { cwd, env: env(extra) });
+  const sourced = (code: string, cwd: string, extra: Record<string, string> = {}) =>
+    runShell(shell, ['-c', `. "$LIB"\n${code}`], { cwd, env: env(extra) });
 
   it('mam_root finds the workspace root as mam does: .mam/ first, then .git/, then the cwd', async () => {
     for (const cwd of [trees.gitOnly, trees.mamBeatsGit, trees.bare]) {
@@ -48,11 +58,16 @@ describeShells('scripts/lib.sh sourced', (shell, name) => {
 
   it('mam_root: MAM_HOME overrides, relative to the cwd like mam', async () => {
     expect((await sourced('mam_root', trees.gitOnly, { MAM_HOME: '/some/where' })).stdout).toBe('/some/where');
-    expect((await sourced('mam_root', trees.bare, { MAM_HOME: 'rel/ws' })).stdout).toBe(findRoot(trees.bare, { MAM_HOME: 'rel/ws' }));
+    expect((await sourced('mam_root', trees.bare, { MAM_HOME: 'rel/ws' })).stdout).toBe(
+      findRoot(trees.bare, { MAM_HOME: 'rel/ws' }),
+    );
   });
 
   it('works from the repo as `. ./scripts/lib.sh`: the CLI is found walking up from the cwd', async () => {
-    const r = await runShell(shell, ['-c', '. ./scripts/lib.sh; mam_bin; mam_run --version'], { cwd: REPO, env: env() });
+    const r = await runShell(shell, ['-c', '. ./scripts/lib.sh; mam_bin; mam_run --version'], {
+      cwd: REPO,
+      env: env(),
+    });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stdout).toBe(`${CLI}\nmam 0.1.0`);
     const sub = await sourced('mam_bin', join(REPO, 'core'));
@@ -61,13 +76,19 @@ describeShells('scripts/lib.sh sourced', (shell, name) => {
 
   it('mam_run passes arguments verbatim and returns the exit code of MAM_BIN', async () => {
     const argv = join(tmp, `argv-${name}.json`);
-    const r = await sourced(`mam_bin; mam_run job 'a b' '' '*' '$HOME' '-h'; echo "rc=$?"`, trees.bare, { MAM_BIN: join(tmp, 'fake-mam.js'), FAKE_ARGV: argv, FAKE_EXIT: '42' });
+    const r = await sourced(`mam_bin; mam_run job 'a b' '' '*' '$HOME' '-h'; echo "rc=$?"`, trees.bare, {
+      MAM_BIN: join(tmp, 'fake-mam.js'),
+      FAKE_ARGV: argv,
+      FAKE_EXIT: '42',
+    });
     expect(r.stdout).toBe(`${join(tmp, 'fake-mam.js')}\nrc=42`);
     expect(JSON.parse(readFileSync(argv, 'utf8'))).toEqual(['job', 'a b', '', '*', '$HOME', '-h']);
   });
 
   it('a mam on PATH is used when MAM_BIN is unset and the package of lib.sh is unknown', async () => {
-    const r = await sourced('mam_bin; mam_run x "y z"; echo "rc=$?"', trees.bare, { PATH: `${join(tmp, 'bin')}:${env().PATH}` });
+    const r = await sourced('mam_bin; mam_run x "y z"; echo "rc=$?"', trees.bare, {
+      PATH: `${join(tmp, 'bin')}:${env().PATH}`,
+    });
     // zsh names the sourced file in $0: the CLI of lib.sh's own package comes before PATH.
     if (name === 'zsh') expect(r.stdout).toBe(`${CLI}\nrc=2`);
     else expect(r.stdout).toBe(`${join(tmp, 'bin', 'mam')}\npath mam x y z\nrc=43`);
@@ -90,7 +111,11 @@ describeShells('scripts/lib.sh sourced', (shell, name) => {
     // Options users set in their rc files; the helpers must not depend on the defaults.
     const opts = name === 'zsh' ? 'setopt nounset ksh_arrays sh_word_split; ' : 'set -u; ';
     const args = name === 'bash' ? ['--norc', '-i', '-c'] : ['-i', '-c'];
-    const r = await runShell(shell, [...args, `${opts}. "$LIB"; mam_root; mam_run no-such-command 2>/dev/null; echo "after $?"`], { cwd: trees.mamBeatsGit, env: env({ MAM_BIN: CLI }), stdin: 'ignore' });
+    const r = await runShell(
+      shell,
+      [...args, `${opts}. "$LIB"; mam_root; mam_run no-such-command 2>/dev/null; echo "after $?"`],
+      { cwd: trees.mamBeatsGit, env: env({ MAM_BIN: CLI }), stdin: 'ignore' },
+    );
     expect(r.stdout).toBe(`${join(tmp, 'mam-far')}\nafter 2`);
   });
 
@@ -106,7 +131,7 @@ describeShells('scripts/lib.sh sourced', (shell, name) => {
       [
         "t() { mam_find_arg '-h --help' '--prompt --reason' \"$@\" || echo no; }",
         't --agent x --help; t --prompt -h; t --reason --help x; t -- -h; t --prompt=-h; t -h',
-        "o() { mam_find_arg operand '--state' \"$@\" || echo none; }",
+        'o() { mam_find_arg operand \'--state\' "$@" || echo none; }',
         'o --state running --json; o --json j1; o j3 --json; o -- j2',
       ].join('\n'),
       trees.bare,
@@ -115,7 +140,8 @@ describeShells('scripts/lib.sh sourced', (shell, name) => {
   });
 
   it('mam_check_usage: -h/--help prints the usage and exits 0; too few arguments exit 2', async () => {
-    const check = (args: string) => sourced(`mam_check_usage 'usage: x.sh <job>' '--reason' 1 ${args}; echo went on`, trees.bare);
+    const check = (args: string) =>
+      sourced(`mam_check_usage 'usage: x.sh <job>' '--reason' 1 ${args}; echo went on`, trees.bare);
     expect(await check('--reason x --help')).toMatchObject({ exitCode: 0, stdout: 'usage: x.sh <job>', stderr: '' });
     expect(await check('')).toMatchObject({ exitCode: 2, stdout: '', stderr: 'usage: x.sh <job>' });
     expect(await check('j1 --reason -h')).toMatchObject({ exitCode: 0, stdout: 'went on' });

@@ -28,7 +28,11 @@ export function describeShells(title: string, body: (shell: string, name: Shell)
   for (const name of SHELLS) {
     const path = shellPath(name);
     if (path) describe(`${title} (${name})`, () => body(path, name));
-    else if (STRICT) describe(`${title} (${name})`, () => it(`needs ${name} installed`, () => { throw new Error(`${name} is not on PATH; CI must run the scripts under dash, bash and zsh`); }));
+    else if (STRICT)
+      describe(`${title} (${name})`, () =>
+        it(`needs ${name} installed`, () => {
+          throw new Error(`${name} is not on PATH; CI must run the scripts under dash, bash and zsh`);
+        }));
     else describe.skip(`${title} (${name}: not installed)`, () => body(name, name));
   }
 }

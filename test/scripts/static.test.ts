@@ -26,7 +26,11 @@ const RULES: Array<{ name: string; re: RegExp; sample: string }> = [
   { name: 'pushd/popd', re: /\b(pushd|popd)\b/, sample: 'pushd /tmp' },
   { name: 'mapfile/readarray', re: /\b(mapfile|readarray)\b/, sample: 'mapfile -t lines' },
   { name: 'BASH_SOURCE (FW-P5)', re: /BASH_SOURCE/, sample: 'here=${BASH_SOURCE%/*}' },
-  { name: 'shell-specific variables', re: /\$\{?(BASH_\w+|ZSH_\w+|PIPESTATUS|FUNCNAME)\b/, sample: 'echo "${PIPESTATUS}"' },
+  {
+    name: 'shell-specific variables',
+    re: /\$\{?(BASH_\w+|ZSH_\w+|PIPESTATUS|FUNCNAME)\b/,
+    sample: 'echo "${PIPESTATUS}"',
+  },
   { name: 'readlink -f', re: /\breadlink\s+-\w*f/, sample: 'd=$(readlink -f "$0")' },
   { name: 'realpath', re: /\brealpath\b/, sample: 'd=$(realpath "$0")' },
   { name: 'sed -i', re: /\bsed\b[^|;]*\s-\w*i\b/, sample: "sed -i 's/a/b/' f" },
@@ -39,14 +43,21 @@ const RULES: Array<{ name: string; re: RegExp; sample: string }> = [
 
 /** Code lines only: comments may name what the code avoids. */
 function codeLines(text: string): Array<{ n: number; line: string }> {
-  return text.split('\n').map((line, i) => ({ n: i + 1, line })).filter(({ line }) => line.trim() && !/^\s*#/.test(line));
+  return text
+    .split('\n')
+    .map((line, i) => ({ n: i + 1, line }))
+    .filter(({ line }) => line.trim() && !/^\s*#/.test(line));
 }
 
 function findBashisms(text: string): string[] {
-  return codeLines(text).flatMap(({ n, line }) => RULES.filter((r) => r.re.test(line)).map((r) => `line ${n}: ${r.name}: ${line.trim()}`));
+  return codeLines(text).flatMap(({ n, line }) =>
+    RULES.filter((r) => r.re.test(line)).map((r) => `line ${n}: ${r.name}: ${line.trim()}`),
+  );
 }
 
-const SCRIPTS = readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith('.sh')).sort();
+const SCRIPTS = readdirSync(SCRIPTS_DIR)
+  .filter((f) => f.endsWith('.sh'))
+  .sort();
 
 describe('scripts/: static checks', () => {
   it('holds lib.sh and the four wrappers', () => {
@@ -55,7 +66,16 @@ describe('scripts/: static checks', () => {
 
   it('the bashism check trips on every sample and on none of the POSIX forms the scripts use', () => {
     for (const r of RULES) expect(findBashisms(r.sample), r.name).toContain(`line 1: ${r.name}: ${r.sample.trim()}`);
-    const posix = ['x=${0%/*}', 'n=$((n + 1))', 'printf "%s\\n" "$x" >&2', 'cmd >/dev/null 2>&1', '[ "$a" = b ] && [ "$n" -eq 75 ]', 'd=${x:-/}', '. "$dir/lib.sh"', 'case $a in --) ;; esac'];
+    const posix = [
+      'x=${0%/*}',
+      'n=$((n + 1))',
+      'printf "%s\\n" "$x" >&2',
+      'cmd >/dev/null 2>&1',
+      '[ "$a" = b ] && [ "$n" -eq 75 ]',
+      'd=${x:-/}',
+      '. "$dir/lib.sh"',
+      'case $a in --) ;; esac',
+    ];
     expect(findBashisms(posix.join('\n'))).toEqual([]);
   });
 

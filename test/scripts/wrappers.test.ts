@@ -29,7 +29,10 @@ beforeAll(async () => {
   reconciler = await spawnReconciler(m);
   fresh = await makeWorkspace();
   tmp = mkdtempSync(join(tmpdir(), 'mam-wrappers-'));
-  writeFileSync(join(tmp, 'fake-mam.js'), `require('fs').writeFileSync(process.env.FAKE_ARGV, JSON.stringify(process.argv.slice(2))); if (process.env.FAKE_OUT) process.stdout.write(process.env.FAKE_OUT); process.exit(Number(process.env.FAKE_EXIT));\n`);
+  writeFileSync(
+    join(tmp, 'fake-mam.js'),
+    `require('fs').writeFileSync(process.env.FAKE_ARGV, JSON.stringify(process.argv.slice(2))); if (process.env.FAKE_OUT) process.stdout.write(process.env.FAKE_OUT); process.exit(Number(process.env.FAKE_EXIT));\n`,
+  );
   writeFileSync(join(tmp, 'package.json'), '{"type":"commonjs"}\n');
   writeFileSync(join(tmp, 'prompt.txt'), 'from a file\n');
   // The scripts folder copied where its path has spaces and no mam package above it.
@@ -41,7 +44,9 @@ beforeAll(async () => {
     runMam(m.tw, ['job', 'create', '--agent', 'Bad!']),
     runMam(fresh, ['jobs']),
   ]);
-  [mamCode.resumeUnknown, mamCode.stopUnknown, mamCode.showUnknown, mamCode.badAgent, mamCode.noRegistry] = codes.map((r) => r.exitCode);
+  [mamCode.resumeUnknown, mamCode.stopUnknown, mamCode.showUnknown, mamCode.badAgent, mamCode.noRegistry] = codes.map(
+    (r) => r.exitCode,
+  );
 });
 
 afterAll(async () => {
@@ -63,48 +68,89 @@ describeShells('scripts/ wrappers', (shell, name) => {
   const show = async (job: string) => {
     const r = await run('status.sh', [job, '--json']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    return JSON.parse(String(r.stdout)) as { job: { id: string; state: string; reason: string | null; spec: Record<string, unknown> } };
+    return JSON.parse(String(r.stdout)) as {
+      job: { id: string; state: string; reason: string | null; spec: Record<string, unknown> };
+    };
   };
   const workdir = () => ['--workdir', m.tw.root];
 
-  it('-h and --help print usage and exit 0; no arguments is a usage error (2)', async () => {
-    for (const script of WRAPPERS) {
-      for (const flag of ['-h', '--help']) {
-        const r = await run(script, [flag]);
-        expect(r.exitCode, `${script} ${flag}: ${r.stderr}`).toBe(0);
-        expect(r.stdout).toMatch(new RegExp(`^usage: ${script.replace('.', '\\.')} `));
+  it(
+    '-h and --help print usage and exit 0; no arguments is a usage error (2)',
+    async () => {
+      for (const script of WRAPPERS) {
+        for (const flag of ['-h', '--help']) {
+          const r = await run(script, [flag]);
+          expect(r.exitCode, `${script} ${flag}: ${r.stderr}`).toBe(0);
+          expect(r.stdout).toMatch(new RegExp(`^usage: ${script.replace('.', '\\.')} `));
+        }
+        if (script === 'status.sh') continue;
+        const bare = await run(script, []);
+        expect(bare.exitCode, script).toBe(2);
+        expect(bare.stderr).toMatch(/^usage: /);
+        expect(bare.stdout).toBe('');
       }
-      if (script === 'status.sh') continue;
-      const bare = await run(script, []);
-      expect(bare.exitCode, script).toBe(2);
-      expect(bare.stderr).toMatch(/^usage: /);
-      expect(bare.stdout).toBe('');
-    }
-  }, SLOW);
+    },
+    SLOW,
+  );
 
-  it('create → status → stop → status, for real: the id alone on stdout, arguments kept verbatim', async () => {
-    const created = await run('create.sh', ['--agent', 'command', ...workdir(), '--prompt', AWKWARD_PROMPT, '--expect', 'out file.txt', '--expect', 'git:commit', '--no-launch', '--', './agent.sh', 'a b', '--x=$1', '']);
-    expect(created.exitCode, String(created.stderr)).toBe(0);
-    const job = String(created.stdout);
-    expect(job).toMatch(ID_PATTERN);
-    const shown = await show(job);
-    expect(shown.job.state).toBe('starting');
-    expect(shown.job.spec).toMatchObject({ agent: 'command', workdir: m.tw.root, launch: false, prompt: AWKWARD_PROMPT, expect: ['out file.txt', 'git:commit'], command: ['./agent.sh', 'a b', '--x=$1', ''] });
-    const text = await run('status.sh', [job]);
-    expect(text.stdout).toMatch(new RegExp(`^job ${job}: starting`));
-    const listed = await run('status.sh', []);
-    expect(listed.exitCode).toBe(0);
-    expect(listed.stdout).toContain(job);
+  it(
+    'create → status → stop → status, for real: the id alone on stdout, arguments kept verbatim',
+    async () => {
+      const created = await run('create.sh', [
+        '--agent',
+        'command',
+        ...workdir(),
+        '--prompt',
+        AWKWARD_PROMPT,
+        '--expect',
+        'out file.txt',
+        '--expect',
+        'git:commit',
+        '--no-launch',
+        '--',
+        './agent.sh',
+        'a b',
+        '--x=$1',
+        '',
+      ]);
+      expect(created.exitCode, String(created.stderr)).toBe(0);
+      const job = String(created.stdout);
+      expect(job).toMatch(ID_PATTERN);
+      const shown = await show(job);
+      expect(shown.job.state).toBe('starting');
+      expect(shown.job.spec).toMatchObject({
+        agent: 'command',
+        workdir: m.tw.root,
+        launch: false,
+        prompt: AWKWARD_PROMPT,
+        expect: ['out file.txt', 'git:commit'],
+        command: ['./agent.sh', 'a b', '--x=$1', ''],
+      });
+      const text = await run('status.sh', [job]);
+      expect(text.stdout).toMatch(new RegExp(`^job ${job}: starting`));
+      const listed = await run('status.sh', []);
+      expect(listed.exitCode).toBe(0);
+      expect(listed.stdout).toContain(job);
 
-    const stopped = await run('stop.sh', [job, '--reason', `stopped by ${name}'s test`]);
-    expect(stopped.exitCode, String(stopped.stderr)).toBe(0);
-    expect((await show(job)).job).toMatchObject({ state: 'cancelled', reason: `stopped by ${name}'s test` });
-    const cancelled = await run('status.sh', ['--state', 'cancelled', '--json']);
-    expect((JSON.parse(String(cancelled.stdout)) as Array<{ id: string }>).map((j) => j.id)).toContain(job);
-  }, SLOW);
+      const stopped = await run('stop.sh', [job, '--reason', `stopped by ${name}'s test`]);
+      expect(stopped.exitCode, String(stopped.stderr)).toBe(0);
+      expect((await show(job)).job).toMatchObject({ state: 'cancelled', reason: `stopped by ${name}'s test` });
+      const cancelled = await run('status.sh', ['--state', 'cancelled', '--json']);
+      expect((JSON.parse(String(cancelled.stdout)) as Array<{ id: string }>).map((j) => j.id)).toContain(job);
+    },
+    SLOW,
+  );
 
   it('create passes --json through and reads --prompt @file', async () => {
-    const r = await run('create.sh', ['--agent', 'command', ...workdir(), '--prompt', `@${join(tmp, 'prompt.txt')}`, '--no-launch', '--json']);
+    const r = await run('create.sh', [
+      '--agent',
+      'command',
+      ...workdir(),
+      '--prompt',
+      `@${join(tmp, 'prompt.txt')}`,
+      '--no-launch',
+      '--json',
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const line = JSON.parse(String(r.stdout)) as { job: string; created: boolean };
     expect(line.created).toBe(true);
@@ -112,48 +158,85 @@ describeShells('scripts/ wrappers', (shell, name) => {
   });
 
   it('create on a host with no reconciler: exit 75, and the id is still printed', async () => {
-    const r = await run('create.sh', ['--agent', 'command', ...workdir(), '--no-launch', '--host', 'elsewhere', '--wait', '1s']);
+    const r = await run('create.sh', [
+      '--agent',
+      'command',
+      ...workdir(),
+      '--no-launch',
+      '--host',
+      'elsewhere',
+      '--wait',
+      '1s',
+    ]);
     expect(r.exitCode).toBe(75);
     expect(String(r.stdout)).toMatch(ID_PATTERN);
     expect(r.stderr).toMatch(/not acknowledged in time; .*outbox.*\n\s+hint: /);
   });
 
-  it('failures exit with the same code as mam: unknown job, bad flag, no registry', async () => {
-    expect((await run('resume.sh', ['jnosuchjob'])).exitCode).toBe(mamCode.resumeUnknown);
-    const st = await run('stop.sh', ['jnosuchjob', '--wait', '1s']);
-    expect(st.exitCode, `${st.stdout}\n${st.stderr}`).toBe(mamCode.stopUnknown);
-    expect((await run('status.sh', ['jnosuchjob'])).exitCode).toBe(mamCode.showUnknown);
-    expect((await run('create.sh', ['--agent', 'Bad!'])).exitCode).toBe(mamCode.badAgent);
-    expect((await run('create.sh', ['--agent', 'command', '--no-such-flag'])).exitCode).toBe(2);
-    expect((await run('status.sh', [], {}, fresh)).exitCode).toBe(mamCode.noRegistry);
-  }, SLOW);
+  it(
+    'failures exit with the same code as mam: unknown job, bad flag, no registry',
+    async () => {
+      expect((await run('resume.sh', ['jnosuchjob'])).exitCode).toBe(mamCode.resumeUnknown);
+      const st = await run('stop.sh', ['jnosuchjob', '--wait', '1s']);
+      expect(st.exitCode, `${st.stdout}\n${st.stderr}`).toBe(mamCode.stopUnknown);
+      expect((await run('status.sh', ['jnosuchjob'])).exitCode).toBe(mamCode.showUnknown);
+      expect((await run('create.sh', ['--agent', 'Bad!'])).exitCode).toBe(mamCode.badAgent);
+      expect((await run('create.sh', ['--agent', 'command', '--no-such-flag'])).exitCode).toBe(2);
+      expect((await run('status.sh', [], {}, fresh)).exitCode).toBe(mamCode.noRegistry);
+    },
+    SLOW,
+  );
 
-  it('each wrapper hands mam exactly its arguments and returns any exit code unchanged', async () => {
-    const argvFile = join(tmp, `argv-${name}.json`);
-    const fake = (extra: Record<string, string> = {}) => ({ MAM_BIN: join(tmp, 'fake-mam.js'), FAKE_ARGV: argvFile, FAKE_EXIT: '42', ...extra });
-    const argv = () => JSON.parse(readFileSync(argvFile, 'utf8')) as string[];
-    const cases: Array<[string, string[], string[]]> = [
-      ['create.sh', ['--agent', 'command', '--prompt', '-h', '--', 'p', '--json'], ['job', 'create', '--json', '--agent', 'command', '--prompt', '-h', '--', 'p', '--json']],
-      ['stop.sh', ['j1', '--reason', 'a  b *'], ['job', 'stop', 'j1', '--reason', 'a  b *']],
-      ['resume.sh', ['j1', '--prompt', AWKWARD_PROMPT], ['job', 'resume', 'j1', '--prompt', AWKWARD_PROMPT]],
-      ['status.sh', ['--state', 'running', '--json'], ['jobs', '--state', 'running', '--json']],
-      ['status.sh', ['--json', 'j1'], ['job', 'show', '--json', 'j1']],
-    ];
-    for (const [script, args, expected] of cases) {
-      const r = await run(script, args, fake());
-      expect(r.exitCode, `${script}: ${r.stderr}`).toBe(42);
-      expect(argv()).toEqual(expected);
-    }
-    const queued = await run('create.sh', ['--agent', 'command'], fake({ FAKE_EXIT: '75', FAKE_OUT: '{"job":"jqueued1","host":"h","created":false,"queued":true}\n' }));
-    expect([queued.exitCode, queued.stdout]).toEqual([75, 'jqueued1']);
-    const other = await run('create.sh', ['--agent', 'command'], fake({ FAKE_EXIT: '0', FAKE_OUT: 'mam job create --agent <name> ...\n' }));
-    expect([other.exitCode, other.stdout]).toEqual([0, 'mam job create --agent <name> ...']);
-  }, SLOW);
+  it(
+    'each wrapper hands mam exactly its arguments and returns any exit code unchanged',
+    async () => {
+      const argvFile = join(tmp, `argv-${name}.json`);
+      const fake = (extra: Record<string, string> = {}) => ({
+        MAM_BIN: join(tmp, 'fake-mam.js'),
+        FAKE_ARGV: argvFile,
+        FAKE_EXIT: '42',
+        ...extra,
+      });
+      const argv = () => JSON.parse(readFileSync(argvFile, 'utf8')) as string[];
+      const cases: Array<[string, string[], string[]]> = [
+        [
+          'create.sh',
+          ['--agent', 'command', '--prompt', '-h', '--', 'p', '--json'],
+          ['job', 'create', '--json', '--agent', 'command', '--prompt', '-h', '--', 'p', '--json'],
+        ],
+        ['stop.sh', ['j1', '--reason', 'a  b *'], ['job', 'stop', 'j1', '--reason', 'a  b *']],
+        ['resume.sh', ['j1', '--prompt', AWKWARD_PROMPT], ['job', 'resume', 'j1', '--prompt', AWKWARD_PROMPT]],
+        ['status.sh', ['--state', 'running', '--json'], ['jobs', '--state', 'running', '--json']],
+        ['status.sh', ['--json', 'j1'], ['job', 'show', '--json', 'j1']],
+      ];
+      for (const [script, args, expected] of cases) {
+        const r = await run(script, args, fake());
+        expect(r.exitCode, `${script}: ${r.stderr}`).toBe(42);
+        expect(argv()).toEqual(expected);
+      }
+      const queued = await run(
+        'create.sh',
+        ['--agent', 'command'],
+        fake({ FAKE_EXIT: '75', FAKE_OUT: '{"job":"jqueued1","host":"h","created":false,"queued":true}\n' }),
+      );
+      expect([queued.exitCode, queued.stdout]).toEqual([75, 'jqueued1']);
+      const other = await run(
+        'create.sh',
+        ['--agent', 'command'],
+        fake({ FAKE_EXIT: '0', FAKE_OUT: 'mam job create --agent <name> ...\n' }),
+      );
+      expect([other.exitCode, other.stdout]).toEqual([0, 'mam job create --agent <name> ...']);
+    },
+    SLOW,
+  );
 
   it('runs from a folder whose path has spaces; without MAM_BIN or a mam to find: 127 and a hint', async () => {
     const script = join(tmp, 'my scripts', 'create.sh');
     const env = { ...m.tw.env, ZDOTDIR: tmp, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` };
-    const r = await runShell(shell, [script, '--agent', 'command', ...workdir(), '--no-launch'], { cwd: tmp, env: { ...env, MAM_BIN } });
+    const r = await runShell(shell, [script, '--agent', 'command', ...workdir(), '--no-launch'], {
+      cwd: tmp,
+      env: { ...env, MAM_BIN },
+    });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(String(r.stdout)).toMatch(ID_PATTERN);
     const lost = await runShell(shell, [script, '--agent', 'command'], { cwd: tmp, env });
@@ -166,7 +249,10 @@ describeShells('scripts/ wrappers', (shell, name) => {
 describe('scripts/ wrappers found on PATH', () => {
   it('run through their #!/bin/sh line and still find lib.sh and the CLI', async () => {
     mkdirSync(join(tmp, 'elsewhere'), { recursive: true });
-    const r = await runShell('status.sh', ['--json'], { cwd: join(tmp, 'elsewhere'), env: { ...m.tw.env, PATH: `${SCRIPTS_DIR}:${m.tw.env.PATH}` } });
+    const r = await runShell('status.sh', ['--json'], {
+      cwd: join(tmp, 'elsewhere'),
+      env: { ...m.tw.env, PATH: `${SCRIPTS_DIR}:${m.tw.env.PATH}` },
+    });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(Array.isArray(JSON.parse(String(r.stdout)))).toBe(true);
   });

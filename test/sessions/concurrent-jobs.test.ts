@@ -26,14 +26,20 @@ describe(`${JOBS} concurrent jobs on one host`, () => {
     const ids = Array.from({ length: JOBS }, (_, i) => `many-${i}`);
     // Created ten at a time (each create is a TLS connection of its own); all fifty then run at once.
     for (let i = 0; i < JOBS; i += 10) {
-      await Promise.all(ids.slice(i, i + 10).map((id, k) => h.createJob({ id, backend: (i + k) % 2 ? 'pty' : 'tmux', expect: ['out.txt'] })));
+      await Promise.all(
+        ids
+          .slice(i, i + 10)
+          .map((id, k) => h.createJob({ id, backend: (i + k) % 2 ? 'pty' : 'tmux', expect: ['out.txt'] })),
+      );
     }
     const states = () => h.read((reg) => ids.map((id) => reg.getJob(id)?.state ?? 'missing'));
     await waitFor(() => states().every((s) => s === 'done'), 90_000, 'every job done').catch(() => {
       const now = states();
       const tally = now.reduce<Record<string, number>>((t, s) => ({ ...t, [s]: (t[s] ?? 0) + 1 }), {});
       // What the agents that did not make it printed (a failed `mam emit` says why there).
-      const screens = ids.filter((_, i) => now[i] !== 'done').map((id) => `${id} (${h.job(id)?.reason}):\n${tail(join(h.ctx.ws.jobDir(id), 'session.log'))}`);
+      const screens = ids
+        .filter((_, i) => now[i] !== 'done')
+        .map((id) => `${id} (${h.job(id)?.reason}):\n${tail(join(h.ctx.ws.jobDir(id), 'session.log'))}`);
       throw new Error(`not every job reached done: ${JSON.stringify(tally)}\n${screens.join('\n')}\n${h.logs()}`);
     });
     const open = () => h.read((reg) => ids.filter((id) => !reg.getSession(id, 1)?.ended_at));

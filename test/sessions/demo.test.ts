@@ -46,16 +46,23 @@ describe.each(['tmux', 'pty'] as const)('mam demo --backend %s', (backend) => {
     expect(out).toMatch(/broker\s+started/);
     expect(out).toMatch(/reconciler started/);
     // Live events, each verified, then the states the reconciler published.
-    for (const type of ['job.started', 'job.progress', 'job.done']) expect(out).toMatch(new RegExp(`event  ${type.replace('.', '\\.')}.*\\[signature verified\\]`));
+    for (const type of ['job.started', 'job.progress', 'job.done'])
+      expect(out).toMatch(new RegExp(`event  ${type.replace('.', '\\.')}.*\\[signature verified\\]`));
     expect(out).toMatch(/state  running/);
     expect(out).toMatch(/state  done/);
     expect(out).not.toContain('UNVERIFIED');
-    expect(out).toMatch(new RegExp(`verified termination: session mam-command-\\S+ \\(${backend}, pid \\d+\\) ended after "job\\.done`));
-    expect(out).toMatch(/expected artifacts (were )?present: result\.txt and a new commit.*\([0-9a-f]+ demo agent: add result\.txt\)/);
+    expect(out).toMatch(
+      new RegExp(`verified termination: session mam-command-\\S+ \\(${backend}, pid \\d+\\) ended after "job\\.done`),
+    );
+    expect(out).toMatch(
+      /expected artifacts (were )?present: result\.txt and a new commit.*\([0-9a-f]+ demo agent: add result\.txt\)/,
+    );
     expect(out).toMatch(/reconciler stopped\s+broker\s+stopped/);
 
     // Afterwards: nothing running, and the registry says done with the session ended.
-    const ps = jsonLines<{ daemons: { broker: number | null; reconciler: number | null }; sessions: unknown[] }>((await runMam(tw, ['ps', '--json'])).stdout)[0];
+    const ps = jsonLines<{ daemons: { broker: number | null; reconciler: number | null }; sessions: unknown[] }>(
+      (await runMam(tw, ['ps', '--json'])).stdout,
+    )[0];
     expect(ps.daemons).toEqual({ broker: null, reconciler: null });
     expect(ps.sessions).toEqual([]);
     const listed = await execa('tmux', ['-L', socket, 'list-sessions'], { reject: false });

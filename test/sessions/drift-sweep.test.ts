@@ -27,7 +27,7 @@ describe('drift sweep', () => {
     await h?.close();
   });
 
-  it('a tmux session killed behind mam\'s back → job lost within one sweep', async () => {
+  it("a tmux session killed behind mam's back → job lost within one sweep", async () => {
     const { id } = await h.createJob({ script: GATED_AGENT });
     await h.waitJob(id, (j) => j.state === 'running', 'running');
     const s = h.session(id)!;
@@ -43,7 +43,7 @@ describe('drift sweep', () => {
     expect(ended.end_reason).toMatch(/^lost/);
   });
 
-  it('a pty session whose program dies behind mam\'s back → job lost within one sweep', async () => {
+  it("a pty session whose program dies behind mam's back → job lost within one sweep", async () => {
     const { id } = await h.createJob({ script: GATED_AGENT, backend: 'pty' });
     await h.waitJob(id, (j) => j.state === 'running', 'running');
     const s = h.session(id)!;
@@ -81,7 +81,14 @@ describe('drift sweep', () => {
     const reg = openRegistry(h.ctx.ws.db);
     try {
       reg.transaction(() =>
-        reg.createJob({ id, state: 'queued', host: h.ctx.cfg.host, agent: 'command', workdir, spec: { agent: 'command', workdir, launch: true, command: ['sh', 'agent.sh'], backend: 'tmux' } }),
+        reg.createJob({
+          id,
+          state: 'queued',
+          host: h.ctx.cfg.host,
+          agent: 'command',
+          workdir,
+          spec: { agent: 'command', workdir, launch: true, command: ['sh', 'agent.sh'], backend: 'tmux' },
+        }),
       );
     } finally {
       reg.close();
@@ -95,7 +102,7 @@ describe('drift sweep', () => {
     expect(h.read((reg) => reg.jobSessions(id))).toHaveLength(1);
   });
 
-  it('a resumed job whose launch never came → the old session superseded, the new generation launched with the resume\'s prompt', async () => {
+  it("a resumed job whose launch never came → the old session superseded, the new generation launched with the resume's prompt", async () => {
     const { id, workdir } = await h.createJob({ script: GATED_AGENT });
     await h.waitJob(id, (j) => j.state === 'running', 'running');
     const old = h.session(id)!;
@@ -104,12 +111,39 @@ describe('drift sweep', () => {
     const ns = h.ctx.cfg.namespace;
     const topic = topics.control(ns, h.ctx.cfg.host);
     const ts = Date.now();
-    const raw = sealEnvelope(ns, topic, { v: 1, ns, job: id, type: 'control.resume', sender: 'operator', gen: 0, seq: ts, ts, body: { prompt: 'pick up where you left off' } }, h.ctx.keyring);
+    const raw = sealEnvelope(
+      ns,
+      topic,
+      {
+        v: 1,
+        ns,
+        job: id,
+        type: 'control.resume',
+        sender: 'operator',
+        gen: 0,
+        seq: ts,
+        ts,
+        body: { prompt: 'pick up where you left off' },
+      },
+      h.ctx.keyring,
+    );
     const reg = openRegistry(h.ctx.ws.db);
     try {
       reg.transaction(() => {
         reg.updateJob(id, 'starting', RESUMED_REASON, 2, ts);
-        reg.insertEvent({ job: id, sender: 'operator', seq: ts, gen: 0, type: 'control.resume', ts, received_at: ts, kid: h.ctx.keyring.activeKid, applied: 1, state_after: 'starting', raw });
+        reg.insertEvent({
+          job: id,
+          sender: 'operator',
+          seq: ts,
+          gen: 0,
+          type: 'control.resume',
+          ts,
+          received_at: ts,
+          kid: h.ctx.keyring.activeKid,
+          applied: 1,
+          state_after: 'starting',
+          raw,
+        });
       });
     } finally {
       reg.close();
@@ -136,7 +170,15 @@ describe('drift sweep', () => {
     // The job's done committed (its agent reported it), its session's row never written.
     const reg = openRegistry(h.ctx.ws.db);
     try {
-      reg.createJob({ id, state: 'done', host: h.ctx.cfg.host, agent: 'command', workdir, gen: 1, spec: { agent: 'command', workdir, launch: true } });
+      reg.createJob({
+        id,
+        state: 'done',
+        host: h.ctx.cfg.host,
+        agent: 'command',
+        workdir,
+        gen: 1,
+        spec: { agent: 'command', workdir, launch: true },
+      });
     } finally {
       reg.close();
     }

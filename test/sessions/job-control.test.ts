@@ -11,7 +11,15 @@ import { GATED_AGENT, startHost, type TestHost } from '../helpers/host/index.js'
 
 interface PsOutput {
   host: string;
-  sessions: Array<{ job: string; gen: number; backend: string; name: string; pid: number; state: string; attach: string }>;
+  sessions: Array<{
+    job: string;
+    gen: number;
+    backend: string;
+    name: string;
+    pid: number;
+    state: string;
+    attach: string;
+  }>;
 }
 
 describe.each(['tmux', 'pty'] as const)('job control on %s', (backend) => {

@@ -41,7 +41,18 @@ describe('mam job create checks what it can before sending', () => {
   });
 
   it('a workdir that does not exist is not found (4)', async () => {
-    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'C3', '--workdir', '/nonexistent/mam-test', '--', 'true']);
+    const r = await h.mam([
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--id',
+      'C3',
+      '--workdir',
+      '/nonexistent/mam-test',
+      '--',
+      'true',
+    ]);
     expectCleanFailure(r, 4);
     expect(String(r.stderr)).toMatch(/\/nonexistent\/mam-test does not exist/);
     nothingSent('C3');
@@ -67,7 +78,22 @@ describe('mam job create waits for the launch', () => {
   it('exits 0 with the id once the session runs (--json says launched)', async () => {
     const dir = folder('ok');
     writeFileSync(join(dir, 'agent.sh'), GATED_AGENT);
-    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'L1', '--workdir', dir, '--backend', 'tmux', '--json', '--', 'sh', 'agent.sh']);
+    const r = await h.mam([
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--id',
+      'L1',
+      '--workdir',
+      dir,
+      '--backend',
+      'tmux',
+      '--json',
+      '--',
+      'sh',
+      'agent.sh',
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(JSON.parse(String(r.stdout))).toMatchObject({ job: 'L1', created: true, launched: true });
     expect(h.session('L1')).toBeDefined();
@@ -75,15 +101,43 @@ describe('mam job create waits for the launch', () => {
 
   it('exits 1 with the reason when the launch fails', async () => {
     // A worktree asked for in a folder that is no git repository: the launch itself fails.
-    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'L2', '--workdir', folder('plain'), '--worktree', '--', 'true']);
+    const r = await h.mam([
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--id',
+      'L2',
+      '--workdir',
+      folder('plain'),
+      '--worktree',
+      '--',
+      'true',
+    ]);
     expectCleanFailure(r, 1);
-    expect(String(r.stderr)).toMatch(/L2 was created but did not start: failed \(launch failed: .*not in a git repository/);
+    expect(String(r.stderr)).toMatch(
+      /L2 was created but did not start: failed \(launch failed: .*not in a git repository/,
+    );
     // The job exists: its id is printed all the same, for the caller to inspect or resume it.
     expect(String(r.stdout).trim()).toBe('L2');
   });
 
   it('--no-wait exits 0 as soon as the create is committed', async () => {
-    const r = await h.mam(['job', 'create', '--agent', 'command', '--id', 'L3', '--workdir', folder('plain2'), '--worktree', '--no-wait', '--json', '--', 'true']);
+    const r = await h.mam([
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--id',
+      'L3',
+      '--workdir',
+      folder('plain2'),
+      '--worktree',
+      '--no-wait',
+      '--json',
+      '--',
+      'true',
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(JSON.parse(String(r.stdout))).toMatchObject({ job: 'L3', created: true, launched: false });
   });

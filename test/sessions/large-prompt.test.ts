@@ -31,7 +31,12 @@ describe('a 64 KiB prompt', () => {
   for (const backend of ['tmux', 'pty'] as const) {
     it(`reaches the agent whole (${backend})`, { timeout: 60_000 }, async () => {
       expect(Buffer.byteLength(PROMPT)).toBeGreaterThan(64_000);
-      const job = await h.createJob({ script: AGENT, backend, prompt: PROMPT, expect: ['from-env.txt', 'from-file.txt'] });
+      const job = await h.createJob({
+        script: AGENT,
+        backend,
+        prompt: PROMPT,
+        expect: ['from-env.txt', 'from-file.txt'],
+      });
       await h.waitJob(job.id, (j) => j.state === 'done', 'done', 40_000);
       expect(readFileSync(join(job.workdir, 'from-file.txt'), 'utf8')).toBe(PROMPT);
       expect(readFileSync(join(job.workdir, 'from-env.txt'), 'utf8')).toBe(PROMPT);

@@ -7,7 +7,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,8 +66,19 @@ describeSandbox('agents in the bubblewrap sandbox', () => {
     h = await startHost({ config: { sessions: { isolation: 'bwrap' } } });
     repo = makeRepo();
     // The victim: a job in its own worktree of the repository, holding an uncommitted secret.
-    const body = { agent: 'command', workdir: repo, command: ['sh', '-c', `echo ${SECRET} > secret.txt; mam emit job.started; exec sleep 600`], backend: 'tmux' };
-    const r = await emitEvent(operatorIdentity(h.ctx, 'victim', 0), topics.control(h.ctx.cfg.namespace, h.ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
+    const body = {
+      agent: 'command',
+      workdir: repo,
+      command: ['sh', '-c', `echo ${SECRET} > secret.txt; mam emit job.started; exec sleep 600`],
+      backend: 'tmux',
+    };
+    const r = await emitEvent(
+      operatorIdentity(h.ctx, 'victim', 0),
+      topics.control(h.ctx.cfg.namespace, h.ctx.cfg.host),
+      'control.create',
+      body,
+      { wait: true, timeoutMs: 20_000 },
+    );
     expect(r.committed).toBe(true);
     await h.waitJob('victim', (j) => j.state === 'running', 'running');
     expect(readFileSync(join(h.ctx.ws.worktreesDir, 'victim', 'secret.txt'), 'utf8')).toContain(SECRET);
@@ -70,12 +90,15 @@ describeSandbox('agents in the bubblewrap sandbox', () => {
   });
 
   for (const backend of ['tmux', 'pty'] as const) {
-    it(`(${backend}) keys, credentials, another job's worktree and process, the tmux socket are out of reach; mam emit still works`, { timeout: 60_000 }, async () => {
+    it(`(${backend}) keys, credentials, another job's worktree and process, the tmux socket are out of reach; mam emit still works`, {
+      timeout: 60_000,
+    }, async () => {
       const spy = await h.createJob({ script: spyScript(h, victimPid), backend, expect: ['probes.txt'] });
       const s = await h.waitSession(spy.id);
       // The session's program is bubblewrap: the sandbox is in force, not merely configured.
       // (Polled: the tmux pane starts as the launcher's sh, which then exec's bwrap.)
-      if (existsSync('/proc/self/exe')) await eventually(() => expect(readlinkSync(`/proc/${s.pid}/exe`)).toMatch(/bwrap$/));
+      if (existsSync('/proc/self/exe'))
+        await eventually(() => expect(readlinkSync(`/proc/${s.pid}/exe`)).toMatch(/bwrap$/));
       await h.waitJob(spy.id, (j) => j.state === 'done', 'done', 40_000);
       const probes = readFileSync(join(spy.workdir, 'probes.txt'), 'utf8').trim().split('\n');
       const reached = probes.filter((p) => p.startsWith('reached: '));
@@ -83,7 +106,10 @@ describeSandbox('agents in the bubblewrap sandbox', () => {
       // The workspace lies in /tmp here, and the sandbox's /tmp is its own: the write lands there, not in the workspace.
       expect(reached[0]).toMatch(/^reached: touch .*outside\.txt$/);
       expect(existsSync(join(h.tw.root, 'outside.txt'))).toBe(false);
-      expect(reached.slice(1)).toEqual([expect.stringMatching(/^reached: touch own\.txt$/), expect.stringMatching(/^reached: cat .*ca\.crt$/)]);
+      expect(reached.slice(1)).toEqual([
+        expect.stringMatching(/^reached: touch own\.txt$/),
+        expect.stringMatching(/^reached: cat .*ca\.crt$/),
+      ]);
       expect(existsSync(join(spy.workdir, 'own.txt'))).toBe(true);
       expect(probes).toHaveLength(12);
       await eventually(() => expect(h.session(spy.id)!.end_reason).toMatch(/^job\.done/), 20_000);
@@ -100,7 +126,9 @@ describeSandbox("the operator's state of a job in the sandbox", () => {
     await h?.close();
   });
 
-  it("is out of the job's agent's reach: a pushed counter or a wiped outbox cannot stop the operator's stop", { timeout: 60_000 }, async () => {
+  it("is out of the job's agent's reach: a pushed counter or a wiped outbox cannot stop the operator's stop", {
+    timeout: 60_000,
+  }, async () => {
     const operator = `operator@${h.ctx.cfg.host}`;
     // The agent pushes the operator's seq counter to the last safe integer and empties its outbox,
     // wherever in its job folder the operator might keep them.
@@ -116,7 +144,9 @@ exec sleep 600
     // Inside, the operator's folder is an empty cover (outside it holds the create's counter), and
     // the counter outside is untouched.
     expect(readFileSync(join(job.workdir, 'seen.txt'), 'utf8').trim()).toBe('');
-    expect(readFileSync(join(h.ctx.ws.operatorDir(job.id), `seq-${operator}`), 'utf8')).not.toBe(String(Number.MAX_SAFE_INTEGER));
+    expect(readFileSync(join(h.ctx.ws.operatorDir(job.id), `seq-${operator}`), 'utf8')).not.toBe(
+      String(Number.MAX_SAFE_INTEGER),
+    );
     const r = await h.mam(['job', 'stop', job.id, '--reason', 'enough']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     await h.waitJob(job.id, (j) => j.state === 'cancelled', 'cancelled');
@@ -131,7 +161,10 @@ describeSandbox('a claude-like agent in the sandbox', () => {
     home = mkdtempSync(join(tmpdir(), 'mam-home-'));
     mkdirSync(join(home, '.claude'));
     h = await startHost({
-      config: { sessions: { isolation: 'bwrap', killGraceMs: 1500 }, agents: { claude: { bin: FAKE, readyTimeoutMs: 20_000, binds: [{ path: '~/.claude', mode: 'rw' }] } } },
+      config: {
+        sessions: { isolation: 'bwrap', killGraceMs: 1500 },
+        agents: { claude: { bin: FAKE, readyTimeoutMs: 20_000, binds: [{ path: '~/.claude', mode: 'rw' }] } },
+      },
       env: { HOME: home },
     });
   });
@@ -140,18 +173,38 @@ describeSandbox('a claude-like agent in the sandbox', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  it('works with its config folder bound: dialog answered, prompt submitted, its session kept in ~/.claude, done through its hooks', { timeout: 60_000 }, async () => {
+  it('works with its config folder bound: dialog answered, prompt submitted, its session kept in ~/.claude, done through its hooks', {
+    timeout: 60_000,
+  }, async () => {
     const id = `claude-${randomBytes(3).toString('hex')}`;
     const workdir = join(h.tw.root, 'work', id);
     mkdirSync(workdir, { recursive: true });
     const log = join(workdir, 'fake.log');
-    writeFileSync(join(workdir, '.fake.json'), JSON.stringify({ FAKE_START_MS: '300', FAKE_LOG: log, FAKE_CONFIG: '1' }));
-    const body = { agent: 'claude', workdir, prompt: 'tidy the README', backend: 'tmux', worktree: false, launch: true };
-    const r = await emitEvent(operatorIdentity(h.ctx, id, 0), topics.control(h.ctx.cfg.namespace, h.ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
+    writeFileSync(
+      join(workdir, '.fake.json'),
+      JSON.stringify({ FAKE_START_MS: '300', FAKE_LOG: log, FAKE_CONFIG: '1' }),
+    );
+    const body = {
+      agent: 'claude',
+      workdir,
+      prompt: 'tidy the README',
+      backend: 'tmux',
+      worktree: false,
+      launch: true,
+    };
+    const r = await emitEvent(
+      operatorIdentity(h.ctx, id, 0),
+      topics.control(h.ctx.cfg.namespace, h.ctx.cfg.host),
+      'control.create',
+      body,
+      { wait: true, timeoutMs: 20_000 },
+    );
     expect(r.committed).toBe(true);
-    await h.waitJob(id, (j) => j.state === 'done', 'done', 40_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- fake log\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
-    });
+    await h
+      .waitJob(id, (j) => j.state === 'done', 'done', 40_000)
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\n--- fake log\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+      });
     const fakeLog = readFileSync(log, 'utf8');
     // pid 2 in its own PID namespace (bubblewrap's init is 1): it ran in the sandbox.
     expect(fakeLog).toMatch(/ claude\[2\] /);
@@ -160,6 +213,8 @@ describeSandbox('a claude-like agent in the sandbox', () => {
     // What it wrote in its config folder reached the real one, outside the sandbox.
     const projects = readdirSync(join(home, '.claude', 'projects'));
     expect(projects).toHaveLength(1);
-    expect(readdirSync(join(home, '.claude', 'projects', projects[0]!))).toEqual([`${h.session(id)!.agent_session_id}.jsonl`]);
+    expect(readdirSync(join(home, '.claude', 'projects', projects[0]!))).toEqual([
+      `${h.session(id)!.agent_session_id}.jsonl`,
+    ]);
   });
 });

@@ -26,7 +26,7 @@ describe('an agent signing as the operator', () => {
     await h?.close();
   });
 
-  it('is refused as sender_mismatch and recorded; the operator\'s stop is still committed and ends the session', async () => {
+  it("is refused as sender_mismatch and recorded; the operator's stop is still committed and ends the session", async () => {
     const { id, workdir } = await h.createJob({ backend: 'pty', script: GATED_AGENT });
     const running = await h.waitJob(id, (j) => j.state === 'running', 'running');
     const operator = `operator@${h.ctx.cfg.host}`;
@@ -34,8 +34,13 @@ describe('an agent signing as the operator', () => {
     const mark = h.read((reg) => reg.hwm(id, operator)); // the job's control.create
 
     // From inside the session: push the operator's counter to 2^53 - 2, then emit as the operator.
-    release(h, id, running.gen, `printf ${MAX_SEQ - 1} > "$MAM_JOB_DIR/seq-${operator}"
-mam emit job.heartbeat --sender ${operator} 2> forged.err; echo $? > forged.exit`);
+    release(
+      h,
+      id,
+      running.gen,
+      `printf ${MAX_SEQ - 1} > "$MAM_JOB_DIR/seq-${operator}"
+mam emit job.heartbeat --sender ${operator} 2> forged.err; echo $? > forged.exit`,
+    );
     await waitFor(() => readable(join(workdir, 'forged.exit')), 15_000, 'the in-session emit to finish');
     expect(readFileSync(join(workdir, 'forged.exit'), 'utf8').trim()).not.toBe('0');
     expect(readFileSync(join(workdir, 'forged.err'), 'utf8')).toMatch(/MAM_ERR_SENDER_MISMATCH|cannot sign as/);
@@ -46,13 +51,34 @@ mam emit job.heartbeat --sender ${operator} 2> forged.err; echo $? > forged.exit
     const topic = topics.events(h.ctx.cfg.namespace, id);
     const kid = h.ctx.keyring.activeKid;
     const jobKey = h.ctx.keyring.keyFor(kid, id)!;
-    const text = JSON.stringify({ v: 1, ns: h.ctx.cfg.namespace, job: id, type: 'job.heartbeat', sender: operator, gen: running.gen, seq: MAX_SEQ, ts: Date.now(), body: {} });
+    const text = JSON.stringify({
+      v: 1,
+      ns: h.ctx.cfg.namespace,
+      job: id,
+      type: 'job.heartbeat',
+      sender: operator,
+      gen: running.gen,
+      seq: MAX_SEQ,
+      ts: Date.now(),
+      body: {},
+    });
     const sig = hmac(jobKey, `mam-v1\n${topic}\n${text}`).toString('base64url');
-    const agent = await connectClient({ url: h.ctx.endpoint.url, ca: h.ctx.endpoint.ca, ...agentLogin(h.ctx.creds, id), reconnectMs: 0 });
+    const agent = await connectClient({
+      url: h.ctx.endpoint.url,
+      ca: h.ctx.endpoint.ca,
+      ...agentLogin(h.ctx.creds, id),
+      reconnectMs: 0,
+    });
     await agent.publish(topic, JSON.stringify({ kid, sig, msg: text }), { qos: 1 });
     await agent.close();
-    await waitFor(() => h.rejections(id).some((r) => r.reason === 'sender_mismatch'), 10_000, 'the forged event to be recorded');
-    expect(h.rejections(id)).toEqual([expect.objectContaining({ reason: 'sender_mismatch', sender: operator, seq: MAX_SEQ })]);
+    await waitFor(
+      () => h.rejections(id).some((r) => r.reason === 'sender_mismatch'),
+      10_000,
+      'the forged event to be recorded',
+    );
+    expect(h.rejections(id)).toEqual([
+      expect.objectContaining({ reason: 'sender_mismatch', sender: operator, seq: MAX_SEQ }),
+    ]);
     // The operator's high-water mark did not move.
     expect(h.read((reg) => reg.hwm(id, operator))).toBe(mark);
     expect(h.job(id)!.state).toBe('running');

@@ -16,7 +16,10 @@ import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/
 /** What a job's session must keep to itself: its key (as the session gets it) and its broker password. */
 function secretsOf(h: TestHost, job: string): string[] {
   const kid = h.ctx.keyring.activeKid;
-  return [h.ctx.keyring.keyFor(kid, job)!.toString('base64'), sessionLogin(h.ctx.creds, job, h.ctx.cfg.broker.agentLogin).password];
+  return [
+    h.ctx.keyring.keyFor(kid, job)!.toString('base64'),
+    sessionLogin(h.ctx.creds, job, h.ctx.cfg.broker.agentLogin).password,
+  ];
 }
 
 const readOr = (file: string): string => {
@@ -32,7 +35,8 @@ function processTexts(): Array<{ pid: string; what: string; text: string }> {
   const out: Array<{ pid: string; what: string; text: string }> = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     out.push({ pid, what: 'cmdline', text: readOr(`/proc/${pid}/cmdline`) });
-    if (readOr(`/proc/${pid}/comm`).startsWith('tmux')) out.push({ pid, what: 'environ', text: readOr(`/proc/${pid}/environ`) });
+    if (readOr(`/proc/${pid}/comm`).startsWith('tmux'))
+      out.push({ pid, what: 'environ', text: readOr(`/proc/${pid}/environ`) });
   }
   return out;
 }
@@ -44,7 +48,9 @@ describe('job secrets stay out of command lines and tmux (isolation none)', () =
   });
   afterAll(async () => h?.close());
 
-  it('no /proc/*/cmdline, nor a tmux server environment, ever holds a job key or broker password during launches', { timeout: 90_000 }, async () => {
+  it('no /proc/*/cmdline, nor a tmux server environment, ever holds a job key or broker password during launches', {
+    timeout: 90_000,
+  }, async () => {
     const ids = Array.from({ length: 6 }, (_, i) => `secret-${i}`);
     const secrets = ids.flatMap((id) => secretsOf(h, id).map((s) => ({ id, s })));
     const hits: string[] = [];
@@ -52,13 +58,19 @@ describe('job secrets stay out of command lines and tmux (isolation none)', () =
     let passes = 0;
     const scan = (async () => {
       while (scanning) {
-        for (const p of processTexts()) for (const { id, s } of secrets) if (p.text.includes(s)) hits.push(`${id}'s secret in /proc/${p.pid}/${p.what}: ${p.text.slice(0, 120)}`);
+        for (const p of processTexts())
+          for (const { id, s } of secrets)
+            if (p.text.includes(s)) hits.push(`${id}'s secret in /proc/${p.pid}/${p.what}: ${p.text.slice(0, 120)}`);
         passes++;
         await sleep(2);
       }
     })();
     // Half on each backend, all at once: the launches overlap the scans.
-    await Promise.all(ids.map((id, i) => h.createJob({ id, script: GATED_AGENT, backend: i % 2 ? 'pty' : 'tmux', expect: ['out.txt'] })));
+    await Promise.all(
+      ids.map((id, i) =>
+        h.createJob({ id, script: GATED_AGENT, backend: i % 2 ? 'pty' : 'tmux', expect: ['out.txt'] }),
+      ),
+    );
     for (const id of ids) await h.waitJob(id, (j) => j.state === 'running', 'running');
     for (const id of ids) release(h, id, 1, 'echo ok > out.txt; mam emit job.done');
     for (const id of ids) await h.waitJob(id, (j) => j.state === 'done', 'done');
@@ -68,7 +80,9 @@ describe('job secrets stay out of command lines and tmux (isolation none)', () =
     expect(hits.slice(0, 5)).toEqual([]);
   });
 
-  it("from inside one job's session, `tmux show-environment` of another job's session reveals neither its key nor its password", { timeout: 60_000 }, async () => {
+  it("from inside one job's session, `tmux show-environment` of another job's session reveals neither its key nor its password", {
+    timeout: 60_000,
+  }, async () => {
     const other = await h.createJob({ id: 'victim', script: GATED_AGENT, backend: 'tmux', expect: ['out.txt'] });
     const victim = await h.waitSession(other.id);
     await h.waitJob(other.id, (j) => j.state === 'running', 'running');

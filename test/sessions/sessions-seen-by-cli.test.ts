@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('sessions as the CLI reports them', () => {
-  it('mam job logs -f exits 0 once the job\'s session has ended', async () => {
+  it("mam job logs -f exits 0 once the job's session has ended", async () => {
     const { id } = await h.createJob({ backend: 'tmux', script: DONE_AGENT });
     await h.waitSession(id);
     const t0 = Date.now();
@@ -33,7 +33,18 @@ describe('sessions as the CLI reports them', () => {
     const ls = await h.waitSession(live.id);
     const ds = await h.waitSession(dead.id);
     process.kill(ds.pid!, 'SIGKILL');
-    await waitFor(() => { try { process.kill(ds.pid!, 0); return false; } catch { return true; } }, 5000, 'the killed session to be gone');
+    await waitFor(
+      () => {
+        try {
+          process.kill(ds.pid!, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      5000,
+      'the killed session to be gone',
+    );
     const ps = await h.mam(['ps', '--json']);
     expect(ps.exitCode, String(ps.stderr)).toBe(0);
     const out = JSON.parse(String(ps.stdout)) as { sessions: Array<{ job: string }>; gone: Array<{ job: string }> };

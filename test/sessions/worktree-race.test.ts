@@ -35,14 +35,22 @@ describe(`${N} concurrent worktrees on one repository`, () => {
     // Half are resumes (their branch kept, their worktree gone): `add` then checks every other worktree's entry.
     for (const job of jobs.filter((_, i) => i % 2)) git(repo, 'branch', `mam/${job}`);
     const added = await Promise.allSettled(jobs.map((job) => prepareWorktree(ctx, job, repo, true)));
-    const failed = added.flatMap((r, i) => (r.status === 'rejected' ? [`${jobs[i]}: ${(r.reason as Error).message}`] : []));
+    const failed = added.flatMap((r, i) =>
+      r.status === 'rejected' ? [`${jobs[i]}: ${(r.reason as Error).message}`] : [],
+    );
     expect(failed, failed.slice(0, 3).join('\n')).toEqual([]);
     const listed = git(repo, 'worktree', 'list', '--porcelain');
     for (const job of jobs) expect(listed).toContain(`worktree ${join(ctx.ws.worktreesDir, job)}\n`);
 
-    const removed = await Promise.all(jobs.map((job) => removeWorktree(join(ctx.ws.worktreesDir, job), { force: false })));
+    const removed = await Promise.all(
+      jobs.map((job) => removeWorktree(join(ctx.ws.worktreesDir, job), { force: false })),
+    );
     expect(removed.filter((r) => !r.removed)).toEqual([]);
-    expect(git(repo, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${repo}`]);
+    expect(
+      git(repo, 'worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')),
+    ).toEqual([`worktree ${repo}`]);
     expect(jobs.filter((job) => existsSync(join(ctx.ws.worktreesDir, job)))).toEqual([]);
   });
 });

@@ -29,7 +29,9 @@ async function durable(clientId: string) {
     reconnectMs: 0,
     prepare: (c) => {
       acks = deferPubacks(c);
-      c.on('message', (_t, payload, packet) => received.push({ payload: payload.toString(), messageId: packet.messageId }));
+      c.on('message', (_t, payload, packet) =>
+        received.push({ payload: payload.toString(), messageId: packet.messageId }),
+      );
     },
   });
   await client.mqtt.subscribeAsync(topic, { qos: 1 });
@@ -38,7 +40,9 @@ async function durable(clientId: string) {
 
 describe('deferred PUBACKs (mqtt.js contract)', () => {
   it('pins the installed mqtt version exactly', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const installed = (createRequire(import.meta.url)('mqtt/package.json') as { version: string }).version;
     expect(pkg.dependencies.mqtt).toBe(installed);
   });

@@ -4,7 +4,16 @@ import { isMamError } from '../../core/errors.js';
 import { hmac } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
-import { count, publishAll, sealEvent, seedJobs, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
+import {
+  count,
+  publishAll,
+  sealEvent,
+  seedJobs,
+  startMesh,
+  startReconciler,
+  waitUntil,
+  type Mesh,
+} from '../helpers/reconciler.js';
 
 // JSON.parse keeps the last of two equal keys, other parsers the first or refuse: the same signed
 // bytes must not read two ways, so only the canonical form every mam emitter writes is accepted.
@@ -24,7 +33,10 @@ afterAll(async () => {
 const topic = () => topics.events(m.ns, 'DK');
 
 /** A correctly signed envelope of exactly `text`, with the outer object written out as given. */
-function signed(text: string, outer = (kid: string, sig: string, msg: string) => JSON.stringify({ kid, sig, msg })): Buffer {
+function signed(
+  text: string,
+  outer = (kid: string, sig: string, msg: string) => JSON.stringify({ kid, sig, msg }),
+): Buffer {
   const kid = m.ctx.keyring.activeKid;
   const sig = hmac(m.ctx.keyring.keyFor(kid, 'DK')!, `mam-v1\n${topic()}\n${text}`).toString('base64url');
   return Buffer.from(outer(kid, sig, text));
@@ -32,7 +44,8 @@ function signed(text: string, outer = (kid: string, sig: string, msg: string) =>
 
 const msgText = (seq: number, extra = '') =>
   `{"v":1,"ns":"${m.ns}","job":"DK","type":"job.progress","sender":"agent",${extra}"gen":0,"seq":${seq},"ts":${Date.now()},"body":{}}`;
-const rejected = (reason: string) => count(m, 'SELECT COUNT(*) AS n FROM rejections WHERE job IS ? AND reason = ?', null, reason) +
+const rejected = (reason: string) =>
+  count(m, 'SELECT COUNT(*) AS n FROM rejections WHERE job IS ? AND reason = ?', null, reason) +
   count(m, "SELECT COUNT(*) AS n FROM rejections WHERE job = 'DK' AND reason = ?", reason);
 const reasonOf = (payload: Buffer) => {
   try {
@@ -56,7 +69,10 @@ describe('duplicate keys', () => {
 
   it('refuses an outer envelope with a duplicate key, and records it', async () => {
     const good = msgText(6);
-    const dupOuter = signed(good, (kid, sig, msg) => `{"kid":"${kid}","sig":"${sig}","msg":${JSON.stringify('{}')},"msg":${JSON.stringify(msg)}}`);
+    const dupOuter = signed(
+      good,
+      (kid, sig, msg) => `{"kid":"${kid}","sig":"${sig}","msg":${JSON.stringify('{}')},"msg":${JSON.stringify(msg)}}`,
+    );
     expect(reasonOf(dupOuter)).toBe('MAM_ERR_BAD_ENVELOPE');
     const before = rejected('bad_envelope');
     const c = await m.connect();
@@ -68,8 +84,12 @@ describe('duplicate keys', () => {
   it('refuses whitespace and other spellings, and still opens what mam emits', () => {
     expect(reasonOf(signed(msgText(7).replace('"gen":0', '"gen": 0')))).toBe('MAM_ERR_BAD_ENVELOPE');
     expect(reasonOf(signed(msgText(7).replace('"gen":0', '"gen":0.0')))).toBe('MAM_ERR_BAD_ENVELOPE');
-    expect(reasonOf(signed(msgText(7).replace('"sender":"agent"', '"sender":"\\u0061gent"')))).toBe('MAM_ERR_BAD_ENVELOPE');
-    expect(reasonOf(signed(msgText(7), (kid, sig, msg) => JSON.stringify({ kid, sig, msg }, null, 1)))).toBe('MAM_ERR_BAD_ENVELOPE');
+    expect(reasonOf(signed(msgText(7).replace('"sender":"agent"', '"sender":"\\u0061gent"')))).toBe(
+      'MAM_ERR_BAD_ENVELOPE',
+    );
+    expect(reasonOf(signed(msgText(7), (kid, sig, msg) => JSON.stringify({ kid, sig, msg }, null, 1)))).toBe(
+      'MAM_ERR_BAD_ENVELOPE',
+    );
     expect(reasonOf(signed(msgText(7)))).toBe('opened');
     expect(reasonOf(sealEvent(m, { job: 'DK', seq: 8 }).payload)).toBe('opened');
   });

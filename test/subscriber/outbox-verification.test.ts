@@ -21,17 +21,24 @@ afterAll(async () => {
 });
 
 const rejectedDir = (job: string) => join(outboxDir(m.ctx.ws.jobDir(job)), 'rejected');
-const setAside = (job: string) => (existsSync(rejectedDir(job)) ? readdirSync(rejectedDir(job)).filter((n) => n.endsWith('.json')) : []);
+const setAside = (job: string) =>
+  existsSync(rejectedDir(job)) ? readdirSync(rejectedDir(job)).filter((n) => n.endsWith('.json')) : [];
 const sweeps = async (n: number) => {
   const from = rec!.stats.sweeps;
   await waitUntil(() => rec!.stats.sweeps - from, n, `${n} sweeps`);
 };
 /** An entry as an agent could write it into its own outbox, old enough for the sweep to re-send. */
 const plant = (job: string, e: { topic: string; sender: string; seq: number; payload: Buffer }) =>
-  addToOutbox(m.ctx.ws.jobDir(job), { topic: e.topic, sender: e.sender, seq: e.seq, payload: e.payload.toString('base64'), created: Date.now() - 30_000 });
+  addToOutbox(m.ctx.ws.jobDir(job), {
+    topic: e.topic,
+    sender: e.sender,
+    seq: e.seq,
+    payload: e.payload.toString('base64'),
+    created: Date.now() - 30_000,
+  });
 
 describe('the outbox sweep verifies every entry before re-sending it', () => {
-  it('a 300 KB entry is set aside once with its reason and recorded; the host keeps delivering other jobs\' events', async () => {
+  it("a 300 KB entry is set aside once with its reason and recorded; the host keeps delivering other jobs' events", async () => {
     let drops = 0;
     rec!.client.mqtt.on('offline', () => drops++);
     plant('V1', { topic: topics.events(m.ns, 'V1'), sender: 'agent', seq: 7, payload: Buffer.alloc(300_000, 'x') });
@@ -49,7 +56,7 @@ describe('the outbox sweep verifies every entry before re-sending it', () => {
     expect(r.exitCode, String(r.stderr)).toBe(0);
   });
 
-  it('an entry whose topic or signed job is another job\'s, or whose signature is wrong, is set aside and never sent', async () => {
+  it("an entry whose topic or signed job is another job's, or whose signature is wrong, is set aside and never sent", async () => {
     // V2's own event planted in V1's outbox: valid signature, wrong job folder.
     plant('V1', { ...sealEvent(m, { job: 'V2', seq: 40, sender: 'agent' }), sender: 'agent', seq: 40 });
     const forged = sealEvent(m, { job: 'V1', seq: 41, sender: 'agent' });
@@ -58,7 +65,9 @@ describe('the outbox sweep verifies every entry before re-sending it', () => {
     plant('V1', { topic: forged.topic, sender: 'agent', seq: 41, payload: Buffer.from(JSON.stringify(env)) });
     writeFileSync(join(outboxDir(m.ctx.ws.jobDir('V1')), 'agent-000000000042.json'), 'not json');
     await sweeps(3);
-    expect(setAside('V1')).toEqual(expect.arrayContaining(['agent-000000000040.json', 'agent-000000000041.json', 'agent-000000000042.json']));
+    expect(setAside('V1')).toEqual(
+      expect.arrayContaining(['agent-000000000040.json', 'agent-000000000041.json', 'agent-000000000042.json']),
+    );
     expect(rec!.reg.hasEvent('V2', 'agent', 40)).toBe(false);
     const reasons = rec!.reg
       .listRejections({ job: 'V1' })

@@ -13,7 +13,11 @@ let m: Mesh;
 let rec: Reconciler | undefined;
 beforeEach(async () => {
   // A fast sweep and short ack waits keep the bounded waits below short; the sweep's grace is still 5 s.
-  m = await startMesh({ reconciler: { sweepIntervalMs: 200 }, emit: { ackTimeoutMs: 1000 }, broker: { reconnectMs: 100 } });
+  m = await startMesh({
+    reconciler: { sweepIntervalMs: 200 },
+    emit: { ackTimeoutMs: 1000 },
+    broker: { reconnectMs: 100 },
+  });
 });
 afterEach(async () => {
   await rec?.close();
@@ -27,14 +31,18 @@ const SENDERS = ['x0', 'x1', 'x2', 'x3'];
 const jobOf = (i: number) => JOBS[i % JOBS.length];
 
 /** Seqs handed out to a sender (broker/emitter/seq.ts keeps the counter beside the job's lock). */
-const allocated = (job: string, sender: string) => Number(readFileSync(join(m.ctx.ws.operatorDir(job), `seq-${sender}`), 'utf8'));
-const outboxEntries = () => JOBS.flatMap((j) => {
-  try {
-    return readdirSync(outboxDir(m.ctx.ws.operatorDir(j)), { recursive: true }).filter((f) => String(f).endsWith('.json'));
-  } catch {
-    return [];
-  }
-});
+const allocated = (job: string, sender: string) =>
+  Number(readFileSync(join(m.ctx.ws.operatorDir(job), `seq-${sender}`), 'utf8'));
+const outboxEntries = () =>
+  JOBS.flatMap((j) => {
+    try {
+      return readdirSync(outboxDir(m.ctx.ws.operatorDir(j)), { recursive: true }).filter((f) =>
+        String(f).endsWith('.json'),
+      );
+    } catch {
+      return [];
+    }
+  });
 
 /**
  * One emitter: `mam emit`'s code path, one event after another. A failure is
@@ -46,7 +54,13 @@ async function emitter(i: number, n: number, stats: { ok: number; queued: number
   const id = { ...operatorIdentity(m.ctx, job, 0), sender: SENDERS[i] };
   for (let sent = 0, tries = 0; sent < n && tries < 4 * n; tries++) {
     try {
-      const r = await emitEvent(id, topics.events(m.ns, job), 'job.progress', { message: `${SENDERS[i]} try ${tries}` }, { wait: true, timeoutMs: 1000 });
+      const r = await emitEvent(
+        id,
+        topics.events(m.ns, job),
+        'job.progress',
+        { message: `${SENDERS[i]} try ${tries}` },
+        { wait: true, timeoutMs: 1000 },
+      );
       stats[r.committed ? 'ok' : 'queued']++;
       sent++;
     } catch {
@@ -76,11 +90,15 @@ describe('broker restart in the middle of a stream', () => {
     expect(atRestart, 'the restart must land in the middle of the stream').toBeLessThan(total);
     // Entries stranded by the restart wait out the sweep's 5 s grace, then the reconciler re-sends them.
     await waitUntil(streamed, total, 'every allocated seq committed', 30_000);
-    await expect.poll(outboxEntries, { timeout: 15_000, message: 'outbox entries left after every commit' }).toEqual([]);
+    await expect
+      .poll(outboxEntries, { timeout: 15_000, message: 'outbox entries left after every commit' })
+      .toEqual([]);
 
     const ranges = seqRanges(m, 'x%');
     expect(ranges.map((r) => [r.job, r.sender, r.n, r.distinctSeqs, r.lo, r.hi])).toEqual(
-      SENDERS.map((s, i) => [jobOf(i), s, expected[i], expected[i], 1, expected[i]]).sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`)),
+      SENDERS.map((s, i) => [jobOf(i), s, expected[i], expected[i], 1, expected[i]]).sort((a, b) =>
+        `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`),
+      ),
     );
     expect(count(m, "SELECT COUNT(*) AS n FROM events WHERE sender LIKE 'x%' AND applied = 0")).toBe(0);
     expect(streamed()).toBe(total);

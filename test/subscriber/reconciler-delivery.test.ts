@@ -7,7 +7,16 @@ import { openEnvelope } from '../../core/envelope.js';
 import { topics } from '../../core/topics.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
 import { runMam } from '../helpers/workspace.js';
-import { count, publishAll, sealEvent, seedJobs, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
+import {
+  count,
+  publishAll,
+  sealEvent,
+  seedJobs,
+  startMesh,
+  startReconciler,
+  waitUntil,
+  type Mesh,
+} from '../helpers/reconciler.js';
 
 let m: Mesh;
 let rec: Reconciler | undefined;
@@ -29,7 +38,9 @@ const outbox = () => listOutbox(m.ctx.ws.operatorDir('E1'));
 const expired = (job: string) => {
   const dir = join(outboxDir(m.ctx.ws.operatorDir(job)), 'expired');
   try {
-    return readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as OutboxEntry).map((e) => ({ sender: e.sender, seq: e.seq }));
+    return readdirSync(dir)
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as OutboxEntry)
+      .map((e) => ({ sender: e.sender, seq: e.seq }));
   } catch {
     return [];
   }
@@ -46,9 +57,16 @@ const sweeps = async (n: number) => {
 /** An outbox entry as `mam emit` leaves it, created `ageMs` ago so the sweep's grace is over. */
 const leaveInOutbox = (job: string, e: { topic: string; payload: Buffer }, ageMs: number) => {
   const o = openEnvelope(m.ns, e.topic, e.payload, m.ctx.keyring, 1 << 20);
-  addToOutbox(m.ctx.ws.operatorDir(job), { topic: e.topic, sender: o.msg.sender, seq: o.msg.seq, payload: e.payload.toString('base64'), created: Date.now() - ageMs });
+  addToOutbox(m.ctx.ws.operatorDir(job), {
+    topic: e.topic,
+    sender: o.msg.sender,
+    seq: o.msg.seq,
+    payload: e.payload.toString('base64'),
+    created: Date.now() - ageMs,
+  });
 };
-const emit = (message: string) => runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--field', `message=${message}`, '--json']);
+const emit = (message: string) =>
+  runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--field', `message=${message}`, '--json']);
 const committed = (seq: number) => (rec?.reg.hasEvent('E1', `operator@${m.host}`, seq) ? 1 : 0);
 
 describe('delivery acknowledgement of mam emit', () => {
@@ -66,7 +84,16 @@ describe('delivery acknowledgement of mam emit', () => {
   });
 
   it('a refused event exits 65 with the reason code, and its entry moves to outbox/expired/ instead of being re-sent', async () => {
-    const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--gen', '7', '--field', 'message=from an old session']);
+    const r = await runMam(m.tw, [
+      'emit',
+      'job.progress',
+      '--job',
+      'E1',
+      '--gen',
+      '7',
+      '--field',
+      'message=from an old session',
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(65);
     expect(String(r.stderr)).toMatch(/refused job\.progress seq \d+ of job E1 \(wrong_generation\): generation 7 /);
     expect(String(r.stderr)).toMatch(/hint: .*mam job show E1/);
@@ -83,12 +110,18 @@ describe('delivery acknowledgement of mam emit', () => {
     leaveInOutbox('GHOST', sealEvent(m, { job: 'GHOST', seq: 1, sender: 'late' }), 60_000);
     // Signed a day and more ago: refused by timestamp, which no resend of the same bytes can change.
     leaveInOutbox('E1', sealEvent(m, { job: 'E1', seq: 500, sender: 'late', ts: Date.now() - 25 * hour }), 60_000);
-    await waitUntil(() => expired('E1').filter((e) => e.sender === 'late').length, 1, 'the refused entry to be set aside');
+    await waitUntil(
+      () => expired('E1').filter((e) => e.sender === 'late').length,
+      1,
+      'the refused entry to be set aside',
+    );
     expect(expired('E1')).toContainEqual({ sender: 'late', seq: 500 });
     expect(listOutbox(m.ctx.ws.operatorDir('E1')).filter((e) => e.sender === 'late')).toEqual([]);
     await sweeps(3);
     expect(rejectionsOf('E1', 500)).toBe(1);
-    expect(count(m, "SELECT COUNT(*) AS n FROM rejections WHERE job = 'E1' AND seq = 500 AND reason = 'timestamp'")).toBe(1);
+    expect(
+      count(m, "SELECT COUNT(*) AS n FROM rejections WHERE job = 'E1' AND seq = 500 AND reason = 'timestamp'"),
+    ).toBe(1);
     // The unknown job's entry waits, unsent and unrecorded, until its job exists or it expires.
     expect(rejectionsOf('GHOST')).toBe(0);
     expect(listOutbox(m.ctx.ws.operatorDir('GHOST')).map((e) => e.seq)).toEqual([1]);
@@ -115,25 +148,60 @@ describe('delivery acknowledgement of mam emit', () => {
     const c = await m.connect();
     await seedJobs(m, c, ['G1']);
     // Cancelled, then resumed: generation 1 (no host daemon here, so no session is launched).
-    await publishAll(c, [sealEvent(m, { job: 'G1', seq: 1, sender: 'op', type: 'job.cancelled', body: { reason: 'test' } })]);
-    await waitUntil(() => count(m, "SELECT COUNT(*) AS n FROM jobs WHERE id = 'G1' AND state = 'cancelled'"), 1, 'G1 cancelled');
-    await publishAll(c, [sealEvent(m, { job: 'G1', seq: 2, sender: 'operator', type: 'control.resume', topic: topics.control(m.ns, m.host) })]);
+    await publishAll(c, [
+      sealEvent(m, { job: 'G1', seq: 1, sender: 'op', type: 'job.cancelled', body: { reason: 'test' } }),
+    ]);
+    await waitUntil(
+      () => count(m, "SELECT COUNT(*) AS n FROM jobs WHERE id = 'G1' AND state = 'cancelled'"),
+      1,
+      'G1 cancelled',
+    );
+    await publishAll(c, [
+      sealEvent(m, {
+        job: 'G1',
+        seq: 2,
+        sender: 'operator',
+        type: 'control.resume',
+        topic: topics.control(m.ns, m.host),
+      }),
+    ]);
     await waitUntil(() => count(m, "SELECT gen AS n FROM jobs WHERE id = 'G1'"), 1, 'G1 in generation 1');
 
     // The embedded broker keeps retained messages in memory: a restart loses every job's state.
     await m.restartBroker();
     const watcher = await m.connect('reader');
     const announced = new Promise<number>((resolve) => {
-      watcher.mqtt.on('message', (_t, payload) => resolve((openEnvelope(m.ns, topics.state(m.ns, 'G1'), payload, m.ctx.keyring, 1 << 20).msg.body as { gen: number }).gen));
+      watcher.mqtt.on('message', (_t, payload) =>
+        resolve(
+          (openEnvelope(m.ns, topics.state(m.ns, 'G1'), payload, m.ctx.keyring, 1 << 20).msg.body as { gen: number })
+            .gen,
+        ),
+      );
     });
     await watcher.mqtt.subscribeAsync(topics.state(m.ns, 'G1'), { qos: 1 });
     expect(await announced).toBe(1);
 
-    const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'G1', '--field', 'message=after the restart', '--json']);
+    const r = await runMam(m.tw, [
+      'emit',
+      'job.progress',
+      '--job',
+      'G1',
+      '--field',
+      'message=after the restart',
+      '--json',
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const out = JSON.parse(String(r.stdout)) as { seq: number; gen: number; committed: boolean };
     expect(out).toMatchObject({ gen: 1, committed: true });
-    expect(count(m, 'SELECT applied AS n FROM events WHERE job = ? AND sender = ? AND seq = ?', 'G1', `operator@${m.host}`, out.seq)).toBe(1);
+    expect(
+      count(
+        m,
+        'SELECT applied AS n FROM events WHERE job = ? AND sender = ? AND seq = ?',
+        'G1',
+        `operator@${m.host}`,
+        out.seq,
+      ),
+    ).toBe(1);
   });
 
   it('with the broker down, an event whose generation is known waits in the outbox (exit 75, not sent) and is delivered once it is back', async () => {
@@ -146,7 +214,17 @@ describe('delivery acknowledgement of mam emit', () => {
     expect(blind.exitCode, String(blind.stderr)).toBe(5);
     expect(listOutbox(m.ctx.ws.operatorDir('NOWHERE'))).toEqual([]);
 
-    const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'E1', '--gen', '0', '--field', 'message=while the broker is down', '--json']);
+    const r = await runMam(m.tw, [
+      'emit',
+      'job.progress',
+      '--job',
+      'E1',
+      '--gen',
+      '0',
+      '--field',
+      'message=while the broker is down',
+      '--json',
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(75);
     const out = JSON.parse(String(r.stdout)) as { seq: number; committed: boolean; queued: boolean; sent: boolean };
     expect(out).toMatchObject({ committed: false, queued: true, sent: false });
@@ -162,10 +240,34 @@ describe('delivery acknowledgement of mam emit', () => {
     expect(created).toMatchObject({ queued: true, sent: false });
 
     await restarted;
-    await waitUntil(() => committed(out.seq) + committed(out.seq + 1), 2, 'the sweep to deliver both kept events', 20_000);
-    expect(count(m, 'SELECT SUM(applied) AS n FROM events WHERE job = ? AND sender = ? AND seq IN (?, ?)', 'E1', `operator@${m.host}`, out.seq, out.seq + 1)).toBe(2);
-    await waitUntil(() => count(m, 'SELECT COUNT(*) AS n FROM jobs WHERE id = ?', created.job), 1, 'the sweep to deliver the kept job create', 10_000);
-    await waitUntil(() => (listOutbox(m.ctx.ws.operatorDir(created.job)).length === 0 ? 1 : 0), 1, 'the sweep to clear the delivered create', 5000);
+    await waitUntil(
+      () => committed(out.seq) + committed(out.seq + 1),
+      2,
+      'the sweep to deliver both kept events',
+      20_000,
+    );
+    expect(
+      count(
+        m,
+        'SELECT SUM(applied) AS n FROM events WHERE job = ? AND sender = ? AND seq IN (?, ?)',
+        'E1',
+        `operator@${m.host}`,
+        out.seq,
+        out.seq + 1,
+      ),
+    ).toBe(2);
+    await waitUntil(
+      () => count(m, 'SELECT COUNT(*) AS n FROM jobs WHERE id = ?', created.job),
+      1,
+      'the sweep to deliver the kept job create',
+      10_000,
+    );
+    await waitUntil(
+      () => (listOutbox(m.ctx.ws.operatorDir(created.job)).length === 0 ? 1 : 0),
+      1,
+      'the sweep to clear the delivered create',
+      5000,
+    );
     await waitUntil(() => (outbox().length === before ? 1 : 0), 1, 'the sweep to clear them', 5000);
   });
 });

@@ -4,7 +4,16 @@ import type { MeshClient } from '../../broker/client.js';
 import { hmac, OPERATOR_SCOPE } from '../../core/keys.js';
 import { topics } from '../../core/topics.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
-import { count, publishAll, sealCreate, sealEvent, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
+import {
+  count,
+  publishAll,
+  sealCreate,
+  sealEvent,
+  startMesh,
+  startReconciler,
+  waitUntil,
+  type Mesh,
+} from '../helpers/reconciler.js';
 import { withRegistryFile } from '../helpers/registry-file.js';
 
 /** One fuzz message and the rejection reasons it may earn (several only where the mutation point decides). */
@@ -35,11 +44,22 @@ beforeAll(async () => {
   client = await m.connect();
   bigClient = await m.connect();
   // FZ runs (gen 0), FD is done (nothing may move it), MK takes the markers; sender "hi" sits high on FZ.
-  await publishAll(client, ['FZ', 'FD', 'MK'].map((j) => sealCreate(m, j)));
+  await publishAll(
+    client,
+    ['FZ', 'FD', 'MK'].map((j) => sealCreate(m, j)),
+  );
   const first = sealEvent(m, { job: 'FZ', seq: 1, type: 'job.started' });
   replayable = first.payload;
-  await publishAll(client, [first, sealEvent(m, { job: 'FD', seq: 1, type: 'job.done' }), sealEvent(m, { job: 'FZ', sender: 'hi', seq: STALE_HWM })]);
-  await waitUntil(() => (rec.reg.hasEvent('FZ', 'hi', STALE_HWM) && rec.reg.getJob('FD')?.state === 'done' ? 1 : 0), 1, 'the fuzz fixtures');
+  await publishAll(client, [
+    first,
+    sealEvent(m, { job: 'FD', seq: 1, type: 'job.done' }),
+    sealEvent(m, { job: 'FZ', sender: 'hi', seq: STALE_HWM }),
+  ]);
+  await waitUntil(
+    () => (rec.reg.hasEvent('FZ', 'hi', STALE_HWM) && rec.reg.getJob('FD')?.state === 'done' ? 1 : 0),
+    1,
+    'the fuzz fixtures',
+  );
 });
 afterAll(async () => {
   await rec?.close();
@@ -47,10 +67,25 @@ afterAll(async () => {
 });
 
 const ev = (job: string) => topics.events(m.ns, job);
-const base = (over: Record<string, unknown> = {}) => ({ v: 1, ns: m.ns, job: 'FZ', type: 'job.progress', sender: 'fz', gen: 0, seq: 1, ts: Date.now(), body: {}, ...over });
+const base = (over: Record<string, unknown> = {}) => ({
+  v: 1,
+  ns: m.ns,
+  job: 'FZ',
+  type: 'job.progress',
+  sender: 'fz',
+  gen: 0,
+  seq: 1,
+  ts: Date.now(),
+  body: {},
+  ...over,
+});
 
 /** Signs any text, valid msg or not, the way sealEnvelope signs (DESIGN.md: "mam-v1\n" + topic + "\n" + msg). */
-function signText(topic: string, text: string, scope = topic.includes('/hosts/') ? OPERATOR_SCOPE : topic.split('/')[4]): Buffer {
+function signText(
+  topic: string,
+  text: string,
+  scope = topic.includes('/hosts/') ? OPERATOR_SCOPE : topic.split('/')[4],
+): Buffer {
   const kid = m.ctx.keyring.activeKid;
   const sig = hmac(m.ctx.keyring.keyFor(kid, scope)!, `mam-v1\n${topic}\n${text}`).toString('base64url');
   return Buffer.from(JSON.stringify({ kid, sig, msg: text }));
@@ -60,7 +95,12 @@ const outer = (payload: Buffer) => JSON.parse(payload.toString()) as Record<stri
 /** A valid envelope (never published as such), and the same with outer fields replaced. */
 const valid = () => sealEvent(m, { job: 'FZ', seq: 1 }).payload;
 const patched = (fields: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...outer(valid()), ...fields }));
-const one = (reason: string, payload: Buffer, topic = ev('FZ'), consumes = false): Fuzz => ({ topic, payload, reasons: [reason], consumes });
+const one = (reason: string, payload: Buffer, topic = ev('FZ'), consumes = false): Fuzz => ({
+  topic,
+  payload,
+  reasons: [reason],
+  consumes,
+});
 
 const word = fc.string({ unit: fc.constantFrom(...'abcXYZ019-_'), minLength: 1, maxLength: 12 });
 const schemaBreak = fc.oneof(
@@ -70,8 +110,12 @@ const schemaBreak = fc.oneof(
   fc.record({ v: fc.constantFrom(0, 2, '1') }),
   fc.record({ job: fc.constantFrom('F/Z', 'FZ+', '#', '', 'x'.repeat(65), 'F.Z') }),
   fc.record({ sender: fc.constantFrom('a b', '', 'x/y', '+', '#', 'é') }),
-  fc.record({ type: fc.constantFrom('job.unknown', 'JOB.DONE', 'job.state', 'control.create', 'review.verdict', 'job') }),
-  fc.record({ body: fc.constantFrom(null, [], 's', 5, { percent: 200 }, { unknown: 1 }, { message: 5 }, { phase: 'sleeping' }) }),
+  fc.record({
+    type: fc.constantFrom('job.unknown', 'JOB.DONE', 'job.state', 'control.create', 'review.verdict', 'job'),
+  }),
+  fc.record({
+    body: fc.constantFrom(null, [], 's', 5, { percent: 200 }, { unknown: 1 }, { message: 5 }, { phase: 'sleeping' }),
+  }),
   fc.record({ extra: fc.jsonValue() }),
 );
 
@@ -94,16 +138,23 @@ const VARIANTS: Array<fc.Arbitrary<() => Fuzz>> = [
   }),
   fc.constantFrom('', 'a/b', 'k+', '#', 'x'.repeat(65), 'ké').map((kid) => () => one('bad_envelope', patched({ kid }))),
   // Bad base64url: wrong length, padding, '+' and '/', or another spelling of a valid HMAC.
-  fc.oneof(fc.string({ maxLength: 60 }), fc.base64String({ minLength: 44, maxLength: 44 })).filter((s) => !/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(s)).map((sig) => () =>
-    one('bad_signature', patched({ sig }))),
+  fc
+    .oneof(fc.string({ maxLength: 60 }), fc.base64String({ minLength: 44, maxLength: 44 }))
+    .filter((s) => !/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(s))
+    .map((sig) => () => one('bad_signature', patched({ sig }))),
   // Another spelling of the same HMAC: the last character's two spare bits set.
   fc.integer({ min: 1, max: 3 }).map((bits) => () => {
     const o = outer(valid());
     const sig = o.sig as string;
-    return one('bad_signature', Buffer.from(JSON.stringify({ ...o, sig: sig.slice(0, 42) + B64URL[B64URL.indexOf(sig[42]) | bits] })));
+    return one(
+      'bad_signature',
+      Buffer.from(JSON.stringify({ ...o, sig: sig.slice(0, 42) + B64URL[B64URL.indexOf(sig[42]) | bits] })),
+    );
   }),
   word.map((w) => () => one('unknown_key_id', patched({ kid: `zz-${w}` }))),
-  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => () => one('bad_signature', patched({ sig: Buffer.from(b).toString('base64url') }))),
+  fc
+    .uint8Array({ minLength: 32, maxLength: 32 })
+    .map((b) => () => one('bad_signature', patched({ sig: Buffer.from(b).toString('base64url') }))),
   // One flipped byte anywhere: where it lands decides which check refuses it, never whether.
   fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([at, x]) => () => {
     const p = valid();
@@ -112,39 +163,110 @@ const VARIANTS: Array<fc.Arbitrary<() => Fuzz>> = [
   }),
   fc.constantFrom('events-of-other-job', 'verdicts', 'control').map((where) => () => {
     const p = valid(); // signed for FZ's events topic, sent elsewhere
-    const topic = where === 'verdicts' ? topics.verdicts(m.ns, 'FZ') : where === 'control' ? topics.control(m.ns, m.host) : ev('FD');
+    const topic =
+      where === 'verdicts'
+        ? topics.verdicts(m.ns, 'FZ')
+        : where === 'control'
+          ? topics.control(m.ns, m.host)
+          : ev('FD');
     return one('bad_signature', p, topic);
   }),
   // Signed text that is rarely JSON ("{}" is, and then fails the schema).
-  fc.string({ maxLength: 40 }).map((s) => () => ({ topic: ev('FZ'), payload: signText(ev('FZ'), `{${s}`), reasons: ['bad_envelope', 'schema'] })),
+  fc
+    .string({ maxLength: 40 })
+    .map((s) => () => ({ topic: ev('FZ'), payload: signText(ev('FZ'), `{${s}`), reasons: ['bad_envelope', 'schema'] })),
   schemaBreak.map((brk) => () => one('schema', signed(base(brk)))),
   fc.constant(() => one('schema', signed({ ...base(), body: undefined }))),
-  word.filter((w) => w.toLowerCase() === w && /^[a-z0-9]/.test(w) && w !== 'rec').map((ns) => () => one('namespace_mismatch', signed(base({ ns })))),
+  word
+    .filter((w) => w.toLowerCase() === w && /^[a-z0-9]/.test(w) && w !== 'rec')
+    .map((ns) => () => one('namespace_mismatch', signed(base({ ns })))),
   fc.constantFrom('FD', 'MK', 'NOPE').map((job) => () => one('topic_mismatch', signed(base({ job })))),
   // Long past (absolute), or relative to now: two days old, an hour or ten years ahead.
-  fc.oneof(fc.integer({ min: 0, max: 10 ** 12 }).map((t) => () => t), fc.constantFrom(-2 * 86_400_000, 3_600_000, 315_360_000_000).map((d) => () => Date.now() + d))
+  fc
+    .oneof(
+      fc.integer({ min: 0, max: 10 ** 12 }).map((t) => () => t),
+      fc.constantFrom(-2 * 86_400_000, 3_600_000, 315_360_000_000).map((d) => () => Date.now() + d),
+    )
     .map((ts) => () => one('timestamp', signed(base({ ts: ts() })))),
   fc.constant(() => {
     const job = `U${counters.unknown++}`;
     return one('unknown_job', signed(base({ job }), ev(job)), ev(job));
   }),
-  fc.integer({ min: 1, max: 1_000_000 }).map((gen) => () => one('wrong_generation', signed(base({ gen, sender: 'fzg', seq: ++counters.gen })), ev('FZ'), true)),
-  fc.constantFrom('job.progress', 'job.heartbeat', 'job.started', 'job.blocked', 'job.done', 'job.failed', 'job.cancelled').map((type) => () =>
-    one('illegal_transition', signed(base({ job: 'FD', type, sender: 'fzi', seq: ++counters.illegal, body: /blocked|failed/.test(type) ? { reason: 'r' } : {} }), ev('FD')), ev('FD'), true)),
+  fc
+    .integer({ min: 1, max: 1_000_000 })
+    .map(
+      (gen) => () => one('wrong_generation', signed(base({ gen, sender: 'fzg', seq: ++counters.gen })), ev('FZ'), true),
+    ),
+  fc
+    .constantFrom(
+      'job.progress',
+      'job.heartbeat',
+      'job.started',
+      'job.blocked',
+      'job.done',
+      'job.failed',
+      'job.cancelled',
+    )
+    .map(
+      (type) => () =>
+        one(
+          'illegal_transition',
+          signed(
+            base({
+              job: 'FD',
+              type,
+              sender: 'fzi',
+              seq: ++counters.illegal,
+              body: /blocked|failed/.test(type) ? { reason: 'r' } : {},
+            }),
+            ev('FD'),
+          ),
+          ev('FD'),
+          true,
+        ),
+    ),
   fc.constant(() => one('replay', replayable)),
-  fc.integer({ min: 1, max: STALE_HWM - 4097 }).map((seq) => () => one('stale_seq', signed(base({ sender: 'hi', seq })))),
-  fc.integer({ min: 1, max: 4000 }).map((extra) => () => one('oversize', signed(base({ body: { message: 'x'.repeat(65_536 + extra) } })))),
-  fc.constant(() => one('job_exists', signed(base({ type: 'control.create', sender: 'operator', body: { agent: 'command', launch: false } }), topics.control(m.ns, m.host)), topics.control(m.ns, m.host))),
-  fc.constant(() => one('schema', signed(base({ type: 'review.verdict', body: { verdict: 'MAYBE' } }), topics.verdicts(m.ns, 'FZ')), topics.verdicts(m.ns, 'FZ'))),
+  fc
+    .integer({ min: 1, max: STALE_HWM - 4097 })
+    .map((seq) => () => one('stale_seq', signed(base({ sender: 'hi', seq })))),
+  fc
+    .integer({ min: 1, max: 4000 })
+    .map((extra) => () => one('oversize', signed(base({ body: { message: 'x'.repeat(65_536 + extra) } })))),
+  fc.constant(() =>
+    one(
+      'job_exists',
+      signed(
+        base({ type: 'control.create', sender: 'operator', body: { agent: 'command', launch: false } }),
+        topics.control(m.ns, m.host),
+      ),
+      topics.control(m.ns, m.host),
+    ),
+  ),
+  fc.constant(() =>
+    one(
+      'schema',
+      signed(base({ type: 'review.verdict', body: { verdict: 'MAYBE' } }), topics.verdicts(m.ns, 'FZ')),
+      topics.verdicts(m.ns, 'FZ'),
+    ),
+  ),
 ];
 const fuzzArb = fc.oneof(...VARIANTS);
 
-const key = (topic: string, raw: Buffer | null) => `${topic}\n${(raw ?? Buffer.alloc(0)).subarray(0, 2048).toString('base64')}`;
+const key = (topic: string, raw: Buffer | null) =>
+  `${topic}\n${(raw ?? Buffer.alloc(0)).subarray(0, 2048).toString('base64')}`;
 const maxRejection = () => count(m, 'SELECT COALESCE(MAX(id), 0) AS n FROM rejections');
 const events = (applied: number) => count(m, 'SELECT COUNT(*) AS n FROM events WHERE applied = ?', applied);
 /** The rejection rows recorded after row `from`, with the bytes they kept. */
 const rejectedSince = (from: number) =>
-  withRegistryFile(m.ctx.ws.db, (db) => db.prepare('SELECT reason, topic, raw FROM rejections WHERE id > ?').all(from) as Array<{ reason: string; topic: string; raw: Buffer | null }>);
+  withRegistryFile(
+    m.ctx.ws.db,
+    (db) =>
+      db.prepare('SELECT reason, topic, raw FROM rejections WHERE id > ?').all(from) as Array<{
+        reason: string;
+        topic: string;
+        raw: Buffer | null;
+      }>,
+  );
 
 /**
  * A valid event after everything published so far: a PUBACKed publish was already handed to the
@@ -163,7 +285,10 @@ async function runChunk(fuzz: Fuzz[]): Promise<void> {
   const before = { applied: events(1), unapplied: events(0) };
   // Big packets go one at a time on their own connection: the embedded broker stalls a TLS
   // connection that pipelines large and small packets together (Duplex.from in broker/server.ts).
-  await publishAll(client, fuzz.filter((f) => f.payload.length <= BIG));
+  await publishAll(
+    client,
+    fuzz.filter((f) => f.payload.length <= BIG),
+  );
   for (const f of fuzz.filter((x) => x.payload.length > BIG)) await bigClient.publish(f.topic, f.payload, { qos: 1 });
   await marker();
 
@@ -177,7 +302,9 @@ async function runChunk(fuzz: Fuzz[]): Promise<void> {
     if (i < 0) unexpected.push(`${r.reason} on ${r.topic}: ${r.raw?.subarray(0, 200).toString()}`);
     else list.splice(i, 1);
   }
-  const missing = [...open.entries()].flatMap(([k, l]) => l.map((reasons) => `${reasons.join('|')} for ${k.slice(0, 200)}`));
+  const missing = [...open.entries()].flatMap(([k, l]) =>
+    l.map((reasons) => `${reasons.join('|')} for ${k.slice(0, 200)}`),
+  );
   expect(unexpected, 'rejections that match no fuzz message or the wrong reason').toEqual([]);
   expect(missing, 'fuzz messages without their rejection').toEqual([]);
   expect(rows.length).toBe(fuzz.length);
@@ -190,7 +317,9 @@ async function runChunk(fuzz: Fuzz[]): Promise<void> {
 describe('fuzzed messages through the real broker', () => {
   it('rejects 10,000 malformed or mutated messages, each with its reason, and keeps reconciling', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fuzzArb, { minLength: CHUNK, maxLength: CHUNK }), async (makers) => runChunk(makers.map((make) => make())),),
+      fc.asyncProperty(fc.array(fuzzArb, { minLength: CHUNK, maxLength: CHUNK }), async (makers) =>
+        runChunk(makers.map((make) => make())),
+      ),
       { numRuns: RUNS, endOnFailure: true },
     );
     expect(rec.reg.getJob('FZ')).toMatchObject({ state: 'running', gen: 0 });
@@ -201,16 +330,25 @@ describe('fuzzed messages through the real broker', () => {
   it('never sees what the broker refuses: wildcards or slashes in ids, other namespaces, state topics, packets over the limit', async () => {
     const from = maxRejection();
     const applied = events(1);
-    const bad = fc.sample(fc.tuple(word, fc.constantFrom('+', '#', '/', '/x/')).map(([w, c]) => `${w}${c}${w}`), 12);
+    const bad = fc.sample(
+      fc.tuple(word, fc.constantFrom('+', '#', '/', '/x/')).map(([w, c]) => `${w}${c}${w}`),
+      12,
+    );
     const refused = [
       ...bad.map((id) => ev(id)),
-      `mam/v1/rec/jobs/#`, `mam/v1/other/jobs/FZ/events`, topics.state(m.ns, 'FZ'), topics.status(m.ns, m.host), topics.output(m.ns, 'FZ'),
+      `mam/v1/rec/jobs/#`,
+      `mam/v1/other/jobs/FZ/events`,
+      topics.state(m.ns, 'FZ'),
+      topics.status(m.ns, m.host),
+      topics.output(m.ns, 'FZ'),
     ].map((topic) => ({ topic, payload: valid() }));
     refused.push({ topic: ev('FZ'), payload: Buffer.alloc(m.ctx.cfg.broker.maxPacketBytes + 1, 0x20) });
     for (const r of refused) {
       // The broker answers a refused publish by dropping the connection: one connection each.
       const c = await m.connect();
-      await expect(c.publish(r.topic, r.payload, { qos: 1 }), r.topic).rejects.toMatchObject({ code: 'MAM_ERR_BROKER_UNREACHABLE' });
+      await expect(c.publish(r.topic, r.payload, { qos: 1 }), r.topic).rejects.toMatchObject({
+        code: 'MAM_ERR_BROKER_UNREACHABLE',
+      });
     }
     await marker();
     expect(rejectedSince(from).map(({ reason, topic }) => ({ reason, topic }))).toEqual([]);

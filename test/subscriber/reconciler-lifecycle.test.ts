@@ -3,8 +3,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEnvelope } from '../../core/envelope.js';
 import { topics } from '../../core/topics.js';
 import {
-  count, exactlyOnce, killReconcilers, planStream, publishAll, seedJobs, spawnReconciler, startMesh, waitUntil,
-  type Mesh, type StreamPlan,
+  count,
+  exactlyOnce,
+  killReconcilers,
+  planStream,
+  publishAll,
+  seedJobs,
+  spawnReconciler,
+  startMesh,
+  waitUntil,
+  type Mesh,
+  type StreamPlan,
 } from '../helpers/reconciler.js';
 import { subscribeAll } from '../helpers/mesh.js';
 import { withRegistryFile } from '../helpers/registry-file.js';
@@ -44,7 +53,9 @@ describe('kill -9 of the reconciler in the middle of a stream', () => {
     await sleep(300);
     expect(streamed()).toBe(10_000);
     expect(count(m, "SELECT COUNT(*) AS n FROM events WHERE sender LIKE 'e%' AND applied = 1")).toBe(10_000);
-    expect(count(m, 'SELECT COUNT(*) AS n FROM events'), 'the streamed events and one control.create per job').toBe(10_000 + plan.jobs.length);
+    expect(count(m, 'SELECT COUNT(*) AS n FROM events'), 'the streamed events and one control.create per job').toBe(
+      10_000 + plan.jobs.length,
+    );
     expect(exactlyOnce(m, plan)).toEqual([]);
     expect(await rec.stop('SIGTERM')).toBe(0);
   }, 120_000);
@@ -87,17 +98,24 @@ describe('host liveness', () => {
     const topic = topics.status(m.ns, m.host);
     const seen = (await subscribeAll(reader, [topic])).messages;
     const statuses = () =>
-      seen.map((x) => (openEnvelope(m.ns, x.topic, x.payload, m.ctx.keyring, 1 << 16).msg.body as { status: string; pid: number }));
+      seen.map(
+        (x) =>
+          openEnvelope(m.ns, x.topic, x.payload, m.ctx.keyring, 1 << 16).msg.body as { status: string; pid: number },
+      );
     await expect.poll(() => statuses().at(-1)?.status, { timeout: 5000 }).toBe('online');
     expect(statuses().at(-1)?.pid).toBe(rec.pid);
 
     await rec.stop('SIGKILL');
-    await expect.poll(() => statuses().at(-1)?.status, { timeout: 10_000, message: 'the will (offline) after kill -9' }).toBe('offline');
+    await expect
+      .poll(() => statuses().at(-1)?.status, { timeout: 10_000, message: 'the will (offline) after kill -9' })
+      .toBe('offline');
 
     // Retained: a late subscriber learns the host is offline too.
     const late = await m.connect('reader');
     const again = (await subscribeAll(late, [topic])).messages;
     await expect.poll(() => again.length, { timeout: 5000 }).toBeGreaterThan(0);
-    expect((openEnvelope(m.ns, topic, again[0].payload, m.ctx.keyring, 1 << 16).msg.body as { status: string }).status).toBe('offline');
+    expect(
+      (openEnvelope(m.ns, topic, again[0].payload, m.ctx.keyring, 1 << 16).msg.body as { status: string }).status,
+    ).toBe('offline');
   });
 });

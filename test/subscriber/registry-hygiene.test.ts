@@ -2,7 +2,16 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../core/topics.js';
 import type { Reconciler } from '../../subscriber/reconciler.js';
-import { count, publishAll, sealEvent, seedJobs, startMesh, startReconciler, waitUntil, type Mesh } from '../helpers/reconciler.js';
+import {
+  count,
+  publishAll,
+  sealEvent,
+  seedJobs,
+  startMesh,
+  startReconciler,
+  waitUntil,
+  type Mesh,
+} from '../helpers/reconciler.js';
 import { runMam } from '../helpers/workspace.js';
 
 let m: Mesh;
@@ -26,7 +35,7 @@ describe('registry files and rejections', () => {
     for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) expect([f, modeOf(f)]).toEqual([f, '600']);
   });
 
-  it('keeps at most rejections.keepMax refused messages; the count per reason survives; a bad signature is recorded with its topic\'s job', async () => {
+  it("keeps at most rejections.keepMax refused messages; the count per reason survives; a bad signature is recorded with its topic's job", async () => {
     const agent = await m.connect({ agent: 'H1' });
     const garbage = Array.from({ length: 150 }, (_, i) => {
       const e = sealEvent(m, { job: 'H1', seq: 1000 + i, sender: 'agent' });
@@ -35,7 +44,11 @@ describe('registry files and rejections', () => {
       return { topic: topics.events(m.ns, 'H1'), payload: Buffer.from(JSON.stringify(env)) };
     });
     await publishAll(agent, garbage);
-    await waitUntil(() => count(m, "SELECT COALESCE(SUM(n), 0) AS n FROM rejection_counts WHERE reason = 'bad_signature'"), 150, 'bad signatures counted');
+    await waitUntil(
+      () => count(m, "SELECT COALESCE(SUM(n), 0) AS n FROM rejection_counts WHERE reason = 'bad_signature'"),
+      150,
+      'bad signatures counted',
+    );
     await waitUntil(() => 150 - count(m, 'SELECT COUNT(*) AS n FROM rejections'), 50, 'the sweep pruning to keepMax');
     expect(count(m, 'SELECT COUNT(*) AS n FROM rejections')).toBe(100);
     expect(count(m, "SELECT COUNT(*) AS n FROM rejections WHERE reason = 'bad_signature' AND job = 'H1'")).toBe(100);

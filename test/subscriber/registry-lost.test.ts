@@ -10,12 +10,18 @@ afterEach(async () => {
   m = undefined;
 });
 
-interface Check { name: string; status: string; detail: string; fix?: string }
+interface Check {
+  name: string;
+  status: string;
+  detail: string;
+  fix?: string;
+}
 const registryCheck = async (mesh: Mesh) => {
   const r = await runMam(mesh.tw, ['doctor', '--json']);
   return (JSON.parse(String(r.stdout)) as { checks: Check[] }).checks.find((c) => c.name === 'registry')!;
 };
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'still running'>((r) => setTimeout(() => r('still running'), ms))]);
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<'still running'>((r) => setTimeout(() => r('still running'), ms))]);
 
 describe('a registry deleted or replaced under the reconciler', () => {
   it('deleted: doctor fails the registry check; the next message is not acknowledged and the reconciler exits 3 saying why', async () => {

@@ -13,7 +13,9 @@ describe('a registry of an earlier schema', () => {
     db.exec(MIGRATIONS[0]!);
     db.pragma('user_version = 1');
     const now = Date.now();
-    db.prepare(`INSERT INTO jobs (id, state, gen, host, agent, spec, created_at, updated_at) VALUES ('OLD1', 'done', 1, 'testhost', 'command', '{}', ?, ?)`).run(now, now);
+    db.prepare(
+      `INSERT INTO jobs (id, state, gen, host, agent, spec, created_at, updated_at) VALUES ('OLD1', 'done', 1, 'testhost', 'command', '{}', ?, ?)`,
+    ).run(now, now);
     db.close();
   });
   afterAll(() => tw?.cleanup());

@@ -77,6 +77,9 @@ describe("the registry writer's cache", () => {
     // …and seen by the first, in a transaction or out of one, not served from memory.
     expect([reg.getJob('J')?.state, reg.hwm('J', 'agent')]).toEqual(['done', 9]);
     other.transaction(() => other.updateJob('J', 'failed', 'changed again', 0));
-    expect(reg.transaction(() => [reg.getJob('J')?.state, reg.getJob('J')?.reason])).toEqual(['failed', 'changed again']);
+    expect(reg.transaction(() => [reg.getJob('J')?.state, reg.getJob('J')?.reason])).toEqual([
+      'failed',
+      'changed again',
+    ]);
   });
 });

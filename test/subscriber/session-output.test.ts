@@ -42,14 +42,25 @@ describe('session logs and live output', () => {
   const streamed = (job: string) => (output.get(job) ?? []).map((m) => m.data).join('');
 
   beforeAll(async () => {
-    h = await startHost({ repos: true, config: { sessions: { logMaxBytes: CAP, logKeep: 2, stalledAfterSeconds: 2 } } });
+    h = await startHost({
+      repos: true,
+      config: { sessions: { logMaxBytes: CAP, logKeep: 2, stalledAfterSeconds: 2 } },
+    });
     const ns = h.ctx.cfg.namespace;
-    reader = await connectClient({ url: h.ctx.endpoint.url, ca: h.ctx.endpoint.ca, ...h.ctx.creds.reader, reconnectMs: 0 });
+    reader = await connectClient({
+      url: h.ctx.endpoint.url,
+      ca: h.ctx.endpoint.ca,
+      ...h.ctx.creds.reader,
+      reconnectMs: 0,
+    });
     reader.mqtt.on('message', (topic, payload) => {
       // Every message is verified as any reader must: a forged chunk would throw here.
       const { msg } = openEnvelope(ns, topic, payload, h.ctx.keyring, h.ctx.cfg.events.maxMessageBytes);
       const list = msg.type === 'job.output' ? output : states;
-      const entry = msg.type === 'job.output' ? { seq: msg.seq, sender: msg.sender, gen: msg.gen, data: String(msg.body.data) } : { state: String(msg.body.state), reason: msg.body.reason as string | null };
+      const entry =
+        msg.type === 'job.output'
+          ? { seq: msg.seq, sender: msg.sender, gen: msg.gen, data: String(msg.body.data) }
+          : { state: String(msg.body.state), reason: msg.body.reason as string | null };
       (list as Map<string, unknown[]>).set(msg.job, [...((list as Map<string, unknown[]>).get(msg.job) ?? []), entry]);
     });
     await reader.mqtt.subscribeAsync({ [topics.output(ns, '+')]: { qos: 0 }, [topics.state(ns, '+')]: { qos: 1 } });
@@ -60,8 +71,15 @@ describe('session logs and live output', () => {
   });
 
   it('streams what the agent prints on jobs/<job>/output as signed job.output chunks, and job show has the last lines', async () => {
-    const { id: job } = await h.createJob({ workdir: mkdtempSync(join(tmpdir(), 'mam-out-')), script: 'echo "hello from $MAM_JOB_ID"\nmam emit job.started\nexec sleep 600\n' });
-    await waitFor(() => streamed(job).includes(`hello from ${job}`), 15_000, 'the printed line on the output topic').catch((e) => {
+    const { id: job } = await h.createJob({
+      workdir: mkdtempSync(join(tmpdir(), 'mam-out-')),
+      script: 'echo "hello from $MAM_JOB_ID"\nmam emit job.started\nexec sleep 600\n',
+    });
+    await waitFor(
+      () => streamed(job).includes(`hello from ${job}`),
+      15_000,
+      'the printed line on the output topic',
+    ).catch((e) => {
       throw new Error(`${e.message}; got ${JSON.stringify(streamed(job))}\n${h.logs()}`);
     });
     const chunks = output.get(job)!;
@@ -82,22 +100,36 @@ describe('session logs and live output', () => {
     const { id: job } = await h.createJob({ workdir: mkdtempSync(join(tmpdir(), 'mam-rot-')), script: PRINTER });
     const file = sessionLogFile(h.ctx.ws.jobDir(job));
     await waitFor(() => existsSync(file), 15_000, 'the session log');
-    const follower = execa(process.execPath, [MAM_BIN, 'job', 'logs', '-f', '--bytes', '0', job], { cwd: h.tw.root, env: h.tw.env, extendEnv: false, reject: false, buffer: false });
+    const follower = execa(process.execPath, [MAM_BIN, 'job', 'logs', '-f', '--bytes', '0', job], {
+      cwd: h.tw.root,
+      env: h.tw.env,
+      extendEnv: false,
+      reject: false,
+      buffer: false,
+    });
     let followed = '';
     follower.stdout!.on('data', (d: Buffer) => (followed += d.toString()));
     // The follower starts at the end of the log (--bytes 0): printing begins only once it is following,
     // which it shows by printing a line appended after it started (a loaded machine may take a while).
     let polls = 0;
-    await waitFor(() => {
-      if (polls++ % 10 === 0) appendFileSync(file, 'follower-ready\n');
-      return followed.includes('follower-ready');
-    }, 30_000, '`mam job logs -f` to follow the log');
+    await waitFor(
+      () => {
+        if (polls++ % 10 === 0) appendFileSync(file, 'follower-ready\n');
+        return followed.includes('follower-ready');
+      },
+      30_000,
+      '`mam job logs -f` to follow the log',
+    );
     openGate(h, job, ':');
     let largest = 0;
-    await waitFor(() => {
-      largest = Math.max(largest, statSync(file).size);
-      return followed.includes('finished-printing');
-    }, 30_000, '`mam job logs -f` to print the end').catch((e) => {
+    await waitFor(
+      () => {
+        largest = Math.max(largest, statSync(file).size);
+        return followed.includes('finished-printing');
+      },
+      30_000,
+      '`mam job logs -f` to print the end',
+    ).catch((e) => {
       throw new Error(`${e.message}; followed ${followed.length} bytes\n${h.logs()}`);
     });
     follower.kill('SIGTERM');
@@ -122,7 +154,11 @@ describe('session logs and live output', () => {
     const reason = stalledReason(2);
     const stalled = await h.waitJob(job, (j) => j.reason === reason, 'the stalled report', 15_000);
     expect(stalled.state).toBe('running');
-    await waitFor(() => (states.get(job) ?? []).some((s) => s.reason === reason && s.state === 'running'), 5000, 'the stalled state published');
+    await waitFor(
+      () => (states.get(job) ?? []).some((s) => s.reason === reason && s.state === 'running'),
+      5000,
+      'the stalled state published',
+    );
     expect(h.lines.some((l) => l.includes('session stalled') && l.includes(job))).toBe(true);
 
     // Output resumes: the report is withdrawn, the earlier reason (none) restored, nothing was killed.
@@ -130,7 +166,9 @@ describe('session logs and live output', () => {
     expect(cleared.state).toBe('running');
     const session = h.read((reg) => reg.getSession(job, 1))!;
     expect(session.ended_at).toBeNull();
-    expect((await execa('tmux', ['-L', h.socket, 'has-session', '-t', `=${session.name}`], { reject: false })).exitCode).toBe(0);
+    expect(
+      (await execa('tmux', ['-L', h.socket, 'has-session', '-t', `=${session.name}`], { reject: false })).exitCode,
+    ).toBe(0);
     await waitFor(() => (states.get(job) ?? []).at(-1)?.reason === null, 5000, 'the cleared state published');
 
     // Silent again; an event counts as activity just as output does.

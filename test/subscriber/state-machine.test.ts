@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { isMamError } from '../../core/errors.js';
 import {
-  JOB_STATES, TERMINAL_STATES, TRANSITIONS, isTerminal, nextState, transitionFor,
+  JOB_STATES,
+  TERMINAL_STATES,
+  TRANSITIONS,
+  isTerminal,
+  nextState,
+  transitionFor,
 } from '../../subscriber/state-machine.js';
 import type { JobState, Transition } from '../../subscriber/state-machine.js';
 
 // The expected matrix is written out here on its own, not read from the table,
 // so a change to the table must be made twice, on purpose.
+// biome-ignore format: a table, laid out to be read row by row
 const NAMES: Record<string, JobState | null> = {
   queu: 'queued', star: 'starting', runn: 'running', test: 'testing', revw: 'review', blok: 'blocked',
   fail: 'failed', rtry: 'retrying', done: 'done', canc: 'cancelled', tout: 'timeout', lost: 'lost',
   '----': null,
 };
 
+// biome-ignore format: a table, laid out to be read row by row
 const COLUMNS: Transition[] = [
   'job.started', 'job.progress', 'job.progress:testing', 'job.progress:review', 'job.heartbeat',
   'job.blocked', 'job.done', 'job.failed', 'job.cancelled', 'review.verdict:PASS', 'review.verdict:NOT_PASS',
@@ -20,6 +27,7 @@ const COLUMNS: Transition[] = [
   'cancel', 'gate', 'gate-passed', 'gate-failed', 'gate-relaunch', 'gate-exhausted', 'needs-approval',
 ];
 
+// biome-ignore format: a table, laid out to be read row by row
 const MATRIX: Record<JobState, string> = {
   //          start prog  p:te  p:rv  beat  blkd  done  fail  canc  PASS  NOTP  lnch  resm  rtry  tout  lost  arts  cncl  gate  g:ok  g:no  g:rl  g:ex  appr
   queued:    '---- ---- ---- ---- ---- ---- ---- ---- canc queu queu star ---- ---- tout ---- ---- canc ---- ---- ---- ---- ---- ----',

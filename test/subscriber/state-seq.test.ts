@@ -27,10 +27,17 @@ describe('mam watch --state', () => {
       const r = await runMam(m.tw, ['emit', 'job.progress', '--job', 'W1', '--field', `message=step ${i}`]);
       expect(r.exitCode, String(r.stderr)).toBe(0);
     }
-    await waitFor(() => out.split('\n').filter((l) => l.includes('"job.state"')).length >= 5, 10_000, 'five state messages');
+    await waitFor(
+      () => out.split('\n').filter((l) => l.includes('"job.state"')).length >= 5,
+      10_000,
+      'five state messages',
+    );
     watch.kill('SIGTERM');
     await watch;
-    const states = out.split('\n').filter((l) => l.includes('"job.state"')).map((l) => JSON.parse(l) as { seq: number; body: unknown });
+    const states = out
+      .split('\n')
+      .filter((l) => l.includes('"job.state"'))
+      .map((l) => JSON.parse(l) as { seq: number; body: unknown });
     const bySeq = new Map<number, string>();
     for (const s of states) {
       const body = JSON.stringify(s.body);

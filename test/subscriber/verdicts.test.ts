@@ -10,7 +10,8 @@ import { jsonLines } from '../helpers/cli-output.js';
 import { startHost, type TestHost } from '../helpers/host/index.js';
 
 // Asks for review and waits there: only a verdict (or the operator) moves it on.
-const IN_REVIEW = 'mam emit job.started && mam emit job.progress --field phase=review --field message="ready for review"\nexec sleep 600\n';
+const IN_REVIEW =
+  'mam emit job.started && mam emit job.progress --field phase=review --field message="ready for review"\nexec sleep 600\n';
 
 interface Shown {
   job: { state: string };
@@ -21,11 +22,20 @@ interface Shown {
 describe('verdict bodies', () => {
   it('builds findings from --finding and --finding-json and checks them against the schema before signing', () => {
     expect(verdictBody('PASS', [], [])).toEqual({ verdict: 'PASS', findings: [] });
-    const body = verdictBody('NOT_PASS', ['tests fail'], ['{"message":"off by one","severity":"major","file":"src/a.ts","line":12}', '[{"message":"typo"}]'], 'alice');
+    const body = verdictBody(
+      'NOT_PASS',
+      ['tests fail'],
+      ['{"message":"off by one","severity":"major","file":"src/a.ts","line":12}', '[{"message":"typo"}]'],
+      'alice',
+    );
     expect(body).toEqual({
       verdict: 'NOT_PASS',
       reviewer: 'alice',
-      findings: [{ message: 'tests fail' }, { message: 'off by one', severity: 'major', file: 'src/a.ts', line: 12 }, { message: 'typo' }],
+      findings: [
+        { message: 'tests fail' },
+        { message: 'off by one', severity: 'major', file: 'src/a.ts', line: 12 },
+        { message: 'typo' },
+      ],
     });
     const refused = (fn: () => unknown) => {
       try {
@@ -58,9 +68,26 @@ describe('mam verdict', () => {
     const { id: job } = await h.createJob({ workdir: mkdtempSync(join(tmpdir(), 'mam-rev-')), script: IN_REVIEW });
     await h.waitJob(job, (j) => j.state === 'review', 'review');
 
-    const no = await h.mam(['verdict', job, 'NOT_PASS', '--finding', 'tests fail', '--finding-json', '{"message":"off by one","severity":"major","file":"src/a.ts","line":12}', '--reviewer', 'alice', '--json']);
+    const no = await h.mam([
+      'verdict',
+      job,
+      'NOT_PASS',
+      '--finding',
+      'tests fail',
+      '--finding-json',
+      '{"message":"off by one","severity":"major","file":"src/a.ts","line":12}',
+      '--reviewer',
+      'alice',
+      '--json',
+    ]);
     expect(no.exitCode, String(no.stderr)).toBe(0);
-    expect(jsonLines(no.stdout)[0]).toMatchObject({ job, verdict: 'NOT_PASS', findings: 2, committed: true, queued: false });
+    expect(jsonLines(no.stdout)[0]).toMatchObject({
+      job,
+      verdict: 'NOT_PASS',
+      findings: 2,
+      committed: true,
+      queued: false,
+    });
     expect(h.job(job)!.state).toBe('running');
 
     const back = await h.mam(['emit', 'job.progress', '--job', job, '--field', 'phase=review']);
@@ -71,12 +98,25 @@ describe('mam verdict', () => {
     expect(String(yes.stdout)).toMatch(/^PASS job=\S+ findings=1 seq=\d+ committed/);
     expect(h.job(job)!.state).toBe('done');
     // done through a verdict ends the session like any verified terminal event.
-    await waitFor(async () => (await show(job)).sessions.every((s) => s.ended_at !== null), 15_000, 'the session to end');
+    await waitFor(
+      async () => (await show(job)).sessions.every((s) => s.ended_at !== null),
+      15_000,
+      'the session to end',
+    );
 
     const shown = await show(job);
     expect(shown.verdicts).toEqual([
-      expect.objectContaining({ verdict: 'NOT_PASS', reviewer: 'alice', sender: `operator@${h.ctx.cfg.host}`, findings: [{ message: 'tests fail' }, { message: 'off by one', severity: 'major', file: 'src/a.ts', line: 12 }] }),
-      expect.objectContaining({ verdict: 'PASS', reviewer: null, findings: [{ message: 'looks good', severity: 'info' }] }),
+      expect.objectContaining({
+        verdict: 'NOT_PASS',
+        reviewer: 'alice',
+        sender: `operator@${h.ctx.cfg.host}`,
+        findings: [{ message: 'tests fail' }, { message: 'off by one', severity: 'major', file: 'src/a.ts', line: 12 }],
+      }),
+      expect.objectContaining({
+        verdict: 'PASS',
+        reviewer: null,
+        findings: [{ message: 'looks good', severity: 'info' }],
+      }),
     ]);
     const text = String((await h.mam(['job', 'show', job])).stdout);
     expect(text).toMatch(/NOT_PASS by alice \(seq \d+\): 2 finding\(s\)/);
@@ -91,7 +131,9 @@ describe('mam verdict', () => {
     const r = await h.mam(['verdict', 'NOT_PASS', '--finding', 'self-check failed', '--json'], env);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(h.job(job)!.state).toBe('running');
-    expect((await show(job)).verdicts).toEqual([expect.objectContaining({ verdict: 'NOT_PASS', sender: 'agent', findings: [{ message: 'self-check failed' }] })]);
+    expect((await show(job)).verdicts).toEqual([
+      expect.objectContaining({ verdict: 'NOT_PASS', sender: 'agent', findings: [{ message: 'self-check failed' }] }),
+    ]);
     // The session's key is its own job's: another job's verdict is refused before anything is sent.
     const other = await h.mam(['verdict', 'some-other-job', 'PASS'], env);
     expect(other.exitCode).toBe(2);

@@ -13,20 +13,25 @@ const AGENT = `mam emit job.started || exit 1\n${GATE}exec sleep 600\n`;
 const COMMIT = 'pwd > where.txt && git add where.txt && git commit -q -m "agent work" && mam emit job.done';
 
 const branchExists = (repo: string, job: string) => git(repo, 'branch', '--list', `mam/${job}`) !== '';
-const worktreeListed = (repo: string, path: string) => git(repo, 'worktree', 'list', '--porcelain').includes(`worktree ${path}\n`);
+const worktreeListed = (repo: string, path: string) =>
+  git(repo, 'worktree', 'list', '--porcelain').includes(`worktree ${path}\n`);
 
 describe('worktree removal policy', () => {
   it('removes after done on-success, after any terminal state with always, never with never', () => {
     expect(removalReason('done', 'on-success', 'sweep')).toBeDefined();
-    for (const s of ['failed', 'cancelled', 'timeout', 'lost', 'running', 'review'] as const) expect(removalReason(s, 'on-success', 'sweep')).toBeUndefined();
-    for (const s of ['done', 'failed', 'cancelled', 'timeout'] as const) expect(removalReason(s, 'always', 'sweep')).toBeDefined();
+    for (const s of ['failed', 'cancelled', 'timeout', 'lost', 'running', 'review'] as const)
+      expect(removalReason(s, 'on-success', 'sweep')).toBeUndefined();
+    for (const s of ['done', 'failed', 'cancelled', 'timeout'] as const)
+      expect(removalReason(s, 'always', 'sweep')).toBeDefined();
     expect(removalReason('lost', 'always', 'sweep')).toBeUndefined();
     expect(removalReason('done', 'never', 'sweep')).toBeUndefined();
     // A job the registry does not have is an orphan under every policy.
     expect(removalReason(undefined, 'never', 'sweep')).toMatch(/^orphan/);
     // gc frees every ended job's, whatever the policy kept.
-    for (const s of ['done', 'failed', 'cancelled', 'timeout', 'lost'] as const) expect(removalReason(s, 'never', 'gc')).toBeDefined();
-    for (const s of ['queued', 'starting', 'running', 'testing', 'review', 'blocked', 'retrying'] as const) expect(removalReason(s, 'always', 'gc')).toBeUndefined();
+    for (const s of ['done', 'failed', 'cancelled', 'timeout', 'lost'] as const)
+      expect(removalReason(s, 'never', 'gc')).toBeDefined();
+    for (const s of ['queued', 'starting', 'running', 'testing', 'review', 'blocked', 'retrying'] as const)
+      expect(removalReason(s, 'always', 'gc')).toBeUndefined();
   });
 });
 
@@ -91,7 +96,11 @@ describe('a git worktree per job', () => {
 
     const dry = await h.mam(['gc', '--dry-run', '--json']);
     expect(dry.exitCode, String(dry.stderr)).toBe(0);
-    const planned = jsonLines<{ dryRun: boolean; freedBytes: number; items: Array<{ kind: string; job: string; bytes: number }> }>(dry.stdout)[0];
+    const planned = jsonLines<{
+      dryRun: boolean;
+      freedBytes: number;
+      items: Array<{ kind: string; job: string; bytes: number }>;
+    }>(dry.stdout)[0];
     expect(planned.dryRun).toBe(true);
     expect(planned.freedBytes).toBe(0);
     const item = planned.items.find((i) => i.kind === 'worktree' && i.job === job);
@@ -101,7 +110,9 @@ describe('a git worktree per job', () => {
 
     const gc = await h.mam(['gc', '--json']);
     expect(gc.exitCode, String(gc.stderr)).toBe(0);
-    const freed = jsonLines<{ freedBytes: number; items: Array<{ kind: string; job: string; freed: boolean }> }>(gc.stdout)[0];
+    const freed = jsonLines<{ freedBytes: number; items: Array<{ kind: string; job: string; freed: boolean }> }>(
+      gc.stdout,
+    )[0];
     expect(freed.items.find((i) => i.kind === 'worktree' && i.job === job)!.freed).toBe(true);
     expect(freed.freedBytes).toBeGreaterThanOrEqual(64 * 1024);
     expect(existsSync(path)).toBe(false);
@@ -128,7 +139,11 @@ describe('a git worktree per job', () => {
     const path = join(h.ctx.ws.worktreesDir, ghost);
     git(repo, 'worktree', 'add', '-q', '-b', `mam/${ghost}`, path, 'HEAD');
     expect(worktreeListed(repo, path)).toBe(true);
-    await waitFor(async () => (await h.daemon.reconciler.sweepNow(), !existsSync(path)), 15_000, 'the orphan worktree to be swept');
+    await waitFor(
+      async () => (await h.daemon.reconciler.sweepNow(), !existsSync(path)),
+      15_000,
+      'the orphan worktree to be swept',
+    );
     expect(worktreeListed(repo, path)).toBe(false);
     expect(branchExists(repo, ghost)).toBe(true);
   });
@@ -148,7 +163,11 @@ describe('a git worktree per job', () => {
       });
     });
     expect(existsSync(path)).toBe(true);
-    await waitFor(async () => (await h.daemon.reconciler.sweepNow(), !existsSync(path)), 15_000, 'the crashed job\'s worktree to be swept').catch((e) => {
+    await waitFor(
+      async () => (await h.daemon.reconciler.sweepNow(), !existsSync(path)),
+      15_000,
+      "the crashed job's worktree to be swept",
+    ).catch((e) => {
       throw new Error(`${e.message}\n${h.logs()}`);
     });
     expect(worktreeListed(repo, path)).toBe(false);
@@ -161,7 +180,11 @@ describe('a git worktree per job', () => {
     await h.waitJob(job, (j) => j.state === 'running', 'running');
     openGate(h, job, 'echo unsaved > notes.txt && mam emit job.done');
     await h.waitJob(job, (j) => j.state === 'done', 'done');
-    await waitFor(() => h.lines.some((l) => l.includes('worktree kept') && l.includes(job)), 15_000, 'the daemon to say it kept the worktree');
+    await waitFor(
+      () => h.lines.some((l) => l.includes('worktree kept') && l.includes(job)),
+      15_000,
+      'the daemon to say it kept the worktree',
+    );
     expect(readFileSync(join(path, 'notes.txt'), 'utf8')).toBe('unsaved\n');
     const gc = await h.mam(['gc']);
     expect(gc.exitCode).toBe(0);

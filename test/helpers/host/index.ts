@@ -123,7 +123,11 @@ export async function startHost(opts: HostOptions = {}): Promise<TestHost> {
   // Reloaded after the broker recorded its port: the endpoint points at it.
   const ctx = tw.context();
   const lines: string[] = [];
-  const log = createLogger({ component: 'host', level: 'debug', write: (l) => void (lines.push(l) > 2000 && lines.shift()) });
+  const log = createLogger({
+    component: 'host',
+    level: 'debug',
+    write: (l) => void (lines.push(l) > 2000 && lines.shift()),
+  });
   const env = { ...tw.env, ...opts.env };
   const clients: MeshClient[] = [];
   const workdirs = new Map<string, string>();
@@ -156,18 +160,47 @@ export async function startHost(opts: HostOptions = {}): Promise<TestHost> {
       const command = ['sh', scripts ? script : 'agent.sh'];
       workdirs.set(id, workdir);
       if (o.cli) {
-        const flags = [...(o.expect ?? []).flatMap((e) => ['--expect', e]), ...(o.timeoutMs !== undefined ? ['--timeout', `${o.timeoutMs}ms`] : [])];
-        const r = await h.mam(['job', 'create', '--agent', 'command', '--workdir', workdir, '--backend', o.backend ?? 'tmux', '--id', id, ...flags, '--', ...command]);
+        const flags = [
+          ...(o.expect ?? []).flatMap((e) => ['--expect', e]),
+          ...(o.timeoutMs !== undefined ? ['--timeout', `${o.timeoutMs}ms`] : []),
+        ];
+        const r = await h.mam([
+          'job',
+          'create',
+          '--agent',
+          'command',
+          '--workdir',
+          workdir,
+          '--backend',
+          o.backend ?? 'tmux',
+          '--id',
+          id,
+          ...flags,
+          '--',
+          ...command,
+        ]);
         if (r.exitCode !== 0) throw new Error(`mam job create exited ${r.exitCode}: ${r.stderr}\n${h.logs()}`);
         return { id, workdir };
       }
-      const body: Record<string, unknown> = { agent: 'command', workdir, launch: true, command, backend: o.backend ?? 'tmux' };
+      const body: Record<string, unknown> = {
+        agent: 'command',
+        workdir,
+        launch: true,
+        command,
+        backend: o.backend ?? 'tmux',
+      };
       if (o.expect) body.expect = o.expect;
       if (o.prompt !== undefined) body.prompt = o.prompt;
       if (o.timeoutMs !== undefined) body.timeoutMs = o.timeoutMs;
       Object.assign(body, o.spec);
       if (o.worktree !== undefined) body.worktree = o.worktree;
-      const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
+      const r = await emitEvent(
+        operatorIdentity(ctx, id, 0),
+        topics.control(ctx.cfg.namespace, ctx.cfg.host),
+        'control.create',
+        body,
+        { wait: true, timeoutMs: 20_000 },
+      );
       if (!r.committed) throw new Error(`control.create of ${id} was not committed by the reconciler\n${h.logs()}`);
       return { id, workdir };
     },
@@ -176,30 +209,46 @@ export async function startHost(opts: HostOptions = {}): Promise<TestHost> {
     job: (id) => read((reg) => reg.getJob(id)),
     session: (id, gen) => read((reg) => reg.getSession(id, gen ?? reg.getJob(id)?.gen ?? -1)),
     // A message refused before it was opened (bad signature …) is known only by its topic.
-    rejections: (id) => read((reg) => reg.listRejections({ job: id, topic: topics.events(ctx.cfg.namespace, id), limit: 10_000 }).reverse()),
+    rejections: (id) =>
+      read((reg) =>
+        reg.listRejections({ job: id, topic: topics.events(ctx.cfg.namespace, id), limit: 10_000 }).reverse(),
+      ),
     async sessionAlive(s) {
       if (s.backend === 'tmux') return (await tmux('has-session', '-t', `=${s.name}`)).ok;
       return s.pid !== null && isRunning(s.pid);
     },
     async waitJob(id, ok, what, ms = 20_000) {
       let last: JobRow | undefined;
-      await waitFor(() => {
-        last = h.job(id);
-        return !!last && ok(last);
-      }, ms, what).catch(() => {
-        throw new Error(`timed out after ${ms} ms waiting for job ${id}: ${what}; it is ${last?.state} gen ${last?.gen} (${last?.reason})\n${h.logs()}`);
+      await waitFor(
+        () => {
+          last = h.job(id);
+          return !!last && ok(last);
+        },
+        ms,
+        what,
+      ).catch(() => {
+        throw new Error(
+          `timed out after ${ms} ms waiting for job ${id}: ${what}; it is ${last?.state} gen ${last?.gen} (${last?.reason})\n${h.logs()}`,
+        );
       });
       return last!;
     },
     async waitSession(id, ms = 20_000) {
       let s: SessionRow | undefined;
       await waitFor(() => !!(s = h.session(id)), ms, `a session of ${id}`).catch(() => {
-        throw new Error(`job ${id} got no session within ${ms} ms; it is ${h.job(id)?.state} (${h.job(id)?.reason})\n${h.logs()}`);
+        throw new Error(
+          `job ${id} got no session within ${ms} ms; it is ${h.job(id)?.state} (${h.job(id)?.reason})\n${h.logs()}`,
+        );
       });
       return s!;
     },
     async operator() {
-      const c = await connectClient({ url: ctx.endpoint.url, ca: ctx.endpoint.ca, ...ctx.creds.operator, reconnectMs: 0 });
+      const c = await connectClient({
+        url: ctx.endpoint.url,
+        ca: ctx.endpoint.ca,
+        ...ctx.creds.operator,
+        reconnectMs: 0,
+      });
       clients.push(c);
       return c;
     },

@@ -18,9 +18,16 @@ const FAIL = "mam emit job.failed --field reason='no credits left'";
 
 const breakerOf = (h: TestHost, agent: string) => h.read((reg) => reg.getBreaker(h.ctx.cfg.host, agent));
 const escalationsOf = (h: TestHost, kind: string) =>
-  withRegistryFile(h.ctx.ws.db, (db) => db.prepare<[string], EscalationRow>('SELECT * FROM escalations WHERE kind = ? ORDER BY id').all(kind));
+  withRegistryFile(h.ctx.ws.db, (db) =>
+    db.prepare<[string], EscalationRow>('SELECT * FROM escalations WHERE kind = ? ORDER BY id').all(kind),
+  );
 
-async function waitBreaker(h: TestHost, agent: string, ok: (b: BreakerRow) => boolean, what: string): Promise<BreakerRow> {
+async function waitBreaker(
+  h: TestHost,
+  agent: string,
+  ok: (b: BreakerRow) => boolean,
+  what: string,
+): Promise<BreakerRow> {
   let b: BreakerRow | undefined;
   await waitFor(() => !!(b = breakerOf(h, agent)) && ok(b), 20_000, what).catch(() => {
     throw new Error(`timed out waiting for the ${agent} breaker: ${what}; it is ${JSON.stringify(b)}\n${h.logs()}`);
@@ -47,10 +54,16 @@ describe('circuit breaker: open, half-open probe, closed', () => {
   beforeAll(async () => {
     // A "claude" that reports done at once: the agent whose breaker stays closed.
     dir = mkdtempSync(join(tmpdir(), 'mam-breaker-'));
-    writeFileSync(join(dir, 'claude'), '#!/bin/sh\nmam emit job.done --field summary=ok\nexec sleep 600\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'claude'), '#!/bin/sh\nmam emit job.done --field summary=ok\nexec sleep 600\n', {
+      mode: 0o755,
+    });
     h = await startHost({
       sweepIntervalMs: 300,
-      config: { sessions: { isolation: 'none' }, breaker: { failures: 2, windowSeconds: 120, cooldownSeconds: 4 }, agents: { claude: { bin: join(dir, 'claude'), readyTimeoutMs: 1000 } } },
+      config: {
+        sessions: { isolation: 'none' },
+        breaker: { failures: 2, windowSeconds: 120, cooldownSeconds: 4 },
+        agents: { claude: { bin: join(dir, 'claude'), readyTimeoutMs: 1000 } },
+      },
     });
   });
   afterAll(async () => {
@@ -58,17 +71,22 @@ describe('circuit breaker: open, half-open probe, closed', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('opens after K failures, holds that agent only, escalates once; the probe done closes it and the waiting jobs run', { timeout: 120_000 }, async () => {
+  it('opens after K failures, holds that agent only, escalates once; the probe done closes it and the waiting jobs run', {
+    timeout: 120_000,
+  }, async () => {
     const host = h.ctx.cfg.host;
     const failed = await failJobs(h, 2);
     const open = await waitBreaker(h, 'command', (b) => b.state === 'open', 'open after 2 failures');
     expect(open.reason).toBe(
       `breaker open for command on ${host} since ${new Date(open.opened_at!).toISOString()} (2 failures: ${failed[0]}: no credits left; ${failed[1]}: no credits left)`,
     );
-    expect(escalationsOf(h, 'breaker-open').map((e) => [e.job, e.command, e.cleared_at])).toEqual([[failed[1], `mam breaker reset command --host ${host}`, null]]);
+    expect(escalationsOf(h, 'breaker-open').map((e) => [e.job, e.command, e.cleared_at])).toEqual([
+      [failed[1], `mam breaker reset command --host ${host}`, null],
+    ]);
 
     const waiting = [(await h.createJob({ script: GATED_AGENT })).id, (await h.createJob({ script: GATED_AGENT })).id];
-    for (const id of waiting) await h.waitJob(id, (j) => j.state === 'queued' && j.reason === open.reason, 'held with the breaker reason');
+    for (const id of waiting)
+      await h.waitJob(id, (j) => j.state === 'queued' && j.reason === open.reason, 'held with the breaker reason');
     const ps = await h.mam(['ps']);
     expect(String(ps.stdout)).toContain(`breaker command open: ${open.reason}`);
     expect(String(ps.stdout)).toContain('reset: mam breaker reset command');
@@ -84,7 +102,11 @@ describe('circuit breaker: open, half-open probe, closed', () => {
     const rest = waiting.find((id) => id !== probe)!;
     expect(h.session(probe, 1)!.started_at, 'not before the cooldown').toBeGreaterThanOrEqual(open.opened_at! + 4000);
     expect(breakerOf(h, 'command')).toMatchObject({ state: 'half-open', probe_job: probe });
-    await h.waitJob(rest, (j) => (j.reason ?? '').includes(`waiting for probe job ${probe}`), 'the other waits for the probe');
+    await h.waitJob(
+      rest,
+      (j) => (j.reason ?? '').includes(`waiting for probe job ${probe}`),
+      'the other waits for the probe',
+    );
     await h.sweeps(2);
     expect(h.session(rest, 1), 'one probe only').toBeUndefined();
 
@@ -104,18 +126,25 @@ describe('circuit breaker: operator reset', () => {
   let h: TestHost;
   beforeAll(async () => {
     // A cooldown no test waits for: only the reset can close it.
-    h = await startHost({ sweepIntervalMs: 300, config: { sessions: { isolation: 'none' }, breaker: { failures: 1, cooldownSeconds: 3600 } } });
+    h = await startHost({
+      sweepIntervalMs: 300,
+      config: { sessions: { isolation: 'none' }, breaker: { failures: 1, cooldownSeconds: 3600 } },
+    });
   });
   afterAll(async () => {
     await h?.close();
   });
 
-  it('mam breaker reset closes it through a signed breaker.reset; the held job runs; a replay of the reset is refused', { timeout: 120_000 }, async () => {
+  it('mam breaker reset closes it through a signed breaker.reset; the held job runs; a replay of the reset is refused', {
+    timeout: 120_000,
+  }, async () => {
     await failJobs(h, 1);
     const open = await waitBreaker(h, 'command', (b) => b.state === 'open', 'open after 1 failure');
     const { id: held } = await h.createJob({ script: GATED_AGENT });
     await h.waitJob(held, (j) => j.reason === open.reason, 'held by the breaker');
-    const json = JSON.parse(String((await h.mam(['ps', '--json'])).stdout)) as { breakers: Array<{ agent: string; state: string; reason: string }> };
+    const json = JSON.parse(String((await h.mam(['ps', '--json'])).stdout)) as {
+      breakers: Array<{ agent: string; state: string; reason: string }>;
+    };
     expect(json.breakers).toEqual([expect.objectContaining({ agent: 'command', state: 'open', reason: open.reason })]);
 
     const r = await h.mam(['breaker', 'reset', 'command', '--reason', 'credits topped up']);
@@ -131,10 +160,17 @@ describe('circuit breaker: operator reset', () => {
     // Open again; the same signed reset sent once more must not close it.
     await failJobs(h, 1);
     await waitBreaker(h, 'command', (b) => b.state === 'open', 'open again');
-    const raw = withRegistryFile(h.ctx.ws.db, (db) => db.prepare<[], Buffer>("SELECT raw FROM events WHERE type = 'breaker.reset'").pluck().get()!);
+    const raw = withRegistryFile(
+      h.ctx.ws.db,
+      (db) => db.prepare<[], Buffer>("SELECT raw FROM events WHERE type = 'breaker.reset'").pluck().get()!,
+    );
     const op = await h.operator();
     await op.publish(topics.control(h.ctx.cfg.namespace, h.ctx.cfg.host), raw, { qos: 1 });
-    await waitFor(() => h.rejections('breaker-command').some((x) => x.reason === 'replay'), 10_000, 'the replay refused');
+    await waitFor(
+      () => h.rejections('breaker-command').some((x) => x.reason === 'replay'),
+      10_000,
+      'the replay refused',
+    );
     await h.sweeps(1);
     expect(breakerOf(h, 'command')!.state).toBe('open');
   });

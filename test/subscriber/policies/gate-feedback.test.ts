@@ -19,7 +19,11 @@ const ON_PROMPT = `p=$(cat); case "$p" in *${MARK}*) n=$(( $(cat feedback 2>/dev
 
 let h: TestHost;
 beforeAll(async () => {
-  h = await startHost({ killGraceMs: 1500, config: { sessions: { isolation: 'none' } }, agents: () => ({ claude: { bin: FAKE, readyTimeoutMs: 20_000 } }) });
+  h = await startHost({
+    killGraceMs: 1500,
+    config: { sessions: { isolation: 'none' } },
+    agents: () => ({ claude: { bin: FAKE, readyTimeoutMs: 20_000 } }),
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -33,10 +37,21 @@ describe('a gate that fails twice, then passes: the failure goes back to the sam
       const workdir = h.workdirOf(id);
       const fakeLog = join(workdir, 'fake.log');
       mkdirSync(workdir, { recursive: true });
-      writeFileSync(join(workdir, '.fake.json'), JSON.stringify({ FAKE_START_MS: '300', FAKE_LOG: fakeLog, FAKE_ON_PROMPT: ON_PROMPT }));
+      writeFileSync(
+        join(workdir, '.fake.json'),
+        JSON.stringify({ FAKE_START_MS: '300', FAKE_LOG: fakeLog, FAKE_ON_PROMPT: ON_PROMPT }),
+      );
       await h.createJob({
-        id, backend, worktree: false,
-        spec: { agent: 'claude', prompt: 'make state.txt say fixed', gate: GATE, gateAttempts: 3, gateTimeoutMs: 20_000 },
+        id,
+        backend,
+        worktree: false,
+        spec: {
+          agent: 'claude',
+          prompt: 'make state.txt say fixed',
+          gate: GATE,
+          gateAttempts: 3,
+          gateTimeoutMs: 20_000,
+        },
       });
       const fake = () => (existsSync(fakeLog) ? readFileSync(fakeLog, 'utf8') : '');
       // While the gate fails, the session is never ended: every time a check ends, it is still live.
@@ -44,14 +59,22 @@ describe('a gate that fails twice, then passes: the failure goes back to the sam
       const watch = setInterval(() => {
         const checks = h.read((reg) => reg.checksOf(id));
         const s = h.session(id, 1);
-        while (aliveAtChecks.length < checks.filter((c) => c.result === 'failed').length) aliveAtChecks.push(!!s && s.ended_at === null);
+        while (aliveAtChecks.length < checks.filter((c) => c.result === 'failed').length)
+          aliveAtChecks.push(!!s && s.ended_at === null);
       }, 20);
-      const done = await h.waitJob(id, (j) => j.state === 'done', 'done after the third gate run', 90_000).catch((err: Error) => {
-        throw new Error(`${err.message}\n--- fake log\n${fake()}`);
-      }).finally(() => clearInterval(watch));
+      const done = await h
+        .waitJob(id, (j) => j.state === 'done', 'done after the third gate run', 90_000)
+        .catch((err: Error) => {
+          throw new Error(`${err.message}\n--- fake log\n${fake()}`);
+        })
+        .finally(() => clearInterval(watch));
 
       const checks = h.read((reg) => reg.checksOf(id));
-      expect(checks.map((c) => [c.n, c.gen, c.result, c.exit_code])).toEqual([[1, 1, 'failed', 1], [2, 1, 'failed', 1], [3, 1, 'passed', 0]]);
+      expect(checks.map((c) => [c.n, c.gen, c.result, c.exit_code])).toEqual([
+        [1, 1, 'failed', 1],
+        [2, 1, 'failed', 1],
+        [3, 1, 'passed', 0],
+      ]);
       expect(aliveAtChecks).toEqual([true, true]);
       expect(done.gen, 'one generation throughout').toBe(1);
       expect(done.gate_runs).toBe(3);
@@ -61,7 +84,9 @@ describe('a gate that fails twice, then passes: the failure goes back to the sam
       expect(readFileSync(join(workdir, 'feedback'), 'utf8').trim()).toBe('2');
       const log = fake();
       expect(log.match(/ start args=/g)).toHaveLength(1);
-      expect(log.match(/submitted "The quality gate failed, so the task is not done yet \(attempt \d of 3\)/g)).toHaveLength(2);
+      expect(
+        log.match(/submitted "The quality gate failed, so the task is not done yet \(attempt \d of 3\)/g),
+      ).toHaveLength(2);
       // Ended only after the final verified done, and only once.
       await h.waitJob(id, () => !!h.session(id, 1)?.ended_at, 'the session ended');
       const s = h.session(id, 1)!;

@@ -22,8 +22,14 @@ function gate(command: string, o: { timeoutMs?: number; signal?: AbortSignal } =
   const logFile = join(root, `gate-${Math.random().toString(16).slice(2)}.log`);
   const pids: Array<number | undefined> = [];
   const run = runGate({
-    command, cwd: root, env, timeoutMs: o.timeoutMs ?? 10_000, logFile, graceMs: 300,
-    signal: o.signal ?? new AbortController().signal, onStart: (pid) => pids.push(pid),
+    command,
+    cwd: root,
+    env,
+    timeoutMs: o.timeoutMs ?? 10_000,
+    logFile,
+    graceMs: 300,
+    signal: o.signal ?? new AbortController().signal,
+    onStart: (pid) => pids.push(pid),
   });
   return { run, logFile, pids };
 }
@@ -70,15 +76,32 @@ describe('the risk decision', () => {
   const globs = ['**/package-lock.json', '**/*auth*', 'schemas/**', '.github/**'];
 
   it('high-risk paths: by the path or a folder above it, dot folders included', () => {
-    const paths = ['README.md', 'package-lock.json', 'web/package-lock.json', 'src/auth/session.ts', 'src/oauth.ts', '.github/workflows/ci.yml', 'docs/schemas.md'];
-    expect(highRiskPaths(paths, globs)).toEqual(['package-lock.json', 'web/package-lock.json', 'src/auth/session.ts', 'src/oauth.ts', '.github/workflows/ci.yml']);
+    const paths = [
+      'README.md',
+      'package-lock.json',
+      'web/package-lock.json',
+      'src/auth/session.ts',
+      'src/oauth.ts',
+      '.github/workflows/ci.yml',
+      'docs/schemas.md',
+    ];
+    expect(highRiskPaths(paths, globs)).toEqual([
+      'package-lock.json',
+      'web/package-lock.json',
+      'src/auth/session.ts',
+      'src/oauth.ts',
+      '.github/workflows/ci.yml',
+    ]);
     expect(highRiskPaths(paths, [])).toEqual([]);
   });
 
   it('a real repository: a README-only change is auto; a lockfile (untracked or committed) needs a person', async () => {
     const repo = join(root, 'repo');
     mkdirSync(repo);
-    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', repo, '-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
+        encoding: 'utf8',
+      }).trim();
     git('init', '-q');
     writeFileSync(join(repo, 'README.md'), 'one\n');
     git('add', '.');
@@ -94,7 +117,10 @@ describe('the risk decision', () => {
     expect(untracked.detail).toMatch(/1 of 2 changed path\(s\) match approvals.highRisk: package-lock.json/);
     git('add', '.');
     git('commit', '-qm', 'lock');
-    expect(await decideApproval('risk', { cwd: repo, base, highRisk })).toMatchObject({ decision: 'human', paths: ['package-lock.json'] });
+    expect(await decideApproval('risk', { cwd: repo, base, highRisk })).toMatchObject({
+      decision: 'human',
+      paths: ['package-lock.json'],
+    });
     // No base to diff against: the changes cannot be listed, so a person decides.
     expect(await decideApproval('risk', { cwd: repo, base: null, highRisk })).toMatchObject({ decision: 'human' });
     expect(await decideApproval('human', { cwd: repo, base, highRisk })).toMatchObject({ decision: 'human' });

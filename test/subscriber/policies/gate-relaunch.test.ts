@@ -28,15 +28,26 @@ afterAll(async () => {
   await h?.close();
 });
 
-const escalations = (id: string) => withRegistryFile(h.ctx.ws.db, (db) => db.prepare<[string], EscalationRow>('SELECT * FROM escalations WHERE job = ? ORDER BY id').all(id));
+const escalations = (id: string) =>
+  withRegistryFile(h.ctx.ws.db, (db) =>
+    db.prepare<[string], EscalationRow>('SELECT * FROM escalations WHERE job = ? ORDER BY id').all(id),
+  );
 
 describe('a command agent whose gate fails', () => {
   it('is relaunched with the failure as its prompt until the gate passes', { timeout: 90_000 }, async () => {
-    const { id, workdir } = await h.createJob({ script: AGENT, prompt: 'make state.txt say fixed', spec: { gate: GATE, gateAttempts: 3 } });
+    const { id, workdir } = await h.createJob({
+      script: AGENT,
+      prompt: 'make state.txt say fixed',
+      spec: { gate: GATE, gateAttempts: 3 },
+    });
     const done = await h.waitJob(id, (j) => j.state === 'done', 'done after the third gate run', 60_000);
     expect(done.gen).toBe(3);
     const checks = h.read((reg) => reg.checksOf(id));
-    expect(checks.map((c) => [c.gen, c.result])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'passed']]);
+    expect(checks.map((c) => [c.gen, c.result])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'passed'],
+    ]);
     expect(readFileSync(join(workdir, 'gens'), 'utf8').trim().split('\n')).toEqual(['1', '2', '3']);
     const prompt2 = readFileSync(join(workdir, 'prompt-2'), 'utf8');
     expect(prompt2).toMatch(/attempt 1 of 3/);
@@ -45,17 +56,26 @@ describe('a command agent whose gate fails', () => {
     expect(prompt2).toContain(`state.txt: ${MARK}`);
     expect(readFileSync(join(workdir, 'prompt-3'), 'utf8')).toMatch(/attempt 2 of 3/);
     await h.waitJob(id, () => !!h.session(id, 3)?.ended_at, 'the last session ended');
-    for (const gen of [1, 2, 3]) expect(h.session(id, gen)?.ended_at, `session of generation ${gen} ended`).toBeTruthy();
+    for (const gen of [1, 2, 3])
+      expect(h.session(id, gen)?.ended_at, `session of generation ${gen} ended`).toBeTruthy();
     expect(h.session(id, 3)!.end_reason).toMatch(/quality gate run 3 passed/);
     expect(escalations(id)).toEqual([]);
   });
 
-  it('fails after its last attempt, escalated with the command that resolves it, and its session ends', { timeout: 90_000 }, async () => {
-    const { id } = await h.createJob({ script: `${AGENT}exec sleep 600\n`, spec: { gate: `echo ${MARK}; exit 7`, gateAttempts: 2 } });
+  it('fails after its last attempt, escalated with the command that resolves it, and its session ends', {
+    timeout: 90_000,
+  }, async () => {
+    const { id } = await h.createJob({
+      script: `${AGENT}exec sleep 600\n`,
+      spec: { gate: `echo ${MARK}; exit 7`, gateAttempts: 2 },
+    });
     const failed = await h.waitJob(id, (j) => j.state === 'failed', 'failed after two gate runs', 60_000);
     expect(failed.gen).toBe(2);
     expect(failed.reason).toMatch(/quality gate run 2 failed \(exit 7; attempt 2 of 2\): no attempts left/);
-    expect(h.read((reg) => reg.checksOf(id)).map((c) => [c.gen, c.result, c.exit_code])).toEqual([[1, 'failed', 7], [2, 'exhausted', 7]]);
+    expect(h.read((reg) => reg.checksOf(id)).map((c) => [c.gen, c.result, c.exit_code])).toEqual([
+      [1, 'failed', 7],
+      [2, 'exhausted', 7],
+    ]);
     expect(escalations(id)).toMatchObject([{ kind: 'gate-failed', command: `mam job resume ${id}`, cleared_at: null }]);
     // Generation 1 gave way to the relaunch; generation 2 ends through the normal end path.
     await h.waitJob(id, () => !!h.session(id, 2)?.ended_at, 'the last session ended');
@@ -68,13 +88,23 @@ describe('a command agent whose gate fails', () => {
     expect(shown.stdout).toMatch(new RegExp(`\\| ${MARK}\\n  \\| # exit 7`));
   });
 
-  it('a done while its gate runs is recorded and changes nothing: one check, one end', { timeout: 60_000 }, async () => {
+  it('a done while its gate runs is recorded and changes nothing: one check, one end', {
+    timeout: 60_000,
+  }, async () => {
     const { id } = await h.createJob({ script: GATED_AGENT, spec: { gate: 'sleep 2' } });
     await h.waitSession(id);
     release(h, id, 1, 'mam emit job.done --field summary=first; mam emit job.done --field summary=again');
     await h.waitJob(id, (j) => j.state === 'done', 'done', 30_000);
-    const dones = h.read((reg) => reg.jobTimeline(id).filter((e) => e.type === 'job.done').map((e) => [e.applied, e.state_after]));
-    expect(dones).toEqual([[1, 'testing'], [0, null]]);
+    const dones = h.read((reg) =>
+      reg
+        .jobTimeline(id)
+        .filter((e) => e.type === 'job.done')
+        .map((e) => [e.applied, e.state_after]),
+    );
+    expect(dones).toEqual([
+      [1, 'testing'],
+      [0, null],
+    ]);
     expect(h.read((reg) => reg.checksOf(id)).map((c) => c.result)).toEqual(['passed']);
     await h.waitJob(id, () => !!h.session(id)?.ended_at, 'the session ended');
   });

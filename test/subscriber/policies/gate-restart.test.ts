@@ -10,7 +10,14 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../../core/topics.js';
 import type { Registry } from '../../../subscriber/registry/registry.js';
-import { killReconcilers, publishAll, sealEvent, spawnReconciler, startMesh, type Mesh } from '../../helpers/reconciler.js';
+import {
+  killReconcilers,
+  publishAll,
+  sealEvent,
+  spawnReconciler,
+  startMesh,
+  type Mesh,
+} from '../../helpers/reconciler.js';
 import { readRegistry } from '../../helpers/workspace.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -44,23 +51,50 @@ describe('a gate across a reconciler kill -9', () => {
     mkdirSync(dir, { recursive: true });
     let rec = await spawnReconciler(mesh);
     const op = await mesh.connect();
-    await publishAll(op, [sealEvent(mesh, {
-      job: id, seq: 1, sender: 'operator', type: 'control.create', topic: topics.control(mesh.ns, mesh.host),
-      body: { agent: 'command', workdir: dir, command: ['sh', '-c', AGENT], backend: 'tmux', worktree: false, gate: GATE, gateAttempts: 1 },
-    })]);
+    await publishAll(op, [
+      sealEvent(mesh, {
+        job: id,
+        seq: 1,
+        sender: 'operator',
+        type: 'control.create',
+        topic: topics.control(mesh.ns, mesh.host),
+        body: {
+          agent: 'command',
+          workdir: dir,
+          command: ['sh', '-c', AGENT],
+          backend: 'tmux',
+          worktree: false,
+          gate: GATE,
+          gateAttempts: 1,
+        },
+      }),
+    ]);
     const read = <T>(fn: (reg: Registry) => T) => readRegistry(mesh.ctx.ws.db, fn);
-    await waitFor(() => lines(join(dir, 'gate-runs')).length === 1 && !!read((reg) => reg.latestCheck(id)?.started_at), 30_000, 'the gate to start');
+    await waitFor(
+      () => lines(join(dir, 'gate-runs')).length === 1 && !!read((reg) => reg.latestCheck(id)?.started_at),
+      30_000,
+      'the gate to start',
+    );
     expect(read((reg) => reg.getJob(id)!.state)).toBe('testing');
     await rec.stop('SIGKILL');
 
     rec = await spawnReconciler(mesh);
-    await waitFor(() => read((reg) => reg.getJob(id)!.state === 'done' && !!reg.getSession(id, 1)?.ended_at), 30_000, 'done and its session ended').catch((err: Error) => {
-      throw new Error(`${err.message}: ${read((reg) => JSON.stringify([reg.getJob(id), reg.checksOf(id)]))}\n${rec.stderr()}`);
+    await waitFor(
+      () => read((reg) => reg.getJob(id)!.state === 'done' && !!reg.getSession(id, 1)?.ended_at),
+      30_000,
+      'done and its session ended',
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}: ${read((reg) => JSON.stringify([reg.getJob(id), reg.checksOf(id)]))}\n${rec.stderr()}`,
+      );
     });
     // The interrupted run was stopped before it finished; the second ran to its end.
     expect(lines(join(dir, 'gate-runs'))).toEqual(['run', 'run', 'finished']);
     const checks = read((reg) => reg.checksOf(id));
-    expect(checks.map((c) => [c.n, c.gen, c.result])).toEqual([[1, 1, 'interrupted'], [2, 1, 'passed']]);
+    expect(checks.map((c) => [c.n, c.gen, c.result])).toEqual([
+      [1, 1, 'interrupted'],
+      [2, 1, 'passed'],
+    ]);
     const jobDir = mesh.ctx.ws.jobDir(id);
     expect(readFileSync(join(jobDir, 'gate-1.log'), 'utf8')).not.toMatch(/^# exit/m);
     expect(readFileSync(join(jobDir, 'gate-2.log'), 'utf8')).toMatch(/^# exit 0/m);

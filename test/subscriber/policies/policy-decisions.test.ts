@@ -3,7 +3,15 @@
  * breaker row, and what a failed generation's policy decides.
  */
 import { describe, expect, it } from 'vitest';
-import { afterCooldown, afterFailure, afterSuccess, closedBreaker, failuresOf, probeReason, type BreakerLimits } from '../../../subscriber/policies/breaker-state.js';
+import {
+  afterCooldown,
+  afterFailure,
+  afterSuccess,
+  closedBreaker,
+  failuresOf,
+  probeReason,
+  type BreakerLimits,
+} from '../../../subscriber/policies/breaker-state.js';
 import { decideRetry, gaveUp } from '../../../subscriber/policies/retry-decision.js';
 import type { BreakerRow } from '../../../subscriber/registry/policy-writes.js';
 import type { JobRow } from '../../../subscriber/registry/registry.js';
@@ -24,7 +32,9 @@ describe('circuit breaker state', () => {
     b = fail(b, 'c', T + 2000);
     expect(b.state).toBe('open');
     expect(b.opened_at).toBe(T + 2000);
-    expect(b.reason).toBe('breaker open for claude on h1 since 2026-12-04T10:00:02.000Z (3 failures: a: a broke; b: b broke; c: c broke)');
+    expect(b.reason).toBe(
+      'breaker open for claude on h1 since 2026-12-04T10:00:02.000Z (3 failures: a: a broke; b: b broke; c: c broke)',
+    );
   });
 
   it('counts a generation once, forgets failures older than the window, and a done ends the run', () => {
@@ -60,8 +70,24 @@ describe('circuit breaker state', () => {
 });
 
 const row = (over: Partial<JobRow>): JobRow => ({
-  id: 'j', state: 'failed', reason: 'tests fail', gen: 1, host: 'h1', agent: 'command', workdir: null, spec: '{}', state_seq: 1,
-  created_at: T, updated_at: T, last_event_at: null, born_ts: null, priority: 5, not_before: null, attempts: 0, gate_runs: 0, ...over,
+  id: 'j',
+  state: 'failed',
+  reason: 'tests fail',
+  gen: 1,
+  host: 'h1',
+  agent: 'command',
+  workdir: null,
+  spec: '{}',
+  state_seq: 1,
+  created_at: T,
+  updated_at: T,
+  last_event_at: null,
+  born_ts: null,
+  priority: 5,
+  not_before: null,
+  attempts: 0,
+  gate_runs: 0,
+  ...over,
 });
 
 describe('retry decision', () => {

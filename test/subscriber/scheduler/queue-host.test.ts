@@ -8,7 +8,13 @@ import { waitFor } from '../../helpers/wait.js';
 
 /** The most sessions alive at once, from the registry's recorded start and end of each. */
 function maxOverlap(spans: Array<{ started_at: number; ended_at: number | null }>): number {
-  const points = spans.flatMap((s) => [[s.started_at, 1], [s.ended_at ?? Number.MAX_SAFE_INTEGER, -1]] as const);
+  const points = spans.flatMap(
+    (s) =>
+      [
+        [s.started_at, 1],
+        [s.ended_at ?? Number.MAX_SAFE_INTEGER, -1],
+      ] as const,
+  );
   // An end at the same millisecond as a start is counted first: that slot was already free.
   points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let live = 0;
@@ -29,16 +35,32 @@ describe('capacity: sessions.maxConcurrent', () => {
   it('200 jobs: never more than 4 sessions alive at once, and every job done', { timeout: 240_000 }, async () => {
     const ids = Array.from({ length: 200 }, (_, i) => `cap-${i}`);
     for (let i = 0; i < ids.length; i += 20) {
-      await Promise.all(ids.slice(i, i + 20).map((id, k) => h.createJob({ id, backend: k % 2 ? 'pty' : 'tmux', expect: ['out.txt'] })));
+      await Promise.all(
+        ids.slice(i, i + 20).map((id, k) => h.createJob({ id, backend: k % 2 ? 'pty' : 'tmux', expect: ['out.txt'] })),
+      );
     }
     const waiting = h.read((reg) => ids.filter((id) => reg.getJob(id)?.state === 'queued').length);
     expect(waiting, 'jobs beyond capacity wait queued').toBeGreaterThan(0);
-    await waitFor(() => h.read((reg) => ids.every((id) => !!reg.getSession(id, 1)?.ended_at)), 200_000, 'every session ended').catch(() => {
-      throw new Error(`not done: ${h.read((reg) => ids.filter((id) => reg.getJob(id)?.state !== 'done').map((id) => `${id}=${reg.getJob(id)?.state}`).join(' '))}\n${h.logs()}`);
+    await waitFor(
+      () => h.read((reg) => ids.every((id) => !!reg.getSession(id, 1)?.ended_at)),
+      200_000,
+      'every session ended',
+    ).catch(() => {
+      throw new Error(
+        `not done: ${h.read((reg) =>
+          ids
+            .filter((id) => reg.getJob(id)?.state !== 'done')
+            .map((id) => `${id}=${reg.getJob(id)?.state}`)
+            .join(' '),
+        )}\n${h.logs()}`,
+      );
     });
     const spans = h.read((reg) => ids.map((id) => reg.getSession(id, 1)!));
     expect(h.read((reg) => ids.filter((id) => reg.getJob(id)!.state !== 'done'))).toEqual([]);
-    expect(h.read((reg) => ids.filter((id) => reg.getJob(id)!.gen !== 1)), 'each launched once').toEqual([]);
+    expect(
+      h.read((reg) => ids.filter((id) => reg.getJob(id)!.gen !== 1)),
+      'each launched once',
+    ).toEqual([]);
     const max = maxOverlap(spans);
     expect(max).toBeLessThanOrEqual(4);
     expect(max, 'the limit is used, not undershot').toBe(4);
@@ -48,13 +70,18 @@ describe('capacity: sessions.maxConcurrent', () => {
 describe('priority and aging', () => {
   let h: TestHost;
   beforeAll(async () => {
-    h = await startHost({ sweepIntervalMs: 300, config: { sessions: { maxConcurrent: 1, isolation: 'none' }, scheduler: { agingSeconds: 1 } } });
+    h = await startHost({
+      sweepIntervalMs: 300,
+      config: { sessions: { maxConcurrent: 1, isolation: 'none' }, scheduler: { agingSeconds: 1 } },
+    });
   });
   afterAll(async () => {
     await h?.close();
   });
 
-  it('high priority goes first, yet a low-priority job starts within its aging bound while high ones keep arriving', { timeout: 120_000 }, async () => {
+  it('high priority goes first, yet a low-priority job starts within its aging bound while high ones keep arriving', {
+    timeout: 120_000,
+  }, async () => {
     const holder = await h.createJob({ id: 'holder', script: GATED_AGENT });
     await h.waitSession(holder.id);
     await h.createJob({ id: 'low', spec: { priority: 2 } });
@@ -79,7 +106,9 @@ describe('priority and aging', () => {
     // Priority: the high jobs created before the slot freed ran before the low one.
     expect(started.filter((x) => x.s && x.s.started_at < low.started_at).length).toBeGreaterThanOrEqual(2);
     // Aging: 5 levels apart at 1 s a level, so no high job created 5 s or more after the low one went first.
-    const overtook = started.filter((x) => x.job.created_at >= lowJob.created_at + 5000 && x.s && x.s.started_at < low.started_at);
+    const overtook = started.filter(
+      (x) => x.job.created_at >= lowJob.created_at + 5000 && x.s && x.s.started_at < low.started_at,
+    );
     expect(overtook.map((x) => x.id)).toEqual([]);
     // ... and high jobs were still arriving past that bound, so the check above had some to look at.
     expect(started.filter((x) => x.job.created_at >= lowJob.created_at + 5000).length).toBeGreaterThan(0);
@@ -99,7 +128,11 @@ describe('dependencies', () => {
     await h.createJob({ id: 'dep-a', script: GATED_AGENT });
     await h.createJob({ id: 'dep-b', spec: { after: ['dep-a'] } });
     await h.createJob({ id: 'dep-c', spec: { after: ['dep-b'] }, expect: ['out.txt'] });
-    await h.waitJob('dep-b', (j) => /waiting for dep-a \(running|waiting for dep-a \(starting/.test(j.reason ?? ''), 'dep-b says it waits for dep-a');
+    await h.waitJob(
+      'dep-b',
+      (j) => /waiting for dep-a \(running|waiting for dep-a \(starting/.test(j.reason ?? ''),
+      'dep-b says it waits for dep-a',
+    );
     expect(h.job('dep-c')!.state).toBe('queued');
     expect(h.session('dep-b')).toBeUndefined();
     release(h, 'dep-a', 1, 'mam emit job.done');
@@ -110,7 +143,9 @@ describe('dependencies', () => {
     expect(b.started_at).toBeGreaterThan(a.started_at);
   });
 
-  it('a failed dependency cancels its dependents, and theirs; any-of goes on with the one done', { timeout: 60_000 }, async () => {
+  it('a failed dependency cancels its dependents, and theirs; any-of goes on with the one done', {
+    timeout: 60_000,
+  }, async () => {
     await h.createJob({ id: 'ok-1', script: DONE_AGENT });
     await h.waitJob('ok-1', (j) => j.state === 'done', 'ok-1 done');
     await h.createJob({ id: 'bad-1', script: GATED_AGENT });
@@ -127,10 +162,32 @@ describe('dependencies', () => {
   });
 
   it('mam job create refuses an unknown dependency (exit 4) and a job waiting for itself (exit 2), keeping nothing', async () => {
-    const unknown = await h.mam(['job', 'create', '--agent', 'command', '--id', 'orphan-dep', '--after', 'nosuch', '--', 'true']);
+    const unknown = await h.mam([
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--id',
+      'orphan-dep',
+      '--after',
+      'nosuch',
+      '--',
+      'true',
+    ]);
     expect(unknown.exitCode, String(unknown.stderr)).toBe(4);
     expect(String(unknown.stderr)).toMatch(/--after nosuch: no such job/);
-    const self = await h.mam(['job', 'create', '--agent', 'command', '--id', 'selfish', '--after', 'selfish', '--', 'true']);
+    const self = await h.mam([
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--id',
+      'selfish',
+      '--after',
+      'selfish',
+      '--',
+      'true',
+    ]);
     expect(self.exitCode, String(self.stderr)).toBe(2);
     expect(String(self.stderr)).toMatch(/would wait for itself: selfish → selfish/);
     expect(h.job('orphan-dep')).toBeUndefined();

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs } from '../../../subscriber/policies/job-policy.js';
 import { dependencyCycle } from '../../../subscriber/scheduler/dependency-cycle.js';
-import { dependencyVerdict, effectivePriority, orderQueue, type WaitingJob } from '../../../subscriber/scheduler/queue-order.js';
+import {
+  dependencyVerdict,
+  effectivePriority,
+  orderQueue,
+  type WaitingJob,
+} from '../../../subscriber/scheduler/queue-order.js';
 
-const job = (id: string, priority: number, created_at: number): WaitingJob => ({ id, state: 'queued', priority, created_at, not_before: null, agent: 'command', spec: '{}' });
+const job = (id: string, priority: number, created_at: number): WaitingJob => ({
+  id,
+  state: 'queued',
+  priority,
+  created_at,
+  not_before: null,
+  agent: 'command',
+  spec: '{}',
+});
 
 describe('queue order', () => {
   it('highest priority first, FIFO within a level', () => {
@@ -28,8 +41,14 @@ describe('dependencies', () => {
   it('all of: waits until every one is done, cancels when one failed or was cancelled', () => {
     expect(dependencyVerdict(['a'], false, of)).toEqual({ kind: 'ready' });
     expect(dependencyVerdict(['a', 'b'], false, of)).toMatchObject({ kind: 'wait', on: ['b'] });
-    expect(dependencyVerdict(['a', 'b', 'c'], false, of)).toMatchObject({ kind: 'cancel', why: expect.stringContaining('c failed') });
-    expect(dependencyVerdict(['x'], false, of)).toMatchObject({ kind: 'wait', why: expect.stringContaining('unknown here') });
+    expect(dependencyVerdict(['a', 'b', 'c'], false, of)).toMatchObject({
+      kind: 'cancel',
+      why: expect.stringContaining('c failed'),
+    });
+    expect(dependencyVerdict(['x'], false, of)).toMatchObject({
+      kind: 'wait',
+      why: expect.stringContaining('unknown here'),
+    });
   });
 
   it('any of: one done suffices; cancelled once none can be done', () => {
