@@ -153,7 +153,8 @@ export const adapterOverhead: Benchmark = {
   run: (opts) => {
     const mesh = (isolation: Isolation, fn: (m: Mesh) => Promise<Figure[]>) =>
       withMesh({ name: `${NAME}-${isolation}`, cpuProfDir: opts.cpuProfDir, config: opts.config }, fn);
-    // Two workspaces, one per isolation (a reconciler reads it at start), their runs interleaved so load on the machine falls on both alike.
+    // Two workspaces, one per isolation (a reconciler reads it at start), their runs interleaved so load on the machine
+    // falls on both alike.
     return mesh('none', (a) =>
       mesh('bwrap', async (b) => {
         const sides = [await startSide(a, 'none'), await startSide(b, 'bwrap')];

@@ -3,7 +3,9 @@ import type { Context } from '../core/context.js';
 import { topics } from '../core/topics.js';
 import type { Emitter } from './publish-load.js';
 
-/** Send and acknowledgement times (performance.now(), 0 = not yet) of seq 1..maxSeq of one emitter, at index seq - 1. */
+/**
+ * Send and acknowledgement times (performance.now(), 0 = not yet) of seq 1..maxSeq of one emitter, at index seq - 1.
+ */
 export interface AckTimes {
   sentAt: Float64Array;
   ackedAt: Float64Array;

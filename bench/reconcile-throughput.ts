@@ -24,7 +24,9 @@ const GOAL_RATIO = 70;
 const PACED_RATE = 2_000;
 const ROUNDS = 3;
 
-/** Polls the registry (read-only, as the CLI reads it) until it holds `target` events; resolves with Date.now() then. */
+/**
+ * Polls the registry (read-only, as the CLI reads it) until it holds `target` events; resolves with Date.now() then.
+ */
 async function waitForEvents(db: string, target: number, deadline: number): Promise<{ at: number; count: number }> {
   const reg = openRegistry(db, { readonly: true });
   try {

@@ -40,9 +40,7 @@ export async function awaitLaunch(
             new MamError(
               'LAUNCH_UNCONFIRMED',
               `job ${job} was created, but its launch was not confirmed within ${timeoutMs} ms`,
-              {
-                hint: `\`mam job show ${job}\` shows where it is; a slow agent start needs a longer --wait`,
-              },
+              { hint: `\`mam job show ${job}\` shows where it is; a slow agent start needs a longer --wait` },
             ),
           ),
         timeoutMs,
@@ -63,9 +61,7 @@ export async function awaitLaunch(
             new MamError(
               'LAUNCH_FAILED',
               `job ${job} was created but cancelled before it started${s.reason ? `: ${s.reason}` : ''}`,
-              {
-                hint: `\`mam job show ${job}\` has the details`,
-              },
+              { hint: `\`mam job show ${job}\` has the details` },
             ),
           );
         } else if (s.gen >= 1 && ENDED.has(s.state)) {

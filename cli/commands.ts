@@ -160,7 +160,10 @@ An unknown key id exits 4.`,
   },
 };
 
-/** Every command with its help text, in the order `mam --help` lists them; modules load only when the command runs, so --help stays fast. */
+/**
+ * Every command with its help text, in the order `mam --help` lists them; modules load only when the command runs, so
+ * --help stays fast.
+ */
 export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
   [
     'init',

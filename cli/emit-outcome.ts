@@ -1,6 +1,8 @@
 import type { EmitResult } from '../broker/emitter/emit-identity.js';
 
-/** Whether the event still waits in its job's outbox: never sent, or sent and not acknowledged when that was awaited. */
+/**
+ * Whether the event still waits in its job's outbox: never sent, or sent and not acknowledged when that was awaited.
+ */
 export function isQueued(r: EmitResult, waited: boolean): boolean {
   return r.unreachable !== undefined || (waited && !r.committed);
 }

@@ -20,14 +20,16 @@ export interface RecordedSession {
  */
 export function recordedSessions(ctx: Context): RecordedSession[] {
   return readRegistryIfAny(ctx, [], (reg) =>
-    reg.liveSessions(ctx.cfg.host).map((s) => ({
-      job: s.job,
-      gen: s.gen,
-      backend: s.backend,
-      name: s.name,
-      pid: s.pid,
-      state: reg.getJob(s.job)?.state ?? '?',
-      alive: s.pid !== null && alive(s.pid),
-    })),
+    reg
+      .liveSessions(ctx.cfg.host)
+      .map((s) => ({
+        job: s.job,
+        gen: s.gen,
+        backend: s.backend,
+        name: s.name,
+        pid: s.pid,
+        state: reg.getJob(s.job)?.state ?? '?',
+        alive: s.pid !== null && alive(s.pid),
+      })),
   );
 }

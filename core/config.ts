@@ -79,9 +79,7 @@ export function validateConfig(raw: unknown, source: string): Config {
     throw new MamError(
       'CONFIG_INVALID',
       `${source} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
-      {
-        hint: `fix ${source} (schema: schemas/config.schema.json), then run the command again`,
-      },
+      { hint: `fix ${source} (schema: schemas/config.schema.json), then run the command again` },
     );
   }
   const cfg = copy as Config;

@@ -11,7 +11,9 @@ export interface KeyFile {
 /** Resolves the key that signs or verifies one envelope, by key id. */
 export interface Keyring {
   activeKid: string;
-  /** The key for `scope` (a job id, or a role scope like "@operator") under `kid`; undefined when the kid is unknown. */
+  /**
+   * The key for `scope` (a job id, or a role scope like "@operator") under `kid`; undefined when the kid is unknown.
+   */
   keyFor(kid: string, scope: string): Buffer | undefined;
 }
 

@@ -205,7 +205,10 @@ export function describeCert(pem: string): CertSummary {
   };
 }
 
-/** The names a local broker answers to: loopback, this host's name, and `extra` (each sorted into DNS name or IP by its form). */
+/**
+ * The names a local broker answers to: loopback, this host's name, and `extra` (each sorted into DNS name or IP by its
+ * form).
+ */
 export function defaultSans(extra: string[]): { hostnames: string[]; ips: string[] } {
   // os.hostname() can be empty in minimal containers.
   const hostnames = new Set(['localhost', hostname()].filter(Boolean));

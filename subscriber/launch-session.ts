@@ -62,7 +62,8 @@ export async function launchSession(opts: {
   const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree);
   const workdir = tree?.cwd ?? spec.workdir ?? ctx.ws.root;
   const jobDir = ctx.ws.jobDir(jobId);
-  // The newest agent session id of an earlier generation: one that died before reporting its own must not lose the conversation.
+  // The newest agent session id of an earlier generation: one that died before reporting its own must not lose the
+  // conversation.
   let agentSessionId: string | undefined;
   for (let g = gen - 1; g >= 1 && !agentSessionId; g--)
     agentSessionId = reg.getSession(jobId, g)?.agent_session_id ?? undefined;

@@ -33,7 +33,8 @@ export async function createReconciler(
   log: Logger,
   createHooks: CreateHooks = () => ({}),
 ): Promise<Reconciler> {
-  // One reconciler per registry: a second would take over the first's broker session (same client id) and write the same database.
+  // One reconciler per registry: a second would take over the first's broker session (same client id) and write the
+  // same database.
   const lock = acquireWriterLock(ctx.ws.db);
   let reg: Registry | undefined;
   try {

@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { loadKeyFile, masterKeyring, type KeyFile, type Keyring } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 
-// The active key is only what new snapshots are signed with (every listed key stays accepted): looked up at most this often.
+// The active key is only what new snapshots are signed with (every listed key stays accepted): looked up at most this
+// often.
 const ACTIVE_CHECK_MS = 1000;
 
 function stampOf(path: string): string {

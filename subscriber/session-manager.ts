@@ -1,16 +1,16 @@
-import { performance } from 'node:perf_hooks';
 import { adapterFor } from '../agents/adapters/index.js';
 import type { BackendName } from '../agents/session-backend.js';
 import type { Context } from '../core/context.js';
 import { type Logger } from '../core/logger.js';
 import type { Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
-import { launchSession, type JobSpec } from './launch-session.js';
+import { type JobSpec } from './launch-session.js';
 import { createDoneChecks } from './policies/done-checks.js';
 import { createGateRunner } from './policies/gate-runner.js';
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createAgentDriver, createJobChains } from './agent-driver.js';
+import { createLaunches } from './session-launches.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
 import { createJobPolicies } from './policies/job-policies.js';
 import { createEscalations } from './policies/escalations.js';
@@ -104,64 +104,17 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     },
   });
 
-  async function launch(job: string, prompt?: string) {
-    const t0 = performance.now();
-    let row = reg.getJob(job);
-    if (!row) return;
-    // A first launch (or a retry) opens a new generation; a resume arrives with its generation already bumped.
-    if (reg.transitionJob(row, 'launch', null, { gen: row.gen + 1 })) row = reg.getJob(job)!;
-    try {
-      logs.track(job, row.gen);
-      const l = await launchSession({
-        ctx,
-        reg: reg,
-        backends,
-        jobId: job,
-        gen: row.gen,
-        spec: specOf(row),
-        prompt,
-        env,
-      });
-      log.info('session launched', {
-        job,
-        gen: row.gen,
-        name: l.name,
-        backend: l.backend,
-        pid: l.pid,
-        why: l.reason,
-        isolation: l.isolation,
-        ms: Math.round(performance.now() - t0),
-      });
-      await publishState(job);
-      drive(job, row.gen, specOf(row).agent, l);
-    } catch (err) {
-      log.error('launch failed', { job, error: (err as Error).message });
-      const reason = `launch failed: ${(err as Error).message}`.slice(0, 4000);
-      if (!reg.transitionJob(row, 'job.failed', reason)) reg.setJobReason(row, reason);
-      // Its retry (if any) first: a job with retries left is published retrying, never failed.
-      await policies.settle(job, row.gen);
-      await publishState(job);
-    }
-  }
-
-  /** A committed resume: the previous generation's session ends (superseded, its verified end), then `gen` launches. */
-  async function resume(job: string, gen: number, prompt?: string) {
-    const prev = reg.getSession(job, gen - 1);
-    if (prev && !prev.ended_at) {
-      const backend = await backends.get(prev.backend as BackendName);
-      await terminateSession({
-        reg: reg,
-        backend,
-        job,
-        gen: gen - 1,
-        reason: 'superseded by resume',
-        superseded: true,
-        graceMs: ctx.cfg.sessions.killGraceMs,
-        log,
-      }).catch(() => undefined);
-    }
-    await launch(job, prompt);
-  }
+  const { launch, resume } = createLaunches({
+    ctx,
+    log,
+    env,
+    reg,
+    backends,
+    logs,
+    publishState,
+    drive: (job, gen, agent, l) => drive(job, gen, agent, l),
+    settle: (job, gen) => policies.settle(job, gen),
+  });
 
   const driver = createAgentDriver({
     backends,

@@ -69,9 +69,7 @@ export async function prepareWorktree(
     throw new MamError(
       'SESSION',
       `job ${job} asked for a worktree, but ${workdir} is not in a git repository with a commit`,
-      {
-        hint: 'commit something first, or create the job with --no-worktree',
-      },
+      { hint: 'commit something first, or create the job with --no-worktree' },
     );
   }
   const path = join(ctx.ws.worktreesDir, job);

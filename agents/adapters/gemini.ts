@@ -17,7 +17,8 @@ export const GEMINI_SCREENS: ScreenSpec = {
   // "⠏ Thinking… (esc to cancel, 3s)"
   busy: [/esc to cancel/i],
   dialogs: [
-    // Options "1. Trust folder (<dir>)", "2. Trust parent folder (<parent>)", "3. Don't trust"; trusting restarts the CLI.
+    // Options "1. Trust folder (<dir>)", "2. Trust parent folder (<parent>)", "3. Don't trust"; trusting restarts the
+    // CLI.
     { name: 'trust', detect: /Do you trust (?:the files in )?this folder\?/i, choose: /^Trust folder\b/i },
     // GEMINI_API_KEY in the session: "1. Sign in with Google" / "● 2. Use Gemini API Key" / "3. Vertex AI" …
     {

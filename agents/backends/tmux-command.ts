@@ -148,9 +148,7 @@ export async function probeTmuxVersion(run: TmuxRunner): Promise<string> {
     throw new MamError(
       'TMUX_MISSING',
       `tmux ${tmux.version} is too old (need ${MIN_TMUX.major}.${MIN_TMUX.minor} or newer)`,
-      {
-        hint: MISSING_HINT,
-      },
+      { hint: MISSING_HINT },
     );
   }
   return tmux.version;

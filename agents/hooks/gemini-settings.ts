@@ -22,7 +22,10 @@ import { relayCommand } from './relay-command.js';
 export const GEMINI_HOME_DIR = 'gemini-home';
 export const GEMINI_HOME_ENV = 'GEMINI_CLI_HOME';
 
-/** SessionStart reports the session id, AfterAgent the turn's end (done, or failed without a response), Notification a tool permission wait. */
+/**
+ * SessionStart reports the session id, AfterAgent the turn's end (done, or failed without a response), Notification a
+ * tool permission wait.
+ */
 export const GEMINI_HOOK_EVENTS = ['SessionStart', 'AfterAgent', 'Notification'] as const;
 
 const HOOK_TIMEOUT_MS = 60_000;

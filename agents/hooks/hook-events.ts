@@ -52,7 +52,9 @@ const done = (summary: string | undefined): HookEmit => ({
 const blocked = (reason: string): HookEmit => ({ type: 'job.blocked', body: { reason: cut(reason, REASON_MAX) } });
 const failed = (reason: string): HookEmit => ({ type: 'job.failed', body: { reason: cut(reason, REASON_MAX) } });
 
-/** Claude Code StopFailure errors only a person can fix (sign-in, billing, account, model name): blocked, not failed. */
+/**
+ * Claude Code StopFailure errors only a person can fix (sign-in, billing, account, model name): blocked, not failed.
+ */
 const CLAUDE_NEEDS_PERSON = new Set([
   'authentication_failed',
   'oauth_org_not_allowed',

@@ -15,7 +15,10 @@ import { DEFAULT_READY_TIMEOUT_MS, waitUntilReady } from './wait-ready.js';
 
 export type Drive = NonNullable<Adapter['drive']>;
 
-/** When the drive began, first saw the agent ready, and had its prompt confirmed (epoch ms), for a person and the benchmark. */
+/**
+ * When the drive began, first saw the agent ready, and had its prompt confirmed (epoch ms), for a person and the
+ * benchmark.
+ */
 export const DRIVE_TIMES_FILE = 'drive-times.json';
 
 /** Rounds of probe + submission before a dialog that keeps coming back is left to the probe's error. */

@@ -36,7 +36,9 @@ export function realCliEntry(cli: string): string | undefined {
   return undefined;
 }
 
-/** A `bin` for agents.<cli>.bin: mam puts its own arguments first (Codex's -c), so node and the entry go in a script. */
+/**
+ * A `bin` for agents.<cli>.bin: mam puts its own arguments first (Codex's -c), so node and the entry go in a script.
+ */
 export function writeCliWrapper(dir: string, cli: string, entry: string): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `real-${cli}`);

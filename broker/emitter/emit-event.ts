@@ -220,9 +220,7 @@ export async function emitEvent(
       throw new MamError(
         'REFUSED',
         `the reconciler refused ${type} seq ${seq} of job ${id.job} (${refused.reason}): ${refused.detail}`,
-        {
-          hint: refusalHint(refused.reason, id.job),
-        },
+        { hint: refusalHint(refused.reason, id.job) },
       );
     }
     return {

@@ -43,9 +43,7 @@ function refuseUnlessInReview(db: string, job: string): void {
       throw new MamError(
         'NOT_IN_REVIEW',
         `job ${job} is ${row.state}${row.reason ? ` (${row.reason})` : ''}: nothing waits for an approval`,
-        {
-          hint: `\`mam job show ${job}\` says what it waits for`,
-        },
+        { hint: `\`mam job show ${job}\` says what it waits for` },
       );
     }
   } finally {

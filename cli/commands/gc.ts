@@ -136,7 +136,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const ctx = loadContext(io.cwd, io.env);
   const eventsAge =
     values['events-older-than'] === undefined ? undefined : parseDuration('gc', values['events-older-than']);
-  // Younger events could still be replayed within the timestamp window, and only their rows tell a replay from a late first delivery.
+  // Younger events could still be replayed within the timestamp window, and only their rows tell a replay from a late
+  // first delivery.
   if (eventsAge !== undefined && eventsAge < ctx.cfg.events.maxAgeSeconds * 1000) {
     throw usage(
       'gc',

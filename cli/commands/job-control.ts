@@ -38,7 +38,9 @@ function report(
   return queued ? 75 : 0;
 }
 
-/** Stop = a signed operator job.cancelled on the job's own event topic: the same verified path as any terminal event. */
+/**
+ * Stop = a signed operator job.cancelled on the job's own event topic: the same verified path as any terminal event.
+ */
 export async function stop(argv: string[], io: Io): Promise<number> {
   const { values, job, ctx, timeoutMs } = target(argv, io, 'stop');
   const body = { reason: values.reason ?? 'stopped by operator', by: `operator@${ctx.cfg.host}` };

@@ -9,7 +9,8 @@ import { openRegistry } from '../../subscriber/registry/registry.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 
-// How often -f asks the registry whether the session ended: often enough to exit promptly, rarely enough to cost nothing.
+// How often -f asks the registry whether the session ended: often enough to exit promptly, rarely enough to cost
+// nothing.
 const ENDED_CHECK_MS = 1000;
 
 export async function run(argv: string[], io: Io): Promise<number> {

@@ -15,12 +15,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags(
     'watch',
     argv,
-    {
-      job: { type: 'string' },
-      state: { type: 'boolean' },
-      json: { type: 'boolean' },
-      count: { type: 'string' },
-    },
+    { job: { type: 'string' }, state: { type: 'boolean' }, json: { type: 'boolean' }, count: { type: 'string' } },
     false,
   );
   const limit = values.count === undefined ? Infinity : Number(values.count);

@@ -13,7 +13,10 @@ export interface ApprovalDecision {
   paths?: string[];
 }
 
-/** The changed paths (relative to the repository's top) that match a high-risk glob, themselves or through a folder above them. */
+/**
+ * The changed paths (relative to the repository's top) that match a high-risk glob, themselves or through a folder
+ * above them.
+ */
 export function highRiskPaths(paths: readonly string[], globs: readonly string[]): string[] {
   if (!globs.length) return [];
   const match = picomatch(globs, { dot: true });

@@ -105,7 +105,10 @@ export function createEscalations(d: EscalationDeps) {
     else await clear(job, `job ${row.state}`, (e) => e.kind === 'blocked');
   }
 
-  /** A committed batch: its state changes settle, and a person's act on a job (resume, verdict, operator event) clears what it asked. */
+  /**
+   * A committed batch: its state changes settle, and a person's act on a job (resume, verdict, operator event) clears
+   * what it asked.
+   */
   async function afterCommit(outcomes: Outcome[]): Promise<void> {
     const work: Promise<unknown>[] = [];
     for (const o of outcomes) {
@@ -120,14 +123,19 @@ export function createEscalations(d: EscalationDeps) {
     await Promise.all(work);
   }
 
-  /** Catches up with what a restart or a missed hook left: blocked jobs without their escalation, escalations their job resolved. */
+  /**
+   * Catches up with what a restart or a missed hook left: blocked jobs without their escalation, escalations their job
+   * resolved.
+   */
   async function sweep(): Promise<void> {
     const open = reg.openEscalations({ host });
     const jobs = new Set([...open.map((e) => e.job), ...reg.jobsInState(host, 'blocked').map((j) => j.id)]);
     await Promise.all([...jobs].map(settle));
   }
 
-  /** The newest open escalation of each job of this host, again: a restarted broker may have lost its retained messages. */
+  /**
+   * The newest open escalation of each job of this host, again: a restarted broker may have lost its retained messages.
+   */
   async function announce(): Promise<void> {
     const newest = new Map(reg.openEscalations({ host }).map((e) => [e.job, e]));
     await Promise.all(
@@ -136,7 +144,10 @@ export function createEscalations(d: EscalationDeps) {
       ),
     );
   }
-  /** The job's newest open escalation, when one was recorded outside `escalate` (in the transaction of the state change that raised it). */
+  /**
+   * The job's newest open escalation, when one was recorded outside `escalate` (in the transaction of the state change
+   * that raised it).
+   */
   const announceJob = (job: string): Promise<void> =>
     serial(job, async () => {
       const e = reg.openEscalations({ job }).at(-1);

@@ -45,7 +45,10 @@ export function createGateRunner(d: GateRunnerDeps) {
   const running = new Map<string, { ctl: AbortController; done: Promise<void> }>();
   let closing = false;
 
-  /** Ends the check and moves the job, if it still is in testing in the check's generation; else the check was abandoned. */
+  /**
+   * Ends the check and moves the job, if it still is in testing in the check's generation; else the check was
+   * abandoned.
+   */
   async function settle(
     check: GateCheckRow,
     input: Transition,

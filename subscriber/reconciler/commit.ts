@@ -1,7 +1,8 @@
 import type { Opened } from '../../core/envelope.js';
 import { MamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { applyMessage, recordRejection, type ApplyContext, type Outcome } from '../apply-message.js';
+import { applyMessage, type ApplyContext, type Outcome } from '../apply-message.js';
+import { recordRejection } from '../record-rejection.js';
 import { mirrorEscalation } from '../policies/escalation-messages.js';
 import type { Refusal } from '../state-publisher.js';
 import type { Pending } from './verify.js';

@@ -20,7 +20,9 @@ export function watchRegistry(d: RegistryWatchDeps) {
   let fail!: (err: MamError) => void;
   const failed = new Promise<MamError>((resolve) => (fail = resolve));
   return {
-    /** Settles only if the registry file is deleted or replaced under the reconciler: it has stopped taking messages. */
+    /**
+     * Settles only if the registry file is deleted or replaced under the reconciler: it has stopped taking messages.
+     */
     failed,
     /** Whether the registry was found lost already (no new look at the file). */
     wasLost: (): boolean => lost !== undefined,

@@ -49,7 +49,6 @@ export interface CheckEnd {
   approval?: 'pending';
 }
 
-
 /** The registry's reads and writes of gate checks, through its write counter. */
 export function checkWrites(db: Database.Database, write: Write) {
   const q = {

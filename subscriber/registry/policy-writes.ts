@@ -84,7 +84,9 @@ export function policyWrites(db: Database.Database, write: Write, changed: (job:
         return { id, ...fields, created_at: now, cleared_at: null };
       },
     ),
-    /** A job resolved (done, or acted on by a person): what it asked of a person is cleared (only `kind`'s, when given). */
+    /**
+     * A job resolved (done, or acted on by a person): what it asked of a person is cleared (only `kind`'s, when given).
+     */
     clearEscalations: write(
       (job: string, kind?: string) => q.clearEscalations.run({ job, kind: kind ?? null, now: Date.now() }).changes,
     ),

@@ -136,7 +136,10 @@ export function createQueries(db: Database.Database) {
         .all(host);
     },
 
-    /** The host's launched jobs whose current generation has no session row (a launch cut short between its start and its record). */
+    /**
+     * The host's launched jobs whose current generation has no session row (a launch cut short between its start and
+     * its record).
+     */
     jobsWithoutSession(host: string): JobRow[] {
       return db
         .prepare<[string], JobRow>(

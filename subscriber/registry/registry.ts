@@ -15,7 +15,7 @@ import { createLogWrites } from './log-writes.js';
 import { prepareStatements } from './statements.js';
 import { createWalSync } from './wal-sync.js';
 import { createWriterCache } from './writer-cache.js';
-import type { EventRow, JobRow, SessionRow } from './rows.js';
+import type { EventRow, JobRow } from './rows.js';
 
 export type { EventRow, JobRow, RejectionRow, SessionRow } from './rows.js';
 

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { EventRow, JobRow, SessionRow } from './rows.js';
 
-/** The rows the registry holds of one job: the job, its sessions, its events and the high-water marks of its senders. */
+/**
+ * The rows the registry holds of one job: the job, its sessions, its events and the high-water marks of its senders.
+ */
 export interface JobHistory {
   job: JobRow;
   sessions?: SessionRow[];

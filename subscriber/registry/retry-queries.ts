@@ -22,9 +22,14 @@ export function createRetryQueries(db: Database.Database) {
   return {
     /** The earliest backoff deadline after `now` among `host`'s retrying jobs: when the next retry may launch. */
     nextRetryDeadline: (host: string, now: number): number | undefined => q.nextDeadline.get(host, now) ?? undefined,
-    /** `host`'s failed and lost jobs that changed after `since`: those whose retry may still be owed after a restart. */
+    /**
+     * `host`'s failed and lost jobs that changed after `since`: those whose retry may still be owed after a restart.
+     */
     recentFailures: (host: string, since: number): JobRow[] => q.recentFailures.all(host, since),
-    /** Whether the agent's job.failed that ended generation `gen` said it may be retried (its body's `retryable`), if it said. */
+    /**
+     * Whether the agent's job.failed that ended generation `gen` said it may be retried (its body's `retryable`), if it
+     * said.
+     */
     failureRetryable(job: string, gen: number): boolean | undefined {
       const raw = q.lastFailure.get(job, gen);
       const retryable = raw && loggedBody(raw)?.retryable;

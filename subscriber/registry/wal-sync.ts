@@ -49,7 +49,9 @@ export function createWalSync(walPath: string) {
   }
 
   return {
-    /** Resolves when every write up to `upTo` is on disk; rejects when the sync failed (nothing may be acknowledged). */
+    /**
+     * Resolves when every write up to `upTo` is on disk; rejects when the sync failed (nothing may be acknowledged).
+     */
     synced(upTo: number): Promise<void> {
       if (upTo <= done) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -44,7 +44,10 @@ beforeAll(async () => {
         const bin = writeCliWrapper(join(w.root, 'bin'), cli, entry);
         // The sandbox (isolation auto, bwrap here) covers /tmp, where the throwaway home and the
         // wrapper live: bound back as a person binds their CLI's config folder.
-        const binds = [{ path: home, mode: 'rw' }, { path: join(w.root, 'bin'), mode: 'ro' }];
+        const binds = [
+          { path: home, mode: 'rw' },
+          { path: join(w.root, 'bin'), mode: 'ro' },
+        ];
         agents[cli] = { bin, env: realCliHome(cli, home), binds, readyTimeoutMs: 60_000 };
       }
       return agents;
@@ -61,8 +64,22 @@ async function createJob(agent: string, backend: 'tmux' | 'pty', extra: Record<s
   const id = `${agent}-${backend}-${randomBytes(3).toString('hex')}`;
   const workdir = join(tw.root, 'work', id);
   mkdirSync(workdir, { recursive: true });
-  const body = { agent, workdir, prompt: 'write hello to result.txt', backend, worktree: false, launch: true, ...extra };
-  const r = await emitEvent(operatorIdentity(ctx, id, 0), topics.control(ctx.cfg.namespace, ctx.cfg.host), 'control.create', body, { wait: true, timeoutMs: 20_000 });
+  const body = {
+    agent,
+    workdir,
+    prompt: 'write hello to result.txt',
+    backend,
+    worktree: false,
+    launch: true,
+    ...extra,
+  };
+  const r = await emitEvent(
+    operatorIdentity(ctx, id, 0),
+    topics.control(ctx.cfg.namespace, ctx.cfg.host),
+    'control.create',
+    body,
+    { wait: true, timeoutMs: 20_000 },
+  );
   expect(r.committed).toBe(true);
   return id;
 }
@@ -77,7 +94,12 @@ async function waitJob(id: string, ok: (row: JobRow) => boolean, what: string, m
         return '';
       }
     })();
-    throw new Error(`job ${id}: timed out waiting for ${what}; it is ${row?.state} (${row?.reason})\n${stuck}\n--- daemon log\n${lines.filter((l) => l.includes(id)).slice(-20).join('\n')}`);
+    throw new Error(
+      `job ${id}: timed out waiting for ${what}; it is ${row?.state} (${row?.reason})\n${stuck}\n--- daemon log\n${lines
+        .filter((l) => l.includes(id))
+        .slice(-20)
+        .join('\n')}`,
+    );
   });
   return row!;
 }
@@ -96,47 +118,70 @@ function jobProcesses(id: string): number[] {
   return pids;
 }
 
-const driven = (id: string): boolean => lines.some((l) => l.includes('agent driven') && l.includes(id) && l.includes('"prompted":true'));
+const driven = (id: string): boolean =>
+  lines.some((l) => l.includes('agent driven') && l.includes(id) && l.includes('"prompted":true'));
 
 async function expectEndedClean(id: string): Promise<void> {
   await waitFor(() => !!read((reg) => reg.getSession(id, 1))?.ended_at, 20_000, `session of ${id} to end`);
   await waitFor(() => jobProcesses(id).length === 0, 10_000, `no process of ${id} left`).catch(() => {
-    throw new Error(`processes of ${id} left behind: ${jobProcesses(id).map((p) => `${p} ${readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ')}`).join('; ')}`);
+    throw new Error(
+      `processes of ${id} left behind: ${jobProcesses(id)
+        .map((p) => `${p} ${readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ')}`)
+        .join('; ')}`,
+    );
   });
 }
 
 describe.skipIf(!entries.claude)('Claude Code (real, pinned)', () => {
   // One retry: on a 2-core machine running the whole suite, the real Claude once quit on its trust
   // dialog (its "No, exit" taken) where every run alone and every other full run got through it.
-  it.each(['tmux', 'pty'] as const)('%s: trust → API key "Yes" → prompt confirmed → StopFailure → failed with the API error', { retry: 1 }, async (backend) => {
-    const id = await createJob('claude', backend);
-    const row = await waitJob(id, (r) => ['failed', 'blocked', 'done'].includes(r.state), 'the failed turn', 60_000);
-    expect(row.state, row.reason ?? '').toBe('failed');
-    expect(row.reason).toMatch(/API error \(\w+\): API Error/);
-    expect(driven(id)).toBe(true);
-    expect(read((reg) => reg.getSession(id, 1))?.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
-    await expectEndedClean(id);
-  }, 90_000);
+  it.each(['tmux', 'pty'] as const)(
+    '%s: trust → API key "Yes" → prompt confirmed → StopFailure → failed with the API error',
+    { retry: 1 },
+    async (backend) => {
+      const id = await createJob('claude', backend);
+      const row = await waitJob(id, (r) => ['failed', 'blocked', 'done'].includes(r.state), 'the failed turn', 60_000);
+      expect(row.state, row.reason ?? '').toBe('failed');
+      expect(row.reason).toMatch(/API error \(\w+\): API Error/);
+      expect(driven(id)).toBe(true);
+      expect(read((reg) => reg.getSession(id, 1))?.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
+      await expectEndedClean(id);
+    },
+    90_000,
+  );
 });
 
 describe.skipIf(!entries.gemini)('Gemini CLI (real, pinned)', () => {
-  it.each(['tmux', 'pty'] as const)('%s: auth "Use Gemini API Key" → pre-filled key submitted → prompt confirmed → AfterAgent without a response → failed', async (backend) => {
-    const id = await createJob('gemini', backend);
-    const row = await waitJob(id, (r) => ['failed', 'blocked', 'done'].includes(r.state), 'the failed turn', 90_000);
-    expect(row.state, row.reason ?? '').toBe('failed');
-    expect(row.reason).toMatch(/without a model response.*: \[API Error: /);
-    expect(driven(id)).toBe(true);
-    expect(read((reg) => reg.getSession(id, 1))?.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
-    await expectEndedClean(id);
-  }, 120_000);
+  it.each(['tmux', 'pty'] as const)(
+    '%s: auth "Use Gemini API Key" → pre-filled key submitted → prompt confirmed → AfterAgent without a response → failed',
+    async (backend) => {
+      const id = await createJob('gemini', backend);
+      const row = await waitJob(id, (r) => ['failed', 'blocked', 'done'].includes(r.state), 'the failed turn', 90_000);
+      expect(row.state, row.reason ?? '').toBe('failed');
+      expect(row.reason).toMatch(/without a model response.*: \[API Error: /);
+      expect(driven(id)).toBe(true);
+      expect(read((reg) => reg.getSession(id, 1))?.agent_session_id).toMatch(/^[0-9a-f-]{36}$/);
+      await expectEndedClean(id);
+    },
+    120_000,
+  );
 });
 
 describe.skipIf(!entries.codex)('Codex (real, pinned)', () => {
-  it.each(['tmux', 'pty'] as const)('%s: login "Sign in another way" → "Use an OpenAI API key" → detected key → prompt confirmed → offline it never completes: the job times out', async (backend) => {
-    const id = await createJob('codex', backend, { timeoutMs: 30_000 });
-    const row = await waitJob(id, (r) => ['failed', 'blocked', 'done', 'timeout'].includes(r.state), 'the job timeout', 90_000);
-    expect(row.state, row.reason ?? '').toBe('timeout');
-    expect(driven(id), readFileSync(join(ctx.ws.jobDir(id), 'drive-times.json'), 'utf8')).toBe(true);
-    await expectEndedClean(id);
-  }, 120_000);
+  it.each(['tmux', 'pty'] as const)(
+    '%s: login "Sign in another way" → "Use an OpenAI API key" → detected key → prompt confirmed → offline it never completes: the job times out',
+    async (backend) => {
+      const id = await createJob('codex', backend, { timeoutMs: 30_000 });
+      const row = await waitJob(
+        id,
+        (r) => ['failed', 'blocked', 'done', 'timeout'].includes(r.state),
+        'the job timeout',
+        90_000,
+      );
+      expect(row.state, row.reason ?? '').toBe('timeout');
+      expect(driven(id), readFileSync(join(ctx.ws.jobDir(id), 'drive-times.json'), 'utf8')).toBe(true);
+      await expectEndedClean(id);
+    },
+    120_000,
+  );
 });

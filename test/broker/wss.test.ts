@@ -52,13 +52,7 @@ describe('WSS listener', () => {
     await expect(
       mqtt.connectAsync(
         `wss://localhost:${broker.wssPort}`,
-        {
-          ca: ctx.endpoint.ca,
-          rejectUnauthorized: true,
-          username: 'reader',
-          password: 'wrong',
-          reconnectPeriod: 0,
-        },
+        { ca: ctx.endpoint.ca, rejectUnauthorized: true, username: 'reader', password: 'wrong', reconnectPeriod: 0 },
         false,
       ),
     ).rejects.toThrow(/Bad username or password|Not authorized/i);

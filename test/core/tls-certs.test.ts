@@ -121,9 +121,7 @@ describe('tls-certs', () => {
   it('is refused for a hostname outside its SANs', async () => {
     expect(
       await tryConnect({ host: '127.0.0.1', port: port4, ca: ca.certPem, servername: 'not-in-san.example' }),
-    ).toEqual({
-      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
-    });
+    ).toEqual({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 
   it('describes SANs, issuer and validity', () => {
@@ -161,9 +159,7 @@ describe('tls-certs', () => {
     });
     await expect(
       generateServerCert({ ca: { certPem: ca.certPem, keyPem: otherCa.keyPem }, hostnames: ['x'], ips: [], days }),
-    ).rejects.toMatchObject({
-      code: 'MAM_ERR_CONFIG_INVALID',
-    });
+    ).rejects.toMatchObject({ code: 'MAM_ERR_CONFIG_INVALID' });
     await expect(generateServerCert({ ca: server, hostnames: ['x'], ips: [], days })).rejects.toMatchObject({
       code: 'MAM_ERR_CONFIG_INVALID',
     });

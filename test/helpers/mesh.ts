@@ -14,7 +14,10 @@ export function loginOf(ctx: Context, who: Who): Login {
   return typeof who === 'string' ? ctx.creds[who] : agentLogin(ctx.creds, who.agent);
 }
 
-/** Connects through the real client factory, failing fast: no reconnects, so a dropped connection rejects pending publishes. */
+/**
+ * Connects through the real client factory, failing fast: no reconnects, so a dropped connection rejects pending
+ * publishes.
+ */
 export function connectAs(ctx: Context, url: string, who: Who): Promise<MeshClient> {
   const login = loginOf(ctx, who);
   return connectClient({ url, ca: ctx.endpoint.ca, ...login, reconnectMs: 0, connectTimeoutMs: 5000 });

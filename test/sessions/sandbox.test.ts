@@ -103,7 +103,8 @@ describeSandbox('agents in the bubblewrap sandbox', () => {
       const probes = readFileSync(join(spy.workdir, 'probes.txt'), 'utf8').trim().split('\n');
       const reached = probes.filter((p) => p.startsWith('reached: '));
       if (reached.length !== 3) throw new Error(probes.join('\n'));
-      // The workspace lies in /tmp here, and the sandbox's /tmp is its own: the write lands there, not in the workspace.
+      // The workspace lies in /tmp here, and the sandbox's /tmp is its own: the write lands there, not in the
+      // workspace.
       expect(reached[0]).toMatch(/^reached: touch .*outside\.txt$/);
       expect(existsSync(join(h.tw.root, 'outside.txt'))).toBe(false);
       expect(reached.slice(1)).toEqual([

@@ -127,7 +127,8 @@ describe('generation and transitions', () => {
 describe('a message that fails after writing', () => {
   it('takes back only that message: the rest of its batch commits exactly once and the failure is recorded', async () => {
     await seedJobs(m, operator, ['W1']);
-    // A real SQLite failure inside a batch: the blocked event's insert aborts after the job row was already set to blocked.
+    // A real SQLite failure inside a batch: the blocked event's insert aborts after the job row was already set to
+    // blocked.
     // Made on a connection of the test's own, which the reconciler's connection sees as a schema change.
     withRegistryFile(m.ctx.ws.db, (db) =>
       db.exec(

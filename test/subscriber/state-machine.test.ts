@@ -29,7 +29,8 @@ const COLUMNS: Transition[] = [
 
 // biome-ignore format: a table, laid out to be read row by row
 const MATRIX: Record<JobState, string> = {
-  //          start prog  p:te  p:rv  beat  blkd  done  fail  canc  PASS  NOTP  lnch  resm  rtry  tout  lost  arts  cncl  gate  g:ok  g:no  g:rl  g:ex  appr
+  // start prog p:te p:rv beat blkd done fail canc PASS NOTP lnch resm rtry tout lost arts cncl gate g:ok g:no g:rl g:ex
+  // appr
   queued:    '---- ---- ---- ---- ---- ---- ---- ---- canc queu queu star ---- ---- tout ---- ---- canc ---- ---- ---- ---- ---- ----',
   starting:  'runn runn test revw star blok done fail canc star star ---- ---- ---- tout lost blok ---- test ---- ---- ---- ---- revw',
   running:   'runn runn test revw runn blok done fail canc runn runn ---- ---- ---- tout lost blok ---- test ---- ---- ---- ---- revw',

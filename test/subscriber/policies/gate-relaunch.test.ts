@@ -12,7 +12,8 @@ import { withRegistryFile } from '../../helpers/registry-file.js';
 
 const MARK = 'NOT-FIXED-YET';
 const GATE = `grep -q fixed state.txt || { echo "state.txt: ${MARK}"; exit 1; }`;
-// Each generation: keeps its prompt, fixes the file only in generation 3 and only when its prompt carries the gate's failure.
+// Each generation: keeps its prompt, fixes the file only in generation 3 and only when its prompt carries the gate's
+// failure.
 const AGENT = `mam emit job.started || exit 1
 echo "$MAM_GEN" >> gens
 [ -n "$MAM_PROMPT" ] && cp "$MAM_PROMPT_FILE" "prompt-$MAM_GEN"
