@@ -56,13 +56,17 @@ export function readRange(file: string, from: number, to: number, max = Infinity
  * would leave them writing into the rotated copy. After the truncate their
  * next write lands at offset 0. Bytes written between the copy and the
  * truncate are lost, as with logrotate's copytruncate; the window is one copy.
+ * The copy is made aside and renamed into place, so a reader never sees a
+ * half-written session.log.1 (readSince names copies by inode, size and mtime).
  */
 export function rotateLog(file: string, keep: number): void {
+  const aside = `${file}.rotating`;
+  copyFileSync(file, aside);
   rmSync(`${file}.${keep}`, { force: true });
   for (let i = keep - 1; i >= 1; i--) {
     if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
   }
-  copyFileSync(file, `${file}.1`);
+  renameSync(aside, `${file}.1`);
   truncateSync(file, 0);
 }
 
@@ -96,7 +100,9 @@ export function openCursor(file: string, tailBytes: number): LogCursor {
 export function readSince(file: string, c: LogCursor): Buffer {
   const parts: Buffer[] = [];
   const newest = identity(`${file}.1`);
-  if (newest !== c.rotated) {
+  // No session.log.1 where one was seen: a rotation is moving the copies down; the live file is
+  // truncated only after the new copy is in place, so it is read as usual until then.
+  if (newest !== c.rotated && newest !== '') {
     // Renames keep a copy's inode, size and mtime, so its identity names it wherever it moved.
     let rotations = 0;
     let lastSeen = 0;
@@ -116,7 +122,7 @@ export function readSince(file: string, c: LogCursor): Buffer {
       parts.push(readRange(copy, i === since && (lastSeen || !c.rotated) ? c.pos : 0, fileSize(copy)));
     }
     c.rotated = newest;
-    c.pos = 0;
+    c.pos = notYetTruncated(file) ?? 0;
   }
   const size = fileSize(file);
   // Shrunk without a rotated copy (truncated by hand): start over.
@@ -124,6 +130,16 @@ export function readSince(file: string, c: LogCursor): Buffer {
   parts.push(readRange(file, c.pos, size));
   c.pos = size;
   return Buffer.concat(parts);
+}
+
+/**
+ * Between the new copy's rename and the truncate, the live file still holds the copy's bytes: its
+ * length then, so they are not read twice; undefined once the truncate happened.
+ */
+function notYetTruncated(file: string): number | undefined {
+  const copy = readRange(`${file}.1`, 0, fileSize(`${file}.1`));
+  if (copy.length === 0) return undefined;
+  return readRange(file, 0, copy.length).equals(copy) ? copy.length : undefined;
 }
 
 // CSI, OSC (ended by BEL or ST) and two-byte escapes: terminal control, not text.

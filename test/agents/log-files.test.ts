@@ -1,5 +1,14 @@
 import { logTail, openCursor, plainLines, readSince, rotateLog, sessionLogFile } from '../../agents/log-files.js';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -78,6 +87,30 @@ describe('following a log across rotations', () => {
     rotateLog(file, 5);
     appendFileSync(file, 'c1\n');
     expect(readSince(file, c).toString()).toBe('a2\nb1\nc1\n');
+  });
+
+  it('read at every step of a rotation in progress (copies moving down, new copy in place, truncate): nothing twice', () => {
+    let read = '';
+    const c = openCursor(file, 0);
+    writeFileSync(file, 'one\n');
+    rotateLog(file, 3);
+    writeFileSync(file, 'two\n', { flag: 'a' });
+    read += readSince(file, c).toString();
+    // rotateLog's steps one by one, a read after each: the copy made aside, .1 moved down (no .1
+    // for a moment), the copy renamed into place, then the truncate.
+    writeFileSync(file, 'three\n', { flag: 'a' });
+    writeFileSync(`${file}.rotating`, readFileSync(file));
+    read += readSince(file, c).toString();
+    renameSync(`${file}.1`, `${file}.2`);
+    read += readSince(file, c).toString();
+    renameSync(`${file}.rotating`, `${file}.1`);
+    read += readSince(file, c).toString();
+    writeFileSync(file, 'four\n', { flag: 'a' }); // between the copy and the truncate: lost with the truncate
+    read += readSince(file, c).toString();
+    truncateSync(file, 0);
+    writeFileSync(file, 'five\n', { flag: 'a' });
+    read += readSince(file, c).toString();
+    expect(read).toBe('one\ntwo\nthree\nfour\nfive\n');
   });
 
   it('starts over when the file shrinks without a rotated copy', () => {
