@@ -1,5 +1,6 @@
 import { EXIT_CODES, type CommandEntry } from './command-entry.js';
 import { JOB_COMMANDS } from './job-commands.js';
+import { WORKFLOW_COMMANDS } from './workflow-commands.js';
 
 export type { CommandEntry } from './command-entry.js';
 
@@ -183,9 +184,10 @@ export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
     'down',
     'ps',
     'breaker',
+    'schedule',
     'demo',
     'keys',
-  ].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name]!]),
+  ].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name] ?? WORKFLOW_COMMANDS[name]!]),
 );
 
 export const GLOBAL_HELP = `mam — multi-agent-mux: run CLI coding agents in tmux/pty sessions, watched through signed MQTT events.

@@ -67,6 +67,8 @@ export const CODES = {
   REGISTRY_MISSING: EXIT.NOT_FOUND,
   KEY_NOT_FOUND: EXIT.NOT_FOUND,
   FILE_NOT_FOUND: EXIT.NOT_FOUND,
+  /** `mam schedule remove` of a schedule this host does not keep */
+  UNKNOWN_SCHEDULE: EXIT.NOT_FOUND,
   WORKDIR_MISSING: EXIT.NOT_FOUND,
   /** a file the job's program needs exists in the workdir but not in the fresh worktree of HEAD */
   PROGRAM_NOT_COMMITTED: EXIT.NOT_FOUND,

@@ -11,7 +11,7 @@ export const TYPES_BY_KIND: Record<TopicKind, readonly string[]> = {
   verdicts: ['review.verdict'],
   state: ['job.state'],
   output: ['job.output'],
-  control: ['control.create', 'control.resume', 'breaker.reset'],
+  control: ['control.create', 'control.resume', 'breaker.reset', 'schedule.add', 'schedule.remove'],
   status: ['host.status'],
   escalations: ['escalation.open', 'escalation.cleared'],
 };

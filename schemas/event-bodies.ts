@@ -63,6 +63,20 @@ export interface BreakerResetBody {
   reason?: string;
 }
 
+/** schedule.add, an operator's command on hosts/<host>/control (docs/WORKFLOWS.md, Schedules). */
+export interface ScheduleAddBody {
+  id: string;
+  cron: string;
+  file: string;
+  workflow: string;
+  params?: Record<string, string>;
+}
+
+/** schedule.remove, an operator's command on hosts/<host>/control. */
+export interface ScheduleRemoveBody {
+  id: string;
+}
+
 /** escalation.open on jobs/<job>/escalations: what a job needs of a person (docs/POLICIES.md). */
 export interface EscalationOpenBody {
   job: string;

@@ -1,6 +1,7 @@
 import type { Opened } from '../core/envelope.js';
 import { MamError } from '../core/errors.js';
 import { applyBreakerReset } from './policies/breaker-reset.js';
+import { applyScheduleCommand } from './schedules/apply-schedule.js';
 import type { DoneChecks } from './policies/done-checks.js';
 import { afterOfSpec, dependencyCycle } from './scheduler/dependency-cycle.js';
 import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
@@ -29,6 +30,9 @@ export type Outcome =
   | { kind: 'breaker-reset'; job: string; sender: string; seq: number; agent: string; was: string }
   | { kind: 'rejected'; reason: string; detail: string; job?: string; sender?: string; seq?: number };
 
+/** Operator commands about no job: their `job` field only keys the sender's seq. */
+const NOT_FOR_JOB = new Set(['breaker.reset', 'schedule.add', 'schedule.remove']);
+
 /** The reason a committed resume leaves on its job until the new generation's launch. */
 export const RESUMED_REASON = 'resumed by operator';
 
@@ -54,8 +58,8 @@ export interface ApplyContext {
  */
 export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: string, now: number): Outcome {
   const { msg } = o;
-  // A breaker reset is about an agent's breaker, not a job: its `job` only keys the sender's seq.
-  const forJob = msg.type !== 'breaker.reset';
+  // A breaker reset or a schedule is not about a job: its `job` only keys the sender's seq.
+  const forJob = !NOT_FOR_JOB.has(msg.type);
   const job = forJob ? c.reg.getJob(msg.job) : undefined;
   if (!job && forJob && msg.type !== 'control.create')
     throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
@@ -86,7 +90,8 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     if (msg.seq > hwm) c.reg.setHwm(msg.job, msg.sender, msg.seq);
   };
   const ids = { job: msg.job, sender: msg.sender, seq: msg.seq };
-  if (!forJob) return applyBreakerReset(c, o, consume);
+  if (msg.type === 'breaker.reset') return applyBreakerReset(c, o, consume);
+  if (!forJob) return applyScheduleCommand(c, o, now, consume);
 
   if (msg.type === 'control.create') {
     const body = msg.body as { agent: string; workdir?: string; launch?: boolean; priority?: number; after?: string[] };

@@ -1,32 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { allocateSeq } from '../../broker/emitter/seq.js';
-import { connectAs } from '../../broker/connect-role.js';
-import type { Context } from '../../core/context.js';
 import { loadContext } from '../../core/context.js';
-import { sealEnvelope, type Msg } from '../../core/envelope.js';
 import { MamError } from '../../core/errors.js';
-import { validateMsg } from '../../core/event-schema.js';
-import { assertId, topics } from '../../core/topics.js';
+import { assertId } from '../../core/topics.js';
 import { HelpRequested, parseDuration, parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
-import { readRegistryIfAny } from '../open-registry.js';
+import { awaitCommand, sendOperatorCommand } from '../operator-command.js';
 
 const AGENT = /^[a-z][a-z0-9_-]{0,31}$/;
-
-/** What the host's registry says of the reset: applied, refused (why), or not committed yet. */
-function verdictOf(
-  ctx: Context,
-  job: string,
-  sender: string,
-  seq: number,
-): { applied: boolean; refusal?: string } | undefined {
-  return readRegistryIfAny(ctx, undefined, (reg) => {
-    const applied = reg.eventApplied(job, sender, seq);
-    return applied === undefined
-      ? undefined
-      : { applied, refusal: applied ? undefined : reg.refusalOf(job, sender, seq) };
-  });
-}
 
 /**
  * `mam breaker reset <agent> [--host h]`: a signed breaker.reset on the host's control topic (an
@@ -49,21 +28,10 @@ async function reset(argv: string[], io: Io): Promise<number> {
   const ctx = loadContext(io.cwd, io.env);
   const host = assertId(values.host ?? ctx.cfg.host, 'host name');
   const timeoutMs = values.wait ? parseDuration('breaker', values.wait) : ctx.cfg.emit.ackTimeoutMs;
-  const ns = ctx.cfg.namespace;
-  const topic = topics.control(ns, host);
-  // Keys the operator's seq for this breaker: the reconciler refuses a replay of an older reset.
+  // Keyed per agent: the reconciler refuses a replay of an older reset.
   const job = `breaker-${agent}`;
-  const sender = `operator@${ctx.cfg.host}`;
   const body = values.reason ? { agent, reason: values.reason } : { agent };
-  validateMsg('control', { v: 1, ns, job, type: 'breaker.reset', sender, gen: 0, seq: 1, ts: Date.now(), body });
-  const seq = await allocateSeq(ctx.ws.operatorDir(job), sender);
-  const msg: Msg<object> = { v: 1, ns, job, type: 'breaker.reset', sender, gen: 0, seq, ts: Date.now(), body };
-  const client = await connectAs(ctx, 'operator', { connectTimeoutMs: Math.min(timeoutMs, 10_000) });
-  try {
-    await client.publish(topic, sealEnvelope(ns, topic, msg, ctx.keyring), { qos: 1 });
-  } finally {
-    await client.close();
-  }
+  const seq = await sendOperatorCommand(ctx, host, job, 'breaker.reset', body, timeoutMs);
   const say = (text: string, fields: object) =>
     values.json ? io.out(`${JSON.stringify({ agent, host, seq, ...fields })}\n`) : io.out(`${text}\n`);
   if (host !== ctx.cfg.host) {
@@ -73,22 +41,17 @@ async function reset(argv: string[], io: Io): Promise<number> {
     );
     return 0;
   }
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = verdictOf(ctx, job, sender, seq);
-    if (v?.applied) {
-      say(`breaker of ${agent} on ${host} reset: closed, its failures forgotten`, { reset: true });
-      return 0;
-    }
-    if (v)
-      throw new MamError(
-        'REFUSED',
-        `the reconciler refused the reset of ${agent}'s breaker (${v.refusal ?? 'refused'})`,
-        { hint: '`mam rejections` lists it' },
-      );
-    if (Date.now() >= deadline) break;
-    await sleep(100);
+  const v = await awaitCommand(ctx, job, seq, timeoutMs);
+  if (v?.applied) {
+    say(`breaker of ${agent} on ${host} reset: closed, its failures forgotten`, { reset: true });
+    return 0;
   }
+  if (v)
+    throw new MamError(
+      'REFUSED',
+      `the reconciler refused the reset of ${agent}'s breaker (${v.refusal ?? 'refused'})`,
+      { hint: '`mam rejections` lists it' },
+    );
   io.err(
     `mam breaker: reset of ${agent} published but not applied within ${timeoutMs} ms\n  hint: is the reconciler running? \`mam up\` starts it; \`mam ps\` shows it. The broker keeps the reset for it.\n`,
   );

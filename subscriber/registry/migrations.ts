@@ -155,6 +155,32 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, n)
   ) WITHOUT ROWID;
   `,
+  // Workflow schedules (docs/WORKFLOWS.md): kept by the host that holds them, with the time of the
+  // next firing; each firing is recorded, so a restart fires a missed one once and never twice.
+  `
+  CREATE TABLE schedules (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    cron TEXT NOT NULL,
+    file TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    params TEXT NOT NULL DEFAULT '{}',
+    added_by TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    next_at INTEGER,
+    last_fired_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE schedule_firings (
+    id INTEGER PRIMARY KEY,
+    schedule TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    fired_at INTEGER NOT NULL,
+    missed INTEGER NOT NULL DEFAULT 0,
+    run TEXT,
+    error TEXT
+  );
+  CREATE INDEX schedule_firings_schedule ON schedule_firings(schedule, fired_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

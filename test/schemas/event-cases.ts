@@ -1,3 +1,5 @@
+import { OPERATOR_CASES } from './operator-cases.js';
+
 /** Each event type: bodies its schema must accept, and labelled bodies it must refuse. */
 const long = (n: number): string => 'x'.repeat(n);
 const findings = (n: number): unknown[] => Array.from({ length: n }, (_, i) => ({ message: `f${i}` }));
@@ -153,63 +155,7 @@ export const CASES: Record<string, { valid: unknown[]; invalid: Array<[string, u
       ['pid 0', { status: 'online', pid: 0 }],
     ],
   },
-  'control.create': {
-    valid: [
-      { agent: 'command' },
-      {
-        agent: 'claude',
-        workdir: '/w',
-        prompt: 'fix it',
-        expect: ['git:commit', 'out.txt'],
-        timeoutMs: 60000,
-        worktree: true,
-        backend: 'tmux',
-        launch: true,
-      },
-      {
-        agent: 'codex',
-        priority: 9,
-        after: ['a', 'b'],
-        afterAny: true,
-        gate: 'npm test',
-        gateAttempts: 3,
-        gateTimeoutMs: 60000,
-        retries: 2,
-        backoffMinMs: 1000,
-        backoffMaxMs: 60000,
-        approval: 'risk',
-      },
-    ],
-    invalid: [
-      ['missing agent', { workdir: '/w' }],
-      ['agent with a slash', { agent: 'a/b' }],
-      ['empty expect entry', { agent: 'command', expect: [''] }],
-      ['unknown backend', { agent: 'command', backend: 'screen' }],
-      ['extra', { agent: 'command', host: 'x' }],
-      ['priority 10', { agent: 'command', priority: 10 }],
-      ['a dependency id with a slash', { agent: 'command', after: ['a/b'] }],
-      ['a dependency twice', { agent: 'command', after: ['a', 'a'] }],
-      ['empty gate', { agent: 'command', gate: '' }],
-      ['unknown approval', { agent: 'command', approval: 'maybe' }],
-    ],
-  },
-  'control.resume': {
-    valid: [{}, { prompt: 'continue' }],
-    invalid: [
-      ['extra', { gen: 2 }],
-      ['prompt too long', { prompt: long(262145) }],
-    ],
-  },
-  'breaker.reset': {
-    valid: [{ agent: 'claude' }, { agent: 'command', reason: long(1024) }],
-    invalid: [
-      ['no agent', {}],
-      ['agent with a capital', { agent: 'Claude' }],
-      ['agent too long', { agent: `a${long(32)}` }],
-      ['reason too long', { agent: 'claude', reason: long(1025) }],
-      ['extra property', { agent: 'claude', host: 'h' }],
-    ],
-  },
+  ...OPERATOR_CASES,
   'escalation.open': {
     valid: [
       { job: 'j1', host: 'h1', kind: 'blocked', reason: 'needs an API key', command: 'mam job resume j1', at: 1 },
