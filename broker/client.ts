@@ -11,6 +11,7 @@ const MqttClientClass =
   (clientModule as unknown as { default: typeof MqttClient }).default ?? (clientModule as unknown as typeof MqttClient);
 
 export interface ClientOptions {
+  /** mqtts://host:port, or the nodes of a clustered broker comma-separated: a lost connection goes on at the next */
   url: string;
   /** PEM of the CA the broker's certificate must chain to (pinned: the system store is not used) */
   ca: string | Buffer;
@@ -117,13 +118,29 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
     // mqtt.js traces every packet through `debug`, which costs even when off; DEBUG=mqttjs* still turns it on.
     ...(/mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => {} }),
   };
-  const url = parseBrokerUrl(opts.url);
+  const urls = opts.url.split(',').map(parseBrokerUrl);
   // Durable daemons wait out a broker that is not up yet; everyone else fails fast. A refused login never retries.
   const retry = reconnect > 0 && opts.clean === false;
+  // One-shot clients try each node once in turn; durable ones go round the list at every reconnect.
+  if (!retry && urls.length > 1) {
+    let last: unknown;
+    for (const [i] of urls.entries()) {
+      try {
+        return await connectClient({ ...opts, url: opts.url.split(',')[i] as string });
+      } catch (err) {
+        if (!(err instanceof MamError) || err.code !== 'MAM_ERR_BROKER_UNREACHABLE') throw err;
+        last = err;
+      }
+    }
+    throw last;
+  }
+  let turn = 0;
   // mqtts only: every mam connection is TLS with the CA pinned (no system trust store), verified by OpenSSL.
   const client = new MqttClientClass(
-    () =>
-      tlsConnect({
+    () => {
+      // A node that dropped the connection (or never took it) is likely gone: the next one is tried.
+      const url = urls[turn++ % urls.length] as { host: string; port: number };
+      return tlsConnect({
         host: url.host,
         port: url.port,
         ca: opts.ca,
@@ -131,7 +148,8 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
         // SNI takes names only; an IP address is checked against the certificate's IP SANs.
         servername: isIP(url.host) ? undefined : url.host,
         // Without it a packet written in two pieces waits out the broker's delayed ACK (≈ 40 ms).
-      }).setNoDelay(true),
+      }).setNoDelay(true);
+    },
     options,
   );
   // Before the first packet: a persistent session's backlog can arrive with the CONNACK.

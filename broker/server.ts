@@ -12,6 +12,7 @@ import { createAuthenticator } from './authenticate.js';
 import { mayUseClientId } from './client-ids.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createPersistence } from './persistence.js';
+import { createClusterBackend, dropStaleWills } from './cluster.js';
 
 export interface BrokerOptions {
   ns: string;
@@ -27,6 +28,8 @@ export interface BrokerOptions {
   maxTopicLevels: number;
   /** "shared": the one `agent` login is accepted besides the per-job ones (external-broker setups); default per-job */
   agentLogin?: 'per-job' | 'shared';
+  /** one node of a cluster sharing this Redis (redis://host:port[/db]); a single in-memory node when unset */
+  cluster?: { redis: string; heartbeatMs: number };
   logger: Logger;
 }
 
@@ -58,8 +61,11 @@ function denied(what: string): Error & { returnCode: 5 } {
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.logger;
   const authenticate = createAuthenticator(opts.credentials, opts.agentLogin ?? 'per-job');
+  const cluster = opts.cluster ? createClusterBackend(opts.cluster.redis, opts.cluster.heartbeatMs) : undefined;
   const aedes = await Aedes.createBroker({
-    persistence: createPersistence(),
+    ...(cluster
+      ? { mq: cluster.mq, persistence: cluster.persistence, heartbeatInterval: cluster.heartbeatInterval }
+      : { persistence: createPersistence() }),
     maxTopicLevels: opts.maxTopicLevels,
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
@@ -96,6 +102,8 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       done(null, sub);
     },
   });
+  if (cluster)
+    dropStaleWills(aedes, cluster.persistence, (err) => log.warn('stale will not removed', { error: err.message }));
   aedes.on('clientError', (client, err) => log.debug('client error', { clientId: client.id, error: err.message }));
   aedes.on('connectionError', (_client, err) => log.debug('connection error', { error: err.message }));
 
@@ -156,6 +164,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     if (closed) return;
     closed = true;
     await new Promise<void>((r) => aedes.close(() => r()));
+    await cluster?.destroy();
     for (const s of sockets) s.destroy();
     await Promise.all(closers.map((c) => c()));
   };

@@ -33,13 +33,16 @@ file at .mam/mam.db (not deleted or replaced) and private (0600). Prints a fix f
   },
   broker: {
     summary: 'run the embedded TLS MQTT broker in the foreground',
-    help: `mam broker [--port <n>] [--bind <addr>] [--wss-port <n>] [--plaintext-port <n>] [--json]
+    help: `mam broker [--port <n>] [--bind <addr>] [--wss-port <n>] [--plaintext-port <n>] [--cluster redis://host:port] [--json]
 
 Runs the embedded Aedes broker: TLS only (default port 8883; --port 0 picks a
 free port and prints it), every login checked, every topic confined by role.
 --wss-port adds WebSocket over TLS for browsers. A port already in use exits 3
 naming the port, the process holding it when it can be known, and broker.port. --plaintext-port adds an
 unencrypted listener on 127.0.0.1 only, with a warning: for local debugging.
+--cluster (or broker.cluster) makes this broker one node of a cluster sharing
+that Redis: sessions, retained messages and wills are shared, so a client lists
+every node in broker.urls and fails over when its node goes (docs/DEPLOYMENT.md).
 Stops cleanly on SIGINT/SIGTERM.`,
     longRunning: () => true,
     load: () => import('./commands/broker.js'),

@@ -30,6 +30,9 @@ export interface Config {
     maxInflight: number;
     agentLogin: 'per-job' | 'shared';
     reconnectMs: number;
+    urls?: string[];
+    cluster?: string;
+    clusterHeartbeatMs: number;
   };
   events: { maxMessageBytes: number; maxAgeSeconds: number; maxSkewSeconds: number; replayWindow: number };
   emit: { ackTimeoutMs: number };
@@ -135,7 +138,9 @@ export function loadConfig(
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
     const r = raw as Record<string, any>;
     const url = flags.brokerUrl ?? env.MAM_BROKER_URL;
-    if (url) r.broker = { ...(r.broker ?? {}), url };
+    // A comma-separated list names the nodes of a clustered broker (how sessions receive broker.urls).
+    if (url?.includes(',')) r.broker = { ...(r.broker ?? {}), urls: url.split(',') };
+    else if (url) r.broker = { ...(r.broker ?? {}), url };
     const host = flags.host ?? env.MAM_HOST;
     if (host) r.host = host;
   }
@@ -144,6 +149,8 @@ export function loadConfig(
 
 /** The URL clients connect to: the configured external broker, else the embedded one. */
 export function brokerUrl(cfg: Config): string {
+  // Every node of a cluster, comma-separated: the client factory fails over between them.
+  if (cfg.broker.urls) return cfg.broker.urls.join(',');
   if (cfg.broker.url) return cfg.broker.url;
   const host = cfg.broker.bind === '0.0.0.0' || cfg.broker.bind === '::' ? '127.0.0.1' : cfg.broker.bind;
   return `mqtts://${host.includes(':') ? `[${host}]` : host}:${cfg.broker.port}`;

@@ -16,7 +16,7 @@ export function brokerRunFile(ws: Workspace): string {
  */
 export function resolveEndpoint(ws: Workspace, cfg: Config): { url: string; ca: Buffer } {
   let url = brokerUrl(cfg);
-  if (!cfg.broker.url && existsSync(brokerRunFile(ws))) {
+  if (!cfg.broker.url && !cfg.broker.urls && existsSync(brokerRunFile(ws))) {
     try {
       url = (JSON.parse(readFileSync(brokerRunFile(ws), 'utf8')) as { url: string }).url ?? url;
     } catch {

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { parseRedisUrl } from '../../broker/cluster.js';
 import { createBroker } from '../../broker/server.js';
 import { loadContext } from '../../core/context.js';
 import { brokerRunFile } from '../../core/endpoint.js';
@@ -40,6 +41,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       bind: { type: 'string' },
       'wss-port': { type: 'string' },
       'plaintext-port': { type: 'string' },
+      cluster: { type: 'string' },
       json: { type: 'boolean' },
     },
     false,
@@ -47,6 +49,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const ctx = loadContext(io.cwd, io.env);
   const bind = values.bind ?? ctx.cfg.broker.bind;
   const log = createLogger({ component: 'broker', write: (l) => io.err(l + '\n') });
+  const cluster = values.cluster ?? ctx.cfg.broker.cluster;
+  if (cluster) parseRedisUrl(cluster);
   const broker = await createBroker({
     ns: ctx.cfg.namespace,
     credentials: ctx.creds,
@@ -58,6 +62,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     maxPacketBytes: ctx.cfg.broker.maxPacketBytes,
     maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
     agentLogin: ctx.cfg.broker.agentLogin,
+    cluster: cluster ? { redis: cluster, heartbeatMs: ctx.cfg.broker.clusterHeartbeatMs } : undefined,
     logger: log,
   }).catch((err: NodeJS.ErrnoException & { port?: number }) => portInUse(err, bind, ctx.ws.config));
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
@@ -77,7 +82,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }) + '\n',
     );
   else io.out(`broker listening on ${url}${broker.wssPort ? ` (wss port ${broker.wssPort})` : ''}\n`);
-  log.info('listening', { url, wssPort: broker.wssPort, plaintextPort: broker.plaintextPort });
+  // The Redis URL may carry a password: only its host is logged.
+  log.info('listening', {
+    url,
+    wssPort: broker.wssPort,
+    plaintextPort: broker.plaintextPort,
+    cluster: cluster ? `${parseRedisUrl(cluster).host}:${parseRedisUrl(cluster).port}` : undefined,
+  });
 
   await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   log.info('shutting down', { signal: String(io.signal.reason) });
