@@ -136,22 +136,19 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
   }
   let turn = 0;
   // mqtts only: every mam connection is TLS with the CA pinned (no system trust store), verified by OpenSSL.
-  const client = new MqttClientClass(
-    () => {
-      // A node that dropped the connection (or never took it) is likely gone: the next one is tried.
-      const url = urls[turn++ % urls.length] as { host: string; port: number };
-      return tlsConnect({
-        host: url.host,
-        port: url.port,
-        ca: opts.ca,
-        rejectUnauthorized: true,
-        // SNI takes names only; an IP address is checked against the certificate's IP SANs.
-        servername: isIP(url.host) ? undefined : url.host,
-        // Without it a packet written in two pieces waits out the broker's delayed ACK (≈ 40 ms).
-      }).setNoDelay(true);
-    },
-    options,
-  );
+  const client = new MqttClientClass(() => {
+    // A node that dropped the connection (or never took it) is likely gone: the next one is tried.
+    const url = urls[turn++ % urls.length] as { host: string; port: number };
+    return tlsConnect({
+      host: url.host,
+      port: url.port,
+      ca: opts.ca,
+      rejectUnauthorized: true,
+      // SNI takes names only; an IP address is checked against the certificate's IP SANs.
+      servername: isIP(url.host) ? undefined : url.host,
+      // Without it a packet written in two pieces waits out the broker's delayed ACK (≈ 40 ms).
+    }).setNoDelay(true);
+  }, options);
   // Before the first packet: a persistent session's backlog can arrive with the CONNACK.
   opts.prepare?.(client);
   await new Promise<void>((resolve, reject) => {

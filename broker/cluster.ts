@@ -18,7 +18,13 @@ export interface ClusterBackend {
 const MAX_SESSION_DELIVERY = 1_000_000;
 
 /** redis://[user:password@]host:port[/db], checked before any connection is tried. */
-export function parseRedisUrl(raw: string): { host: string; port: number; db: number; username?: string; password?: string } {
+export function parseRedisUrl(raw: string): {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+} {
   let u: URL | undefined;
   try {
     u = new URL(raw);
