@@ -65,6 +65,7 @@ export async function startMosquitto(
   ws: Workspace,
   logins: Login[],
   maxPacketBytes: number,
+  opts: { persistence?: boolean; extra?: (dir: string) => string[] } = {},
 ): Promise<RunningMosquitto> {
   if (!MOSQUITTO || !MOSQUITTO_PASSWD)
     throw new Error('mosquitto and mosquitto_passwd must be installed (apt-get install mosquitto)');
@@ -80,7 +81,7 @@ export async function startMosquitto(
     [
       // Run as ourselves: as root, mosquitto would drop to a user that cannot read the 0600 keys.
       `user ${userInfo().username}`,
-      'persistence false',
+      ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
       'log_dest stderr',
       'log_type error',
       'log_type warning',
@@ -94,6 +95,7 @@ export async function startMosquitto(
       'max_queued_messages 100000',
       'max_inflight_messages 0',
       `max_packet_size ${maxPacketBytes}`,
+      ...(opts.extra?.(dir) ?? []),
       '',
     ].join('\n'),
   );

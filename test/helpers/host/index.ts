@@ -41,7 +41,9 @@ export async function startHost(opts: HostOptions = {}): Promise<TestHost> {
   });
   // A second patch, so a test's `sessions` adds to the private socket instead of replacing it.
   if (opts.config) tw.patchConfig(opts.config);
-  const broker = await startBroker(tw);
+  const external = await opts.externalBroker?.(tw);
+  if (external) tw.patchConfig({ broker: external.config });
+  const broker = external ? { close: external.stop } : await startBroker(tw);
   // Reloaded after the broker recorded its port: the endpoint points at it.
   const ctx = tw.context();
   const lines: string[] = [];

@@ -23,6 +23,11 @@ export interface HostOptions {
   repos?: boolean;
   /** added to the environment the daemon's sessions start with */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Another broker engine started for the workspace instead of the embedded one: it returns the
+   * broker config section that points at it (url, agentLogin …) and how to stop it.
+   */
+  externalBroker?: (tw: TestWorkspace) => Promise<{ config: Record<string, unknown>; stop(): Promise<void> }>;
 }
 
 export interface JobOptions {
