@@ -1,6 +1,7 @@
 import type { AedesPersistence } from 'aedes-persistence';
 import redisPersistence from 'aedes-persistence-redis';
 import MQEmitterRedis from 'mqemitter-redis';
+import type { EventEmitter } from 'node:events';
 import { MamError } from '../core/errors.js';
 
 export interface ClusterBackend {
@@ -16,6 +17,9 @@ export interface ClusterBackend {
  * the store's default (1,000) would strand the rest of a reconciler's held messages.
  */
 const MAX_SESSION_DELIVERY = 1_000_000;
+
+/** How long a starting node waits for Redis before it gives up with a clear error. */
+const REDIS_CONNECT_MS = 5000;
 
 /** redis://[user:password@]host:port[/db], checked before any connection is tried. */
 export function parseRedisUrl(raw: string): {
@@ -52,9 +56,36 @@ export function parseRedisUrl(raw: string): {
  * in aedes-persistence-redis. A node's heartbeat tells the others it is alive;
  * a node silent for three heartbeats has its clients' wills published by another.
  */
-export function createClusterBackend(redisUrl: string, heartbeatMs: number): ClusterBackend {
+export async function createClusterBackend(
+  redisUrl: string,
+  heartbeatMs: number,
+  onRedisError: (err: Error) => void,
+): Promise<ClusterBackend> {
   const conn = parseRedisUrl(redisUrl);
   const mq = MQEmitterRedis({ ...conn });
+  // Its Redis connections report through `state`; a Redis that goes away is retried, never a crash.
+  const state = (mq as unknown as { state: EventEmitter }).state;
+  let lastError: Error | undefined;
+  // ioredis retries every few hundred ms: one line per new error, not one per retry.
+  state.on('error', (err: Error) => {
+    if (err.message !== lastError?.message) onRedisError(err);
+    lastError = err;
+  });
+  state.on('pubConnect', () => (lastError = undefined));
+  await new Promise<void>((resolve, reject) => {
+    let up = 0;
+    const connected = () => ++up === 2 && (clearTimeout(timer), resolve());
+    state.once('pubConnect', connected);
+    state.once('subConnect', connected);
+    const timer = setTimeout(() => {
+      mq.close(() => {});
+      reject(
+        new MamError('BROKER_UNREACHABLE', `cannot reach the cluster's Redis at ${conn.host}:${conn.port}`, {
+          hint: `start Redis there, or fix --cluster / broker.cluster${lastError ? ` (${lastError.message})` : ''}`,
+        }),
+      );
+    }, REDIS_CONNECT_MS);
+  });
   const persistence = redisPersistence({ ...conn, maxSessionDelivery: MAX_SESSION_DELIVERY });
   return {
     mq,

@@ -61,7 +61,11 @@ function denied(what: string): Error & { returnCode: 5 } {
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.logger;
   const authenticate = createAuthenticator(opts.credentials, opts.agentLogin ?? 'per-job');
-  const cluster = opts.cluster ? createClusterBackend(opts.cluster.redis, opts.cluster.heartbeatMs) : undefined;
+  const cluster = opts.cluster
+    ? await createClusterBackend(opts.cluster.redis, opts.cluster.heartbeatMs, (err) =>
+        log.warn('cluster Redis unreachable; retrying', { error: err.message }),
+      )
+    : undefined;
   const aedes = await Aedes.createBroker({
     ...(cluster
       ? { mq: cluster.mq, persistence: cluster.persistence, heartbeatInterval: cluster.heartbeatInterval }
@@ -104,6 +108,10 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   });
   if (cluster)
     dropStaleWills(aedes, cluster.persistence, (err) => log.warn('stale will not removed', { error: err.message }));
+  // A store that fails (a cluster's Redis gone) is reported, never a crash: Aedes emits it as 'error'.
+  (aedes as unknown as import('node:events').EventEmitter).on('error', (err: Error) =>
+    log.error('broker store failed', { error: err.message }),
+  );
   aedes.on('clientError', (client, err) => log.debug('client error', { clientId: client.id, error: err.message }));
   aedes.on('connectionError', (_client, err) => log.debug('connection error', { error: err.message }));
 
