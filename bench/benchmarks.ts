@@ -1,6 +1,7 @@
 import { adapterOverhead } from './adapter-overhead.js';
 import { adapterOverheadReal } from './adapter-overhead-real.js';
 import type { Benchmark } from './benchmark.js';
+import { clusterThroughput } from './cluster-throughput.js';
 import { emitLatency } from './emit-latency.js';
 import { publishThroughput } from './publish-throughput.js';
 import { queueThroughput } from './queue-throughput.js';
@@ -20,4 +21,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   adapterOverheadReal,
   registryScale,
   queueThroughput,
+  clusterThroughput,
 ];
