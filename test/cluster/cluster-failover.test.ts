@@ -67,4 +67,24 @@ describe.skipIf(skip)(title, () => {
     expect(status.body, rec.stderr()).toMatchObject({ status: 'online' });
     expect(await rec.stop('SIGTERM')).toBe(0);
   }, 150_000);
+
+  it("publishes the will of a reconciler whose node died and that has nowhere else to go, within the heartbeat's bound", async () => {
+    // Default heartbeat (500 ms): a node silent for 3 heartbeats is dead, its wills checked every 4.
+    c = await startCluster(2);
+    const { m } = c;
+    m.tw.patchConfig({ broker: { urls: [c.nodes[0]!.url] } });
+    const rec = await spawnReconciler(m);
+    const reader = await c.connect(1, 'reader');
+    const { messages } = await subscribeAll(reader, [topics.status(m.ns, m.host)]);
+    const latest = () => {
+      const last = messages[messages.length - 1];
+      return last && readEnvelopeUnverified(m.ns, last.topic, last.payload, 65536).body;
+    };
+    await waitUntil(() => (latest()?.status === 'online' ? 1 : 0), 1, 'the reconciler online');
+    const killedAt = Date.now();
+    await c.nodes[0]!.kill();
+    await waitUntil(() => (latest()?.status === 'offline' ? 1 : 0), 1, 'the offline will', 10_000);
+    const seenAfter = Date.now() - killedAt;
+    expect(seenAfter, rec.stderr()).toBeLessThan(5_000);
+  }, 60_000);
 });
