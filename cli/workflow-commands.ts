@@ -34,6 +34,23 @@ This host's workflow runs, newest first: state, steps done of all, when started,
 ${EXIT_CODES}`,
     load: () => import('./commands/runs.js'),
   },
+  brief: {
+    summary: "a job's context in one answer: its step, run params, predecessors, findings",
+    help: `mam brief <job> [--json]
+mam brief [--json]                (inside a job's session)
+
+The one call that gives an agent its context: the job's spec (prompt, gate,
+workdir and branch), its run's params, step, item and attempt when it is a step
+of a workflow run, what the steps it needs left (state, summary, branch,
+artifacts), its last events, the latest review verdict with its findings, the
+failed gate checks of this round and an open block. Inside a session, with no
+job, it prints the brief its reconciler wrote at the launch (MAM_BRIEF_FILE);
+a session reads no other job's brief. A workflow step's prompt gets the same
+text where it says {{brief}}. Exit 0; 2 another job from inside a session;
+4 no such job, or no brief written.
+${EXIT_CODES}`,
+    load: () => import('./commands/brief.js'),
+  },
   schedule: {
     summary: 'run a workflow on a cron schedule: add, list, remove',
     help: `mam schedule add <workflow file> --cron "<expr>" [--param name=value]... [--id <name>] [--host <host>] [--wait <dur>] [--json]

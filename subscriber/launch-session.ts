@@ -11,6 +11,7 @@ import { gitHead } from './check-artifacts.js';
 import type { Registry } from './registry/registry.js';
 import type { SessionBackends } from './session-backends.js';
 import { sessionEnv, writePromptFile } from './session-env.js';
+import { briefAtLaunch } from './workflows/brief-file.js';
 import { prepareWorktree } from './worktrees.js';
 
 export interface JobSpec {
@@ -67,8 +68,10 @@ export async function launchSession(opts: {
   let agentSessionId: string | undefined;
   for (let g = gen - 1; g >= 1 && !agentSessionId; g--)
     agentSessionId = reg.getSession(jobId, g)?.agent_session_id ?? undefined;
-  const prompt = opts.prompt ?? spec.prompt;
   const env = sessionEnv(ctx, jobId, gen, opts.env);
+  const brief = briefAtLaunch(ctx, reg, jobId, opts.prompt ?? spec.prompt);
+  const prompt = brief.prompt;
+  if (brief.file) env.MAM_BRIEF_FILE = brief.file;
   // Any size: a file, where an argument or a tmux command would stop at a few KiB.
   if (prompt !== undefined) env.MAM_PROMPT_FILE = writePromptFile(jobDir, prompt);
   const job: AdapterJob = {

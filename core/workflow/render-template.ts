@@ -14,14 +14,15 @@ const VAR = /\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g;
  * summary); lists join with commas. Plain substitution only: the text is data, never code.
  */
 export function renderTemplate(text: string, scope: TemplateScope): string {
-  return text.replace(VAR, (_, name: string) => {
+  return text.replace(VAR, (whole: string, name: string) => {
     const [head, a, b] = name.split('.');
     let v: unknown;
     if (head === 'params' && a) v = scope.params[a];
     else if (head === 'steps' && a && b) v = (scope.steps[a] as Record<string, unknown> | undefined)?.[b];
     else if (head === 'item') v = scope.item;
     else if (head === 'run') v = scope.run;
-    else if (head === 'brief') v = scope.brief;
+    // Filled when the job launches (its brief is of that moment): kept as written until then.
+    else if (head === 'brief') v = scope.brief ?? whole;
     return Array.isArray(v) ? v.join(',') : v === undefined || v === null ? '' : String(v);
   });
 }
