@@ -73,6 +73,8 @@ export const CODES = {
   UNKNOWN_RUN: EXIT.NOT_FOUND,
   /** a workflow file (or its params) with problems: every one is listed */
   WORKFLOW_INVALID: EXIT.USAGE,
+  /** a step's predecessors' branches conflict when merged for it (the paths are named) */
+  HANDOFF_CONFLICT: EXIT.FAILURE,
   WORKDIR_MISSING: EXIT.NOT_FOUND,
   /** a file the job's program needs exists in the workdir but not in the fresh worktree of HEAD */
   PROGRAM_NOT_COMMITTED: EXIT.NOT_FOUND,

@@ -34,6 +34,8 @@ export interface JobSpec {
   backoffMinMs?: number;
   backoffMaxMs?: number;
   approval?: 'auto' | 'human' | 'risk';
+  /** a workflow step's predecessors' branches: its worktree starts from the first, the others merged in order */
+  from?: string[];
 }
 
 export interface Launched {
@@ -60,7 +62,7 @@ export async function launchSession(opts: {
   const { ctx, reg, spec, jobId, gen } = opts;
   const adapter = adapterFor(spec.agent);
   // The job's own git worktree when it gets one: the session, its artifacts and git:commit live there.
-  const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree);
+  const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree, spec.from);
   const workdir = tree?.cwd ?? spec.workdir ?? ctx.ws.root;
   const jobDir = ctx.ws.jobDir(jobId);
   // The newest agent session id of an earlier generation: one that died before reporting its own must not lose the

@@ -88,7 +88,7 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
           .map((j) => doneSummary(reg, j))
           .filter(Boolean)
           .join('\n');
-        return [s.id, { summary, job: jobs.join(',') }];
+        return [s.id, { summary, job: jobs.join(','), branch: jobs.map((j) => `mam/${j}`).join(',') }];
       }),
     ),
   });
@@ -112,6 +112,10 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
       shared ??= scope();
       const workdir = s.workdir ? (isAbsolute(s.workdir) ? s.workdir : join(run.workdir, s.workdir)) : run.workdir;
       const spec = stepJobSpec(s, { ...shared, item: value }, workdir, renderTemplate);
+      // Handoff: the predecessors' branches (the done ones, in the order the step names them).
+      const preds = [...(s.needs ?? []), ...(s.needs_any ?? []).filter((n) => stepStatus.get(n) === 'done')];
+      const from = preds.flatMap((n) => shared!.steps[n]?.branch?.split(',').filter(Boolean) ?? []);
+      if (from.length && s.worktree !== false) spec.from = from;
       reg.recordRunStep({ run: run.id, step: s.id, item, attempt, job, decided_at: now });
       reg.createJob({
         id: job,
