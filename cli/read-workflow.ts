@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ADAPTERS } from '../agents/adapters/index.js';
 import { MamError } from '../core/errors.js';
 import { invalidWorkflow, parseWorkflow } from '../core/workflow/parse-workflow.js';
 import { resolveParams } from '../core/workflow/resolve-params.js';
@@ -31,7 +32,7 @@ export function readWorkflow(
       `the file has ${text.length} characters; a workflow has at most ${MAX_WORKFLOW_CHARS}`,
     ]);
   const given = parseParams(command, params);
-  const parsed = parseWorkflow(text);
+  const parsed = parseWorkflow(text, Object.keys(ADAPTERS));
   if (!parsed.ok) throw invalidWorkflow(file, parsed.problems);
   const { values, problems } = resolveParams(parsed.workflow, given);
   if (problems.length) throw invalidWorkflow(file, problems);

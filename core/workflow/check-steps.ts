@@ -9,10 +9,13 @@ export interface StepProblem {
 
 /**
  * What the schema cannot say about a workflow's steps: ids used twice, needs naming no step (or
- * the step itself), foreach over no list param, and steps that wait for themselves through others.
+ * the step itself), foreach over no list param, steps that wait for themselves through others,
+ * and (given the known ones) agents with no adapter.
  */
-export function checkSteps(wf: Workflow): StepProblem[] {
+export function checkSteps(wf: Workflow, agents?: readonly string[]): StepProblem[] {
   const problems: StepProblem[] = [];
+  const known = (a: string) => agents === undefined || agents.includes(a);
+  const list = agents?.join(', ');
   const index = new Map<string, number>();
   wf.steps.forEach((s, i) => {
     if (index.has(s.id)) problems.push({ step: i, field: 'id', message: `step id "${s.id}" is used twice` });
@@ -31,6 +34,18 @@ export function checkSteps(wf: Workflow): StepProblem[] {
         else if (!index.has(n)) problems.push({ step: i, field, message: `step "${s.id}" needs "${n}", no such step` });
       }
     }
+    if (s.agent && !known(s.agent))
+      problems.push({
+        step: i,
+        field: 'agent',
+        message: `step "${s.id}": unknown agent "${s.agent}" (known: ${list})`,
+      });
+    if (s.review && !known(s.review.agent))
+      problems.push({
+        step: i,
+        field: 'review',
+        message: `step "${s.id}": unknown review agent "${s.review.agent}" (known: ${list})`,
+      });
     if (s.foreach !== undefined && !lists.has(s.foreach))
       problems.push({
         step: i,

@@ -14,7 +14,7 @@ export type Parsed = { ok: true; workflow: Workflow } | { ok: false; problems: s
  * syntax, schemas/workflow.schema.json (unknown fields included), step ids, needs, foreach and
  * cycles. Nothing stops at the first problem: a person fixes the file in one pass.
  */
-export function parseWorkflow(text: string): Parsed {
+export function parseWorkflow(text: string, agents?: readonly string[]): Parsed {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => (offset === undefined ? '' : `line ${lines.linePos(offset).line}: `);
@@ -40,7 +40,7 @@ export function parseWorkflow(text: string): Parsed {
   }
   // The steps' own checks run on a file the schema refused too, on what of it has the shape they read.
   const wf = usable(data);
-  for (const p of wf ? checkSteps(wf) : []) {
+  for (const p of wf ? checkSteps(wf, agents) : []) {
     const offset = p.step === undefined ? undefined : offsetOf(doc, ['steps', p.step, ...(p.field ? [p.field] : [])]);
     problems.push(`${at(offset)}${p.message}`);
   }
@@ -56,7 +56,10 @@ function usable(data: unknown): Workflow | undefined {
     const o = s && typeof s === 'object' ? s : {};
     return {
       id: typeof o.id === 'string' ? o.id : `#${i + 1}`,
-      agent: '',
+      agent: typeof o.agent === 'string' ? o.agent : '',
+      ...(o.review && typeof (o.review as { agent?: unknown }).agent === 'string'
+        ? { review: { agent: (o.review as { agent: string }).agent } }
+        : {}),
       needs: strings(o.needs),
       needs_any: strings(o.needs_any),
       foreach: typeof o.foreach === 'string' ? o.foreach : undefined,

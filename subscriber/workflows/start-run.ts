@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { ADAPTERS } from '../../agents/adapters/index.js';
 import { MamError } from '../../core/errors.js';
 import { invalidWorkflow, parseWorkflow } from '../../core/workflow/parse-workflow.js';
 import { resolveParams } from '../../core/workflow/resolve-params.js';
@@ -19,7 +20,7 @@ export interface RunStart {
  * driver's next decision. False when a run of that id exists (a replay, a schedule's firing twice).
  */
 export function startRun(reg: Registry, host: string, r: RunStart, now: number): boolean {
-  const parsed = parseWorkflow(r.workflow);
+  const parsed = parseWorkflow(r.workflow, Object.keys(ADAPTERS));
   if (!parsed.ok) throw invalidWorkflow(r.file, parsed.problems);
   const { values, problems } = resolveParams(parsed.workflow, r.params);
   for (const s of parsed.workflow.steps)

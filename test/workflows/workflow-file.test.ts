@@ -66,6 +66,24 @@ steps:
     expect(err).toMatch(/line 5: steps wait for each other: a → c → b → a/);
   });
 
+  it("names an agent with no adapter, a step's or its reviewer's, with its line and the known ones", async () => {
+    const r = await validate(
+      'agents.yaml',
+      `steps:
+  - id: a
+    agent: claud
+  - id: b
+    agent: command
+    review: { agent: nobody }
+`,
+    );
+    expectCleanFailure(r, 2);
+    const err = String(r.stderr);
+    expect(err).toContain('has 2 problems');
+    expect(err).toMatch(/line 3: step "a": unknown agent "claud" \(known: command, claude, gemini, codex, hermes\)/);
+    expect(err).toMatch(/line 6: step "b": unknown review agent "nobody"/);
+  });
+
   it('reports a YAML syntax error with its line, and a JSON file is read as well', async () => {
     const r = await validate('syntax.yaml', 'steps:\n  - id: a\n    agent: [claude\n');
     expectCleanFailure(r, 2);
