@@ -5,7 +5,7 @@ export const WORKFLOW_COMMANDS: Record<string, CommandEntry> = {
   run: {
     summary: 'start, check, show, stop or resume a workflow run',
     help: `mam run <workflow file> [--param name=value]... [--id <run>] [--workdir <dir>] [--wait <dur>] [--json]
-mam run validate <workflow file> [--param name=value]...
+mam run validate <workflow file> [--param name=value]... [--json]
 mam run show <run> [--json]
 mam run stop|resume <run> [--wait <dur>]
 

@@ -24,10 +24,21 @@ async function send(io: Io, ctx: Context, id: string, type: string, body: object
 }
 
 function validate(argv: string[], io: Io): number {
-  const { values, positionals } = parseFlags('run', argv, { param: { type: 'string', multiple: true } });
+  const { values, positionals } = parseFlags('run', argv, {
+    param: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  });
   if (positionals.length !== 1) throw usage('run', 'say which file: `mam run validate <workflow file>`');
-  const { file, workflow } = readWorkflow('run', io.cwd, positionals[0]!, values.param ?? []);
-  io.out(`${file}: valid, ${workflow.steps.length} step${workflow.steps.length === 1 ? '' : 's'}\n`);
+  const { file, workflow, values: params } = readWorkflow('run', io.cwd, positionals[0]!, values.param ?? []);
+  // What a run launches at least once: a job per step, a job per item of a foreach step.
+  const jobs = workflow.steps.reduce((n, s) => {
+    const items = s.foreach === undefined ? undefined : params[s.foreach];
+    return n + (Array.isArray(items) ? items.length : 1);
+  }, 0);
+  const n = workflow.steps.length;
+  if (values.json) io.out(`${JSON.stringify({ file, valid: true, steps: n, jobs, params })}\n`);
+  else
+    io.out(`${file}: valid, ${n} step${n === 1 ? '' : 's'}, ${jobs} job${jobs === 1 ? '' : 's'} with these params\n`);
   return 0;
 }
 

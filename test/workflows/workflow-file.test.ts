@@ -28,8 +28,23 @@ describe('mam run validate', () => {
     for (const [file, p] of Object.entries(params)) {
       const r = await mam(['run', 'validate', join(examples, file), ...p.flatMap((x) => ['--param', x])]);
       expect(r.exitCode, String(r.stderr)).toBe(0);
-      expect(String(r.stdout)).toMatch(/: valid, \d+ steps/);
+      expect(String(r.stdout)).toMatch(/: valid, \d+ steps, \d+ jobs with these params$/);
     }
+    // --json: the params as resolved (defaults filled, lists split) and the jobs a fan-out makes.
+    const j = await mam([
+      'run',
+      'validate',
+      join(examples, 'fan-out-modules.yaml'),
+      '--json',
+      '--param',
+      'modules=a,b,c,d',
+    ]);
+    expect(JSON.parse(String(j.stdout))).toMatchObject({
+      valid: true,
+      steps: 3,
+      jobs: 6,
+      params: { modules: ['a', 'b', 'c', 'd'], change: 'add missing doc comments' },
+    });
   });
 
   it('lists every problem of a file at once, each with its line: unknown field, bad value, twice-used id, unknown need, foreach, cycle', async () => {
