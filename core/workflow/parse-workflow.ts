@@ -9,12 +9,27 @@ export type { ParamSpec, StepSpec, Workflow } from './workflow-types.js';
 /** A workflow read from its text, or every problem it has (each `line N: what`, where YAML tells the line). */
 export type Parsed = { ok: true; workflow: Workflow } | { ok: false; problems: string[] };
 
+/** The last texts read, with what they gave: a reconciler reads its runs' workflows at every decision. */
+const recent = new Map<string, Parsed>();
+const RECENT_MAX = 8;
+
 /**
  * Reads a workflow file's text (YAML, or JSON, which YAML reads too) and checks it all at once:
  * syntax, schemas/workflow.schema.json (unknown fields included), step ids, needs, foreach and
- * cycles. Nothing stops at the first problem: a person fixes the file in one pass.
+ * cycles. Nothing stops at the first problem: a person fixes the file in one pass. A text read
+ * lately is not read again (≈ 35 ms for 200 steps): each caller gets its own copy of the result.
  */
 export function parseWorkflow(text: string, agents?: readonly string[]): Parsed {
+  const key = `${agents?.join(',') ?? '*'}\n${text}`;
+  let parsed = recent.get(key);
+  if (parsed) recent.delete(key);
+  else parsed = readWorkflow(text, agents);
+  recent.set(key, parsed);
+  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value!);
+  return structuredClone(parsed);
+}
+
+function readWorkflow(text: string, agents?: readonly string[]): Parsed {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => (offset === undefined ? '' : `line ${lines.linePos(offset).line}: `);
