@@ -146,7 +146,14 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   });
 
   // Workflow runs of this host: their next steps are decided from committed states (docs/WORKFLOWS.md).
-  const runs = createRunDriver({ reg, host, log: log.child('runs'), publishState, kick: () => scheduler.kick() });
+  const runs = createRunDriver({
+    reg,
+    host,
+    log: log.child('runs'),
+    publishState,
+    kick: () => scheduler.kick(),
+    escalate: (job, kind, reason, command) => escalations.escalate(job, kind, reason, command),
+  });
   const clock = createScheduleClock({
     reg,
     host,

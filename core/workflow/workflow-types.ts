@@ -26,7 +26,7 @@ export interface StepSpec {
   priority?: number;
   approval?: 'auto' | 'human' | 'risk';
   foreach?: string;
-  review?: { agent: string; prompt?: string; maxRounds?: number; followups?: 'create' | 'list' };
+  review?: { agent: string; prompt?: string; command?: string[]; maxRounds?: number; followups?: 'create' | 'list' };
   on_blocked?: 'wait' | 'spawn';
 }
 

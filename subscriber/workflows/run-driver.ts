@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js';
 import type { Registry } from '../registry/registry.js';
-import { decideRun } from './decide-steps.js';
+import { type Decision, decideRun } from './decide-steps.js';
 
 export interface RunDriverDeps {
   reg: Registry;
@@ -9,6 +9,8 @@ export interface RunDriverDeps {
   publishState(job: string): Promise<void>;
   /** the queue: launches what was just created, by the jobs' own policies */
   kick(): Promise<void> | void;
+  /** raises an escalation (subscriber/policies/escalations.ts) */
+  escalate(job: string, kind: string, reason: string, command: string): unknown;
 }
 
 /**
@@ -23,20 +25,23 @@ export function createRunDriver(d: RunDriverDeps) {
 
   async function once(): Promise<void> {
     const jobs: string[] = [];
+    const raise: Decision['escalations'] = [];
     for (const run of d.reg.activeRuns(d.host)) {
       try {
         const made = d.reg.transaction(() => {
           // Read again inside the write lock: a stop committed since the list was read is seen.
           const fresh = d.reg.getRun(run.id);
-          return fresh?.state === 'running' ? decideRun(d.reg, d.host, fresh, Date.now()) : [];
+          return fresh?.state === 'running' ? decideRun(d.reg, d.host, fresh, Date.now()) : undefined;
         });
-        if (made.length) d.log.info('run steps launched', { run: run.id, jobs: made });
-        jobs.push(...made);
+        if (made?.created.length) d.log.info('run steps launched', { run: run.id, jobs: made.created });
+        jobs.push(...(made?.created ?? []));
+        raise.push(...(made?.escalations ?? []));
       } catch (err) {
         d.log.error('run decision failed', { run: run.id, error: (err as Error).message });
       }
     }
     created += jobs.length;
+    for (const e of raise) await d.escalate(e.job, 'review-exhausted', e.reason, e.command);
     if (jobs.length === 0) return;
     await d.reg.synced();
     for (const j of jobs) await d.publishState(j);
