@@ -2,6 +2,9 @@
  * A job's briefing (`mam brief`, `{{brief}}`): the one answer that gives an agent its context.
  * Built by subscriber/workflows/job-brief.ts from the registry; rendered here as text.
  */
+/** A review finding, as schemas/events/review.verdict.json has it. */
+export type BriefFinding = Record<string, unknown>;
+
 export interface Brief {
   job: {
     id: string;
@@ -33,7 +36,8 @@ export interface Brief {
     artifacts?: string[];
   }>;
   events: Array<{ type: string; sender: string; ts: number; state_after: string | null }>;
-  verdict?: { verdict: string; findings: Array<Record<string, unknown>> };
+  /** the job's own latest verdict, or for a rework round the review of the attempt before */
+  verdict?: { verdict: string; findings: BriefFinding[] };
   gateFailures: Array<{ n: number; command: string | null; exit_code: number | null; detail: string | null }>;
   blockers: string[];
 }

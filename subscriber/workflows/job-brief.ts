@@ -1,9 +1,10 @@
-import type { Brief } from '../../core/workflow/brief.js';
+import type { Brief, BriefFinding } from '../../core/workflow/brief.js';
 import { parseWorkflow } from '../../core/workflow/parse-workflow.js';
 import type { ParamValues } from '../../core/workflow/workflow-types.js';
 import type { Registry } from '../registry/registry.js';
 import type { RunStepRow } from '../registry/run-writes.js';
 import { stepItems } from './decide-steps.js';
+import { reviewJobId } from './review-round.js';
 
 /** How many of the job's latest events a brief shows. */
 const LAST_EVENTS = 12;
@@ -42,14 +43,17 @@ export function buildBrief(
     gateFailures: gateFailures(reg, id),
     blockers: [],
   };
-  const verdict = timeline.filter((e) => e.type === 'review.verdict').at(-1)?.body as Brief['verdict'] | undefined;
-  if (verdict) brief.verdict = { verdict: verdict.verdict, findings: verdict.findings ?? [] };
+  const verdict = reg.listVerdicts(id).at(-1);
+  if (verdict) brief.verdict = { verdict: verdict.verdict, findings: verdict.findings as BriefFinding[] };
   if (row.state === 'blocked') {
     const why = (timeline.filter((e) => e.type === 'job.blocked').at(-1)?.body as { reason?: string } | null)?.reason;
     brief.blockers.push(why ?? row.reason ?? 'blocked');
   }
   const step = reg.runStepOfJob(id);
-  if (step) addRun(reg, brief, step, branchOf);
+  if (step) {
+    addRun(reg, brief, step, branchOf);
+    brief.verdict ??= previousReview(reg, step);
+  }
   return brief;
 }
 
@@ -93,6 +97,16 @@ function addRun(reg: Registry, brief: Brief, step: RunStepRow, branchOf: (job: s
       });
     }
   }
+}
+
+/** A rework round's reason: the verdict of the review of the step's attempt before this one. */
+function previousReview(reg: Registry, step: RunStepRow): Brief['verdict'] {
+  if (step.attempt < 2) return undefined;
+  const before = reg
+    .runSteps(step.run)
+    .find((r) => r.step === step.step && r.item === step.item && r.attempt === step.attempt - 1);
+  const v = before && reg.listVerdicts(reviewJobId(before.job)).at(-1);
+  return v ? { verdict: v.verdict, findings: v.findings as BriefFinding[] } : undefined;
 }
 
 /** The failed gate checks of the current round (since the last pass), at most the last five. */

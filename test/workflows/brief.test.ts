@@ -72,6 +72,35 @@ describe('mam brief', () => {
     expect(text).not.toContain('Before this step:');
   });
 
+  it('gives a rework round the findings of the review of the attempt before; a reviewer, its own verdict', async () => {
+    const reviewer = String.raw`[sh, -c, 'if [ -f "pass-$MAM_JOB_ID" ]; then mam verdict PASS; else mam verdict NOT_PASS --finding-json "{\"message\":\"off by one\",\"severity\":\"major\",\"file\":\"src/a.ts\",\"line\":12}"; fi && mam emit job.done || exit 1; exec sleep 600']`;
+    const wf = `steps:
+  - id: build
+    agent: command
+    command: [sh, -c, 'mam brief --json > "$MAM_JOB_ID.brief"; mam emit job.done || exit 1; exec sleep 600']
+    review: { agent: command, maxRounds: 2, command: ${reviewer} }
+`;
+    writeFileSync(join(h.tw.root, 'pass-rb-build-2-rv'), '');
+    const file = join(h.tw.root, 'rework.yaml');
+    writeFileSync(file, wf);
+    const r = await h.mam(['run', file, '--workdir', h.tw.root, '--id', 'rb']);
+    expect(r.exitCode, `${r.stderr}\n${h.logs()}`).toBe(0);
+    await waitFor(() => h.read((reg) => reg.getRun('rb')?.state) === 'done', 60_000, 'run rb done').catch(() => {
+      throw new Error(`${JSON.stringify(h.read((reg) => reg.getRun('rb')))}\n${h.logs()}`);
+    });
+    const finding = { message: 'off by one', severity: 'major', file: 'src/a.ts', line: 12 };
+    const first = JSON.parse(readFileSync(join(h.tw.root, 'rb-build-1.brief'), 'utf8'));
+    expect(first.verdict).toBeUndefined();
+    const second = JSON.parse(readFileSync(join(h.tw.root, 'rb-build-2.brief'), 'utf8'));
+    expect(second.run).toMatchObject({ step: 'build', attempt: 2 });
+    expect(second.verdict).toEqual({ verdict: 'NOT_PASS', findings: [finding] });
+    const rv = JSON.parse(String((await h.mam(['brief', 'rb-build-2-rv', '--json'])).stdout));
+    expect(rv.verdict).toEqual({ verdict: 'PASS', findings: [] });
+    expect(String((await h.mam(['brief', 'rb-build-2'])).stdout)).toContain(
+      'Review verdict: NOT_PASS\n  - [major] off by one (src/a.ts:12)',
+    );
+  });
+
   it('says clearly what is wrong: no such job, no job named outside a session', async () => {
     expectCleanFailure(await h.mam(['brief', 'no-such-job']), 4);
     expectCleanFailure(await h.mam(['brief']), 2);
