@@ -153,6 +153,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     publishState,
     kick: () => scheduler.kick(),
     escalate: (job, kind, reason, command) => escalations.escalate(job, kind, reason, command),
+    resume: (job, gen, prompt) => onJob(job, () => resume(job, gen, prompt)),
   });
   const clock = createScheduleClock({
     reg,

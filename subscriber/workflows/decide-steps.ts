@@ -15,6 +15,7 @@ import {
   reviewOutcome,
   reworkPrompt,
 } from './review-round.js';
+import { tendBlocked } from './blocked-steps.js';
 import { doneSummary, stepItems, stepJobId } from './step-items.js';
 import { stepJobSpec } from './step-job-spec.js';
 
@@ -24,6 +25,8 @@ export { doneSummary, stepItems, stepJobId } from './step-items.js';
 export interface Decision {
   created: string[];
   escalations: Array<{ job: string; reason: string; command: string }>;
+  /** blocked jobs resumed (committed) whose new generation launches after the commit */
+  resumes: Array<{ job: string; gen: number; prompt: string }>;
 }
 
 type ItemStatus = 'pending' | 'live' | 'done' | 'failed' | 'review' | 'rework' | 'exhausted';
@@ -44,7 +47,7 @@ const ENDED_BADLY = new Set(['failed', 'cancelled', 'timeout']);
  * after a crash finds the row and the job, and creates nothing twice.
  */
 export function decideRun(reg: Registry, host: string, run: RunRow, now: number): Decision {
-  const out: Decision = { created: [], escalations: [] };
+  const out: Decision = { created: [], escalations: [], resumes: [] };
   const parsed = parseWorkflow(run.workflow);
   if (!parsed.ok) {
     reg.setRunState(run.id, 'failed', `the workflow no longer parses: ${parsed.problems[0]}`);
@@ -135,6 +138,15 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
     const status = stepStatus.get(s.id)!;
     const workdir = s.workdir ? (isAbsolute(s.workdir) ? s.workdir : join(run.workdir, s.workdir)) : run.workdir;
     for (const { v } of views.get(s.id)!) {
+      const job = v.status === 'live' && s.on_blocked === 'spawn' ? reg.getJob(v.row!.job) : undefined;
+      const act = job && tendBlocked(reg, job, now);
+      if (act?.kind === 'resume') out.resumes.push(act);
+      else if (act?.kind === 'spawn') {
+        const blocker: JobSpec = { agent: s.agent, workdir, prompt: act.prompt };
+        if (s.command) blocker.command = s.command.map((c) => renderTemplate(c, scope()));
+        if (s.worktree !== false) blocker.from = [`mam/${v.row!.job}`];
+        create('', -1, 0, act.job, blocker, false);
+      }
       if (v.status === 'exhausted')
         out.escalations.push({
           job: v.review!.job,

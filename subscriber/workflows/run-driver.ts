@@ -11,6 +11,8 @@ export interface RunDriverDeps {
   kick(): Promise<void> | void;
   /** raises an escalation (subscriber/policies/escalations.ts) */
   escalate(job: string, kind: string, reason: string, command: string): unknown;
+  /** launches the committed new generation of a resumed job with its prompt */
+  resume(job: string, gen: number, prompt: string): unknown;
 }
 
 /**
@@ -26,6 +28,7 @@ export function createRunDriver(d: RunDriverDeps) {
   async function once(): Promise<void> {
     const jobs: string[] = [];
     const raise: Decision['escalations'] = [];
+    const resumes: Decision['resumes'] = [];
     for (const run of d.reg.activeRuns(d.host)) {
       try {
         const made = d.reg.transaction(() => {
@@ -36,12 +39,18 @@ export function createRunDriver(d: RunDriverDeps) {
         if (made?.created.length) d.log.info('run steps launched', { run: run.id, jobs: made.created });
         jobs.push(...(made?.created ?? []));
         raise.push(...(made?.escalations ?? []));
+        resumes.push(...(made?.resumes ?? []));
       } catch (err) {
         d.log.error('run decision failed', { run: run.id, error: (err as Error).message });
       }
     }
     created += jobs.length;
     for (const e of raise) await d.escalate(e.job, 'review-exhausted', e.reason, e.command);
+    if (resumes.length) await d.reg.synced();
+    for (const r of resumes) {
+      await d.publishState(r.job);
+      void d.resume(r.job, r.gen, r.prompt);
+    }
     if (jobs.length === 0) return;
     await d.reg.synced();
     for (const j of jobs) await d.publishState(j);
