@@ -3,6 +3,7 @@ import { MamError } from '../core/errors.js';
 import { parseWorkflow } from '../core/workflow/parse-workflow.js';
 import type { ParamValues } from '../core/workflow/workflow-types.js';
 import { stepItems } from '../subscriber/workflows/decide-steps.js';
+import { reviewKey } from '../subscriber/workflows/review-round.js';
 import type { Registry } from '../subscriber/registry/registry.js';
 import type { RunRow } from '../subscriber/registry/run-writes.js';
 import { parseFlags, usage } from './args.js';
@@ -16,6 +17,8 @@ interface ShownItem {
   host: string | null;
   attempts: number;
   job: string | null;
+  /** the latest review of this item (steps with `review`): its reviewer job, state and verdict */
+  review?: { job: string; round: number; state: string; verdict: string | null };
 }
 
 interface ShownStep {
@@ -42,6 +45,13 @@ export function describeRun(reg: Registry, run: RunRow): { run: Omit<RunRow, 'wo
           const rows = launched.filter((r) => r.step === s.id && r.item === item);
           const last = rows.at(-1);
           const job = last ? reg.getJob(last.job) : undefined;
+          const rv = launched.filter((r) => r.step === reviewKey(s.id) && r.item === item).at(-1);
+          const review = rv && {
+            job: rv.job,
+            round: rv.attempt,
+            state: reg.getJob(rv.job)?.state ?? 'pending',
+            verdict: reg.listVerdicts(rv.job).at(-1)?.verdict ?? null,
+          };
           return {
             item,
             ...(value !== undefined ? { value } : {}),
@@ -49,6 +59,7 @@ export function describeRun(reg: Registry, run: RunRow): { run: Omit<RunRow, 'wo
             host: job?.host ?? null,
             attempts: rows.length,
             job: last?.job ?? null,
+            ...(review ? { review } : {}),
           };
         }),
       }))
@@ -96,6 +107,8 @@ export function showRun(argv: string[], io: Io): number {
       io.out(
         `${indent}  ${MARK[i.state] ?? '▶'} ${label}${i.state}${i.job ? `  ${i.job}` : ''}${i.host ? ` @${i.host}` : ''}${i.attempts > 1 ? `  attempts ${i.attempts}` : ''}\n`,
       );
+      const r = i.review;
+      if (r) io.out(`${indent}    review round ${r.round}: ${r.verdict ?? r.state}  ${r.job}\n`);
     }
   }
   return 0;

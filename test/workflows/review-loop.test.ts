@@ -77,6 +77,8 @@ describe('the review loop', () => {
     expect(prompt('rv-build-2')).toBe(
       'A review of your previous attempt did not pass. Its findings:\n- [major] src/a.ts:12: off by one\n\nFix them.\n\nThe task was:\nbuild the thing',
     );
+    const shown = String((await h.mam(['run', 'show', 'rv'])).stdout);
+    expect(shown).toMatch(/✔ done {2}rv-build-2 @testhost {2}attempts 2\n {6}review round 2: PASS {2}rv-build-2-rv\n/);
     // The follow-up of the first round's finding: its text as the prompt, waiting for the reviewed job.
     const f = h.job('rv-build-1-f1')!;
     expect(JSON.parse(f.spec)).toMatchObject({ prompt: '- [major] src/a.ts:12: off by one', after: ['rv-build-1'] });
