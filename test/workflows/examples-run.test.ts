@@ -1,6 +1,6 @@
 /**
  * The example workflows of examples/workflows/ run to done with scripted agents: the fake Claude
- * and Codex CLIs (test/fixtures) and the command agent, in a git repository whose
+ * and Codex CLIs (test/fixtures) and the command agent, on tmux and on pty, in a git repository whose
  * steps hand their branches on, with a gate and a human approval on the way.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,12 +28,12 @@ function exampleRepo(): string {
   return repo;
 }
 
-describe('example workflows', () => {
+describe.each(['tmux', 'pty'] as const)('example workflows (%s sessions)', (backend) => {
   let h: TestHost;
   beforeAll(async () => {
     h = await startHost({
       killGraceMs: 1500,
-      config: { sessions: { isolation: 'none', maxConcurrent: 8 } },
+      config: { sessions: { isolation: 'none', maxConcurrent: 8, backend } },
       agents: () => ({
         claude: { bin: join(FIXTURES, 'fake-claude.mjs'), readyTimeoutMs: 20_000 },
         codex: { bin: join(FIXTURES, 'fake-codex.mjs'), readyTimeoutMs: 20_000 },
@@ -54,20 +54,22 @@ describe('example workflows', () => {
       throw new Error(`run ${id}: ${JSON.stringify(h.read((reg) => reg.getRun(id)))}\n${h.logs()}`);
     });
 
-  it('plan → implement → test → review: each step on the branch before it, the gate run, the review approved', async () => {
-    const repo = exampleRepo();
-    await start('plan-implement-test-review.yaml', 'ex1', repo, 'task=add a --verbose flag');
-    await h.waitJob('ex1-review-1', (j) => j.state === 'review', 'review waits for a person', 120_000);
-    const approve = await h.mam(['approve', 'ex1-review-1']);
-    expect(approve.exitCode, String(approve.stderr)).toBe(0);
-    await runDone('ex1');
-    // The review's branch holds every step's turn: each started from the one before.
-    const files = git(repo, 'ls-tree', '--name-only', 'mam/ex1-review-1').split('\n');
-    for (const s of ['plan', 'implement', 'test', 'review']) expect(files).toContain(`turn-ex1-${s}-1.txt`);
-    expect(h.read((reg) => reg.checksOf('ex1-test-1').map((c) => c.result))).toContain('passed');
-    const prompt = readFileSync(join(h.ctx.ws.jobDir('ex1-implement-1'), 'prompt.txt'), 'utf8');
-    expect(prompt).toContain('Implement the plan on branch mam/ex1-plan-1.');
-  });
+  // The longer example on one backend only: the steps' sessions are alike on both.
+  if (backend === 'tmux')
+    it('plan → implement → test → review: each step on the branch before it, the gate run, the review approved', async () => {
+      const repo = exampleRepo();
+      await start('plan-implement-test-review.yaml', 'ex1', repo, 'task=add a --verbose flag');
+      await h.waitJob('ex1-review-1', (j) => j.state === 'review', 'review waits for a person', 120_000);
+      const approve = await h.mam(['approve', 'ex1-review-1']);
+      expect(approve.exitCode, String(approve.stderr)).toBe(0);
+      await runDone('ex1');
+      // The review's branch holds every step's turn: each started from the one before.
+      const files = git(repo, 'ls-tree', '--name-only', 'mam/ex1-review-1').split('\n');
+      for (const s of ['plan', 'implement', 'test', 'review']) expect(files).toContain(`turn-ex1-${s}-1.txt`);
+      expect(h.read((reg) => reg.checksOf('ex1-test-1').map((c) => c.result))).toContain('passed');
+      const prompt = readFileSync(join(h.ctx.ws.jobDir('ex1-implement-1'), 'prompt.txt'), 'utf8');
+      expect(prompt).toContain('Implement the plan on branch mam/ex1-plan-1.');
+    });
 
   it('fan-out over modules and fan-in: one job per module, the last step on all their branches merged', async () => {
     const repo = exampleRepo();
@@ -78,5 +80,7 @@ describe('example workflows', () => {
       expect(files).toContain(`turn-ex2-${j}-1.txt`);
     const survey = h.read((reg) => reg.jobTimeline('ex2-survey-1').find((e) => e.type === 'job.done')?.body);
     expect(survey).toMatchObject({ summary: expect.stringMatching(/^\s*\d+ files tracked$/) });
+    const backends = h.read((reg) => reg.runSteps('ex2').map((r) => reg.getSession(r.job, 1)?.backend));
+    expect(new Set(backends)).toEqual(new Set([backend]));
   });
 });
