@@ -23,6 +23,8 @@ export interface JobSpec {
   timeoutMs?: number;
   worktree?: boolean;
   backend?: BackendPreference;
+  /** where a run step's prompt takes its brief: `{{brief:<mark>}}` (subscriber/workflows/brief-file.ts) */
+  briefMark?: string;
   /** job policies (subscriber/policies/job-policy.ts resolves them with the config's defaults) */
   priority?: number;
   after?: string[];
@@ -71,7 +73,7 @@ export async function launchSession(opts: {
   for (let g = gen - 1; g >= 1 && !agentSessionId; g--)
     agentSessionId = reg.getSession(jobId, g)?.agent_session_id ?? undefined;
   const env = sessionEnv(ctx, jobId, gen, opts.env);
-  const brief = briefAtLaunch(ctx, reg, jobId, opts.prompt ?? spec.prompt);
+  const brief = briefAtLaunch(ctx, reg, jobId, opts.prompt ?? spec.prompt, spec);
   const prompt = brief.prompt;
   if (brief.file) env.MAM_BRIEF_FILE = brief.file;
   // Any size: a file, where an argument or a tmux command would stop at a few KiB.

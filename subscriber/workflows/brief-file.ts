@@ -13,13 +13,14 @@ export const worktreeBranch = (ctx: Context, job: string) => readWorktreeMeta(ct
 /**
  * At a launch: writes the job's brief into its folder (0600, like the prompt), where `mam brief`
  * inside the session reads it (a session has no workspace path and so no registry), and fills
- * `{{brief}}` in the prompt. A brief that cannot be built never stops the launch.
+ * `{{brief}}` in the prompt (in a run step's, only where its template said it). A brief that cannot be built never stops the launch.
  */
 export function briefAtLaunch(
   ctx: Context,
   reg: Registry,
   job: string,
   prompt: string | undefined,
+  spec: { run?: unknown; briefMark?: string },
   log?: Logger,
 ): { file?: string; prompt?: string } {
   try {
@@ -27,7 +28,14 @@ export function briefAtLaunch(
     if (!b) return { prompt };
     const file = join(ctx.ws.jobDir(job), 'brief.json');
     writeSecretFile(file, JSON.stringify(b));
-    return { file, prompt: prompt?.replace(/\{\{\s*brief\s*\}\}/g, () => briefText(b)) };
+    // A run step's prompt says where its brief goes with the mark its decision chose: text a
+    // predecessor wrote ("{{brief}}" in a summary) has no such mark and stays as written.
+    const where = spec.briefMark
+      ? new RegExp(`\\{\\{brief:${spec.briefMark}\\}\\}`, 'g')
+      : spec.run === undefined
+        ? /\{\{\s*brief\s*\}\}/g
+        : undefined;
+    return { file, prompt: where ? prompt?.replace(where, () => briefText(b)) : prompt };
   } catch (err) {
     log?.warn('no brief for the launch', { job, error: (err as Error).message });
     return { prompt };

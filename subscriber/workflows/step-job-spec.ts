@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { TemplateScope } from '../../core/workflow/render-template.js';
 import type { StepSpec } from '../../core/workflow/workflow-types.js';
 import type { JobSpec } from '../launch-session.js';
@@ -20,7 +21,13 @@ export function stepJobSpec(
     workdir,
     run: { id: scope.run, step: s.id, ...(scope.item !== undefined ? { item: scope.item } : {}) },
   };
-  if (s.prompt !== undefined) spec.prompt = render(s.prompt, scope);
+  if (s.prompt !== undefined) {
+    // {{brief}} is filled at the launch; a mark of this decision's own says where, so that a
+    // "{{brief}}" in a predecessor's summary copied in here is never taken for it.
+    const mark = randomBytes(8).toString('hex');
+    spec.prompt = render(s.prompt, { ...scope, brief: `{{brief:${mark}}}` });
+    if (spec.prompt.includes(`{{brief:${mark}}}`)) spec.briefMark = mark;
+  }
   if (s.command) spec.command = s.command.map((c) => render(c, scope));
   if (s.expect) spec.expect = s.expect;
   if (s.worktree !== undefined) spec.worktree = s.worktree;

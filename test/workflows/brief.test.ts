@@ -15,11 +15,11 @@ const WF = `params:
 steps:
   - id: plan
     agent: command
-    command: [sh, -c, 'mam emit job.done --field "summary=split it in two" || exit 1; exec sleep 600']
+    command: [sh, -c, 'mam emit job.done --field "summary=split it in two, see {{brief}}" || exit 1; exec sleep 600']
   - id: impl
     agent: command
     needs: [plan]
-    prompt: "change {{params.target}}\\n{{brief}}"
+    prompt: "change {{params.target}}\\nplan said: {{steps.plan.summary}}\\n{{brief}}"
     command: [sh, -c, 'printf %s "$MAM_PROMPT" > "$MAM_JOB_ID.prompt"; mam brief --json > "$MAM_JOB_ID.brief"; mam brief "$0" > "$MAM_JOB_ID.other" 2>&1; echo "exit $?" >> "$MAM_JOB_ID.other"; mam emit job.done || exit 1; exec sleep 600', '{{run}}-plan-1']
 `;
 
@@ -46,12 +46,18 @@ describe('mam brief', () => {
     const own = JSON.parse(read('b1-impl-1.brief'));
     expect(own.job.id).toBe('b1-impl-1');
     expect(own.run).toMatchObject({ id: 'b1', step: 'impl', attempt: 1, params: { target: 'the parser' } });
-    expect(own.predecessors).toEqual([{ step: 'plan', job: 'b1-plan-1', state: 'done', summary: 'split it in two' }]);
+    expect(own.predecessors).toEqual([
+      { step: 'plan', job: 'b1-plan-1', state: 'done', summary: 'split it in two, see {{brief}}' },
+    ]);
     // {{brief}} in the prompt: the same brief as text.
     const prompt = read('b1-impl-1.prompt');
-    expect(prompt).toMatch(/^change the parser\nJob b1-impl-1 \(command on testhost\)/);
+    // A "{{brief}}" the plan's agent wrote stays as written; the brief goes where the template said, once.
+    expect(prompt).toMatch(
+      /^change the parser\nplan said: split it in two, see \{\{brief\}\}\nJob b1-impl-1 \(command on testhost\)/,
+    );
+    expect(prompt.split('Job b1-impl-1 (').length).toBe(2);
     expect(prompt).toContain('Run b1 (running), step impl, attempt 1');
-    expect(prompt).toContain('  plan (b1-plan-1): done\n    split it in two');
+    expect(prompt).toContain('  plan (b1-plan-1): done\n    split it in two, see {{brief}}');
     // A session reads no other job's brief.
     const other = read('b1-impl-1.other');
     expect(other).toContain('this session belongs to job b1-impl-1; it cannot read the brief of b1-plan-1');
@@ -63,7 +69,7 @@ describe('mam brief', () => {
     const b = JSON.parse(String(op.stdout));
     expect(b.job).toMatchObject({ id: 'b1-impl-1', state: 'done', agent: 'command' });
     expect(b.run).toMatchObject({ id: 'b1', state: 'done', step: 'impl' });
-    expect(b.predecessors[0]).toMatchObject({ job: 'b1-plan-1', summary: 'split it in two' });
+    expect(b.predecessors[0]).toMatchObject({ job: 'b1-plan-1', summary: 'split it in two, see {{brief}}' });
     expect(b.events.map((e: { type: string }) => e.type)).toContain('job.done');
     const t = await h.mam(['brief', 'b1-plan-1']);
     const text = String(t.stdout);
