@@ -1,5 +1,5 @@
 /**
- * A run across three kill -9s of its owning `mam reconcile` process: a 40-step run of `command`
+ * A run across three kill -9s of its owning `mam reconcile` process: a 39-step run of `command`
  * agents behind sessions.maxConcurrent 4. Every step is launched exactly once, the run
  * completes, and no session is left behind.
  */
@@ -19,6 +19,8 @@ afterEach(async () => {
 
 // Each launch leaves a line; done once; stays until mam ends it.
 const AGENT = `[sh, -c, 'echo "$MAM_JOB_ID" >> launches; mam emit job.done --field summary=ok || exit 1; exec sleep 600']`;
+// Reviews: NOT_PASS unless the test left pass-<reviewer job> in the workdir.
+const REVIEWER = String.raw`[sh, -c, 'echo "$MAM_JOB_ID" >> launches; if [ -f "pass-$MAM_JOB_ID" ]; then mam verdict PASS; else mam verdict NOT_PASS --finding "not yet"; fi; mam emit job.done; exec sleep 600']`;
 const ITEMS = Array.from({ length: 36 }, (_, i) => `i${i}`);
 const WORKFLOW = `params:
   - name: items
@@ -27,6 +29,7 @@ steps:
   - id: first
     agent: command
     command: ${AGENT}
+    review: { agent: command, command: ${REVIEWER} }
   - id: work
     agent: command
     foreach: items
@@ -36,6 +39,7 @@ steps:
     agent: command
     needs: [work]
     command: ${AGENT}
+    review: { agent: command, command: ${REVIEWER} }
   - id: last
     agent: command
     needs: [mid]
@@ -43,7 +47,9 @@ steps:
 `;
 
 describe('a run across kill -9s of its reconciler', () => {
-  it('launches each of 40 steps exactly once and completes', { timeout: 600_000 }, async () => {
+  it('launches each of 43 jobs (39 steps, a review loop) exactly once and completes', {
+    timeout: 600_000,
+  }, async () => {
     m = await startMesh({
       sessions: { maxConcurrent: 4, isolation: 'none', killGraceMs: 300 },
       reconciler: { sweepIntervalMs: 300 },
@@ -51,6 +57,8 @@ describe('a run across kill -9s of its reconciler', () => {
     const mesh = m;
     const file = join(mesh.tw.root, 'forty.yaml');
     writeFileSync(file, WORKFLOW);
+    // first passes its second round, mid its first.
+    for (const reviewer of ['k9-first-2-rv', 'k9-mid-1-rv']) writeFileSync(join(mesh.tw.root, `pass-${reviewer}`), '');
     let rec = await spawnReconciler(mesh);
     const started = await runMam(mesh.tw, [
       'run',
@@ -74,18 +82,30 @@ describe('a run across kill -9s of its reconciler', () => {
       rec = await spawnReconciler(mesh);
     }
     const state = () => readRegistry(mesh.ctx.ws.db, (reg) => reg.getRun('k9')?.state);
-    await waitUntil(() => (state() === 'done' ? 1 : 0), 1, 'the run done', 300_000).catch((err: Error) => {
-      throw new Error(`${err.message}: it is ${state()}\n${rec.stderr()}`);
+    await waitUntil(() => (state() === 'done' ? 1 : 0), 1, 'the run done', 180_000).catch((err: Error) => {
+      const jobs = readRegistry(mesh.ctx.ws.db, (reg) =>
+        reg
+          .runSteps('k9')
+          .map((r) => `${r.job}=${reg.getJob(r.job)?.state}`)
+          .join(' '),
+      );
+      throw new Error(`${err.message}: it is ${state()}; ${jobs}\n${rec.stderr()}`);
     });
     const steps = readRegistry(mesh.ctx.ws.db, (reg) => reg.runSteps('k9'));
-    expect(steps).toHaveLength(39);
-    expect(steps.every((s) => s.attempt === 1)).toBe(true);
+    // 39 steps' jobs, and the review loop's: first's two rounds and reviews, mid's one review.
+    expect(steps).toHaveLength(43);
+    expect(
+      steps
+        .filter((s) => s.attempt !== 1)
+        .map((s) => s.job)
+        .sort(),
+    ).toEqual(['k9-first-2', 'k9-first-2-rv']);
     const lines = readFileSync(join(mesh.tw.root, 'launches'), 'utf8').trim().split('\n').sort();
     expect(lines, 'every step launched exactly once').toEqual(steps.map((s) => s.job).sort());
     // Every session ends after its verified done (the last one's just after the run is done); none is left in tmux.
     const ended = () =>
       readRegistry(mesh.ctx.ws.db, (reg) => steps.filter((s) => reg.getSession(s.job, 1)?.ended_at).length);
-    await waitUntil(ended, 39, 'every session ended', 30_000);
+    await waitUntil(ended, 43, 'every session ended', 30_000);
     const ls = await execa('tmux', ['-L', mesh.ctx.cfg.sessions.tmuxSocket, 'list-sessions', '-F', '#{session_name}'], {
       reject: false,
     });
