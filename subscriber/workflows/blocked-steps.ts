@@ -7,6 +7,15 @@ export const blockerJobId = (job: string, gen: number) => `${job}-b${gen}`;
 /** The reason a step's job is resumed with when its blocker is done. */
 export const unblockedReason = (blocker: string) => `resumed: its blocker ${blocker} is done`;
 
+/**
+ * The prompt of a generation its blocker's done opened, read again from the registry: a launch
+ * the reconciler did not live to make (subscriber/drift/stranded-launches.ts) still gets it.
+ */
+export function unblockedPrompt(reg: Registry, reason: string | null): string | undefined {
+  const blocker = /^resumed: its blocker ([A-Za-z0-9_-]+) is done$/.exec(reason ?? '')?.[1];
+  return blocker && (doneSummary(reg, blocker) ?? `${blocker} is done`);
+}
+
 export type BlockedAction =
   | { kind: 'spawn'; job: string; prompt: string }
   | { kind: 'resume'; job: string; gen: number; prompt: string }
@@ -30,5 +39,5 @@ export function tendBlocked(reg: Registry, row: JobRow, now: number): BlockedAct
     };
   if (b.state !== 'done') return undefined;
   if (!reg.transitionJob(row, 'resume', unblockedReason(blocker), { gen: row.gen + 1, eventAt: now })) return undefined;
-  return { kind: 'resume', job: row.id, gen: row.gen + 1, prompt: doneSummary(reg, blocker) ?? `${blocker} is done` };
+  return { kind: 'resume', job: row.id, gen: row.gen + 1, prompt: unblockedPrompt(reg, unblockedReason(blocker))! };
 }

@@ -6,6 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRegistry } from '../../subscriber/registry/registry.js';
+import { unblockedReason } from '../../subscriber/workflows/blocked-steps.js';
 import { startHost, type TestHost } from '../helpers/host/index.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -58,5 +60,19 @@ describe('on_blocked: spawn', () => {
     // One blocker, one resume: the decision after it found the step no longer blocked.
     expect(h.job('bl-build-1-b2')).toBeUndefined();
     expect(h.read((reg) => reg.runSteps('bl')).map((s) => s.job)).toEqual(['bl-build-1']);
+  });
+
+  it("a resume whose launch the reconciler did not live to make still gets the blocker's summary", async () => {
+    // As a crash right after the resume's commit leaves it: a new generation in starting, no session.
+    await h.restartDaemon(() => {
+      const reg = openRegistry(h.ctx.ws.db);
+      try {
+        reg.updateJob('bl-build-1', 'starting', unblockedReason('bl-build-1-b1'), 3);
+      } finally {
+        reg.close();
+      }
+    });
+    await h.waitJob('bl-build-1', (j) => j.state === 'done' && j.gen === 3, 'generation 3 launched and done');
+    expect(readFileSync(join(h.tw.root, 'build-3.prompt'), 'utf8')).toBe('made-the-key');
   });
 });
