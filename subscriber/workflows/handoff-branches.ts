@@ -41,7 +41,7 @@ export async function mergePredecessors(path: string, others: string[]): Promise
         conflicted.length
           ? `merging ${b} into the step's worktree conflicts in: ${conflicted.join(', ')}`
           : `merging ${b} into the step's worktree failed: ${m.err.split('\n')[0]}`,
-        { hint: 'resolve it on a branch of its own, then `mam run resume` the run' },
+        { hint: "merge it into the first predecessor's branch and commit, then `mam job resume` the step's job" },
       );
     }
   }

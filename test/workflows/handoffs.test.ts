@@ -1,8 +1,8 @@
 /**
  * Handoffs between steps in a git repository: a step that needs others starts in a worktree
  * branched from the first predecessor's branch with the others merged in order, and its prompt
- * names their branches; predecessors that conflict fail the step with the conflicting paths,
- * leaving no half-merged branch behind.
+ * names their branches; predecessors that conflict block the step with the conflicting paths,
+ * leaving no half-merged branch behind, until a person resolves it and resumes the step.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,16 +62,27 @@ describe('handoffs', () => {
     expect(git(repo, 'rev-parse', 'main')).toBe(git(repo, 'rev-parse', 'mam/ho-a-1~1'));
   });
 
-  it('predecessors that conflict fail the step, naming the paths, and leave no branch of it', async () => {
+  it('predecessors that conflict block the step with the paths; resolved and resumed, it goes on', async () => {
     await start('conflict.yaml', workflow('same.txt', 'same.txt'), 'cf');
-    await waitFor(() => runState('cf') === 'failed', 60_000, 'the run failed').catch(() => {
-      throw new Error(`${runState('cf')}\n${h.logs()}`);
-    });
+    await h.waitJob('cf-c-1', (j) => j.state === 'blocked', 'the step blocked', 60_000);
     const c = h.job('cf-c-1')!;
-    expect(c.state).toBe('failed');
-    expect(c.reason).toMatch(/merging mam\/cf-b-1 into the step's worktree conflicts in: same\.txt/);
-    expect(h.read((reg) => reg.getRun('cf')!.reason)).toMatch(/step c failed/);
+    expect(c.reason).toMatch(/^merging mam\/cf-b-1 into the step's worktree conflicts in: same\.txt$/);
+    expect(runState('cf')).toBe('running');
+    // Nothing half-made: no branch of the step, no session.
     expect(() => git(repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/mam/cf-c-1')).toThrow();
     expect(h.session('cf-c-1')).toBeUndefined();
+
+    // A person resolves it on the first predecessor's branch, then resumes the step.
+    const tree = join(h.ctx.ws.worktreesDir, 'cf-a-1');
+    expect(() => git(tree, 'merge', 'mam/cf-b-1')).toThrow();
+    writeFileSync(join(tree, 'same.txt'), 'resolved\n');
+    git(tree, 'commit', '-qam', 'resolve');
+    const r = await h.mam(['job', 'resume', 'cf-c-1']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    await waitFor(() => runState('cf') !== 'running', 60_000, 'the run ended').catch(() => {
+      throw new Error(`${runState('cf')}\n${h.logs()}`);
+    });
+    expect(runState('cf')).toBe('done');
+    expect(git(repo, 'show', 'mam/cf-c-1:seen.txt')).toBe('resolved\nresolved');
   });
 });
