@@ -152,7 +152,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     log: log.child('runs'),
     publishState,
     kick: () => scheduler.kick(),
-    escalate: (job, kind, reason, command) => escalations.escalate(job, kind, reason, command),
+    announce: (job) => escalations.announceJob(job),
     resume: (job, gen, prompt) => onJob(job, () => resume(job, gen, prompt)),
   });
   const clock = createScheduleClock({

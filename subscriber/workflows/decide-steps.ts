@@ -24,7 +24,8 @@ export { doneSummary, stepItems, stepJobId } from './step-items.js';
 /** What one decision did: the jobs it created, and what needs a person (review rounds exhausted). */
 export interface Decision {
   created: string[];
-  escalations: Array<{ job: string; reason: string; command: string }>;
+  /** jobs whose escalation this decision committed, for the signed message that follows */
+  escalations: string[];
   /** blocked jobs resumed (committed) whose new generation launches after the commit */
   resumes: Array<{ job: string; gen: number; prompt: string }>;
 }
@@ -147,12 +148,18 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
         if (s.worktree !== false) blocker.from = [`mam/${v.row!.job}`];
         create('', -1, 0, act.job, blocker, false);
       }
-      if (v.status === 'exhausted')
-        out.escalations.push({
+      // Committed with the decision that failed the step: a crash before its message loses nothing.
+      if (
+        v.status === 'exhausted' &&
+        reg.escalate({
           job: v.review!.job,
+          host,
+          kind: 'review-exhausted',
           reason: `the review of step ${s.id} of run ${run.id} did not pass in ${v.row!.attempt} rounds`,
           command: `mam run resume ${run.id}`,
-        });
+        })
+      )
+        out.escalations.push(v.review!.job);
       // Each finding of a verdict its own job, waiting for the reviewed one (created once: its id says which).
       if (s.review?.followups === 'create' && v.findings?.length)
         v.findings.forEach((f, n) => {

@@ -9,8 +9,8 @@ export interface RunDriverDeps {
   publishState(job: string): Promise<void>;
   /** the queue: launches what was just created, by the jobs' own policies */
   kick(): Promise<void> | void;
-  /** raises an escalation (subscriber/policies/escalations.ts) */
-  escalate(job: string, kind: string, reason: string, command: string): unknown;
+  /** publishes a job's committed escalation (subscriber/policies/escalations.ts) */
+  announce(job: string): unknown;
   /** launches the committed new generation of a resumed job with its prompt */
   resume(job: string, gen: number, prompt: string): unknown;
 }
@@ -45,7 +45,7 @@ export function createRunDriver(d: RunDriverDeps) {
       }
     }
     created += jobs.length;
-    for (const e of raise) await d.escalate(e.job, 'review-exhausted', e.reason, e.command);
+    for (const job of raise) await d.announce(job);
     if (resumes.length) await d.reg.synced();
     for (const r of resumes) {
       await d.publishState(r.job);
