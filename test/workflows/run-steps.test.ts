@@ -129,4 +129,16 @@ describe('workflow runs', () => {
     expect((await h.mam(['run', 'show', 'no-such-run'])).exitCode).toBe(4);
     expect(existsSync(join(h.tw.root, 'any-1-first-2.prompt'))).toBe(false);
   });
+
+  it("never adopts a job it did not create: a step's id taken beforehand fails the run, and the job is left alone", async () => {
+    // A job made under the id the run's first step would get: the run must not take its outcome as the step's.
+    await h.createJob({ id: 'tk-fast-1' });
+    await h.waitJob('tk-fast-1', (j) => j.state === 'done', 'the squatter done');
+    const file = join(h.tw.root, 'any.yaml');
+    const id = await start(file, '--id', 'tk');
+    await waitRun(id, 'failed', 30_000);
+    expect(h.read((reg) => reg.getRun(id)!.reason)).toBe('job id tk-fast-1 is taken by a job this run did not create');
+    expect(h.read((reg) => reg.runSteps(id))).toEqual([]);
+    expect(h.job('tk-slow-1')).toBeUndefined();
+  });
 });
