@@ -9,6 +9,7 @@ import { reconcileThroughput } from './reconcile-throughput.js';
 import { registryScale } from './registry-scale.js';
 import { sessionsScale } from './sessions-scale.js';
 import { terminationLatency } from './termination-latency.js';
+import { workflowDag } from './workflow-dag.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them: add a new one here. */
 export const BENCHMARKS: readonly Benchmark[] = [
@@ -22,4 +23,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   registryScale,
   queueThroughput,
   clusterThroughput,
+  workflowDag,
 ];

@@ -56,7 +56,7 @@ async function createQueued(ctx: Context, op: MeshClient, ids: string[], workdir
  * from here, not from a `mam emit` process per job, so the figures are mam's part, not a thousand
  * node start-ups on a busy host (as in termination-latency).
  */
-async function answerLaunches(ctx: Context): Promise<MeshClient> {
+export async function answerLaunches(ctx: Context): Promise<MeshClient> {
   const reader = await connectClient({
     url: ctx.endpoint.url,
     ca: ctx.endpoint.ca,

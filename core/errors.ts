@@ -69,6 +69,12 @@ export const CODES = {
   FILE_NOT_FOUND: EXIT.NOT_FOUND,
   /** `mam schedule remove` of a schedule this host does not keep */
   UNKNOWN_SCHEDULE: EXIT.NOT_FOUND,
+  /** a workflow run this host does not keep */
+  UNKNOWN_RUN: EXIT.NOT_FOUND,
+  /** a workflow file (or its params) with problems: every one is listed */
+  WORKFLOW_INVALID: EXIT.USAGE,
+  /** a step's predecessors' branches conflict when merged for it (the paths are named) */
+  HANDOFF_CONFLICT: EXIT.FAILURE,
   WORKDIR_MISSING: EXIT.NOT_FOUND,
   /** a file the job's program needs exists in the workdir but not in the fresh worktree of HEAD */
   PROGRAM_NOT_COMMITTED: EXIT.NOT_FOUND,

@@ -11,7 +11,16 @@ export const TYPES_BY_KIND: Record<TopicKind, readonly string[]> = {
   verdicts: ['review.verdict'],
   state: ['job.state'],
   output: ['job.output'],
-  control: ['control.create', 'control.resume', 'breaker.reset', 'schedule.add', 'schedule.remove'],
+  control: [
+    'control.create',
+    'control.resume',
+    'breaker.reset',
+    'schedule.add',
+    'schedule.remove',
+    'run.start',
+    'run.stop',
+    'run.resume',
+  ],
   status: ['host.status'],
   escalations: ['escalation.open', 'escalation.cleared'],
 };

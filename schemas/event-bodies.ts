@@ -77,6 +77,20 @@ export interface ScheduleRemoveBody {
   id: string;
 }
 
+/** run.start, an operator's command on hosts/<host>/control (docs/WORKFLOWS.md). */
+export interface RunStartBody {
+  id: string;
+  file: string;
+  workflow: string;
+  workdir: string;
+  params?: Record<string, string>;
+}
+
+/** run.stop and run.resume, an operator's commands on hosts/<host>/control. */
+export interface RunIdBody {
+  id: string;
+}
+
 /** escalation.open on jobs/<job>/escalations: what a job needs of a person (docs/POLICIES.md). */
 export interface EscalationOpenBody {
   job: string;

@@ -2,6 +2,7 @@ import type { Opened } from '../core/envelope.js';
 import { MamError } from '../core/errors.js';
 import { applyBreakerReset } from './policies/breaker-reset.js';
 import { applyScheduleCommand } from './schedules/apply-schedule.js';
+import { applyRunCommand } from './workflows/apply-run.js';
 import type { DoneChecks } from './policies/done-checks.js';
 import { afterOfSpec, dependencyCycle } from './scheduler/dependency-cycle.js';
 import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
@@ -31,7 +32,14 @@ export type Outcome =
   | { kind: 'rejected'; reason: string; detail: string; job?: string; sender?: string; seq?: number };
 
 /** Operator commands about no job: their `job` field only keys the sender's seq. */
-const NOT_FOR_JOB = new Set(['breaker.reset', 'schedule.add', 'schedule.remove']);
+const NOT_FOR_JOB = new Set([
+  'breaker.reset',
+  'schedule.add',
+  'schedule.remove',
+  'run.start',
+  'run.stop',
+  'run.resume',
+]);
 
 /** The reason a committed resume leaves on its job until the new generation's launch. */
 export const RESUMED_REASON = 'resumed by operator';
@@ -91,6 +99,8 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   };
   const ids = { job: msg.job, sender: msg.sender, seq: msg.seq };
   if (msg.type === 'breaker.reset') return applyBreakerReset(c, o, consume);
+  if (msg.type.startsWith('run.'))
+    return applyRunCommand(c, o, now, consume, (err) => refuse(c, o, raw, topic, consume, err));
   if (!forJob) return applyScheduleCommand(c, o, now, consume);
 
   if (msg.type === 'control.create') {

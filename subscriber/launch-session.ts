@@ -11,6 +11,7 @@ import { gitHead } from './check-artifacts.js';
 import type { Registry } from './registry/registry.js';
 import type { SessionBackends } from './session-backends.js';
 import { sessionEnv, writePromptFile } from './session-env.js';
+import { briefAtLaunch } from './workflows/brief-file.js';
 import { prepareWorktree } from './worktrees.js';
 
 export interface JobSpec {
@@ -22,6 +23,8 @@ export interface JobSpec {
   timeoutMs?: number;
   worktree?: boolean;
   backend?: BackendPreference;
+  /** where a run step's prompt takes its brief: `{{brief:<mark>}}` (subscriber/workflows/brief-file.ts) */
+  briefMark?: string;
   /** job policies (subscriber/policies/job-policy.ts resolves them with the config's defaults) */
   priority?: number;
   after?: string[];
@@ -33,6 +36,8 @@ export interface JobSpec {
   backoffMinMs?: number;
   backoffMaxMs?: number;
   approval?: 'auto' | 'human' | 'risk';
+  /** a workflow step's predecessors' branches: its worktree starts from the first, the others merged in order */
+  from?: string[];
 }
 
 export interface Launched {
@@ -59,7 +64,7 @@ export async function launchSession(opts: {
   const { ctx, reg, spec, jobId, gen } = opts;
   const adapter = adapterFor(spec.agent);
   // The job's own git worktree when it gets one: the session, its artifacts and git:commit live there.
-  const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree);
+  const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree, spec.from);
   const workdir = tree?.cwd ?? spec.workdir ?? ctx.ws.root;
   const jobDir = ctx.ws.jobDir(jobId);
   // The newest agent session id of an earlier generation: one that died before reporting its own must not lose the
@@ -67,8 +72,10 @@ export async function launchSession(opts: {
   let agentSessionId: string | undefined;
   for (let g = gen - 1; g >= 1 && !agentSessionId; g--)
     agentSessionId = reg.getSession(jobId, g)?.agent_session_id ?? undefined;
-  const prompt = opts.prompt ?? spec.prompt;
   const env = sessionEnv(ctx, jobId, gen, opts.env);
+  const brief = briefAtLaunch(ctx, reg, jobId, opts.prompt ?? spec.prompt, spec);
+  const prompt = brief.prompt;
+  if (brief.file) env.MAM_BRIEF_FILE = brief.file;
   // Any size: a file, where an argument or a tmux command would stop at a few KiB.
   if (prompt !== undefined) env.MAM_PROMPT_FILE = writePromptFile(jobDir, prompt);
   const job: AdapterJob = {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BackendName } from '../agents/session-backend.js';
 import type { Context } from '../core/context.js';
+import { isMamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { launchSession, type JobSpec, type Launched } from './launch-session.js';
 import type { JobRow, Registry } from './registry/registry.js';
@@ -58,6 +59,13 @@ export function createLaunches(d: LaunchDeps) {
       await publishState(job);
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
+      if (isMamError(err, 'HANDOFF_CONFLICT')) {
+        // Predecessors whose branches conflict: a person resolves it, then resumes the job; no retry can.
+        log.warn('handoff conflict; job blocked', { job, error: err.message });
+        if (!reg.transitionJob(row, 'job.blocked', err.message.slice(0, 4000))) reg.setJobReason(row, err.message);
+        await publishState(job);
+        return;
+      }
       log.error('launch failed', { job, error: (err as Error).message });
       const reason = `launch failed: ${(err as Error).message}`.slice(0, 4000);
       if (!reg.transitionJob(row, 'job.failed', reason)) reg.setJobReason(row, reason);

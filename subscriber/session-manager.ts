@@ -20,6 +20,9 @@ import { followSessionLogs, type SessionLogs } from './session-logs.js';
 import { isTerminal, type Transition } from './state-machine.js';
 import { terminateSession } from './terminate-session.js';
 import { createWorktreeSweeper } from './worktrees.js';
+import { createScheduleClock } from './schedules/schedule-clock.js';
+import { createRunDriver } from './workflows/run-driver.js';
+import { scheduledRunStarter } from './workflows/scheduled-run.js';
 
 /**
  * Sessions of this host: launches on create/resume, ends a session through
@@ -142,12 +145,30 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     drive,
   });
 
+  // Workflow runs of this host: their next steps are decided from committed states (docs/WORKFLOWS.md).
+  const runs = createRunDriver({
+    reg,
+    host,
+    log: log.child('runs'),
+    publishState,
+    kick: () => scheduler.kick(),
+    announce: (job) => escalations.announceJob(job),
+    resume: (job, gen, prompt) => onJob(job, () => resume(job, gen, prompt)),
+  });
+  const clock = createScheduleClock({
+    reg,
+    host,
+    log: log.child('schedules'),
+    startRun: scheduledRunStarter(reg, host, ctx.ws.root),
+  });
+
   async function afterCommit(outcomes: Outcome[]) {
     // Created jobs, freed slots and dependencies that ended: the queue decides what launches now.
     const kicked = scheduler.kick();
     // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
     await Promise.all([
       kicked,
+      runs.advance(),
       escalations.afterCommit(outcomes),
       ...outcomes.map((o) => {
         if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
@@ -195,6 +216,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   // Aging and backoff deadlines move with the clock: the queue is looked at every sweep too.
   const sweep = async () => {
     await driftSweep();
+    clock.tick();
+    await runs.advance();
     await policies.sweep();
     await scheduler.kick();
     await escalations.sweep();

@@ -20,6 +20,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Registry } from './registry/registry.js';
 import { isTerminal, type JobState } from './state-machine.js';
 import { withWorktreeLock } from './worktree-lock.js';
+import { existingBranches, mergePredecessors } from './workflows/handoff-branches.js';
 
 /** What .mam/jobs/<job>/worktree.json records of a job's worktree. */
 export interface JobWorktree {
@@ -58,6 +59,7 @@ export async function prepareWorktree(
   job: string,
   workdir: string,
   want?: boolean,
+  from: string[] = [],
 ): Promise<{ cwd: string; base: string } | undefined> {
   if (want === false || (want === undefined && !ctx.cfg.worktrees.enabled)) return undefined;
   const where = await git(workdir, 'rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir');
@@ -75,20 +77,31 @@ export async function prepareWorktree(
   const path = join(ctx.ws.worktreesDir, job);
   const branch = `mam/${job}`;
   const meta = readWorktreeMeta(ctx.ws, job);
+  let handoffBase: string | undefined;
   if (!existsSync(join(path, '.git'))) {
     await withWorktreeLock(commonDir!, async () => {
       // A worktree folder deleted by hand is still registered: prune, or `add` refuses the path.
       await git(top.out, 'worktree', 'prune');
       const hasBranch = (await git(top.out, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`)).ok;
-      const add = hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, head.out];
+      // A workflow step starts from its predecessors' branches (docs/WORKFLOWS.md, Handoffs).
+      const preds = hasBranch ? [] : await existingBranches(top.out, from);
+      const start = preds[0] ?? head.out;
+      const add = hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, start];
       const r = await git(top.out, ...add);
       if (!r.ok)
         throw new MamError('SESSION', `git worktree add for job ${job} failed: ${r.err}`, {
           hint: `see \`git -C ${top.out} worktree list\``,
         });
+      if (preds.length)
+        handoffBase = await mergePredecessors(path, preds.slice(1)).catch(async (err: unknown) => {
+          // Gone again, so that a retry makes the handoff afresh instead of reusing a half-made branch.
+          await git(top.out, 'worktree', 'remove', '--force', path);
+          await git(top.out, 'branch', '-D', branch);
+          throw err;
+        });
     });
   }
-  const info: JobWorktree = { repo: top.out, path, branch, base: meta?.base ?? head.out };
+  const info: JobWorktree = { repo: top.out, path, branch, base: meta?.base ?? handoffBase ?? head.out };
   mkdirSync(ctx.ws.jobDir(job), { recursive: true, mode: 0o700 });
   writeFileSync(metaFile(ctx.ws, job), JSON.stringify(info, null, 2), { mode: 0o600 });
   // The workdir's place in the worktree; a folder with nothing committed in it does not exist there yet.

@@ -1,10 +1,14 @@
 import { RESUMED_REASON } from '../apply-message.js';
 import type { JobRow, Registry } from '../registry/registry.js';
 import { loggedBody } from '../registry/queries.js';
+import { unblockedPrompt } from '../workflows/blocked-steps.js';
 import type { DriftDeps } from './drift-deps.js';
 
 /** The prompt of the resume that opened the job's current generation, read from its committed event. */
 function resumePrompt(reg: Registry, row: JobRow): string | undefined {
+  // A workflow step resumed by its blocker's done: the blocker's summary.
+  const unblocked = unblockedPrompt(reg, row.reason);
+  if (unblocked !== undefined) return unblocked;
   // Only a resume leaves this reason (a launch clears it), so the latest applied resume opened this generation.
   if (row.reason !== RESUMED_REASON) return undefined;
   const ev = reg.latestResume(row.id);

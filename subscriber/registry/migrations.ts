@@ -181,6 +181,33 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX schedule_firings_schedule ON schedule_firings(schedule, fired_at);
   `,
+  // Workflow runs (docs/WORKFLOWS.md), owned by the host where they started: the run, and each
+  // launch its reconciler decided, committed with the step's job, whose id it determines.
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    file TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    workdir TEXT NOT NULL,
+    params TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL,
+    reason TEXT,
+    started_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE run_steps (
+    run TEXT NOT NULL,
+    step TEXT NOT NULL,
+    item INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    job TEXT NOT NULL UNIQUE,
+    decided_at INTEGER NOT NULL,
+    PRIMARY KEY (run, step, item, attempt)
+  ) WITHOUT ROWID;
+  CREATE INDEX runs_host_state ON runs(host, state);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import { createEscalationQueries } from './escalation-queries.js';
 import { createQueueQueries } from './queue-queries.js';
 import { createRetryQueries } from './retry-queries.js';
 import { createScheduleWrites } from './schedule-writes.js';
+import { createRunWrites } from './run-writes.js';
 import { createJobRestore } from './restore-job.js';
 import { createLogWrites } from './log-writes.js';
 import { prepareStatements } from './statements.js';
@@ -188,6 +189,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     }),
     ...createLogWrites(q, write),
     ...createScheduleWrites(db, write),
+    ...createRunWrites(db, write),
     /** False once closed. */
     isOpen: () => db.open,
     /** How this connection commits: journal mode, and synchronous (1 = NORMAL: synced() syncs the WAL). */

@@ -81,4 +81,31 @@ export const OPERATOR_CASES: Record<string, { valid: unknown[]; invalid: Array<[
       ['an unknown field', { id: 'n', cron: '* * * * *' }],
     ],
   },
+  'run.start': {
+    valid: [
+      { id: 'nightly-1a2b', file: 'wf.yaml', workflow: 'steps: []\n', workdir: '/tmp/w' },
+      { id: 'r1', file: 'wf.yaml', workflow: '{}', workdir: '/w', params: { modules: 'a,b' } },
+    ],
+    invalid: [
+      ['no workdir', { id: 'r', file: 'f', workflow: 'w' }],
+      ['an id over 24 characters', { id: long(25), file: 'f', workflow: 'w', workdir: '/w' }],
+      ['an id with a slash', { id: 'a/b', file: 'f', workflow: 'w', workdir: '/w' }],
+      ['a param that is not a string', { id: 'r', file: 'f', workflow: 'w', workdir: '/w', params: { a: 1 } }],
+      ['an unknown field', { id: 'r', file: 'f', workflow: 'w', workdir: '/w', host: 'h' }],
+    ],
+  },
+  'run.stop': {
+    valid: [{ id: 'r1' }],
+    invalid: [
+      ['no id', {}],
+      ['an unknown field', { id: 'r', why: 'x' }],
+    ],
+  },
+  'run.resume': {
+    valid: [{ id: 'r1' }],
+    invalid: [
+      ['no id', {}],
+      ['an id with a space', { id: 'a b' }],
+    ],
+  },
 };

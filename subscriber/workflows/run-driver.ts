@@ -1,0 +1,79 @@
+import type { Logger } from '../../core/logger.js';
+import type { Registry } from '../registry/registry.js';
+import { type Decision, decideRun } from './decide-steps.js';
+
+export interface RunDriverDeps {
+  reg: Registry;
+  host: string;
+  log: Logger;
+  publishState(job: string): Promise<void>;
+  /** the queue: launches what was just created, by the jobs' own policies */
+  kick(): Promise<void> | void;
+  /** publishes a job's committed escalation (subscriber/policies/escalations.ts) */
+  announce(job: string): unknown;
+  /** launches the committed new generation of a resumed job with its prompt */
+  resume(job: string, gen: number, prompt: string): unknown;
+}
+
+/**
+ * Drives this host's runs: after each commit and each sweep, decides from committed states which
+ * steps launch now (decide-steps.ts). A decision and its jobs commit together before the queue
+ * launches anything, so a crash at any point leaves either both or neither.
+ */
+export function createRunDriver(d: RunDriverDeps) {
+  let running: Promise<void> | undefined;
+  let again = false;
+  let created = 0;
+
+  async function once(): Promise<void> {
+    const jobs: string[] = [];
+    const raise: Decision['escalations'] = [];
+    const resumes: Decision['resumes'] = [];
+    for (const run of d.reg.activeRuns(d.host)) {
+      try {
+        const made = d.reg.transaction(() => {
+          // Read again inside the write lock: a stop committed since the list was read is seen.
+          const fresh = d.reg.getRun(run.id);
+          return fresh?.state === 'running' ? decideRun(d.reg, d.host, fresh, Date.now()) : undefined;
+        });
+        if (made?.created.length) d.log.info('run steps launched', { run: run.id, jobs: made.created });
+        jobs.push(...(made?.created ?? []));
+        raise.push(...(made?.escalations ?? []));
+        resumes.push(...(made?.resumes ?? []));
+      } catch (err) {
+        d.log.error('run decision failed', { run: run.id, error: (err as Error).message });
+      }
+    }
+    created += jobs.length;
+    for (const job of raise) await d.announce(job);
+    if (resumes.length) await d.reg.synced();
+    for (const r of resumes) {
+      await d.publishState(r.job);
+      void d.resume(r.job, r.gen, r.prompt);
+    }
+    if (jobs.length === 0) return;
+    await d.reg.synced();
+    for (const j of jobs) await d.publishState(j);
+    await d.kick();
+  }
+
+  return {
+    /** Decides every running run of this host; calls made while one is under way run once after it. */
+    async advance(): Promise<void> {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        do {
+          again = false;
+          await once();
+        } while (again);
+      })().finally(() => {
+        running = undefined;
+      });
+      return running;
+    },
+    stats: () => ({ created }),
+  };
+}
