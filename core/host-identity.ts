@@ -128,6 +128,11 @@ export function addHost(
     });
   }
   const password = randomBytes(24).toString('base64url');
-  const entry: HostEntry = { labels, passwordSha256: passwordDigest(password), operator, added: new Date().toISOString() };
+  const entry: HostEntry = {
+    labels,
+    passwordSha256: passwordDigest(password),
+    operator,
+    added: new Date().toISOString(),
+  };
   return { file: { hosts: { ...f.hosts, [host]: entry } }, password };
 }
