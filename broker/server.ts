@@ -9,6 +9,7 @@ import type { CredentialFile } from '../core/credentials.js';
 import type { Logger } from '../core/logger.js';
 import { canPublish, canSubscribe, type Principal } from './acl.js';
 import { createAuthenticator } from './authenticate.js';
+import type { HostLogins, JobOwners } from './host-logins.js';
 import { mayUseClientId } from './client-ids.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createPersistence } from './persistence.js';
@@ -28,6 +29,8 @@ export interface BrokerOptions {
   /** "shared": the one `agent` login is accepted besides the per-job ones (external-broker setups); default per-job */
   agentLogin?: 'per-job' | 'shared';
   logger: Logger;
+  /** per-host logins (hosts.json) and the job ownership their ACL follows; none: no host logins */
+  hosts?: { logins: HostLogins; owners: JobOwners };
 }
 
 export interface RunningBroker {
@@ -63,7 +66,10 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     maxTopicLevels: opts.maxTopicLevels,
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
-      const p = authenticate(username ?? undefined, password ?? undefined);
+      const host = username && password ? opts.hosts?.logins.authenticate(username, password) : undefined;
+      const p: Principal | undefined = host
+        ? { role: 'host', host }
+        : authenticate(username ?? undefined, password ?? undefined);
       if (!p) {
         log.warn('login refused', { clientId: client.id, username: username ?? null });
         return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);
@@ -80,10 +86,17 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       const p = client ? principals.get(client) : undefined;
       // client null: the broker's own publishes (none in mam), never from the wire
       if (!client) return done(null);
-      if (!p || !canPublish(p, opts.ns, packet.topic) || packet.payload.length > opts.maxPacketBytes) {
+      const revoked = p?.role === 'host' && opts.hosts!.logins.isRevoked(p.host!);
+      if (
+        !p ||
+        revoked ||
+        !canPublish(p, opts.ns, packet.topic, opts.hosts?.owners.ownerOf) ||
+        packet.payload.length > opts.maxPacketBytes
+      ) {
         log.warn('publish refused', { clientId: client.id, role: p?.role, topic: packet.topic });
         return done(denied('publish not authorized'));
       }
+      opts.hosts?.owners.observe(packet.topic, packet.payload as Buffer);
       done(null);
     },
     authorizeSubscribe(client, sub, done) {

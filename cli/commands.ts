@@ -187,6 +187,9 @@ export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
     'schedule',
     'demo',
     'keys',
+    'host',
+    'hosts',
+    'join',
   ].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name] ?? WORKFLOW_COMMANDS[name]!]),
 );
 

@@ -1,5 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { createHostLogins, createJobOwners } from '../../broker/host-logins.js';
 import { createBroker } from '../../broker/server.js';
+import { hostsPath } from '../../core/host-identity.js';
 import { loadContext } from '../../core/context.js';
 import { brokerRunFile } from '../../core/endpoint.js';
 import { createLogger } from '../../core/logger.js';
@@ -59,6 +61,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
     agentLogin: ctx.cfg.broker.agentLogin,
     logger: log,
+    hosts: {
+      logins: createHostLogins(hostsPath(ctx.ws), log),
+      owners: createJobOwners(ctx.cfg.namespace, ctx.keyring, ctx.cfg.events.maxMessageBytes),
+    },
   }).catch((err: NodeJS.ErrnoException & { port?: number }) => portInUse(err, bind, ctx.ws.config));
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   const url = `mqtts://${host.includes(':') ? `[${host}]` : host}:${broker.port}`;
