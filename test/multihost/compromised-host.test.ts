@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostLogins, createJobOwners } from '../../broker/host-logins.js';
 import { createBroker } from '../../broker/server.js';
 import { loadContext } from '../../core/context.js';
-import { sealEnvelope, type Msg } from '../../core/envelope.js';
+import type { Msg } from '../../core/envelope.js';
 import { hostsPath, type JoinBundle } from '../../core/host-identity.js';
 import { hostKeyring } from '../../core/host-keyring.js';
 import { hmac, type Keyring } from '../../core/keys.js';
