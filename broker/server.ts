@@ -5,7 +5,10 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import type { CredentialFile } from '../core/credentials.js';
+import { createHash } from 'node:crypto';
+import { agentJobOf, agentLogin, type CredentialFile } from '../core/credentials.js';
+import { hostAgentSecret } from '../core/host-identity.js';
+import { safeEqual } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import { canPublish, canSubscribe, type Principal } from './acl.js';
 import { createAuthenticator } from './authenticate.js';
@@ -57,6 +60,16 @@ function denied(what: string): Error & { returnCode: 5 } {
   return Object.assign(new Error(what), { returnCode: 5 as const });
 }
 
+/** An agent login of a job owned by a joined host: its password derives from that host's agent secret. */
+function hostAgent(opts: BrokerOptions, username?: string, password?: Buffer): Principal | undefined {
+  const job = username ? agentJobOf(username) : undefined;
+  const owner = job !== undefined && opts.hosts ? opts.hosts.owners.ownerOf(job) : undefined;
+  if (!owner || !password || opts.hosts!.logins.isRevoked(owner)) return undefined;
+  const cf = { ...opts.credentials, agentSecret: hostAgentSecret(opts.credentials.agentSecret, owner) };
+  const want = createHash('sha256').update(agentLogin(cf, job!).password).digest();
+  return safeEqual(createHash('sha256').update(password).digest(), want) ? { role: 'agent', job } : undefined;
+}
+
 /** Starts the embedded Aedes broker: TLS only by default, every client authenticated and confined by ACL. */
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.logger;
@@ -69,7 +82,8 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       const host = username && password ? opts.hosts?.logins.authenticate(username, password) : undefined;
       const p: Principal | undefined = host
         ? { role: 'host', host }
-        : authenticate(username ?? undefined, password ?? undefined);
+        : (authenticate(username ?? undefined, password ?? undefined) ??
+          hostAgent(opts, username ?? undefined, password ?? undefined));
       if (!p) {
         log.warn('login refused', { clientId: client.id, username: username ?? null });
         return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);

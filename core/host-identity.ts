@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MamError } from './errors.js';
-import { deriveKey, OPERATOR_SCOPE, type KeyFile } from './keys.js';
+import { deriveKey, hmac, OPERATOR_SCOPE, type KeyFile } from './keys.js';
 import { readJsonFile, writeSecretFile } from './secret-file.js';
 import { assertId } from './topics.js';
 import type { Workspace } from './workspace.js';
@@ -82,6 +82,17 @@ export interface JoinBundle {
   login: { username: string; password: string };
   active: string;
   keys: Record<string, HostKeys>;
+  /** base64: the secret the host derives its jobs' agent logins from (hostAgentSecret) */
+  agentSecret: string;
+}
+
+/**
+ * The secret a joined host derives its agent sessions' broker passwords from:
+ * HMAC of the admin's agent secret, bound to the host. The broker checks an
+ * `agent:<job>` login against it when the job belongs to that host.
+ */
+export function hostAgentSecret(agentSecret: string, host: string): string {
+  return hmac(Buffer.from(agentSecret, 'base64'), 'mam-host-agents:' + host).toString('base64');
 }
 
 /** The keys of `host` derived from every master key of `kf`. */

@@ -22,7 +22,13 @@ export function saveHostKeyFile(ws: Workspace, b: JoinBundle, initCreds: Credent
   const f: HostKeyFile = { host: b.host, active: b.active, keys: b.keys };
   writeSecretFile(hostKeyPath(ws), JSON.stringify(f, null, 2) + '\n');
   // Every role of this workspace logs in as the host: the broker confines that login to the host's own topics.
-  saveCredentialFile(ws.credentials, { ...initCreds, reconciler: b.login, operator: b.login, reader: b.login });
+  saveCredentialFile(ws.credentials, {
+    ...initCreds,
+    reconciler: b.login,
+    operator: b.login,
+    reader: b.login,
+    agentSecret: b.agentSecret,
+  });
   for (const p of [ws.keys, ws.caKey, ws.serverKey, ws.serverCert]) rmSync(p, { force: true });
 }
 

@@ -5,6 +5,7 @@ import { MamError } from '../../core/errors.js';
 import {
   addHost,
   deriveHostKeys,
+  hostAgentSecret,
   hostLoginName,
   hostsPath,
   loadHostsFile,
@@ -57,6 +58,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     login: { username: hostLoginName(host), password },
     active: ctx.keyFile.active,
     keys: deriveHostKeys(ctx.keyFile, host, operator),
+    agentSecret: hostAgentSecret(ctx.creds.agentSecret, host),
   };
   const out = resolve(io.cwd, values.out ?? `${host}.mam-join.json`);
   // The bundle first: a host listed without its bundle could never log in.

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostLogins, createJobOwners } from '../../broker/host-logins.js';
 import { createBroker } from '../../broker/server.js';
 import { loadContext } from '../../core/context.js';
+import { agentLogin } from '../../core/credentials.js';
 import type { Msg } from '../../core/envelope.js';
 import { hostsPath, type JoinBundle } from '../../core/host-identity.js';
 import { hostKeyring } from '../../core/host-keyring.js';
@@ -13,7 +14,7 @@ import { hmac, type Keyring } from '../../core/keys.js';
 import { silentLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { createReconciler, type Reconciler } from '../../subscriber/reconciler.js';
-import { eventually } from '../helpers/mesh.js';
+import { eventually, tryConnect } from '../helpers/mesh.js';
 import { publishAll, sealEvent, startMesh, type Mesh } from '../helpers/reconciler.js';
 import { readRegistry, runMam } from '../helpers/workspace.js';
 
@@ -121,6 +122,16 @@ afterAll(async () => {
 
 const rejectionsOn = (db: string, reason: string) =>
   readRegistry(db, (r) => r.listRejections({ limit: 1000 }).filter((x) => x.reason === reason).length);
+
+describe('a joined host', () => {
+  it("gives its sessions agent logins the broker checks against the job's owner", async () => {
+    const loginFrom = (agentSecret: string) => agentLogin({ ...m.ctx.creds, agentSecret }, 'JC');
+    const cLogin = loginFrom(loadContext(cDir, { ...m.tw.env, MAM_HOME: cDir }).creds.agentSecret);
+    const opts = { ca: m.ctx.endpoint.ca, clientId: 'agent-JC-x1', reconnectPeriod: 0, protocolVersion: 4 as const };
+    expect((await tryConnect(m.broker.url, { ...opts, ...cLogin })).connected).toBe(true);
+    expect((await tryConnect(m.broker.url, { ...opts, ...loginFrom(bundleB.agentSecret) })).connected).toBe(false);
+  });
+});
 
 describe('a compromised host B', () => {
   it("C's reconciler publishes its job's state and status under its own login and key; the admin takes them", async () => {
