@@ -80,7 +80,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   );
   const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
   const r = await emitEvent(
-    operatorIdentity(ctx, job, 0),
+    operatorIdentity(ctx, job, 0, host),
     topics.control(ctx.cfg.namespace, host),
     'control.create',
     body,
