@@ -160,4 +160,33 @@ describe.skipIf(skip)(title, () => {
     expect(byName.B).toMatchObject({ status: 'online', labels: { zone: 'b' } });
     expect(byName.C).toMatchObject({ status: 'online', labels: { zone: 'c' } });
   });
+  it("a job created on A runs on B: its agent's signed events reach B's reconciler and the done shows on A", async () => {
+    const work = newRoot();
+    const script = 'mam emit job.started && mam emit job.done --field summary=ok; exec sleep 600';
+    const r = await mamOn(0, A, [
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--host',
+      'B',
+      '--id',
+      'JR',
+      '--workdir',
+      work,
+      '--no-worktree',
+      '--no-wait',
+      '--',
+      'sh',
+      '-c',
+      script,
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const stateOn = async (i: number, root: string) =>
+      (
+        JSON.parse((await mamOn(i, root, ['jobs', '--json'])).stdout || '[]') as Array<{ id: string; state: string }>
+      ).find((j) => j.id === 'JR')?.state;
+    await waitFor(async () => (await stateOn(0, A)) === 'done', 30_000, 'JR done as seen on A');
+    expect(await stateOn(1, B)).toBe('done');
+  }, 60_000);
 });
