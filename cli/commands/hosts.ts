@@ -6,13 +6,13 @@ import { prefix } from '../../core/topics.js';
 import { parseFlags } from '../args.js';
 import type { Io } from '../io.js';
 
-interface Status {
+export interface Status {
   status: string;
   since?: number;
 }
 
 /** The hosts' retained, signed statuses, gathered for a short while (a retained message arrives at subscribe). */
-async function retainedStatuses(io: Io, waitMs: number): Promise<Map<string, Status>> {
+export async function retainedStatuses(io: Io, waitMs: number): Promise<Map<string, Status>> {
   const ctx = loadContext(io.cwd, io.env);
   const out = new Map<string, Status>();
   const ns = ctx.cfg.namespace;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetHosts, netnsUnavailable, type NetHosts } from '../helpers/netns.js';
@@ -30,8 +31,10 @@ const mamOn = (i: number, root: string, args: string[]) =>
     timeout: 30_000,
   });
 
+const daemons: ChildProcess[] = [];
 function daemon(i: number, root: string, args: string[], ready: RegExp): Promise<void> {
   const c = net.spawn(i, [process.execPath, MAM_BIN, ...args], envOf(root));
+  daemons[i] = c;
   let seen = '';
   return new Promise((resolve, reject) => {
     const look = (d: Buffer) => {
@@ -189,4 +192,82 @@ describe.skipIf(skip)(title, () => {
     await waitFor(async () => (await stateOn(0, A)) === 'done', 30_000, 'JR done as seen on A');
     expect(await stateOn(1, B)).toBe('done');
   }, 60_000);
+  it('--host auto --labels places a job on the live host with those labels', async () => {
+    const r = await mamOn(0, A, [
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--host',
+      'auto',
+      '--labels',
+      'zone=c',
+      '--id',
+      'JP',
+      '--no-launch',
+      '--no-wait',
+      '--json',
+      '--',
+      'true',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).host).toBe('C');
+    const none = await mamOn(0, A, [
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--labels',
+      'zone=x',
+      '--no-launch',
+      '--',
+      'true',
+    ]);
+    expect(none.exitCode).toBe(4);
+  });
+
+  it("C's reconciler killed: A sees it offline within 10 s and a job for C is refused unless --queue-offline", async () => {
+    daemons[2].kill('SIGKILL');
+    const t0 = Date.now();
+    const statusOfC = async () =>
+      (JSON.parse((await mamOn(0, A, ['hosts', '--json'])).stdout) as Array<{ host: string; status: string }>).find(
+        (h) => h.host === 'C',
+      )?.status;
+    await waitFor(async () => (await statusOfC()) === 'offline', 10_000, 'C offline on A');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const refused = await mamOn(0, A, [
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--host',
+      'C',
+      '--no-launch',
+      '--',
+      'true',
+    ]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('offline');
+    const queued = await mamOn(0, A, [
+      'job',
+      'create',
+      '--agent',
+      'command',
+      '--host',
+      'C',
+      '--queue-offline',
+      '--no-launch',
+      '--no-wait',
+      '--',
+      'true',
+    ]);
+    // Sent and kept in the outbox until C's reconciler takes it (exit 75), not refused.
+    expect(queued.exitCode, queued.stderr).toBe(75);
+    expect(queued.stderr).toContain('kept in the outbox');
+    // Its job stays C's: nothing reassigned it.
+    const jc = (
+      JSON.parse((await mamOn(0, A, ['jobs', '--json'])).stdout) as Array<{ id: string; host: string; state: string }>
+    ).find((j) => j.id === 'JC');
+    expect(jc).toMatchObject({ host: 'C', state: 'starting' });
+  }, 40_000);
 });
