@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetHosts, netnsUnavailable, type NetHosts } from '../helpers/netns.js';
 import { waitFor } from '../helpers/wait.js';
-import { MAM_BIN } from '../helpers/workspace.js';
+import { mamIn, startDaemon } from '../helpers/netns-mam.js';
 
 // In CI a machine without namespaces is a broken image, never a reason to pass: the suite runs and fails.
 const why = netnsUnavailable();
@@ -16,36 +15,11 @@ const title = `three hosts in network namespaces${skip ? ` (skipped: ${why}; CI=
 const roots: string[] = [];
 let net: NetHosts;
 
-const envOf = (root: string): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, MAM_HOME: root };
-  for (const k of Object.keys(env)) if (k.startsWith('MAM_') && k !== 'MAM_HOME') delete env[k];
-  return env;
-};
 /** `mam` inside host i's namespace, in workspace `root`. */
-const mamOn = (i: number, root: string, args: string[]) =>
-  execa('ip', ['netns', 'exec', net.ns(i), process.execPath, MAM_BIN, ...args], {
-    env: envOf(root),
-    cwd: root,
-    reject: false,
-    extendEnv: false,
-    timeout: 30_000,
-  });
-
+const mamOn = (i: number, root: string, args: string[]) => mamIn(net, i, root, args);
 const daemons: ChildProcess[] = [];
-function daemon(i: number, root: string, args: string[], ready: RegExp): Promise<void> {
-  const c = net.spawn(i, [process.execPath, MAM_BIN, ...args], envOf(root));
-  daemons[i] = c;
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    const look = (d: Buffer) => {
-      seen += d.toString();
-      if (ready.test(seen)) resolve();
-    };
-    c.stdout!.on('data', look);
-    c.stderr!.on('data', look);
-    c.once('exit', (code) => reject(new Error(`mam ${args[0]} on host ${i} exited ${code}: ${seen.slice(-2000)}`)));
-  });
-}
+const daemon = (i: number, root: string, args: string[], ready: RegExp) =>
+  startDaemon(net, daemons, i, root, args, ready);
 
 const newRoot = () => {
   const r = mkdtempSync(join(tmpdir(), 'mam-ns-'));
