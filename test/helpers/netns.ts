@@ -13,7 +13,7 @@ export interface NetHosts {
   addr(i: number): string;
   /** Starts `argv` inside host i's namespace. */
   spawn(i: number, argv: string[], env: NodeJS.ProcessEnv): ChildProcess;
-  /** Cuts (false) or restores (true) host i's link to the bridge. */
+  /** Cuts (false) or restores (true) host i's link to the bridge, from inside host i's namespace. */
   link(i: number, up: boolean): void;
   cleanup(): void;
 }
@@ -83,7 +83,7 @@ export function createNetHosts(count: number): NetHosts {
       children.push(c);
       return c;
     },
-    link: (i, up) => ip('-n', bridge, 'link', 'set', `v${i}`, up ? 'up' : 'down'),
+    link: (i, up) => ip('-n', names[i], 'link', 'set', 'eth0', up ? 'up' : 'down'),
     cleanup,
   };
 }
