@@ -120,7 +120,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let waiting: string | undefined;
   try {
     const l = waitLaunch
-      ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs))
+      ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs), host)
       : undefined;
     session = l?.session;
     waiting = l?.waiting;

@@ -152,12 +152,12 @@ describe.skipIf(skip)(title, () => {
       '--workdir',
       work,
       '--no-worktree',
-      '--no-wait',
       '--',
       'sh',
       '-c',
       script,
     ]);
+    // It waits for B's snapshot saying the session runs, verified with B's host key.
     expect(r.exitCode, r.stderr).toBe(0);
     const stateOn = async (i: number, root: string) =>
       (
