@@ -200,6 +200,12 @@ describe('a compromised host B', () => {
   });
 
   it("a revoked host's login stops working without a restart, on a connection already open too", async () => {
+    const op = await m.connect('operator');
+    const create = { job: 'JB', seq: 1, sender: 'operator', type: 'control.create' };
+    await publishAll(op, [
+      sealEvent(m, { ...create, topic: topics.control('rec', 'B'), body: { agent: 'command', launch: false } }),
+    ]);
+    await eventually(() => expect(readRegistry(m.ctx.ws.db, (r) => r.getJob('JB')?.host)).toBe('B'));
     const status = topics.status('rec', 'B');
     const payload = () => forge(status, msgOf('B', 'host.status', 'reconciler@B', { status: 'online' }), '@host:B');
     const open = await mqtt.connectAsync(m.broker.url, {
@@ -220,5 +226,13 @@ describe('a compromised host B', () => {
     expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r(false), 3000))])).toBe(true);
     open.end(true);
     expect(await publishAsB(status, payload())).toBe(false);
+    // And the admin's reconciler no longer accepts B's key, whatever broker carries its messages.
+    const body = { state: 'running', gen: 0, host: 'B', updatedAt: Date.now() };
+    const forged = forge(topics.state('rec', 'JB'), msgOf('JB', 'job.state', 'reconciler@B', body), '@host:B');
+    await publishAll(await m.connect('reconciler'), [{ topic: topics.state('rec', 'JB'), payload: forged }]);
+    const refusedOfJB = () =>
+      readRegistry(m.ctx.ws.db, (r) => r.listRejections({ topic: topics.state('rec', 'JB') }).map((x) => x.reason));
+    await eventually(() => expect(refusedOfJB()).toEqual(['bad_signature']));
+    expect(readRegistry(m.ctx.ws.db, (r) => r.getJob('JB')?.state)).toBe('starting');
   });
 });
