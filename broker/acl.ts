@@ -1,9 +1,11 @@
-import { parseTopic, prefix } from '../core/topics.js';
+import { parseTopic, prefix, type ParsedTopic } from '../core/topics.js';
 import type { Role } from '../core/credentials.js';
 
 /** Who a connected client is, fixed at authentication. */
 export interface Principal {
-  role: Role;
+  role: Role | 'host';
+  /** for a host's login (`host:<name>`): the host it proves */
+  host?: string;
   /** for agents: the one job their login is bound to; none for the shared agent login (any job, job topics only) */
   job?: string;
 }
@@ -17,10 +19,26 @@ const PUBLISH: Record<Role, ReadonlySet<string>> = {
   reader: new Set(),
 };
 
+/**
+ * A host's login: its own status and control topics (control for outbox
+ * re-sends of commands addressed to it), and the job topics of jobs it owns.
+ */
+function hostMayPublish(host: string, t: ParsedTopic, ownerOf: (job: string) => string | undefined): boolean {
+  if (t.kind === 'status' || t.kind === 'control') return t.id === host;
+  return ownerOf(t.id) === host;
+}
+
 /** Publishing: concrete mam topics of the namespace only, by role; agents only on their own job. */
-export function canPublish(p: Principal, ns: string, topic: string): boolean {
+export function canPublish(
+  p: Principal,
+  ns: string,
+  topic: string,
+  ownerOf: (job: string) => string | undefined = () => undefined,
+): boolean {
   const t = parseTopic(ns, topic);
-  if (!t || !PUBLISH[p.role].has(t.kind)) return false;
+  if (!t) return false;
+  if (p.role === 'host') return hostMayPublish(p.host!, t, ownerOf);
+  if (!PUBLISH[p.role].has(t.kind)) return false;
   return p.role !== 'agent' || p.job === undefined || t.id === p.job;
 }
 

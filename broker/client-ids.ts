@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { agentJobOf } from '../core/credentials.js';
+import { hostOfLogin } from '../core/host-identity.js';
 import { ID_PATTERN } from '../core/topics.js';
 import type { Principal } from './acl.js';
 
@@ -33,12 +34,15 @@ export function reconcilerClientId(ns: string, host: string): string {
 export function newClientId(username: string): string {
   const suffix = randomBytes(6).toString('hex');
   const job = agentJobOf(username);
+  if (hostOfLogin(username) !== undefined) return `mam-host-${suffix}`;
   return job !== undefined ? `agent-${job}-${suffix}` : `mam-${username}-${suffix}`;
 }
 
 /** Whether the client authenticated as `p` may use `id` on the broker of namespace `ns`. */
 export function mayUseClientId(p: Principal, ns: string, id: string): boolean {
   if (p.role === 'agent' && p.job !== undefined) return suffixed(id, `agent-${p.job}-`);
+  // A host's login: its own reconciler's durable session, and fresh ids for its other connections.
+  if (p.role === 'host') return id === reconcilerClientId(ns, p.host!) || suffixed(id, 'mam-host-');
   if (p.role === 'reconciler') {
     // Every host's reconciler shares one login today, so any host name passes; per-host logins will bind it.
     const durable = reconcilerClientId(ns, '');

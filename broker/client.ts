@@ -21,6 +21,8 @@ export interface ClientOptions {
   clientId?: string;
   clean?: boolean;
   will?: IClientOptions['will'];
+  /** MQTT keepalive; a broker ends a silent connection (and publishes its will) after 1.5 × this */
+  keepaliveSeconds?: number;
   /** 0 disables reconnecting (one-shot CLI commands fail fast) */
   reconnectMs?: number;
   connectTimeoutMs?: number;
@@ -110,7 +112,7 @@ export async function connectClient(opts: ClientOptions): Promise<MeshClient> {
     will: opts.will,
     reconnectPeriod: reconnect,
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
-    keepalive: 30,
+    keepalive: opts.keepaliveSeconds ?? 30,
     // A ping every keepalive/2 whatever the traffic: moving the timer on every acknowledgement costs more.
     reschedulePings: false,
     resubscribe: true,

@@ -5,10 +5,14 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import type { CredentialFile } from '../core/credentials.js';
+import { createHash } from 'node:crypto';
+import { agentJobOf, agentLogin, type CredentialFile } from '../core/credentials.js';
+import { hostAgentSecret } from '../core/host-identity.js';
+import { safeEqual } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import { canPublish, canSubscribe, type Principal } from './acl.js';
 import { createAuthenticator } from './authenticate.js';
+import type { HostLogins, JobOwners } from './host-logins.js';
 import { mayUseClientId } from './client-ids.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createPersistence } from './persistence.js';
@@ -31,6 +35,8 @@ export interface BrokerOptions {
   /** one node of a cluster sharing this Redis (redis://host:port[/db]); a single in-memory node when unset */
   cluster?: { redis: string; heartbeatMs: number };
   logger: Logger;
+  /** per-host logins (hosts.json) and the job ownership their ACL follows; none: no host logins */
+  hosts?: { logins: HostLogins; owners: JobOwners };
 }
 
 export interface RunningBroker {
@@ -57,6 +63,16 @@ function denied(what: string): Error & { returnCode: 5 } {
   return Object.assign(new Error(what), { returnCode: 5 as const });
 }
 
+/** An agent login of a job owned by a joined host: its password derives from that host's agent secret. */
+function hostAgent(opts: BrokerOptions, username?: string, password?: Buffer): Principal | undefined {
+  const job = username ? agentJobOf(username) : undefined;
+  const owner = job !== undefined && opts.hosts ? opts.hosts.owners.ownerOf(job) : undefined;
+  if (!owner || !password || opts.hosts!.logins.isRevoked(owner)) return undefined;
+  const cf = { ...opts.credentials, agentSecret: hostAgentSecret(opts.credentials.agentSecret, owner) };
+  const want = createHash('sha256').update(agentLogin(cf, job!).password).digest();
+  return safeEqual(createHash('sha256').update(password).digest(), want) ? { role: 'agent', job } : undefined;
+}
+
 /** Starts the embedded Aedes broker: TLS only by default, every client authenticated and confined by ACL. */
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.logger;
@@ -73,7 +89,11 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     maxTopicLevels: opts.maxTopicLevels,
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
-      const p = authenticate(username ?? undefined, password ?? undefined);
+      const host = username && password ? opts.hosts?.logins.authenticate(username, password) : undefined;
+      const p: Principal | undefined = host
+        ? { role: 'host', host }
+        : (authenticate(username ?? undefined, password ?? undefined) ??
+          hostAgent(opts, username ?? undefined, password ?? undefined));
       if (!p) {
         log.warn('login refused', { clientId: client.id, username: username ?? null });
         return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);
@@ -90,10 +110,17 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       const p = client ? principals.get(client) : undefined;
       // client null: the broker's own publishes (none in mam), never from the wire
       if (!client) return done(null);
-      if (!p || !canPublish(p, opts.ns, packet.topic) || packet.payload.length > opts.maxPacketBytes) {
+      const revoked = p?.role === 'host' && opts.hosts!.logins.isRevoked(p.host!);
+      if (
+        !p ||
+        revoked ||
+        !canPublish(p, opts.ns, packet.topic, opts.hosts?.owners.ownerOf) ||
+        packet.payload.length > opts.maxPacketBytes
+      ) {
         log.warn('publish refused', { clientId: client.id, role: p?.role, topic: packet.topic });
         return done(denied('publish not authorized'));
       }
+      opts.hosts?.owners.observe(packet.topic, packet.payload as Buffer);
       done(null);
     },
     authorizeSubscribe(client, sub, done) {

@@ -27,6 +27,7 @@ export async function awaitLaunch(
   ctx: Context,
   job: string,
   timeoutMs: number,
+  host?: string,
 ): Promise<{ session?: string; waiting?: string }> {
   const ns = ctx.cfg.namespace;
   const stateTopic = topics.state(ns, job);
@@ -49,7 +50,8 @@ export async function awaitLaunch(
         if (t !== stateTopic) return;
         let s: StateView;
         try {
-          s = openEnvelope(ns, t, payload, ctx.keyring, 1 << 20).msg.body as unknown as StateView;
+          s = openEnvelope(ns, t, payload, ctx.keyring, 1 << 20, host ? () => host : undefined).msg
+            .body as unknown as StateView;
         } catch {
           return; // unverifiable: proves nothing either way
         }

@@ -1,5 +1,6 @@
 import { EXIT_CODES, type CommandEntry } from './command-entry.js';
 import { JOB_COMMANDS } from './job-commands.js';
+import { HOST_COMMANDS } from './host-commands.js';
 import { WORKFLOW_COMMANDS } from './workflow-commands.js';
 
 export type { CommandEntry } from './command-entry.js';
@@ -193,7 +194,10 @@ export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
     'schedule',
     'demo',
     'keys',
-  ].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name] ?? WORKFLOW_COMMANDS[name]!]),
+    'host',
+    'hosts',
+    'join',
+  ].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name] ?? WORKFLOW_COMMANDS[name] ?? HOST_COMMANDS[name]!]),
 );
 
 export const GLOBAL_HELP = `mam — multi-agent-mux: run CLI coding agents in tmux/pty sessions, watched through signed MQTT events.

@@ -43,7 +43,7 @@ Monitoring from any MQTT client: subscribe to mam/v1/<ns>/jobs/+/state.`,
   },
   job: {
     summary: 'create, show, stop or resume a job',
-    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--wait <dur>] [--no-wait] [--json] [policy flags] [-- <program> <args>...]
+    help: `mam job create --agent <name> [--workdir <dir>] [--prompt <text|@file>] [--expect <artifact>]... [--host <host>|auto] [--labels k=v,…] [--queue-offline] [--timeout <dur>] [--id <id>] [--backend auto|tmux|pty] [--no-worktree] [--no-launch] [--wait <dur>] [--no-wait] [--json] [policy flags] [-- <program> <args>...]
 mam job show <id> [--json]
 mam job stop <id> [--reason <text>] [--json]
 mam job resume <id> [--prompt <text>] [--json]
@@ -81,6 +81,10 @@ Policy flags (docs/POLICIES.md; each wins over agents.<name> and the policies co
   e.g. mam job create --agent claude --priority high --gate "npm test" --retries 2 --backoff 30s..5m --prompt "fix the flaky test"
        mam job create --agent codex --after j1,j2 --approval risk --prompt @task.md
        mam job create --agent command --priority low --after a,b --after-any -- make docs
+--host auto (or --labels alone) picks, among the hosts whose retained status
+says online and whose labels (\`mam host add --labels\`) match, the one with the
+fewest unended jobs; --host <name> of a host whose status says offline exits 1
+unless --queue-offline (the broker keeps the job for it).
 show: state, sessions, the event timeline, verdicts with their findings,
 quality-gate runs with the end of the newest gate log and the approval
 decision, refused messages and the last lines of the session log.

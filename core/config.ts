@@ -28,6 +28,8 @@ export interface Config {
     maxPacketBytes: number;
     maxTopicLevels: number;
     maxInflight: number;
+    /** the reconciler's MQTT keepalive: its offline status follows 1.5 × this much silence */
+    hostKeepaliveSeconds: number;
     agentLogin: 'per-job' | 'shared';
     reconnectMs: number;
     urls?: string[];

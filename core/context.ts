@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from './config.js';
 import { loadCredentialFile, type CredentialFile } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
+import { loadHostKeyring } from './host-workspace.js';
 import { loadKeyFile, masterKeyring, type KeyFile, type Keyring } from './keys.js';
 import { openWorkspace, type Workspace } from './workspace.js';
 
@@ -8,8 +9,11 @@ import { openWorkspace, type Workspace } from './workspace.js';
 export interface Context {
   ws: Workspace;
   cfg: Config;
+  /** the master keys; empty (no key ids) in a joined host's workspace */
   keyFile: KeyFile;
   keyring: Keyring;
+  /** a joined host's name: its workspace holds host keys (host-keys.json), never a master key */
+  joined?: string;
   creds: CredentialFile;
   endpoint: { url: string; ca: Buffer };
 }
@@ -21,12 +25,14 @@ export function loadContext(
 ): Context {
   const ws = openWorkspace(cwd, env);
   const cfg = loadConfig(ws, env, flags);
-  const keyFile = loadKeyFile(ws.keys);
+  const joined = loadHostKeyring(ws);
+  const keyFile = joined ? { active: joined.keyring.activeKid, keys: {} } : loadKeyFile(ws.keys);
   return {
     ws,
     cfg,
     keyFile,
-    keyring: masterKeyring(keyFile),
+    keyring: joined ? joined.keyring : masterKeyring(keyFile),
+    ...(joined ? { joined: joined.host } : {}),
     creds: loadCredentialFile(ws.credentials),
     endpoint: resolveEndpoint(ws, cfg),
   };

@@ -2,7 +2,16 @@ import { parseCanonical } from './canonical-json.js';
 import { MamError } from './errors.js';
 import { validateMsg } from './event-schema.js';
 import { hmac, safeEqual, type Keyring } from './keys.js';
-import { candidateSigners, senderClass, signingScope, type SignerClass } from './signers.js';
+import { controlScope } from './host-identity.js';
+import {
+  candidateSigners,
+  hostScopeFor,
+  senderClass,
+  senderHost,
+  signingScope,
+  type HostOf,
+  type SignerClass,
+} from './signers.js';
 import { parseTopic, type ParsedTopic } from './topics.js';
 
 /** The signed message: DESIGN.md "Event envelope". */
@@ -24,6 +33,8 @@ export interface Opened<B = Record<string, unknown>> {
   topic: ParsedTopic;
   /** the class of the key that signed it: what the signature proves, whatever `msg.sender` says */
   signer: SignerClass;
+  /** set when a per-host key signed it: the host it proves */
+  signerHost?: string;
   msg: Msg<B>;
 }
 
@@ -41,10 +52,24 @@ function signature(key: Buffer, topic: string, msgText: string): Buffer {
  * under the active kid. A keyring without it (an agent session's holds its
  * job's key only) cannot sign as that sender.
  */
-export function signingKey(ns: string, topic: string, sender: string, keyring: Keyring): Buffer {
+export function signingKey(ns: string, topic: string, sender: string, keyring: Keyring, hostOf?: HostOf): Buffer {
   const parsed = parseTopic(ns, topic);
   if (!parsed) throw new MamError('TOPIC_MISMATCH', `not a mam topic of namespace "${ns}": ${topic}`);
-  const key = keyring.keyFor(keyring.activeKid, signingScope(parsed, sender));
+  const legacy = signingScope(parsed, sender);
+  const cls = senderClass(sender);
+  // The host a per-host key would be of: a control or status topic's host, a reconciler's own, a job's recorded one.
+  const host =
+    parsed.kind === 'control' || parsed.kind === 'status'
+      ? parsed.id
+      : cls === 'reconciler'
+        ? senderHost(sender)
+        : hostOf?.(parsed.id);
+  // Commands go out under the key of the host they address, which that host can check without the operator key.
+  const targeted = host && cls === 'operator' ? keyring.keyFor(keyring.activeKid, controlScope(host)) : undefined;
+  const key =
+    targeted ??
+    keyring.keyFor(keyring.activeKid, legacy) ??
+    (host ? keyring.keyFor(keyring.activeKid, hostScopeFor(cls, parsed, host)) : undefined);
   if (key) return key;
   if (senderClass(sender) === 'agent')
     throw new MamError('UNKNOWN_KEY_ID', `no key for job ${parsed.id} under kid ${keyring.activeKid}`);
@@ -54,8 +79,8 @@ export function signingKey(ns: string, topic: string, sender: string, keyring: K
 }
 
 /** Signs `msg` for `topic` with `signingKey`; returns the exact bytes to publish. */
-export function sealEnvelope(ns: string, topic: string, msg: Msg<object>, keyring: Keyring): Buffer {
-  const key = signingKey(ns, topic, msg.sender, keyring);
+export function sealEnvelope(ns: string, topic: string, msg: Msg<object>, keyring: Keyring, hostOf?: HostOf): Buffer {
+  const key = signingKey(ns, topic, msg.sender, keyring, hostOf);
   const text = JSON.stringify(msg);
   const sig = signature(key, topic, text).toString('base64url');
   return Buffer.from(JSON.stringify({ kid: keyring.activeKid, sig, msg: text }));
@@ -107,28 +132,40 @@ function readMsg(ns: string, t: ParsedTopic, text: string): Msg {
  * key id, HMAC (constant time) — and only then is `msg` parsed and validated;
  * last, its sender must be of the class of the key that signed it.
  */
-export function openEnvelope(ns: string, topic: string, payload: Buffer, keyring: Keyring, maxBytes: number): Opened {
+export function openEnvelope(
+  ns: string,
+  topic: string,
+  payload: Buffer,
+  keyring: Keyring,
+  maxBytes: number,
+  hostOf?: HostOf,
+): Opened {
   const { parsedTopic, kid, sig, text } = readOuter(ns, topic, payload, maxBytes);
   // The candidate keys of the topic's signer classes, tried in a fixed order, each compared in
   // constant time: the one that matches is the proven identity.
   const given = Buffer.from(sig, 'base64url');
   let signer: SignerClass | undefined;
+  let signerHost: string | undefined;
   let known = false;
-  for (const c of candidateSigners(parsedTopic)) {
+  for (const c of candidateSigners(parsedTopic, hostOf)) {
     const key = keyring.keyFor(kid, c.scope);
     if (!key) continue;
     known = true;
     if (safeEqual(signature(key, topic, text), given)) {
       signer = c.cls;
+      signerHost = c.host;
       break;
     }
   }
   if (!known) throw new MamError('UNKNOWN_KEY_ID', `unknown key id "${kid}"`);
   if (!signer) throw new MamError('BAD_SIGNATURE', 'signature does not match topic and message');
   const m = readMsg(ns, parsedTopic, text);
-  const opened: Opened = { kid, sig, topic: parsedTopic, signer, msg: m };
-  if (senderClass(m.sender) !== signer) {
-    const err = new MamError('SENDER_MISMATCH', `sender "${m.sender}" is not of the ${signer} key that signed it`);
+  const opened: Opened = { kid, sig, topic: parsedTopic, signer, ...(signerHost ? { signerHost } : {}), msg: m };
+  // A host's key proves that host's reconciler: it signs as `reconciler@<that host>` and as no other.
+  const bound = signer === 'reconciler' && signerHost !== undefined && m.sender !== `reconciler@${signerHost}`;
+  if (senderClass(m.sender) !== signer || bound) {
+    const what = bound ? `host ${signerHost}'s` : `the ${signer}`;
+    const err = new MamError('SENDER_MISMATCH', `sender "${m.sender}" is not of ${what} key that signed it`);
     throw Object.assign(err, { claimed: opened }) as SenderMismatch;
   }
   return opened;

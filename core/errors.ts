@@ -85,6 +85,12 @@ export const CODES = {
   /** the registry file was deleted or replaced under the running reconciler */
   REGISTRY_REPLACED: EXIT.CONFIG,
   JOB_EXISTS: EXIT.FAILURE,
+  /** `mam host add` of a host already added and not revoked */
+  HOST_EXISTS: EXIT.FAILURE,
+  /** a host name the admin workspace's hosts.json does not list */
+  UNKNOWN_HOST: EXIT.NOT_FOUND,
+  /** `mam job create --host` of a host whose retained status says offline, without --queue-offline */
+  HOST_OFFLINE: EXIT.FAILURE,
   /** --after would make a job wait for itself, directly or through other jobs */
   DEPENDENCY_CYCLE: EXIT.USAGE,
   /** `mam approve` of a job that is not in review: nothing waits for an approval */

@@ -59,6 +59,15 @@ export function deriveKey(master: Buffer, scope: string): Buffer {
   return Buffer.from(hkdfSync('sha256', master, 'mam-v1', 'mam-scope:' + scope, 32));
 }
 
+/**
+ * The key of a scope path: each '/'-separated part derived from the key of the
+ * parts before it ("@host:B/J" is the key of job J below host B's key). Job ids
+ * and host names hold no '/', so a one-part scope is derived exactly as before.
+ */
+export function deriveScope(base: Buffer, path: string): Buffer {
+  return path.split('/').reduce((key, part) => deriveKey(key, part), base);
+}
+
 /** A keyring over master keys: derives (and caches) per-scope keys for every accepted kid. */
 export function masterKeyring(kf: KeyFile): Keyring {
   const masters = new Map(Object.entries(kf.keys).map(([kid, k]) => [kid, Buffer.from(k.secret, 'base64')]));
@@ -71,7 +80,7 @@ export function masterKeyring(kf: KeyFile): Keyring {
       const id = kid + '\0' + scope;
       let key = cache.get(id);
       if (!key) {
-        key = deriveKey(master, scope);
+        key = deriveScope(master, scope);
         if (cache.size > 100_000) cache.clear();
         cache.set(id, key);
       }

@@ -1,4 +1,5 @@
 import { MamError } from './errors.js';
+import { controlScope, hostJobScope, hostScope } from './host-identity.js';
 import { OPERATOR_SCOPE } from './keys.js';
 import type { ParsedTopic, TopicKind } from './topics.js';
 
@@ -12,7 +13,7 @@ import type { ParsedTopic, TopicKind } from './topics.js';
  */
 export type SignerClass = 'agent' | 'operator' | 'reconciler';
 
-/** Master-derived scope of every host's reconciler; per-host keys will replace it. */
+/** Master-derived scope of the reconcilers of hosts holding the master key; a joined host signs with its host key. */
 export const RECONCILER_SCOPE = '@reconciler';
 
 /** The class a sender name claims: `operator[@host]`, `reconciler[@host]`, and any other name is a job's agent. */
@@ -38,9 +39,37 @@ export function scopeFor(cls: SignerClass, t: ParsedTopic): string {
   return cls === 'agent' ? t.id : cls === 'operator' ? OPERATOR_SCOPE : RECONCILER_SCOPE;
 }
 
-/** Every (class, scope) that may sign a message on `t`, in a fixed order. */
-export function candidateSigners(t: ParsedTopic): Array<{ cls: SignerClass; scope: string }> {
-  return SIGNERS[t.kind].map((cls) => ({ cls, scope: scopeFor(cls, t) }));
+/** A key that may sign on a topic; `host` when it is a per-host key, which binds the sender to that host. */
+export interface Candidate {
+  cls: SignerClass;
+  scope: string;
+  host?: string;
+}
+
+/** The host a message on `t` concerns: the topic's host, or the recorded host of the topic's job. */
+export type HostOf = (job: string) => string | undefined;
+
+/** The per-host scope of `cls` for messages on `t` about `host` (core/host-identity.ts). */
+export function hostScopeFor(cls: SignerClass, t: ParsedTopic, host: string): string {
+  return cls === 'agent' ? hostJobScope(host, t.id) : cls === 'operator' ? controlScope(host) : hostScope(host);
+}
+
+/**
+ * Every (class, scope) that may sign a message on `t`, in a fixed order: the
+ * master-derived scopes first, then, when the host concerned is known, that
+ * host's own scopes (a joined host holds only those).
+ */
+export function candidateSigners(t: ParsedTopic, hostOf?: HostOf): Candidate[] {
+  const out: Candidate[] = SIGNERS[t.kind].map((cls) => ({ cls, scope: scopeFor(cls, t) }));
+  const host = t.kind === 'control' || t.kind === 'status' ? t.id : hostOf?.(t.id);
+  if (host) for (const cls of SIGNERS[t.kind]) out.push({ cls, scope: hostScopeFor(cls, t, host), host });
+  return out;
+}
+
+/** The host a reconciler sender names (`reconciler@<host>`), if any. */
+export function senderHost(sender: string): string | undefined {
+  const at = sender.indexOf('@');
+  return at > 0 ? sender.slice(at + 1) : undefined;
 }
 
 /** The scope `sender` signs with on `t`; SENDER_MISMATCH when its class may not sign there. */

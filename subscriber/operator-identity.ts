@@ -8,7 +8,7 @@ import type { Context } from '../core/context.js';
  * It lives beside the registry it reads while the broker is down: the emitter
  * (broker/emitter/), which the reconciler itself uses, may not import it.
  */
-export function operatorIdentity(ctx: Context, job: string, gen?: number): EmitIdentity {
+export function operatorIdentity(ctx: Context, job: string, gen?: number, host?: string): EmitIdentity {
   const sender = `operator@${ctx.cfg.host}`;
   adoptLegacyCounter(ctx.ws.jobDir(job), ctx.ws.operatorDir(job), sender);
   return {
@@ -17,6 +17,7 @@ export function operatorIdentity(ctx: Context, job: string, gen?: number): EmitI
     sender,
     gen,
     keyring: ctx.keyring,
+    ...(host ? { hostOf: () => host } : {}),
     login: ctx.creds.operator,
     url: ctx.endpoint.url,
     ca: ctx.endpoint.ca,

@@ -6,6 +6,8 @@ import { fileIdentity, recordRegistry, type FileIdentity } from './registry/regi
 import { acquireWriterLock } from './registry/writer-lock.js';
 import { createStatePublisher, type StatePublisher } from './state-publisher.js';
 import { reloadingKeyring } from './reloading-keyring.js';
+import { revokingKeyring } from './revoking-keyring.js';
+import { hostsPath } from '../core/host-identity.js';
 import { createAcknowledger } from './reconciler/acknowledge.js';
 import { createAnnouncer } from './reconciler/announce.js';
 import { createBatcher } from './reconciler/batcher.js';
@@ -40,7 +42,12 @@ export async function createReconciler(
   try {
     reg = openRegistry(ctx.ws.db);
     // Keys rotated while the reconciler runs are picked up without a restart.
-    ctx = { ...ctx, keyring: reloadingKeyring(ctx.ws.keys, ctx.keyFile, log) };
+    // A revoked host's keys are refused from the next message on (hosts.json); a joined host holds no master key.
+    if (!ctx.joined)
+      ctx = {
+        ...ctx,
+        keyring: revokingKeyring(reloadingKeyring(ctx.ws.keys, ctx.keyFile, log), hostsPath(ctx.ws), log),
+      };
     // The file this reconciler writes: a registry deleted or replaced under it must stop it (see registryLost).
     const opened = fileIdentity(ctx.ws.db)!;
     recordRegistry(ctx.ws.runDir, ctx.ws.db, opened);
@@ -102,6 +109,8 @@ async function startReconciler(
     ns,
     host,
     keyring,
+    hostOf: (job) => reg.getJob(job)?.host,
+    joined: ctx.joined !== undefined,
     events: cfg.events,
     isEcho: (topic, payload) => states?.isEcho(topic, payload) === true,
   });

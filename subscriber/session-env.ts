@@ -1,3 +1,4 @@
+import { hostJobScope } from '../core/host-identity.js';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../core/context.js';
@@ -25,7 +26,10 @@ export function sessionEnv(ctx: Context, job: string, gen: number, base: NodeJS.
     MAM_JOB_ID: job,
     MAM_GEN: String(gen),
     MAM_KID: kid,
-    MAM_JOB_KEY: ctx.keyring.keyFor(kid, job)!.toString('base64'),
+    // A joined host holds no master key: its jobs' keys are derived below its host key.
+    MAM_JOB_KEY: (ctx.keyring.keyFor(kid, job) ?? ctx.keyring.keyFor(kid, hostJobScope(ctx.cfg.host, job)))!.toString(
+      'base64',
+    ),
     MAM_NAMESPACE: ctx.cfg.namespace,
     MAM_BROKER_URL: ctx.endpoint.url,
     MAM_BROKER_USERNAME: login.username,

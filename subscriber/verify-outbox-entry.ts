@@ -2,11 +2,14 @@ import type { OutboxEntry } from '../broker/emitter/outbox.js';
 import { openEnvelope } from '../core/envelope.js';
 import { MamError } from '../core/errors.js';
 import type { Keyring } from '../core/keys.js';
+import type { HostOf } from '../core/signers.js';
 import { parseTopic } from '../core/topics.js';
 
 export interface OutboxLimits {
   ns: string;
   keyring: Keyring;
+  /** the recorded host of a job: a joined host's entries are signed with keys below its host key */
+  hostOf?: HostOf;
   /** the smaller of events.maxMessageBytes and what the broker takes in one packet */
   maxBytes: number;
 }
@@ -54,7 +57,7 @@ export function verifyOutboxEntry(job: string, data: unknown, lim: OutboxLimits)
     t !== undefined && (t.kind === 'control' || ((t.kind === 'events' || t.kind === 'verdicts') && t.id === job));
   if (!ownTopic)
     throw new MamError('TOPIC_MISMATCH', `outbox entry's topic ${e.topic.slice(0, 200)} is not a topic of job ${job}`);
-  const o = openEnvelope(lim.ns, e.topic, payload, lim.keyring, lim.maxBytes);
+  const o = openEnvelope(lim.ns, e.topic, payload, lim.keyring, lim.maxBytes, lim.hostOf);
   if (o.msg.job !== job)
     throw new MamError('TOPIC_MISMATCH', `outbox entry of job ${job} carries an event of job "${o.msg.job}"`);
   if (o.msg.sender !== e.sender || o.msg.seq !== e.seq) {

@@ -33,7 +33,7 @@ function brokerDown(err: unknown): boolean {
 async function keepInOutbox(id: EmitIdentity, topic: string, type: string, body: object, gen: number): Promise<number> {
   const seq = await allocateSeq(id.jobDir, id.sender);
   const msg: Msg<object> = { v: 1, ns: id.ns, job: id.job, type, sender: id.sender, gen, seq, ts: Date.now(), body };
-  const payload = sealEnvelope(id.ns, topic, msg, id.keyring);
+  const payload = sealEnvelope(id.ns, topic, msg, id.keyring, id.hostOf);
   if (payload.length > id.maxMessageBytes) {
     throw new MamError('OVERSIZE', `event is ${payload.length} bytes; the limit is ${id.maxMessageBytes}`, {
       hint: 'shorten the body (long output belongs in a file named as an artifact)',
@@ -78,7 +78,7 @@ export async function emitEvent(
     body,
   });
   // Nor spend a seq of a sender this keyring cannot sign as (an agent session naming the operator).
-  signingKey(id.ns, topic, id.sender, id.keyring);
+  signingKey(id.ns, topic, id.sender, id.keyring, id.hostOf);
   let client: MeshClient;
   try {
     client = await connectClient({

@@ -1,3 +1,4 @@
+import type { HostOf } from '../../core/signers.js';
 import type { Keyring } from '../../core/keys.js';
 
 /** Who emits, and how they reach the broker: from an agent session's MAM_* variables or the workspace. */
@@ -8,6 +9,8 @@ export interface EmitIdentity {
   /** the session generation; undefined: taken from the job's retained state (0 when none) */
   gen?: number;
   keyring: Keyring;
+  /** the job's host when known: its per-host keys sign the operator's events and verify the job's snapshots */
+  hostOf?: HostOf;
   login: { username: string; password: string };
   url: string;
   ca: Buffer | string;

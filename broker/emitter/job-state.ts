@@ -19,7 +19,7 @@ export interface StateBody {
 export function readStateBody(id: EmitIdentity, topic: string, payload: Buffer): StateBody {
   const verifiable = id.keyring.keyFor(id.keyring.activeKid, RECONCILER_SCOPE) !== undefined;
   const msg = verifiable
-    ? openEnvelope(id.ns, topic, payload, id.keyring, 1 << 20).msg
+    ? openEnvelope(id.ns, topic, payload, id.keyring, 1 << 20, id.hostOf).msg
     : readEnvelopeUnverified(id.ns, topic, payload, 1 << 20);
   return msg.body as unknown as StateBody;
 }

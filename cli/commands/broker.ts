@@ -1,6 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { parseRedisUrl } from '../../broker/cluster.js';
+import { createHostLogins, createJobOwners } from '../../broker/host-logins.js';
 import { createBroker } from '../../broker/server.js';
+import { hostsPath } from '../../core/host-identity.js';
 import { loadContext } from '../../core/context.js';
 import { brokerRunFile } from '../../core/endpoint.js';
 import { createLogger } from '../../core/logger.js';
@@ -64,6 +66,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     agentLogin: ctx.cfg.broker.agentLogin,
     cluster: cluster ? { redis: cluster, heartbeatMs: ctx.cfg.broker.clusterHeartbeatMs } : undefined,
     logger: log,
+    hosts: {
+      logins: createHostLogins(hostsPath(ctx.ws), log),
+      owners: createJobOwners(ctx.cfg.namespace, ctx.keyring, ctx.cfg.events.maxMessageBytes),
+    },
   }).catch((err: NodeJS.ErrnoException & { port?: number }) => portInUse(err, bind, ctx.ws.config));
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   const url = `mqtts://${host.includes(':') ? `[${host}]` : host}:${broker.port}`;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { emitEvent } from '../../broker/emitter/emit-event.js';
 import { loadContext } from '../../core/context.js';
 import { assertId, ID_PATTERN, topics } from '../../core/topics.js';
+import { placeJob } from '../placement.js';
 import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
 import { awaitLaunch } from '../await-launch.js';
@@ -32,6 +33,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     prompt: { type: 'string' },
     expect: { type: 'string', multiple: true },
     host: { type: 'string' },
+    labels: { type: 'string' },
+    'queue-offline': { type: 'boolean' },
     timeout: { type: 'string' },
     id: { type: 'string' },
     backend: { type: 'string' },
@@ -50,8 +53,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     throw usage('job', '--backend is auto, tmux or pty');
   const ctx = loadContext(io.cwd, io.env);
   const job = values.id ? assertId(values.id, 'job id') : newJobId();
-  const host = values.host ?? ctx.cfg.host;
-  if (!ID_PATTERN.test(host)) throw usage('job', `invalid --host "${host}"`);
+  if (values.host !== undefined && values.host !== 'auto' && !ID_PATTERN.test(values.host))
+    throw usage('job', `invalid --host "${values.host}"`);
+  const host = await placeJob(ctx, io, {
+    host: values.host,
+    labels: values.labels,
+    queueOffline: values['queue-offline'],
+  });
   const body: Record<string, unknown> = {
     agent: values.agent,
     workdir: resolve(io.cwd, values.workdir ?? '.'),
@@ -80,7 +88,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   );
   const timeoutMs = values.wait ? parseDuration('job', values.wait) : ctx.cfg.emit.ackTimeoutMs;
   const r = await emitEvent(
-    operatorIdentity(ctx, job, 0),
+    operatorIdentity(ctx, job, 0, host),
     topics.control(ctx.cfg.namespace, host),
     'control.create',
     body,
@@ -112,7 +120,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let waiting: string | undefined;
   try {
     const l = waitLaunch
-      ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs))
+      ? await awaitLaunch(ctx, job, values.wait ? timeoutMs : Math.max(LAUNCH_WAIT_MS, timeoutMs), host)
       : undefined;
     session = l?.session;
     waiting = l?.waiting;

@@ -30,6 +30,7 @@ export function createBrokerSession(ctx: Context, status: HostStatus) {
         clean: false,
         reconnectMs: cfg.broker.reconnectMs,
         maxInflight: cfg.broker.maxInflight,
+        keepaliveSeconds: cfg.broker.hostKeepaliveSeconds,
         will: { topic: status.topic, payload: status.seal('offline'), qos: 1, retain: true },
         // Installed before connecting: the persistent session's backlog may come with the CONNACK.
         prepare(c) {

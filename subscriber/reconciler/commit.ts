@@ -65,7 +65,11 @@ export function createCommitter(d: CommitDeps) {
           }
           return;
         }
-        if (o.topic.kind === 'state') return mirrorState(o);
+        if (o.topic.kind === 'state') {
+          const out = mirrorState(o, it);
+          if (out) outcomes.push(out);
+          return;
+        }
         if (o.topic.kind === 'escalations') return mirrorEscalation(reg, host, o);
         let out: Outcome;
         const writes = reg.writes();
@@ -99,9 +103,22 @@ export function createCommitter(d: CommitDeps) {
   }
 
   /** Snapshots from the owner of a job on another host keep this host's copy of the job current. */
-  function mirrorState(o: Opened) {
+  function mirrorState(o: Opened, it: Pending): Outcome | undefined {
     const row = reg.getJob(o.msg.job);
-    if (!row || row.host === host || o.msg.sender !== `reconciler@${row.host}`) return;
+    if (!row) return;
+    // Only the job's recorded host speaks for its state: anything else is refused and kept on record.
+    if (o.msg.sender !== `reconciler@${row.host}`)
+      return recordRejection(
+        reg,
+        new MamError(
+          'SENDER_MISMATCH',
+          `state of job ${row.id} signed as "${o.msg.sender}", not by its host ${row.host}`,
+        ),
+        it.topic,
+        it.payload,
+        o,
+      );
+    if (row.host === host) return;
     const b = o.msg.body as { state: typeof row.state; reason: string | null; gen: number };
     reg.mirrorJob(row.id, b.state, b.reason, b.gen);
   }

@@ -34,6 +34,7 @@ export function startSweepLoop(d: SweepDeps) {
       const r = await sweepOutboxes(d.ctx.ws.jobsDir, d.reg, d.client, {
         ns: cfg.namespace,
         keyring: d.ctx.keyring,
+        hostOf: (job) => d.reg.getJob(job)?.host,
         maxBytes: maxEnvelopeBytes(cfg),
         graceMs: Math.max(5000, cfg.emit.ackTimeoutMs),
         maxAgeMs: cfg.events.maxAgeSeconds * 1000,

@@ -2,7 +2,8 @@ import type { Config } from '../../core/config.js';
 import { openEnvelope, type Opened, type SenderMismatch } from '../../core/envelope.js';
 import { isMamError, MamError } from '../../core/errors.js';
 import type { Keyring } from '../../core/keys.js';
-import { parseTopic } from '../../core/topics.js';
+import type { HostOf } from '../../core/signers.js';
+import { parseTopic, type ParsedTopic } from '../../core/topics.js';
 
 /** A received message, verified on arrival, waiting for its batch's commit and then its PUBACK. */
 export interface Pending {
@@ -26,6 +27,10 @@ export interface VerifyDeps {
   ns: string;
   host: string;
   keyring: Keyring;
+  /** the recorded host of a job: per-host keys are checked against it */
+  hostOf: HostOf;
+  /** a joined host: it holds only its own keys, so messages about other hosts are not for it */
+  joined?: boolean;
   events: Config['events'];
   /** True (once) for a message that is, byte for byte, a snapshot this reconciler published. */
   isEcho(topic: string, payload: Buffer): boolean;
@@ -40,8 +45,9 @@ export function createVerifier(d: VerifyDeps): Verify {
     const t = parseTopic(d.ns, it.topic);
     if (t && (t.kind === 'output' || t.kind === 'status')) return null;
     if (t?.kind === 'state' && d.isEcho(it.topic, it.payload)) return null;
+    if (d.joined && t && !concernsHost(t, d.host, d.hostOf)) return null;
     try {
-      const o = openEnvelope(d.ns, it.topic, it.payload, d.keyring, d.events.maxMessageBytes);
+      const o = openEnvelope(d.ns, it.topic, it.payload, d.keyring, d.events.maxMessageBytes, d.hostOf);
       if ((o.topic.kind === 'state' || o.topic.kind === 'escalations') && o.msg.sender === self) return null;
       if (o.msg.ts < now - d.events.maxAgeSeconds * 1000 || o.msg.ts > now + d.events.maxSkewSeconds * 1000) {
         it.refusedOpened = o;
@@ -53,4 +59,14 @@ export function createVerifier(d: VerifyDeps): Verify {
       return err as Error;
     }
   };
+}
+
+/**
+ * Whether a message on `t` is about this host: its control topic, or a job it
+ * owns. A joined host cannot verify (nor forge) what other hosts sign; a job it
+ * does not know yet is not its own until its control.create arrives.
+ */
+function concernsHost(t: ParsedTopic, host: string, hostOf: HostOf): boolean {
+  if (t.kind === 'control' || t.kind === 'status') return t.id === host;
+  return hostOf(t.id) === host;
 }

@@ -1,0 +1,71 @@
+import { connectAs } from '../../broker/connect-role.js';
+import { loadContext } from '../../core/context.js';
+import { openEnvelope } from '../../core/envelope.js';
+import { hostsPath, loadHostsFile } from '../../core/host-identity.js';
+import { prefix } from '../../core/topics.js';
+import { parseFlags } from '../args.js';
+import type { Io } from '../io.js';
+
+export interface Status {
+  status: string;
+  since?: number;
+}
+
+/** The hosts' retained, signed statuses, gathered for a short while (a retained message arrives at subscribe). */
+export async function retainedStatuses(io: Io, waitMs: number): Promise<Map<string, Status>> {
+  const ctx = loadContext(io.cwd, io.env);
+  const out = new Map<string, Status>();
+  const ns = ctx.cfg.namespace;
+  const client = await connectAs(ctx, 'reader', {
+    writeCache: false,
+    prepare: (c) =>
+      c.on('message', (topic, payload) => {
+        try {
+          const o = openEnvelope(ns, topic, payload, ctx.keyring, ctx.cfg.events.maxMessageBytes);
+          if (o.msg.type === 'host.status') out.set(o.topic.id, o.msg.body as unknown as Status);
+        } catch {
+          // an unverifiable status says nothing about the host
+        }
+      }),
+  });
+  try {
+    await client.mqtt.subscribeAsync(`${prefix(ns)}/hosts/+/status`, { qos: 1 });
+    await new Promise((r) => setTimeout(r, waitMs));
+  } finally {
+    await client.close();
+  }
+  return out;
+}
+
+/** `mam hosts`: the joined hosts with their labels, and online/offline from their retained status. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags('hosts', argv, { json: { type: 'boolean' } }, false);
+  const ctx = loadContext(io.cwd, io.env);
+  const file = loadHostsFile(hostsPath(ctx.ws));
+  const statuses = await retainedStatuses(io, 300);
+  const names = [...new Set([ctx.cfg.host, ...Object.keys(file.hosts), ...statuses.keys()])].sort();
+  const rows = names.map((name) => {
+    const e = file.hosts[name];
+    const s = statuses.get(name);
+    return {
+      host: name,
+      labels: e?.labels ?? {},
+      operator: e?.operator ?? false,
+      revoked: e?.revoked ?? null,
+      status: e?.revoked ? 'revoked' : (s?.status ?? 'unknown'),
+      since: s?.since ?? null,
+    };
+  });
+  if (values.json) {
+    io.out(JSON.stringify(rows) + '\n');
+    return 0;
+  }
+  for (const r of rows) {
+    const labels = Object.entries(r.labels).map(([k, v]) => `${k}=${v}`);
+    const since = r.since ? ` since ${new Date(r.since).toISOString()}` : '';
+    io.out(
+      `${r.host.padEnd(20)} ${r.status.padEnd(8)}${since} ${labels.join(',') || '-'}${r.operator ? ' operator' : ''}\n`,
+    );
+  }
+  return 0;
+}
