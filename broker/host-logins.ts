@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { openEnvelope } from '../core/envelope.js';
-import { hostOfLogin, loadHostsFile, type HostsFile } from '../core/host-identity.js';
+import { followHostsFile, hostOfLogin } from '../core/host-identity.js';
 import { safeEqual, type Keyring } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import { ID_PATTERN, parseTopic } from '../core/topics.js';
 
-const CHECK_MS = 500;
 const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
 
 /**
@@ -16,41 +14,20 @@ const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
  * `isRevoked`, for every publish of a client already connected.
  */
 export function createHostLogins(path: string, log: Logger) {
-  let file: HostsFile = { hosts: {} };
-  let stamp = '';
-  let checkedAt = 0;
-  const refresh = () => {
-    if (Date.now() - checkedAt < CHECK_MS) return;
-    checkedAt = Date.now();
-    let now = '';
-    try {
-      const st = statSync(path);
-      now = `${st.ino}:${st.mtimeMs}:${st.size}`;
-    } catch {
-      now = '';
-    }
-    if (now === stamp) return;
-    stamp = now;
-    try {
-      file = loadHostsFile(path);
-    } catch (err) {
-      log.warn('hosts.json cannot be read; the host logins read before stay in force', err);
-    }
-  };
+  const current = followHostsFile(path, log);
   return {
     /** The host a `host:<name>` login proves, or undefined (unknown, revoked, wrong password). */
     authenticate(username: string, password: Buffer): string | undefined {
       const host = hostOfLogin(username);
       if (host === undefined || !ID_PATTERN.test(host)) return undefined;
-      refresh();
-      const e = file.hosts[host];
+      const e = current().hosts[host];
       const given = Buffer.from(digest(password).toString('hex'));
       const want = Buffer.from(e && !e.revoked ? e.passwordSha256 : '0'.repeat(64));
       return safeEqual(given, want) && e && !e.revoked ? host : undefined;
     },
     isRevoked(host: string): boolean {
-      refresh();
-      return !file.hosts[host] || file.hosts[host].revoked !== undefined;
+      const e = current().hosts[host];
+      return !e || e.revoked !== undefined;
     },
   };
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MamError } from './errors.js';
+import type { Logger } from './logger.js';
 import { deriveKey, hmac, OPERATOR_SCOPE, type KeyFile } from './keys.js';
 import { readJsonFile, writeSecretFile } from './secret-file.js';
 import { assertId } from './topics.js';
@@ -55,6 +56,38 @@ export function loadHostsFile(path: string): HostsFile {
     });
   }
   return f;
+}
+
+// hosts.json is looked at again at most this often: `mam host add|revoke` takes effect within it, without a restart.
+const FOLLOW_MS = 500;
+
+/**
+ * hosts.json as it is now, read again only when its inode, mtime or size changed (looked at
+ * at most every 500 ms). A file that cannot be read keeps what was read before in force.
+ */
+export function followHostsFile(path: string, log: Logger): () => HostsFile {
+  let file: HostsFile = { hosts: {} };
+  let stamp = '';
+  let checkedAt = 0;
+  return () => {
+    if (Date.now() - checkedAt < FOLLOW_MS) return file;
+    checkedAt = Date.now();
+    let now = '';
+    try {
+      const st = statSync(path);
+      now = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      now = '';
+    }
+    if (now === stamp) return file;
+    stamp = now;
+    try {
+      file = loadHostsFile(path);
+    } catch (err) {
+      log.warn('hosts.json cannot be read; the hosts read before stay in force', err);
+    }
+    return file;
+  };
 }
 
 export function saveHostsFile(path: string, f: HostsFile): void {
