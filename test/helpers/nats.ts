@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Workspace } from '../../core/workspace.js';
-import { freePort } from './redis.js';
+import { freePorts } from './redis.js';
 
 function findExecutable(name: string): string | undefined {
   for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/usr/local/sbin']) {
@@ -87,13 +87,12 @@ async function listening(port: number): Promise<boolean> {
 export async function startNatsCluster(ws: Workspace, users: NatsUser[], n = 3): Promise<NatsCluster> {
   if (!NATS_SERVER) throw new Error('nats-server must be installed (apt-get install nats-server)');
   const root = mkdtempSync(join(tmpdir(), 'mam-nats-'));
-  const ports = await Promise.all(
-    Array.from({ length: n }, async () => ({
-      client: await freePort(),
-      mqtt: await freePort(),
-      route: await freePort(),
-    })),
-  );
+  const picked = await freePorts(3 * n);
+  const ports = Array.from({ length: n }, (_, i) => ({
+    client: picked[3 * i]!,
+    mqtt: picked[3 * i + 1]!,
+    route: picked[3 * i + 2]!,
+  }));
   const procs: ChildProcess[] = [];
   let out = '';
   const stop = async () => {
