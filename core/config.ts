@@ -52,6 +52,7 @@ export interface Config {
     maxConcurrent: number;
   };
   scheduler: { agingSeconds: number };
+  dashboard: { enabled: boolean; bind: string; port: number; loginTtlSeconds: number; sessionHours: number };
   policies: {
     gate?: string;
     gateAttempts: number;

@@ -1,6 +1,6 @@
 import { emitEvent } from '../../broker/emitter/emit-event.js';
 import type { EmitResult } from '../../broker/emitter/emit-identity.js';
-import { loadContext } from '../../core/context.js';
+import { type Context, loadContext } from '../../core/context.js';
 import { assertId, topics } from '../../core/topics.js';
 import { operatorIdentity } from '../../subscriber/operator-identity.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
@@ -39,32 +39,42 @@ function report(
 }
 
 /**
- * Stop = a signed operator job.cancelled on the job's own event topic: the same verified path as any terminal event.
+ * Stop = a signed operator job.cancelled on the job's own event topic: the same verified path as any
+ * terminal event. `by` names who asked (the CLI's operator, or a dashboard login).
  */
-export async function stop(argv: string[], io: Io): Promise<number> {
-  const { values, job, ctx, timeoutMs } = target(argv, io, 'stop');
-  const body = { reason: values.reason ?? 'stopped by operator', by: `operator@${ctx.cfg.host}` };
-  const r = await emitEvent(operatorIdentity(ctx, job), topics.events(ctx.cfg.namespace, job), 'job.cancelled', body, {
-    wait: true,
-    timeoutMs,
-  });
-  return report(io, values.json, job, 'stop', r, timeoutMs, ctx.ws.jobDir(job));
+export function sendStop(ctx: Context, job: string, reason: string, by: string, timeoutMs: number) {
+  return emitEvent(
+    operatorIdentity(ctx, job),
+    topics.events(ctx.cfg.namespace, job),
+    'job.cancelled',
+    { reason, by },
+    { wait: true, timeoutMs },
+  );
 }
 
 /** Resume = a signed control.resume to the job's host: a new session generation. */
+export function sendResume(ctx: Context, job: string, host: string, prompt: string | undefined, timeoutMs: number) {
+  return emitEvent(
+    operatorIdentity(ctx, job, 0),
+    topics.control(ctx.cfg.namespace, host),
+    'control.resume',
+    prompt ? { prompt } : {},
+    { wait: true, timeoutMs },
+  );
+}
+
+export async function stop(argv: string[], io: Io): Promise<number> {
+  const { values, job, ctx, timeoutMs } = target(argv, io, 'stop');
+  const r = await sendStop(ctx, job, values.reason ?? 'stopped by operator', `operator@${ctx.cfg.host}`, timeoutMs);
+  return report(io, values.json, job, 'stop', r, timeoutMs, ctx.ws.jobDir(job));
+}
+
 export async function resume(argv: string[], io: Io): Promise<number> {
   const { values, job, ctx, timeoutMs } = target(argv, io, 'resume');
   const reg = openRegistryReadOnly(io);
   const row = reg.getJob(job);
   reg.close();
   if (!row) throw noSuchJob(job);
-  const body = values.prompt ? { prompt: values.prompt } : {};
-  const r = await emitEvent(
-    operatorIdentity(ctx, job, 0),
-    topics.control(ctx.cfg.namespace, row.host),
-    'control.resume',
-    body,
-    { wait: true, timeoutMs },
-  );
+  const r = await sendResume(ctx, job, row.host, values.prompt, timeoutMs);
   return report(io, values.json, job, 'resume', r, timeoutMs, ctx.ws.jobDir(job));
 }

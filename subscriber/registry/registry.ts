@@ -8,6 +8,7 @@ import { createEventPruning } from './prune-events.js';
 import { createRejectionPruning } from './prune-rejections.js';
 import { createQueries } from './queries.js';
 import { createEscalationQueries } from './escalation-queries.js';
+import { createDashboardQueries } from './dashboard-queries.js';
 import { createQueueQueries } from './queue-queries.js';
 import { createRetryQueries } from './retry-queries.js';
 import { createScheduleWrites } from './schedule-writes.js';
@@ -208,6 +209,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     ...createQueueQueries(db),
     ...createRetryQueries(db),
     ...createEscalationQueries(db),
+    ...createDashboardQueries(db),
     ...createEventPruning(db, reg.transaction),
     ...createRejectionPruning(db, reg.transaction),
     restoreJob: write(createJobRestore(db, reg, (id) => cache?.jobChanged(id))),
