@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { fileSize, readRange, sessionLogFile } from '../agents/log-files.js';
-import type { Context } from '../core/context.js';
-import type { Registry } from '../subscriber/registry/registry.js';
-import { queuePositions } from '../subscriber/scheduler/queue-position.js';
-import { isWaiting } from '../subscriber/scheduler/scheduler.js';
+import { fileSize, readRange, sessionLogFile } from '../../agents/log-files.js';
+import type { Context } from '../../core/context.js';
+import type { Registry } from '../../subscriber/registry/registry.js';
+import { queuePositions } from '../../subscriber/scheduler/queue-position.js';
+import { isWaiting } from '../../subscriber/scheduler/scheduler.js';
 
 const OUTPUT_TAIL = 64 * 1024;
 const DIFF_MAX = 512 * 1024;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { Logger } from '../core/logger.js';
-import type { Registry } from '../subscriber/registry/registry.js';
+import type { Logger } from '../../core/logger.js';
+import type { Registry } from '../../subscriber/registry/registry.js';
 import { startStream } from './http-kit.js';
 
 /**

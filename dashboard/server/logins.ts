@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Workspace } from '../core/workspace.js';
+import type { Workspace } from '../../core/workspace.js';
 
 export type Role = 'reader' | 'operator';
 

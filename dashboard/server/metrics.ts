@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
-import type { Registry } from '../subscriber/registry/registry.js';
-import { JOB_STATES } from '../subscriber/state-machine.js';
+import type { Registry } from '../../subscriber/registry/registry.js';
+import { JOB_STATES } from '../../subscriber/state-machine.js';
 
 /**
  * /metrics, computed from the SQLite registry at each scrape: the registry is what the reconciler
