@@ -197,6 +197,7 @@ export const COMMANDS: Record<string, CommandEntry> = Object.fromEntries(
     'host',
     'hosts',
     'join',
+    'dashboard',
   ].map((name) => [name, OWN[name] ?? JOB_COMMANDS[name] ?? WORKFLOW_COMMANDS[name] ?? HOST_COMMANDS[name]!]),
 );
 

@@ -7,9 +7,9 @@ import { mamEntry } from '../core/package-root.js';
 import { writeSecretFile } from '../core/secret-file.js';
 import type { Workspace } from '../core/workspace.js';
 
-export type DaemonName = 'broker' | 'reconciler';
+export type DaemonName = 'broker' | 'reconciler' | 'dashboard';
 
-const ARGS: Record<DaemonName, string[]> = { broker: ['broker'], reconciler: ['reconcile'] };
+const ARGS: Record<DaemonName, string[]> = { broker: ['broker'], reconciler: ['reconcile'], dashboard: ['dashboard'] };
 
 export const pidFile = (ws: Workspace, d: DaemonName) => join(ws.runDir, `${d}.pid`);
 export const logFile = (ws: Workspace, d: DaemonName) => join(ws.runDir, `${d}.log`);

@@ -17,6 +17,22 @@ within a second and without restarts. docs/MULTIHOST.md.
 ${EXIT_CODES}`,
     load: () => import('./commands/host.js'),
   },
+  dashboard: {
+    summary: 'run the web dashboard; --url prints a one-time login link',
+    help: `mam dashboard [--bind <addr>] [--port <n>] [--json]
+mam dashboard --url [--role reader|operator] [--name <who>] [--json]
+
+Serves the live dashboard over HTTPS with the workspace's server certificate,
+on dashboard.bind (loopback by default) and dashboard.port (0: a free port).
+\`mam up\` starts it in the background unless dashboard.enabled is false.
+--url prints a login link to the running dashboard: it works once, within
+dashboard.loginTtlSeconds; a reader login sees, an operator login acts (stop,
+resume, retry, approve, verdict, breaker reset), each action signed like the
+CLI's and recorded with who did it. docs/DASHBOARD.md.
+${EXIT_CODES}`,
+    longRunning: (argv) => !argv.includes('--url'),
+    load: () => import('./commands/dashboard.js'),
+  },
   hosts: {
     summary: 'list hosts: labels, online/offline from their retained status',
     help: `mam hosts [--json]

@@ -7,13 +7,14 @@ import { recordedSessions } from '../live-sessions.js';
 
 export async function down(io: Io, quiet = false) {
   const ws = openWorkspace(io.cwd, io.env);
+  const dashboard = await stopDaemon(ws, 'dashboard');
   // The reconciler first: it finishes its transaction and says offline while the broker still listens.
   const reconciler = await stopDaemon(ws, 'reconciler');
   const broker = await stopDaemon(ws, 'broker');
   // tmux sessions outlive the daemons by design: say which, so nothing keeps running unnoticed.
   const leftRunning = sessionsLeft(io).map(({ job, gen, backend, name, pid }) => ({ job, gen, backend, name, pid }));
   if (!quiet) {
-    io.out(`reconciler ${reconciler}\nbroker     ${broker}\n`);
+    io.out(`dashboard  ${dashboard}\nreconciler ${reconciler}\nbroker     ${broker}\n`);
     if (leftRunning.length) {
       io.out(
         `left running: ${leftRunning.length} agent session(s), unwatched until \`mam up\` (\`mam job stop <id>\` after it ends one):\n`,
@@ -21,7 +22,7 @@ export async function down(io: Io, quiet = false) {
       for (const s of leftRunning) io.out(`  ${s.job} gen ${s.gen} ${s.backend} ${s.name} pid ${s.pid ?? '-'}\n`);
     } else io.out('no agent sessions left running\n');
   }
-  return { reconciler, broker, leftRunning };
+  return { dashboard, reconciler, broker, leftRunning };
 }
 
 function sessionsLeft(io: Io) {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connectAs } from '../../broker/connect-role.js';
 import { loadContext, type Context } from '../../core/context.js';
 import { brokerRunFile } from '../../core/endpoint.js';
@@ -34,10 +35,30 @@ async function reconcilerOnline(ctx: Context, pid: number, ms: number): Promise<
   }
 }
 
+type Started = { pid: number; started: boolean };
+
+/** The dashboard, when enabled and this host has the server certificate it serves with. */
+async function upDashboard(
+  ctx: Context,
+  env: NodeJS.ProcessEnv,
+  say: (t: string) => void,
+): Promise<Started | undefined> {
+  if (!ctx.cfg.dashboard.enabled || !existsSync(ctx.ws.serverCert)) return undefined;
+  const d = startDaemon(ctx.ws, 'dashboard', env);
+  const file = join(ctx.ws.runDir, 'dashboard.json');
+  const runs = () => existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).pid === d.pid;
+  await waitFor(ctx.ws, 'dashboard', runs, 15_000);
+  const url = (JSON.parse(readFileSync(file, 'utf8')) as { url: string }).url;
+  say(
+    `dashboard  ${d.started ? 'started' : 'already running'} (pid ${d.pid}) at ${url}; \`mam dashboard --url\` to log in\n`,
+  );
+  return d;
+}
+
 export async function up(
   io: Io,
   quiet = false,
-): Promise<{ broker?: { pid: number; started: boolean }; reconciler: { pid: number; started: boolean } }> {
+): Promise<{ broker?: Started; reconciler: Started; dashboard?: Started }> {
   let ctx = loadContext(io.cwd, io.env);
   const say = (t: string) => quiet || io.out(t);
   let broker: { pid: number; started: boolean } | undefined;
@@ -63,7 +84,8 @@ export async function up(
   say(
     `reconciler ${reconciler.started ? 'started' : 'already running'} (pid ${reconciler.pid}) for host ${ctx.cfg.host}; log ${logFile(ctx.ws, 'reconciler')}\n`,
   );
-  return { broker, reconciler };
+  const dashboard = await upDashboard(ctx, io.env, say);
+  return { broker, reconciler, dashboard };
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {

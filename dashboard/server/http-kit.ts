@@ -2,12 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The page loads only its own bundled script and stylesheet and talks only to its own origin:
- * no inline script, no eval, no framing, no form posts elsewhere.
+ * no inline script, no eval, no framing, no form posts elsewhere. One allowance: xterm.js writes
+ * its theme and cell sizes into <style> elements it creates at run time, so style elements may be
+ * inline; style attributes in markup may not, and no script may ever be.
  */
 export const CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
+  "style-src-elem 'self' 'unsafe-inline'",
+  "style-src-attr 'none'",
   "img-src 'self' data:",
   "connect-src 'self'",
   "base-uri 'none'",

@@ -9,6 +9,16 @@ export interface EventHead {
   received_at: number;
 }
 
+export interface Outcome {
+  host: string;
+  agent: string;
+  jobs: number;
+  done: number;
+  failed: number;
+  retries: number;
+  avg_done_ms: number | null;
+}
+
 /**
  * The dashboard's named reads: it follows the registry by the events' row ids (the id a
  * browser resumes from) and by the jobs' latest update, and never writes.
@@ -28,7 +38,22 @@ export function createDashboardQueries(db: Database.Database) {
   const gateResults = db.prepare<[], { result: string; n: number }>(
     'SELECT result, COUNT(*) AS n FROM gate_checks WHERE result IS NOT NULL GROUP BY result',
   );
+  const outcomes = db.prepare<[], Outcome>(`SELECT host, COALESCE(agent, '-') AS agent, COUNT(*) AS jobs,
+      SUM(state = 'done') AS done, SUM(state IN ('failed', 'timeout', 'lost')) AS failed, SUM(attempts) AS retries,
+      AVG(CASE WHEN state = 'done' THEN updated_at - created_at END) AS avg_done_ms
+      FROM jobs GROUP BY host, agent ORDER BY host, agent`);
+  // State changes per hour, from the committed events that changed a state: the board's history.
+  const changes = db.prepare<
+    [number],
+    { hour: number; state: string; n: number }
+  >(`SELECT received_at / 3600000 AS hour,
+      state_after AS state, COUNT(*) AS n FROM events WHERE received_at >= ? AND state_after IS NOT NULL
+      GROUP BY hour, state ORDER BY hour`);
   return {
+    /** Per host and agent: jobs, done, failed, retries used and mean time from create to done. */
+    outcomes: () => outcomes.all(),
+    /** Committed state changes per hour since `since` (ms), by the state entered. */
+    stateChanges: (since: number) => changes.all(since),
     /** Finished quality-gate runs per result. */
     gateResultCounts: () => gateResults.all(),
     /** Committed events after row id `after`, oldest first. */

@@ -1,0 +1,2 @@
+// Stylesheets imported for the bundler: esbuild gathers them into app.css.
+declare module '*.css';
