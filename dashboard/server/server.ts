@@ -14,7 +14,7 @@ import { cookie, send, sendError } from './http-kit.js';
 import { createLive } from './live.js';
 import { createSessions, csrfMatches, redeemLogin, type DashboardSession } from './logins.js';
 import { createMetrics } from './metrics.js';
-import { metricsTokenMatches } from './metrics-token.js';
+import { metricsToken, metricsTokenMatches } from './metrics-token.js';
 import { createReadApi } from './read-api.js';
 import { createReadViews } from './read-views.js';
 import { handleApi } from './routes.js';
@@ -56,6 +56,8 @@ export async function startDashboard(
     throw new MamError('REGISTRY_MISSING', `no job registry yet at ${ctx.ws.db}`, {
       hint: 'start the reconciler first (`mam up`)',
     });
+  // Made now, so a Prometheus scraper can be given it before its first scrape.
+  metricsToken(ctx.ws);
   let registry: Registry | undefined;
   const reg = () => (registry ??= openRegistry(ctx.ws.db, { readonly: true }));
   const live = createLive(reg, log);
