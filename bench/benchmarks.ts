@@ -2,6 +2,7 @@ import { adapterOverhead } from './adapter-overhead.js';
 import { adapterOverheadReal } from './adapter-overhead-real.js';
 import type { Benchmark } from './benchmark.js';
 import { clusterThroughput } from './cluster-throughput.js';
+import { dashboardLoad } from './dashboard-load.js';
 import { emitLatency } from './emit-latency.js';
 import { publishThroughput } from './publish-throughput.js';
 import { queueThroughput } from './queue-throughput.js';
@@ -24,4 +25,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   queueThroughput,
   clusterThroughput,
   workflowDag,
+  dashboardLoad,
 ];

@@ -1,88 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { openRegistry } from '../subscriber/registry/registry.js';
 import { figure, type Benchmark, type BenchOptions, type Figure } from './benchmark.js';
 import { MAM_BIN, withMesh, type Mesh } from './setup.js';
+import { seedRegistry } from './seed-registry.js';
 import { median } from './stats.js';
 import { pollUntil, readRegistry } from './termination-latency.js';
 
 const NAME = 'registry-scale';
 const EVENTS_PER_JOB = 10;
-
-/**
- * A registry as months of work leave it: `jobs` jobs of this host, `live` of them running with a
- * recorded session that no longer exists (the host rebooted), the rest ended within the last day,
- * and EVENTS_PER_JOB events each. Written straight into the database before any daemon starts.
- */
-function seedRegistry(mesh: Mesh, jobs: number, live: number): void {
-  const reg = openRegistry(mesh.ctx.ws.db);
-  const host = mesh.ctx.cfg.host;
-  const now = Date.now();
-  const raw = Buffer.from(randomBytes(300).toString('base64'));
-  const CHUNK = 5000;
-  for (let from = 0; from < jobs; from += CHUNK) {
-    reg.transaction(() => {
-      for (let i = from; i < Math.min(jobs, from + CHUNK); i++) {
-        const id = `scale-${i}`;
-        const isLive = i < live;
-        const at = now - Math.floor(((jobs - i) / jobs) * 20 * 3600_000);
-        reg.restoreJob({
-          job: {
-            id,
-            state: isLive ? 'running' : 'done',
-            reason: null,
-            gen: 1,
-            host,
-            agent: 'command',
-            workdir: null,
-            spec: '{}',
-            state_seq: 3,
-            created_at: at,
-            updated_at: at,
-            last_event_at: null,
-            born_ts: null,
-            priority: 5,
-            not_before: null,
-            attempts: 0,
-            gate_runs: 0,
-          },
-          sessions: [
-            {
-              job: id,
-              gen: 1,
-              host,
-              backend: 'pty',
-              name: `mam-command-scale-${i}-1`,
-              pid: null,
-              workdir: null,
-              git_base: null,
-              agent_session_id: null,
-              started_at: at,
-              ended_at: isLive ? null : at,
-              end_reason: isLive ? null : 'done',
-            },
-          ],
-          events: Array.from({ length: EVENTS_PER_JOB }, (_, k) => ({
-            job: id,
-            sender: 'agent',
-            seq: k + 1,
-            gen: 1,
-            type: 'job.progress',
-            ts: at,
-            received_at: at,
-            kid: 'k0',
-            applied: 1,
-            state_after: 'running',
-            raw,
-          })),
-          hwm: [{ sender: 'agent', seq: EVENTS_PER_JOB }],
-        });
-      }
-    });
-  }
-  reg.close();
-}
 
 /** Median wall time of `mam <args>` over `runs` runs, after one untimed run. */
 async function cliMs(mesh: Mesh, args: string[], runs: number): Promise<number> {
@@ -109,7 +34,7 @@ async function scenario(opts: BenchOptions, jobs: number, live: number): Promise
     { name: NAME, cpuProfDir: opts.cpuProfDir, config: { reconciler: { sweepIntervalMs: 500 }, ...opts.config } },
     async (mesh) => {
       const t0 = Date.now();
-      seedRegistry(mesh, jobs, live);
+      seedRegistry(mesh.ctx, { jobs, live, eventsPerJob: EVENTS_PER_JOB });
       opts.log(`  seeded ${jobs} jobs (${live} live) and ${jobs * EVENTS_PER_JOB} events in ${Date.now() - t0} ms`);
       const lost = () => readRegistry(mesh.ctx, (reg) => reg.jobCounts().lost ?? 0);
 

@@ -58,6 +58,8 @@ async function main() {
       if (mine === shown) leave = off;
       else off();
       main.setAttribute('data-ready', path || 'board');
+      // Read by the dashboard benchmark: navigation start → this view rendered.
+      performance.mark(`view-${path || 'board'}`);
     } catch (err) {
       const e = err as ApiError;
       show(root, h('p', { class: 'error' }, e.message, e.hint ? ` (${e.hint})` : ''));
