@@ -11,6 +11,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const daemons = {
     broker: runningPid(ctx.ws, 'broker') ?? null,
     reconciler: runningPid(ctx.ws, 'reconciler') ?? null,
+    dashboard: runningPid(ctx.ws, 'dashboard') ?? null,
   };
   const recorded = recordedSessions(ctx);
   const sessions = recorded.filter((s) => s.alive);
@@ -46,6 +47,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     `broker     ${daemons.broker ? `running (pid ${daemons.broker})` : ctx.cfg.broker.url ? `external ${ctx.cfg.broker.url}` : 'stopped'}\n`,
   );
   io.out(`reconciler ${daemons.reconciler ? `running (pid ${daemons.reconciler})` : 'stopped'}\n`);
+  io.out(
+    `dashboard  ${daemons.dashboard ? `running (pid ${daemons.dashboard}; \`mam dashboard --url\` to log in)` : 'stopped'}\n`,
+  );
   if (!sessions.length) io.out('no live sessions\n');
   for (const s of sessions)
     io.out(

@@ -45,6 +45,7 @@ describe.each(['tmux', 'pty'] as const)('mam demo --backend %s', (backend) => {
     expect(out).toContain(`session backend: ${backend}`);
     expect(out).toMatch(/broker\s+started/);
     expect(out).toMatch(/reconciler started/);
+    expect(out).toMatch(/dashboard  started .* at https:\/\/127\.0\.0\.1:/);
     // Live events, each verified, then the states the reconciler published.
     for (const type of ['job.started', 'job.progress', 'job.done'])
       expect(out).toMatch(new RegExp(`event  ${type.replace('.', '\\.')}.*\\[signature verified\\]`));
@@ -63,7 +64,7 @@ describe.each(['tmux', 'pty'] as const)('mam demo --backend %s', (backend) => {
     const ps = jsonLines<{ daemons: { broker: number | null; reconciler: number | null }; sessions: unknown[] }>(
       (await runMam(tw, ['ps', '--json'])).stdout,
     )[0];
-    expect(ps.daemons).toEqual({ broker: null, reconciler: null });
+    expect(ps.daemons).toEqual({ broker: null, reconciler: null, dashboard: null });
     expect(ps.sessions).toEqual([]);
     const listed = await execa('tmux', ['-L', socket, 'list-sessions'], { reject: false });
     expect(String(listed.stdout)).not.toMatch(/mam-command/);
