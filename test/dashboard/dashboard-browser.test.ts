@@ -4,7 +4,8 @@
  * output and showing its diff, a stop from the page ending the job through the verified path,
  * and a reader who sees no actions. Screenshots of the board and a job page go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, type Browser, browserTitle, launchBrowser, skipBrowser } from '../helpers/browser.js';
 import { type RunningDashboard, startDashboardProcess } from '../helpers/dashboard.js';
@@ -21,9 +22,20 @@ echo "made by the agent" > feature.txt && git add feature.txt && git commit -qm 
 ${GATE}exec sleep 600
 `;
 
+// Two steps: `build` waits for the test's file `release`, `ship` needs it.
+const CHAIN = `steps:
+  - id: build
+    agent: command
+    command: [sh, -c, 'while [ ! -f release ]; do sleep 0.05; done; mam emit job.done || exit 1; exec sleep 600']
+  - id: ship
+    agent: command
+    needs: [build]
+    command: [sh, -c, 'mam emit job.done || exit 1; exec sleep 600']
+`;
+
 describe.skipIf(skipBrowser)(browserTitle('dashboard in a browser'), () => {
   beforeAll(async () => {
-    h = await startHost({ namespace: 'dashb', repos: true });
+    h = await startHost({ namespace: 'dashb', repos: true, config: { sessions: { isolation: 'none' } } });
     d = await startDashboardProcess(h);
     b = await launchBrowser();
     mkdirSync(artifactPath(''), { recursive: true });
@@ -101,5 +113,22 @@ describe.skipIf(skipBrowser)(browserTitle('dashboard in a browser'), () => {
       await reader.close();
       openGate(h, id, 'mam emit job.done');
     }
+  });
+
+  // The operator's page of the first test, still logged in.
+  it('a workflow run is a graph of its steps that moves live', async () => {
+    const file = join(h.tw.root, 'chain.yaml');
+    writeFileSync(file, CHAIN);
+    const r = await h.mam(['run', file, '--workdir', h.tw.root]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const run = String(r.stdout).trim();
+    await b.page.goto(`${d.url}/#/run/${run}`);
+    await b.page.waitForSelector('main[data-ready="run"] #run-graph');
+    await b.page.waitForSelector('.step[data-step="build"] :is(.s-starting, .s-running)', { timeout: 15_000 });
+    expect(await b.page.textContent('.step[data-step="ship"]')).toMatch(/pending/);
+    expect(await b.page.textContent('.step[data-step="ship"]')).toMatch(/← build/);
+    writeFileSync(join(h.tw.root, 'release'), '');
+    await b.page.waitForSelector('.step[data-step="ship"] .s-done', { timeout: 30_000 });
+    await b.page.waitForSelector('h1 .s-done', { timeout: 15_000 });
   });
 });
