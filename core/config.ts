@@ -15,6 +15,21 @@ export interface AgentConfig {
   binds?: Array<{ path: string; mode: 'rw' | 'ro' }>;
 }
 
+/** What a notification is about (docs/DASHBOARD.md, "Notifications"). */
+export type NotifyKind = 'blocked' | 'failed' | 'escalated' | 'approval' | 'done' | 'host-offline' | 'breaker-open';
+
+/** One destination of notifications: exactly one of webhook, command, ntfy. */
+export interface NotifySink {
+  name?: string;
+  events: NotifyKind[];
+  webhook?: { url: string; secretFile?: string };
+  command?: string[];
+  ntfy?: { url: string };
+  rateLimitPerMinute: number;
+  attempts: number;
+  timeoutMs: number;
+}
+
 /** The validated, defaulted, frozen workspace config (schemas/config.schema.json). */
 export interface Config {
   namespace: string;
@@ -53,6 +68,7 @@ export interface Config {
   };
   scheduler: { agingSeconds: number };
   dashboard: { enabled: boolean; bind: string; port: number; loginTtlSeconds: number; sessionHours: number };
+  notify: { dashboardUrl?: string; sinks: NotifySink[] };
   policies: {
     gate?: string;
     gateAttempts: number;
@@ -100,6 +116,24 @@ export function validateConfig(raw: unknown, source: string): Config {
         hint: `set events.maxMessageBytes to ${fits} or less, or raise broker.maxPacketBytes to ${cfg.events.maxMessageBytes + PUBLISH_OVERHEAD_BYTES} or more, in ${source}`,
       },
     );
+  }
+  // Exactly one way to deliver per sink (ajv's strict mode keeps a oneOf of `required` out of the schema).
+  cfg.notify.sinks.forEach((k, i) => {
+    const ways = (['webhook', 'command', 'ntfy'] as const).filter((w) => k[w] !== undefined);
+    if (ways.length !== 1) {
+      throw new MamError(
+        'CONFIG_INVALID',
+        `${source}: notify.sinks[${i}] has ${ways.length ? ways.join(' and ') : 'none of webhook, command, ntfy'}`,
+        { hint: `give notify.sinks[${i}] in ${source} exactly one of webhook, command or ntfy (one sink each)` },
+      );
+    }
+  });
+  const names = cfg.notify.sinks.flatMap((k) => (k.name ? [k.name] : []));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) {
+    throw new MamError('CONFIG_INVALID', `${source}: notify.sinks has two sinks named "${twice}"`, {
+      hint: `give each sink in notify.sinks of ${source} its own name`,
+    });
   }
   return cfg;
 }

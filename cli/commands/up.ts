@@ -37,13 +37,17 @@ async function reconcilerOnline(ctx: Context, pid: number, ms: number): Promise<
 
 type Started = { pid: number; started: boolean };
 
-/** The dashboard, when enabled and this host has the server certificate it serves with. */
+/**
+ * The dashboard, when enabled (or notification sinks need its notifier) and this host has the
+ * server certificate it serves with.
+ */
 async function upDashboard(
   ctx: Context,
   env: NodeJS.ProcessEnv,
   say: (t: string) => void,
 ): Promise<Started | undefined> {
-  if (!ctx.cfg.dashboard.enabled || !existsSync(ctx.ws.serverCert)) return undefined;
+  const wanted = ctx.cfg.dashboard.enabled || ctx.cfg.notify.sinks.length > 0;
+  if (!wanted || !existsSync(ctx.ws.serverCert)) return undefined;
   const d = startDaemon(ctx.ws, 'dashboard', env);
   const file = join(ctx.ws.runDir, 'dashboard.json');
   const runs = () => existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).pid === d.pid;

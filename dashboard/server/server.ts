@@ -14,6 +14,7 @@ import { cookie, send, sendError } from './http-kit.js';
 import { createLive } from './live.js';
 import { createSessions, csrfMatches, redeemLogin, type DashboardSession } from './logins.js';
 import { createMetrics } from './metrics.js';
+import { createNotifier } from './notify/notifier.js';
 import { metricsToken, metricsTokenMatches } from './metrics-token.js';
 import { createReadApi } from './read-api.js';
 import { createReadViews } from './read-views.js';
@@ -39,12 +40,12 @@ export interface DashboardServer {
  * The dashboard: HTTPS with the workspace's server certificate (issued by the workspace CA),
  * no anonymous access (one-time login links → an HttpOnly, SameSite=Strict cookie), reads of the
  * registry opened read-only, live pushes over SSE, and operator actions through the CLI's signed
- * paths. `notifications` is what the notifier shows of its deliveries.
+ * paths; and the notifier, which tells the configured sinks what needs a person.
  */
 export async function startDashboard(
   ctx: Context,
   log: Logger,
-  o: { bind?: string; port?: number; notifications?: () => unknown } = {},
+  o: { bind?: string; port?: number } = {},
 ): Promise<DashboardServer> {
   if (!existsSync(ctx.ws.serverCert))
     throw new MamError(
@@ -63,16 +64,19 @@ export async function startDashboard(
   const live = createLive(reg, log);
   const broker = await followBroker(ctx, log, () => live.wake());
   broker.onHost((h) => live.broadcast('host', h));
+  let origin = '';
+  // Links in notifications go to the job's page: the configured address, else where this server listens.
+  const base = () => ctx.cfg.notify.dashboardUrl?.replace(/\/+$/, '') ?? origin;
+  const notifier = createNotifier({ ctx, reg, log, link: (job) => `${base()}/#/job/${encodeURIComponent(job)}` });
   const sessions = createSessions(ctx.cfg.dashboard.sessionHours * 3_600_000);
   const parts = {
     read: createReadApi(ctx, reg),
     views: createReadViews(ctx, reg, broker.hosts),
     actions: createActions(ctx, reg),
-    notifications: o.notifications ?? (() => []),
+    notifications: () => ({ sinks: notifier.sinks(), pending: notifier.pending(), recent: notifier.recent() }),
   };
   const metrics = createMetrics(reg, live.clients);
   const assetsDir = join(packageRoot(), 'dist', 'dashboard', 'web');
-  let origin = '';
 
   // An action must come from the page itself: an operator login, the session's CSRF token in a
   // header (a cross-site form cannot set one) and, when the browser names it, our own origin.
@@ -145,10 +149,12 @@ export async function startDashboard(
   const a = server.address() as AddressInfo;
   const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   origin = `https://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${a.port}`;
+  await notifier.start();
   return {
     url: origin,
     server,
     async close() {
+      await notifier.close();
       live.close();
       await broker.close();
       server.closeAllConnections();

@@ -88,19 +88,48 @@ export const rejectionsView = (root: HTMLElement) =>
     );
   });
 
+interface Deliveries {
+  sinks: Array<{ name: string; events: string[] }>;
+  pending: number;
+  recent: Array<{
+    at: number;
+    sink: string;
+    kind: string;
+    job?: string;
+    host: string;
+    attempt: number;
+    ok: boolean;
+    error?: string;
+    gaveUp?: boolean;
+  }>;
+}
+
 export const notificationsView = (root: HTMLElement) =>
   liveList(root, async () => {
-    const rows = await get<Array<Record<string, unknown>>>('/api/notifications');
-    if (!rows.length) return h('p', {}, 'no notifications sent (`notify` in config.json sets sinks)');
-    return table(
-      ['when', 'sink', 'kind', 'job', 'result'],
-      rows.map((n) => [
-        time(Number(n.at)),
-        String(n.sink ?? ''),
-        String(n.kind ?? ''),
-        String(n.job ?? ''),
-        n.ok ? 'delivered' : `failed: ${String(n.error ?? '')}`,
-      ]),
+    const n = await get<Deliveries>('/api/notifications');
+    if (!n.sinks.length)
+      return h('p', {}, 'no notification sinks (`notify.sinks` in .mam/config.json: docs/DASHBOARD.md)');
+    const result = (d: Deliveries['recent'][number]) =>
+      d.ok ? 'delivered' : `failed (attempt ${d.attempt}${d.gaveUp ? ', gave up' : ', will retry'}): ${d.error ?? ''}`;
+    return h(
+      'div',
+      {},
+      table(
+        ['sink', 'tells'],
+        n.sinks.map((s) => [s.name, s.events.join(', ')]),
+      ),
+      h('p', {}, `${n.pending} waiting to be delivered`),
+      table(
+        ['when', 'sink', 'kind', 'job', 'host', 'result'],
+        n.recent.map((d) => [
+          time(d.at),
+          d.sink,
+          d.kind,
+          d.job ? jobLink(d.job) : '',
+          d.host,
+          h('span', { class: d.ok ? 'ok' : 'error' }, result(d)),
+        ]),
+      ),
     );
   });
 

@@ -9,6 +9,7 @@ import { createRejectionPruning } from './prune-rejections.js';
 import { createQueries } from './queries.js';
 import { createEscalationQueries } from './escalation-queries.js';
 import { createDashboardQueries } from './dashboard-queries.js';
+import { createNotifyQueries } from './notify-queries.js';
 import { createQueueQueries } from './queue-queries.js';
 import { createRetryQueries } from './retry-queries.js';
 import { createScheduleWrites } from './schedule-writes.js';
@@ -210,6 +211,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     ...createRetryQueries(db),
     ...createEscalationQueries(db),
     ...createDashboardQueries(db),
+    ...createNotifyQueries(db),
     ...createEventPruning(db, reg.transaction),
     ...createRejectionPruning(db, reg.transaction),
     restoreJob: write(createJobRestore(db, reg, (id) => cache?.jobChanged(id))),

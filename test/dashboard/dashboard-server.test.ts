@@ -3,24 +3,32 @@
  * to readers and to requests without the session's CSRF token or from another origin, the live
  * stream resuming from Last-Event-ID, and /metrics in Prometheus text whose counters move.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsTokenFile } from '../../dashboard/server/metrics-token.js';
 import { type RunningDashboard, startDashboardProcess } from '../helpers/dashboard.js';
-import { GATED_AGENT, startHost, type TestHost } from '../helpers/host/index.js';
+import { GATED_AGENT, release, startHost, type TestHost } from '../helpers/host/index.js';
 import { waitFor } from '../helpers/wait.js';
+import { startReceiver } from '../helpers/webhook-receiver.js';
 
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 let h: TestHost;
 let d: RunningDashboard;
+let hook: Awaited<ReturnType<typeof startReceiver>>;
 beforeAll(async () => {
-  h = await startHost({ namespace: 'dash' });
+  hook = await startReceiver(SECRET);
+  const sinks = [{ name: 'hook', events: ['blocked'], webhook: { url: hook.url, secretFile: 'hook.secret' } }];
+  h = await startHost({ namespace: 'dash', config: { notify: { sinks } } });
+  writeFileSync(join(h.ctx.ws.root, 'hook.secret'), `${SECRET}\n`, { mode: 0o600 });
   d = await startDashboardProcess(h);
 }, 60_000);
 afterAll(async () => {
   await d?.stop();
   await h?.close();
+  await hook?.close();
 });
 
 const json = (cookie: string, csrf?: string, extra: Record<string, string> = {}) => ({
@@ -152,5 +160,24 @@ describe('dashboard server', () => {
     );
     expect(after.get('mam_jobs{state="done"}')).toBeGreaterThan(before.get('mam_jobs{state="done"}') ?? 0);
     expect(after.has('mam_queue_length')).toBe(true);
+  });
+
+  it("the dashboard daemon's notifier tells a blocked job to a webhook once, signed, with a link to the job's page", async () => {
+    const { id } = await h.createJob({ script: GATED_AGENT });
+    await h.waitSession(id);
+    release(h, id, 1, `mam emit job.blocked --field reason='needs a staging database'`);
+    await h.waitJob(id, (j) => j.state === 'blocked', 'blocked');
+    await waitFor(() => hook.about(id).length === 1, 15_000, 'the notification of the blocked job');
+    const [got] = hook.about(id);
+    expect(got!.signatureOk).toBe(true);
+    expect(got!.json.mam).toMatchObject({ job: id, host: 'testhost', state: 'blocked', kind: 'blocked' });
+    expect(got!.body).toContain('needs a staging database');
+    expect(got!.body).toContain(`${d.url}/#/job/${id}`);
+    const cookie = await d.login('reader');
+    const seen = JSON.parse((await d.fetch('/api/notifications', { headers: { cookie } })).body);
+    expect(seen.recent).toContainEqual(expect.objectContaining({ sink: 'hook', job: id, kind: 'blocked', ok: true }));
+    // Told once: later sweeps and reads of the registry tell nothing more.
+    await h.sweeps(2);
+    expect(hook.about(id)).toHaveLength(1);
   });
 });
