@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { openEnvelope } from '../core/envelope.js';
-import { followHostsFile, hostOfLogin } from '../core/host-identity.js';
+import type { Context } from '../core/context.js';
+import { followHostsFile, hostOfLogin, hostsPath } from '../core/host-identity.js';
 import { safeEqual, type Keyring } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
+import type { HostPrincipal } from './acl.js';
 import { ID_PATTERN, parseTopic } from '../core/topics.js';
 
 const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
@@ -17,13 +19,14 @@ export function createHostLogins(path: string, log: Logger) {
   const current = followHostsFile(path, log);
   return {
     /** The host a `host:<name>` login proves, or undefined (unknown, revoked, wrong password). */
-    authenticate(username: string, password: Buffer): string | undefined {
+    authenticate(username: string, password: Buffer): HostPrincipal | undefined {
       const host = hostOfLogin(username);
       if (host === undefined || !ID_PATTERN.test(host)) return undefined;
       const e = current().hosts[host];
       const given = Buffer.from(digest(password).toString('hex'));
       const want = Buffer.from(e && !e.revoked ? e.passwordSha256 : '0'.repeat(64));
-      return safeEqual(given, want) && e && !e.revoked ? host : undefined;
+      if (!safeEqual(given, want) || !e || e.revoked) return undefined;
+      return { role: 'host', host, ...(e.admin ? { admin: true } : {}), ...(e.operator ? { operator: true } : {}) };
     },
     isRevoked(host: string): boolean {
       const e = current().hosts[host];
@@ -59,3 +62,11 @@ export function createJobOwners(ns: string, keyring: Keyring, maxBytes: number) 
 }
 
 export type JobOwners = ReturnType<typeof createJobOwners>;
+
+/** The host logins and job ownership of an admin workspace, as its embedded broker follows them. */
+export function workspaceHosts(ctx: Context, log: Logger): { logins: HostLogins; owners: JobOwners } {
+  return {
+    logins: createHostLogins(hostsPath(ctx.ws), log),
+    owners: createJobOwners(ctx.cfg.namespace, ctx.keyring, ctx.cfg.events.maxMessageBytes),
+  };
+}

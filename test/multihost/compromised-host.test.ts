@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHostLogins, createJobOwners } from '../../broker/host-logins.js';
-import { createBroker } from '../../broker/server.js';
 import { loadContext } from '../../core/context.js';
 import { agentLogin } from '../../core/credentials.js';
 import type { Msg } from '../../core/envelope.js';
-import { hostsPath, type JoinBundle } from '../../core/host-identity.js';
+import type { JoinBundle } from '../../core/host-identity.js';
 import { hostKeyring } from '../../core/host-keyring.js';
 import { hmac, type Keyring } from '../../core/keys.js';
 import { silentLogger } from '../../core/logger.js';
@@ -72,25 +70,6 @@ beforeAll(async () => {
     expect((await runMam(m.tw, ['host', 'add', h, '--out', join(m.tw.root, `${h}.json`)])).exitCode).toBe(0);
   bundleB = JSON.parse(readFileSync(join(m.tw.root, 'B.json'), 'utf8'));
   ringB = hostKeyring('B', bundleB.active, bundleB.keys);
-  // The workspace's broker again, now with host logins, on the same port.
-  const port = m.broker.port;
-  await m.broker.close();
-  const ctx = m.ctx;
-  const b = await createBroker({
-    ns: 'rec',
-    credentials: ctx.creds,
-    tls: { cert: readFileSync(ctx.ws.serverCert), key: readFileSync(ctx.ws.serverKey) },
-    bind: '127.0.0.1',
-    port,
-    maxPacketBytes: ctx.cfg.broker.maxPacketBytes,
-    maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
-    logger: silentLogger,
-    hosts: {
-      logins: createHostLogins(hostsPath(ctx.ws), silentLogger),
-      owners: createJobOwners('rec', ctx.keyring, ctx.cfg.events.maxMessageBytes),
-    },
-  });
-  m.broker = { ...b, url: `mqtts://127.0.0.1:${b.port}` };
   cDir = mkdtempSync(join(tmpdir(), 'mam-host-c-'));
   const envC = { ...m.tw.env, MAM_HOME: cDir };
   expect((await runMam(m.tw, ['join', join(m.tw.root, 'C.json')], { env: envC, cwd: cDir })).exitCode).toBe(0);
