@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { openEnvelope } from '../core/envelope.js';
 import type { Context } from '../core/context.js';
 import { followHostsFile, hostOfLogin, hostsPath } from '../core/host-identity.js';
-import { safeEqual, type Keyring } from '../core/keys.js';
+import { safeEqual } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
 import type { HostPrincipal } from './acl.js';
-import { ID_PATTERN, parseTopic } from '../core/topics.js';
+import { createJobOwners, jobOwnersPath, type JobOwners } from './job-owners.js';
+import { ID_PATTERN } from '../core/topics.js';
 
 const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
 
@@ -37,36 +37,10 @@ export function createHostLogins(path: string, log: Logger) {
 
 export type HostLogins = ReturnType<typeof createHostLogins>;
 
-/**
- * Which host owns which job, as the broker saw it: from each operator-signed
- * control.create on hosts/<host>/control it passes on (verified with the
- * workspace's keys, so a host cannot claim a job by publishing one itself).
- */
-export function createJobOwners(ns: string, keyring: Keyring, maxBytes: number) {
-  const owners = new Map<string, string>();
-  return {
-    observe(topic: string, payload: Buffer): void {
-      const t = parseTopic(ns, topic);
-      if (t?.kind !== 'control') return;
-      try {
-        const o = openEnvelope(ns, topic, payload, keyring, maxBytes);
-        if (o.signer !== 'operator' || o.msg.type !== 'control.create' || owners.has(o.msg.job)) return;
-        if (owners.size > 1_000_000) owners.clear();
-        owners.set(o.msg.job, t.id);
-      } catch {
-        // not a valid command: it gives no job to anyone
-      }
-    },
-    ownerOf: (job: string) => owners.get(job),
-  };
-}
-
-export type JobOwners = ReturnType<typeof createJobOwners>;
-
 /** The host logins and job ownership of an admin workspace, as its embedded broker follows them. */
 export function workspaceHosts(ctx: Context, log: Logger): { logins: HostLogins; owners: JobOwners } {
   return {
     logins: createHostLogins(hostsPath(ctx.ws), log),
-    owners: createJobOwners(ctx.cfg.namespace, ctx.keyring, ctx.cfg.events.maxMessageBytes),
+    owners: createJobOwners(ctx.cfg.namespace, ctx.keyring, ctx.cfg.events.maxMessageBytes, jobOwnersPath(ctx.ws)),
   };
 }

@@ -12,6 +12,7 @@ import { hmac, type Keyring } from '../../core/keys.js';
 import { silentLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { createReconciler, type Reconciler } from '../../subscriber/reconciler.js';
+import { publishWithLogin } from '../helpers/host-login.js';
 import { eventually, tryConnect } from '../helpers/mesh.js';
 import { publishAll, sealEvent, startMesh, type Mesh } from '../helpers/reconciler.js';
 import { readRegistry, runMam } from '../helpers/workspace.js';
@@ -43,26 +44,8 @@ const msgOf = (job: string, type: string, sender: string, body: object, seq = Da
 });
 
 /** Publishes with B's own login, as a compromised host would: true when the broker accepted it. */
-function publishAsB(topic: string, payload: Buffer): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = mqtt.connect(m.broker.url, {
-      ca: m.ctx.endpoint.ca,
-      username: bundleB.login.username,
-      password: bundleB.login.password,
-      clientId: `mam-host-${Math.random().toString(16).slice(2, 10)}`,
-      reconnectPeriod: 0,
-      protocolVersion: 4,
-    });
-    c.on('error', () => {});
-    c.on('close', () => resolve(false));
-    c.on('connect', () =>
-      c.publish(topic, payload, { qos: 1 }, (err) => {
-        c.end(true);
-        resolve(!err);
-      }),
-    );
-  });
-}
+const publishAsB = (topic: string, payload: Buffer) =>
+  publishWithLogin(m.broker.url, m.ctx.endpoint.ca, bundleB.login, topic, payload);
 
 beforeAll(async () => {
   m = await startMesh();
