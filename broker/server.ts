@@ -10,7 +10,7 @@ import { agentJobOf, agentLogin, type CredentialFile } from '../core/credentials
 import { hostAgentSecret } from '../core/host-identity.js';
 import { safeEqual } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
-import { canPublish, canSubscribe, type Principal } from './acl.js';
+import { canForward, canPublish, canSubscribe, type Principal } from './acl.js';
 import { createAuthenticator } from './authenticate.js';
 import type { HostLogins } from './host-logins.js';
 import type { JobOwners } from './job-owners.js';
@@ -126,12 +126,18 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     },
     authorizeSubscribe(client, sub, done) {
       const p = principals.get(client);
-      if (!p || !canSubscribe(p, opts.ns, sub.topic)) {
+      if (!p || !canSubscribe(p, opts.ns, sub.topic, opts.hosts.owners.ownerOf)) {
         log.warn('subscribe refused', { clientId: client.id, role: p?.role, topic: sub.topic });
         // a null subscription yields SUBACK 0x80 (failure) without dropping the connection
         return done(null, null);
       }
       done(null, sub);
+    },
+    // Least privilege on reads: a joined host's wildcard reaches only its own jobs, its control and the statuses.
+    authorizeForward(client, packet) {
+      const p = principals.get(client);
+      if (p?.role === 'host' && opts.hosts.logins.isRevoked(p.host!)) return null;
+      return canForward(p, opts.ns, packet.topic, opts.hosts.owners.ownerOf) ? packet : null;
     },
   });
   if (cluster)
