@@ -12,7 +12,7 @@ import type { Login } from '../../core/credentials.js';
 import type { JoinBundle } from '../../core/host-identity.js';
 import { prefix, topics } from '../../core/topics.js';
 import { eventually, grantedFor, subscribeAll, type Received } from '../helpers/mesh.js';
-import { publishAll, sealEvent, startMesh, type Mesh } from '../helpers/reconciler.js';
+import { publishAll, sealCreate, startMesh, type Mesh } from '../helpers/reconciler.js';
 import { runMam } from '../helpers/workspace.js';
 
 let m: Mesh;
@@ -25,16 +25,6 @@ async function connectWith(login: Login): Promise<MeshClient> {
   return c;
 }
 
-const create = (job: string, host: string) =>
-  sealEvent(m, {
-    job,
-    seq: 1,
-    sender: 'operator',
-    type: 'control.create',
-    topic: topics.control('rec', host),
-    body: { agent: 'command', launch: false },
-  });
-
 beforeAll(async () => {
   m = await startMesh();
   for (const [h, ...flags] of [['B'], ['C'], ['O', '--operator']]) {
@@ -42,7 +32,7 @@ beforeAll(async () => {
     expect((await runMam(m.tw, ['host', 'add', h, ...flags, '--out', out])).exitCode).toBe(0);
     logins[h] = (JSON.parse(readFileSync(out, 'utf8')) as JoinBundle).login;
   }
-  await publishAll(await m.connect('operator'), [create('JB', 'B'), create('JC', 'C')]);
+  await publishAll(await m.connect('operator'), [sealCreate(m, 'JB', 'B'), sealCreate(m, 'JC', 'C')]);
   // A retained state of each job, as its host's reconciler leaves it.
   const admin = await m.connect('reconciler');
   for (const job of ['JB', 'JC'])

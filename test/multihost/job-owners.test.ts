@@ -11,7 +11,7 @@ import type { Login } from '../../core/credentials.js';
 import type { JoinBundle } from '../../core/host-identity.js';
 import { topics } from '../../core/topics.js';
 import { publishWithLogin } from '../helpers/host-login.js';
-import { publishAll, sealEvent, startMesh, type Mesh } from '../helpers/reconciler.js';
+import { publishAll, sealCreate, sealEvent, startMesh, type Mesh } from '../helpers/reconciler.js';
 import { runMam } from '../helpers/workspace.js';
 
 let m: Mesh;
@@ -25,20 +25,7 @@ beforeAll(async () => {
     logins[h] = (JSON.parse(readFileSync(out, 'utf8')) as JoinBundle).login;
   }
   const op = await m.connect('operator');
-  for (const [job, host] of [
-    ['JB', 'B'],
-    ['JC', 'C'],
-  ])
-    await publishAll(op, [
-      sealEvent(m, {
-        job,
-        seq: 1,
-        sender: 'operator',
-        type: 'control.create',
-        topic: topics.control('rec', host),
-        body: { agent: 'command', launch: false },
-      }),
-    ]);
+  await publishAll(op, [sealCreate(m, 'JB', 'B'), sealCreate(m, 'JC', 'C')]);
 }, 60_000);
 
 afterAll(() => m?.close());
