@@ -19,9 +19,9 @@ const logins: Record<string, Login> = {};
 
 beforeAll(async () => {
   m = await startMesh();
-  for (const h of ['B', 'C']) {
+  for (const [h, ...flags] of [['B'], ['C'], ['O', '--operator']]) {
     const out = join(m.tw.root, `${h}.json`);
-    expect((await runMam(m.tw, ['host', 'add', h, '--out', out])).exitCode).toBe(0);
+    expect((await runMam(m.tw, ['host', 'add', h, ...flags, '--out', out])).exitCode).toBe(0);
     logins[h] = (JSON.parse(readFileSync(out, 'utf8')) as JoinBundle).login;
   }
   const op = await m.connect('operator');
@@ -71,5 +71,14 @@ describe("the broker's job ownership", () => {
     await publishAll(await m.connect('operator'), [again]);
     await m.restartBroker();
     expect((await whatBMayPublish()).othersState).toBe(false);
+  });
+
+  it("lets an operator host's login send commands and operator events to any host's jobs, and no job state", async () => {
+    const pub = (login: Login, topic: string) => publishWithLogin(m.broker.url, m.ctx.endpoint.ca, login, topic, 'x');
+    expect(await pub(logins.O, topics.control('rec', 'C'))).toBe(true);
+    expect(await pub(logins.O, topics.events('rec', 'JC'))).toBe(true);
+    expect(await pub(logins.O, topics.verdicts('rec', 'JC'))).toBe(true);
+    expect(await pub(logins.O, topics.state('rec', 'JC'))).toBe(false);
+    expect(await pub(logins.B, topics.control('rec', 'C'))).toBe(false);
   });
 });
