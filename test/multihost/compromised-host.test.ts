@@ -83,7 +83,7 @@ describe('a compromised host B', () => {
   });
 
   it('is refused and recorded by the reconcilers when a broker lets the forgeries through; nothing changes on C', async () => {
-    // The reconciler login publishes anything, as an external broker without per-host ACLs would let B do.
+    // The admin's reconciler login publishes anything, as an external broker without per-host ACLs would let B do.
     const loose = await m.connect('reconciler');
     const before = rejectionsOn(join(cDir, '.mam', 'mam.db'), 'bad_signature');
     await publishAll(loose, forgeries());
