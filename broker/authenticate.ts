@@ -22,8 +22,8 @@ export function createAuthenticator(
   cf: CredentialFile,
   agentLoginMode: 'per-job' | 'shared' = 'per-job',
 ): (username?: string, password?: Buffer) => Principal | undefined {
+  // No `reconciler` role: each host's reconciler logs in as its own host:<name> (broker/host-logins.ts).
   const logins: Array<[Role, Login]> = [
-    ['reconciler', cf.reconciler],
     ['operator', cf.operator],
     ['reader', cf.reader],
   ];

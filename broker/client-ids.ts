@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { agentJobOf } from '../core/credentials.js';
 import { hostOfLogin } from '../core/host-identity.js';
-import { ID_PATTERN } from '../core/topics.js';
 import type { Principal } from './acl.js';
 
 /**
@@ -10,7 +9,7 @@ import type { Principal } from './acl.js';
  * unacknowledged messages; [MQTT-3.1.4-2]), so an id is accepted only from the
  * login it belongs to:
  *
- *   reconciler            mam-reconciler-<ns>-<host> (its durable session), mam-reconciler-<suffix>
+ *   host H (host:H)       mam-reconciler-<ns>-H (its reconciler's durable session), mam-host-<suffix>
  *   operator, reader      mam-operator-<suffix>, mam-reader-<suffix>
  *   agent of job J        agent-<J>-<suffix> (login agent:<J>)
  *   shared agent login    mam-agent-<suffix>
@@ -43,10 +42,5 @@ export function mayUseClientId(p: Principal, ns: string, id: string): boolean {
   if (p.role === 'agent' && p.job !== undefined) return suffixed(id, `agent-${p.job}-`);
   // A host's login: its own reconciler's durable session, and fresh ids for its other connections.
   if (p.role === 'host') return id === reconcilerClientId(ns, p.host!) || suffixed(id, 'mam-host-');
-  if (p.role === 'reconciler') {
-    // Every host's reconciler shares one login today, so any host name passes; per-host logins will bind it.
-    const durable = reconcilerClientId(ns, '');
-    if (id.startsWith(durable) && ID_PATTERN.test(id.slice(durable.length))) return true;
-  }
   return suffixed(id, `mam-${p.role}-`);
 }

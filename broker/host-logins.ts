@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { openEnvelope } from '../core/envelope.js';
-import { followHostsFile, hostOfLogin } from '../core/host-identity.js';
-import { safeEqual, type Keyring } from '../core/keys.js';
+import type { Context } from '../core/context.js';
+import { followHostsFile, hostOfLogin, hostsPath } from '../core/host-identity.js';
+import { safeEqual } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
-import { ID_PATTERN, parseTopic } from '../core/topics.js';
+import type { HostPrincipal } from './acl.js';
+import { createJobOwners, jobOwnersPath, type JobOwners } from './job-owners.js';
+import { ID_PATTERN } from '../core/topics.js';
 
 const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
 
@@ -17,13 +19,14 @@ export function createHostLogins(path: string, log: Logger) {
   const current = followHostsFile(path, log);
   return {
     /** The host a `host:<name>` login proves, or undefined (unknown, revoked, wrong password). */
-    authenticate(username: string, password: Buffer): string | undefined {
+    authenticate(username: string, password: Buffer): HostPrincipal | undefined {
       const host = hostOfLogin(username);
       if (host === undefined || !ID_PATTERN.test(host)) return undefined;
       const e = current().hosts[host];
       const given = Buffer.from(digest(password).toString('hex'));
       const want = Buffer.from(e && !e.revoked ? e.passwordSha256 : '0'.repeat(64));
-      return safeEqual(given, want) && e && !e.revoked ? host : undefined;
+      if (!safeEqual(given, want) || !e || e.revoked) return undefined;
+      return { role: 'host', host, ...(e.admin ? { admin: true } : {}), ...(e.operator ? { operator: true } : {}) };
     },
     isRevoked(host: string): boolean {
       const e = current().hosts[host];
@@ -34,28 +37,10 @@ export function createHostLogins(path: string, log: Logger) {
 
 export type HostLogins = ReturnType<typeof createHostLogins>;
 
-/**
- * Which host owns which job, as the broker saw it: from each operator-signed
- * control.create on hosts/<host>/control it passes on (verified with the
- * workspace's keys, so a host cannot claim a job by publishing one itself).
- */
-export function createJobOwners(ns: string, keyring: Keyring, maxBytes: number) {
-  const owners = new Map<string, string>();
+/** The host logins and job ownership of an admin workspace, as its embedded broker follows them. */
+export function workspaceHosts(ctx: Context, log: Logger): { logins: HostLogins; owners: JobOwners } {
   return {
-    observe(topic: string, payload: Buffer): void {
-      const t = parseTopic(ns, topic);
-      if (t?.kind !== 'control') return;
-      try {
-        const o = openEnvelope(ns, topic, payload, keyring, maxBytes);
-        if (o.signer !== 'operator' || o.msg.type !== 'control.create' || owners.has(o.msg.job)) return;
-        if (owners.size > 1_000_000) owners.clear();
-        owners.set(o.msg.job, t.id);
-      } catch {
-        // not a valid command: it gives no job to anyone
-      }
-    },
-    ownerOf: (job: string) => owners.get(job),
+    logins: createHostLogins(hostsPath(ctx.ws), log),
+    owners: createJobOwners(ctx.cfg.namespace, ctx.keyring, ctx.cfg.events.maxMessageBytes, jobOwnersPath(ctx.ws)),
   };
 }
-
-export type JobOwners = ReturnType<typeof createJobOwners>;

@@ -10,9 +10,10 @@ import { agentJobOf, agentLogin, type CredentialFile } from '../core/credentials
 import { hostAgentSecret } from '../core/host-identity.js';
 import { safeEqual } from '../core/keys.js';
 import type { Logger } from '../core/logger.js';
-import { canPublish, canSubscribe, type Principal } from './acl.js';
+import { canForward, canPublish, canSubscribe, type Principal } from './acl.js';
 import { createAuthenticator } from './authenticate.js';
-import type { HostLogins, JobOwners } from './host-logins.js';
+import type { HostLogins } from './host-logins.js';
+import type { JobOwners } from './job-owners.js';
 import { mayUseClientId } from './client-ids.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createPersistence } from './persistence.js';
@@ -35,8 +36,8 @@ export interface BrokerOptions {
   /** one node of a cluster sharing this Redis (redis://host:port[/db]); a single in-memory node when unset */
   cluster?: { redis: string; heartbeatMs: number };
   logger: Logger;
-  /** per-host logins (hosts.json) and the job ownership their ACL follows; none: no host logins */
-  hosts?: { logins: HostLogins; owners: JobOwners };
+  /** per-host logins (hosts.json; every host's reconciler, the admin's own too) and the job ownership their ACL follows */
+  hosts: { logins: HostLogins; owners: JobOwners };
 }
 
 export interface RunningBroker {
@@ -66,8 +67,8 @@ function denied(what: string): Error & { returnCode: 5 } {
 /** An agent login of a job owned by a joined host: its password derives from that host's agent secret. */
 function hostAgent(opts: BrokerOptions, username?: string, password?: Buffer): Principal | undefined {
   const job = username ? agentJobOf(username) : undefined;
-  const owner = job !== undefined && opts.hosts ? opts.hosts.owners.ownerOf(job) : undefined;
-  if (!owner || !password || opts.hosts!.logins.isRevoked(owner)) return undefined;
+  const owner = job !== undefined ? opts.hosts.owners.ownerOf(job) : undefined;
+  if (!owner || !password || opts.hosts.logins.isRevoked(owner)) return undefined;
   const cf = { ...opts.credentials, agentSecret: hostAgentSecret(opts.credentials.agentSecret, owner) };
   const want = createHash('sha256').update(agentLogin(cf, job!).password).digest();
   return safeEqual(createHash('sha256').update(password).digest(), want) ? { role: 'agent', job } : undefined;
@@ -89,11 +90,11 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     maxTopicLevels: opts.maxTopicLevels,
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
-      const host = username && password ? opts.hosts?.logins.authenticate(username, password) : undefined;
-      const p: Principal | undefined = host
-        ? { role: 'host', host }
-        : (authenticate(username ?? undefined, password ?? undefined) ??
-          hostAgent(opts, username ?? undefined, password ?? undefined));
+      const host = username && password ? opts.hosts.logins.authenticate(username, password) : undefined;
+      const p: Principal | undefined =
+        host ??
+        authenticate(username ?? undefined, password ?? undefined) ??
+        hostAgent(opts, username ?? undefined, password ?? undefined);
       if (!p) {
         log.warn('login refused', { clientId: client.id, username: username ?? null });
         return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);
@@ -110,27 +111,33 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       const p = client ? principals.get(client) : undefined;
       // client null: the broker's own publishes (none in mam), never from the wire
       if (!client) return done(null);
-      const revoked = p?.role === 'host' && opts.hosts!.logins.isRevoked(p.host!);
+      const revoked = p?.role === 'host' && opts.hosts.logins.isRevoked(p.host!);
       if (
         !p ||
         revoked ||
-        !canPublish(p, opts.ns, packet.topic, opts.hosts?.owners.ownerOf) ||
+        !canPublish(p, opts.ns, packet.topic, opts.hosts.owners.ownerOf) ||
         packet.payload.length > opts.maxPacketBytes
       ) {
         log.warn('publish refused', { clientId: client.id, role: p?.role, topic: packet.topic });
         return done(denied('publish not authorized'));
       }
-      opts.hosts?.owners.observe(packet.topic, packet.payload as Buffer);
+      opts.hosts.owners.observe(packet.topic, packet.payload as Buffer);
       done(null);
     },
     authorizeSubscribe(client, sub, done) {
       const p = principals.get(client);
-      if (!p || !canSubscribe(p, opts.ns, sub.topic)) {
+      if (!p || !canSubscribe(p, opts.ns, sub.topic, opts.hosts.owners.ownerOf)) {
         log.warn('subscribe refused', { clientId: client.id, role: p?.role, topic: sub.topic });
         // a null subscription yields SUBACK 0x80 (failure) without dropping the connection
         return done(null, null);
       }
       done(null, sub);
+    },
+    // Least privilege on reads: a joined host's wildcard reaches only its own jobs, its control and the statuses.
+    authorizeForward(client, packet) {
+      const p = principals.get(client);
+      if (p?.role === 'host' && opts.hosts.logins.isRevoked(p.host!)) return null;
+      return canForward(p, opts.ns, packet.topic, opts.hosts.owners.ownerOf) ? packet : null;
     },
   });
   if (cluster)

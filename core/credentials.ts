@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hmac } from './keys.js';
 import { readJsonFile, writeSecretFile } from './secret-file.js';
 
-export type Role = 'reconciler' | 'operator' | 'reader' | 'agent';
+/** The fixed roles the embedded broker knows besides host logins (hosts.json) and per-job agent logins. */
+export type Role = 'operator' | 'reader' | 'agent';
 
 export interface Login {
   username: string;
@@ -11,6 +12,11 @@ export interface Login {
 
 /** credentials.json: one login per fixed role, and the secret agent logins are derived from. */
 export interface CredentialFile {
+  /**
+   * This host's reconciler: its own login `host:<host>` (hosts.json; on a joined
+   * host, from its bundle). Workspaces made before per-host logins hold the shared
+   * `reconciler` login here until core/own-host-login.ts migrates them.
+   */
   reconciler: Login;
   operator: Login;
   reader: Login;

@@ -36,6 +36,8 @@ export interface HostEntry {
   labels: Record<string, string>;
   passwordSha256: string;
   operator: boolean;
+  /** the admin workspace's own reconciler (it holds the master keys): publishes and reads anything */
+  admin?: boolean;
   added: string;
   /** when `mam host revoke` ran: its login and keys are refused from then on */
   revoked?: string;

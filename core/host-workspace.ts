@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CredentialFile } from './credentials.js';
 import { saveCredentialFile } from './credentials.js';
-import type { HostKeys, JoinBundle } from './host-identity.js';
+import { hostsPath, type HostKeys, type JoinBundle } from './host-identity.js';
 import { hostKeyring } from './host-keyring.js';
 import type { Keyring } from './keys.js';
 import { readJsonFile, writeSecretFile } from './secret-file.js';
@@ -29,7 +29,8 @@ export function saveHostKeyFile(ws: Workspace, b: JoinBundle, initCreds: Credent
     reader: b.login,
     agentSecret: b.agentSecret,
   });
-  for (const p of [ws.keys, ws.caKey, ws.serverKey, ws.serverCert]) rmSync(p, { force: true });
+  // Nor a host list: init listed this workspace's own login there, which only an admin's broker reads.
+  for (const p of [ws.keys, ws.caKey, ws.serverKey, ws.serverCert, hostsPath(ws)]) rmSync(p, { force: true });
 }
 
 /** The keyring of a joined workspace, or undefined for one holding master keys. */

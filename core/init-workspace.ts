@@ -5,6 +5,7 @@ import { safeHostname, validateConfig } from './config.js';
 import { MamError } from './errors.js';
 import { newCredentialFile, saveCredentialFile } from './credentials.js';
 import { newKeyFile, saveKeyFile } from './keys.js';
+import { issueOwnHostLogin } from './own-host-login.js';
 import { packageRoot } from './package-root.js';
 import { ensurePrivateDir, writeSecretFile } from './secret-file.js';
 import { defaultSans, generateCa, generateServerCert } from './tls-certs.js';
@@ -94,8 +95,11 @@ export async function initWorkspace(opts: InitOptions): Promise<InitResult> {
   }
 
   if (fresh(ws.credentials)) {
-    saveCredentialFile(ws.credentials, newCredentialFile());
-    created.push('credentials.json');
+    const creds = newCredentialFile();
+    saveCredentialFile(ws.credentials, creds);
+    // This host's reconciler logs in as host:<host>, listed in hosts.json like every joined host.
+    issueOwnHostLogin(ws, readConfigFile(ws.config).host ?? safeHostname(), creds);
+    created.push('credentials.json', 'hosts.json');
   } else {
     kept.push('credentials.json');
   }

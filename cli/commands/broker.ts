@@ -1,9 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { parseRedisUrl } from '../../broker/cluster.js';
-import { createHostLogins, createJobOwners } from '../../broker/host-logins.js';
+import { workspaceHosts } from '../../broker/host-logins.js';
 import { createBroker } from '../../broker/server.js';
-import { hostsPath } from '../../core/host-identity.js';
 import { loadContext } from '../../core/context.js';
+import { migrateSharedReconcilerLogin } from '../../core/own-host-login.js';
 import { brokerRunFile } from '../../core/endpoint.js';
 import { createLogger } from '../../core/logger.js';
 import { writeSecretFile } from '../../core/secret-file.js';
@@ -48,7 +48,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     },
     false,
   );
-  const ctx = loadContext(io.cwd, io.env);
+  let ctx = loadContext(io.cwd, io.env);
+  // A workspace made before per-host logins: its reconciler gets host:<host> (this broker refuses `reconciler`).
+  if (!ctx.joined && migrateSharedReconcilerLogin(ctx.ws, ctx.cfg.host)) ctx = loadContext(io.cwd, io.env);
   const bind = values.bind ?? ctx.cfg.broker.bind;
   const log = createLogger({ component: 'broker', write: (l) => io.err(l + '\n') });
   const cluster = values.cluster ?? ctx.cfg.broker.cluster;
@@ -66,10 +68,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     agentLogin: ctx.cfg.broker.agentLogin,
     cluster: cluster ? { redis: cluster, heartbeatMs: ctx.cfg.broker.clusterHeartbeatMs } : undefined,
     logger: log,
-    hosts: {
-      logins: createHostLogins(hostsPath(ctx.ws), log),
-      owners: createJobOwners(ctx.cfg.namespace, ctx.keyring, ctx.cfg.events.maxMessageBytes),
-    },
+    hosts: workspaceHosts(ctx, log),
   }).catch((err: NodeJS.ErrnoException & { port?: number }) => portInUse(err, bind, ctx.ws.config));
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   const url = `mqtts://${host.includes(':') ? `[${host}]` : host}:${broker.port}`;

@@ -37,6 +37,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (action === 'revoke') {
     const entry = hosts.hosts[host];
     if (!entry) throw new MamError('UNKNOWN_HOST', `no host "${host}" in ${path}`, { hint: '`mam hosts` lists them' });
+    if (entry.admin)
+      throw new MamError('USAGE', `"${host}" is this workspace's own reconciler login; revoking it would lock it out`, {
+        hint: 'revoke joined hosts only (`mam hosts` lists them); this workspace holds the master keys',
+      });
     if (!entry.revoked) {
       entry.revoked = new Date().toISOString();
       saveHostsFile(path, hosts);

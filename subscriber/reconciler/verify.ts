@@ -49,6 +49,7 @@ export function createVerifier(d: VerifyDeps): Verify {
     try {
       const o = openEnvelope(d.ns, it.topic, it.payload, d.keyring, d.events.maxMessageBytes, d.hostOf);
       if ((o.topic.kind === 'state' || o.topic.kind === 'escalations') && o.msg.sender === self) return null;
+      refuseMisaddressedResume(o, d.hostOf);
       if (o.msg.ts < now - d.events.maxAgeSeconds * 1000 || o.msg.ts > now + d.events.maxSkewSeconds * 1000) {
         it.refusedOpened = o;
         throw new MamError('TIMESTAMP', `timestamp ${o.msg.ts} is outside the accepted window`);
@@ -69,4 +70,16 @@ export function createVerifier(d: VerifyDeps): Verify {
 function concernsHost(t: ParsedTopic, host: string, hostOf: HostOf): boolean {
   if (t.kind === 'control' || t.kind === 'status') return t.id === host;
   return hostOf(t.id) === host;
+}
+
+/**
+ * A resume sent to another host than its job's: the control key of the host it
+ * is sent to signs it, and that host holds its own control key, so it proves
+ * nothing about the job (a compromised host resuming another host's job).
+ */
+function refuseMisaddressedResume(o: Opened, hostOf: HostOf): void {
+  if (o.msg.type !== 'control.resume') return;
+  const owner = hostOf(o.msg.job);
+  if (owner !== undefined && owner !== o.topic.id)
+    throw new MamError('TOPIC_MISMATCH', `a resume of job ${o.msg.job} (host ${owner}) sent to host ${o.topic.id}`);
 }

@@ -100,8 +100,9 @@ describe('client ids bound to logins', () => {
     for (const who of ['operator', 'reader', 'reconciler', { agent: 'J2' }] as Who[]) {
       expect(await connackFor(who, newClientId(loginOf(m.ctx, who).username)), JSON.stringify(who)).toBe(0);
     }
-    // A second host's reconciler shares the reconciler login for now.
-    expect(await connackFor('reconciler', reconcilerClientId(m.ns, 'otherhost'), false)).toBe(0);
+    // Each host's reconciler logs in as host:<name>: another host's durable id is not its own.
+    expect(loginOf(m.ctx, 'reconciler').username).toBe(`host:${m.host}`);
+    expect(await connackFor('reconciler', reconcilerClientId(m.ns, 'otherhost'), false)).toBe(5);
     // The factory's default id is the login's own.
     const c = await connectClient({
       url: m.broker.url,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newClientId } from '../../broker/client-ids.js';
+import { workspaceHosts } from '../../broker/host-logins.js';
 import { createBroker, type RunningBroker } from '../../broker/server.js';
 import { silentLogger } from '../../core/logger.js';
 import { makeWorkspace, type TestWorkspace } from '../helpers/workspace.js';
@@ -24,6 +25,7 @@ describe('WSS listener', () => {
       maxPacketBytes: ctx.cfg.broker.maxPacketBytes,
       maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
       logger: silentLogger,
+      hosts: workspaceHosts(ctx, silentLogger),
     });
   });
   afterAll(async () => {

@@ -143,14 +143,14 @@ export function sealEvent(m: Mesh, e: EventSpec): { topic: string; payload: Buff
   return { topic, payload: sealEnvelope(m.ns, topic, msg, m.ctx.keyring) };
 }
 
-/** The signed control.create of a job its agent starts elsewhere (launch: false → 'starting'). */
-export function sealCreate(m: Mesh, job: string): { topic: string; payload: Buffer } {
+/** The signed control.create of a job its agent starts elsewhere (launch: false → 'starting'), on `host`. */
+export function sealCreate(m: Mesh, job: string, host = m.host): { topic: string; payload: Buffer } {
   return sealEvent(m, {
     job,
     seq: 1,
     sender: 'operator',
     type: 'control.create',
-    topic: topics.control(m.ns, m.host),
+    topic: topics.control(m.ns, host),
     body: { agent: 'command', launch: false },
   });
 }

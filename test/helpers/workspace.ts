@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Options } from 'execa';
+import { workspaceHosts } from '../../broker/host-logins.js';
 import { createBroker, type RunningBroker } from '../../broker/server.js';
 import { loadContext, type Context } from '../../core/context.js';
 import { brokerRunFile } from '../../core/endpoint.js';
@@ -61,6 +62,7 @@ export async function startBroker(
     maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
     agentLogin: ctx.cfg.broker.agentLogin,
     logger: silentLogger,
+    hosts: workspaceHosts(ctx, silentLogger),
   });
   const url = `mqtts://127.0.0.1:${b.port}`;
   writeSecretFile(brokerRunFile(ctx.ws), JSON.stringify({ url, pid: process.pid, port: b.port }));

@@ -1,127 +1,26 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHostLogins, createJobOwners } from '../../broker/host-logins.js';
-import { createBroker } from '../../broker/server.js';
 import { loadContext } from '../../core/context.js';
 import { agentLogin } from '../../core/credentials.js';
-import type { Msg } from '../../core/envelope.js';
-import { hostsPath, type JoinBundle } from '../../core/host-identity.js';
-import { hostKeyring } from '../../core/host-keyring.js';
-import { hmac, type Keyring } from '../../core/keys.js';
-import { silentLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
-import { createReconciler, type Reconciler } from '../../subscriber/reconciler.js';
+import { msgOf, rejectionsOn, startCompromisedMesh, type CompromisedMesh } from '../helpers/compromised-mesh.js';
 import { eventually, tryConnect } from '../helpers/mesh.js';
-import { publishAll, sealEvent, startMesh, type Mesh } from '../helpers/reconciler.js';
+import { publishAll, sealEvent, type Mesh } from '../helpers/reconciler.js';
 import { readRegistry, runMam } from '../helpers/workspace.js';
 
+let s: CompromisedMesh;
 let m: Mesh;
-let admin: Reconciler;
-let onC: Reconciler;
 let cDir: string;
-let bundleB: JoinBundle;
-let ringB: Keyring;
-
-/** A forged message: B's key over any topic and text, the way a hand-written client would sign. */
-function forge(topic: string, msg: Msg<object>, scope: string): Buffer {
-  const text = JSON.stringify(msg);
-  const sig = hmac(ringB.keyFor(ringB.activeKid, scope)!, `mam-v1\n${topic}\n${text}`).toString('base64url');
-  return Buffer.from(JSON.stringify({ kid: ringB.activeKid, sig, msg: text }));
-}
-
-const msgOf = (job: string, type: string, sender: string, body: object, seq = Date.now()): Msg<object> => ({
-  v: 1,
-  ns: 'rec',
-  job,
-  type,
-  sender,
-  gen: 0,
-  seq,
-  ts: Date.now(),
-  body,
-});
-
-/** Publishes with B's own login, as a compromised host would: true when the broker accepted it. */
-function publishAsB(topic: string, payload: Buffer): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = mqtt.connect(m.broker.url, {
-      ca: m.ctx.endpoint.ca,
-      username: bundleB.login.username,
-      password: bundleB.login.password,
-      clientId: `mam-host-${Math.random().toString(16).slice(2, 10)}`,
-      reconnectPeriod: 0,
-      protocolVersion: 4,
-    });
-    c.on('error', () => {});
-    c.on('close', () => resolve(false));
-    c.on('connect', () =>
-      c.publish(topic, payload, { qos: 1 }, (err) => {
-        c.end(true);
-        resolve(!err);
-      }),
-    );
-  });
-}
+const forge: CompromisedMesh['forge'] = (...a) => s.forge(...a);
+const publishAsB: CompromisedMesh['publishAsB'] = (...a) => s.publishAsB(...a);
 
 beforeAll(async () => {
-  m = await startMesh();
-  for (const h of ['B', 'C'])
-    expect((await runMam(m.tw, ['host', 'add', h, '--out', join(m.tw.root, `${h}.json`)])).exitCode).toBe(0);
-  bundleB = JSON.parse(readFileSync(join(m.tw.root, 'B.json'), 'utf8'));
-  ringB = hostKeyring('B', bundleB.active, bundleB.keys);
-  // The workspace's broker again, now with host logins, on the same port.
-  const port = m.broker.port;
-  await m.broker.close();
-  const ctx = m.ctx;
-  const b = await createBroker({
-    ns: 'rec',
-    credentials: ctx.creds,
-    tls: { cert: readFileSync(ctx.ws.serverCert), key: readFileSync(ctx.ws.serverKey) },
-    bind: '127.0.0.1',
-    port,
-    maxPacketBytes: ctx.cfg.broker.maxPacketBytes,
-    maxTopicLevels: ctx.cfg.broker.maxTopicLevels,
-    logger: silentLogger,
-    hosts: {
-      logins: createHostLogins(hostsPath(ctx.ws), silentLogger),
-      owners: createJobOwners('rec', ctx.keyring, ctx.cfg.events.maxMessageBytes),
-    },
-  });
-  m.broker = { ...b, url: `mqtts://127.0.0.1:${b.port}` };
-  cDir = mkdtempSync(join(tmpdir(), 'mam-host-c-'));
-  const envC = { ...m.tw.env, MAM_HOME: cDir };
-  expect((await runMam(m.tw, ['join', join(m.tw.root, 'C.json')], { env: envC, cwd: cDir })).exitCode).toBe(0);
-  admin = await createReconciler(m.tw.context(), silentLogger);
-  onC = await createReconciler(loadContext(cDir, envC), silentLogger);
-  const op = await m.connect('operator');
-  // A job for C, created on the admin workspace: signed with the control key of C.
-  const create = sealEvent(m, {
-    job: 'JC',
-    seq: 1,
-    sender: 'operator',
-    type: 'control.create',
-    topic: topics.control('rec', 'C'),
-    body: { agent: 'command', launch: false },
-  });
-  await publishAll(op, [create]);
-  await eventually(() => {
-    expect(readRegistry(join(cDir, '.mam', 'mam.db'), (r) => r.getJob('JC')?.state)).toBe('starting');
-    expect(readRegistry(m.ctx.ws.db, (r) => r.getJob('JC')?.host)).toBe('C');
-  });
+  s = await startCompromisedMesh();
+  ({ m, cDir } = s);
 }, 60_000);
 
-afterAll(async () => {
-  await onC?.close();
-  await admin?.close();
-  await m?.close();
-  rmSync(cDir, { recursive: true, force: true });
-});
-
-const rejectionsOn = (db: string, reason: string) =>
-  readRegistry(db, (r) => r.listRejections({ limit: 1000 }).filter((x) => x.reason === reason).length);
+afterAll(() => s?.close());
 
 describe('a joined host', () => {
   it("gives its sessions agent logins the broker checks against the job's owner", async () => {
@@ -129,7 +28,7 @@ describe('a joined host', () => {
     const cLogin = loginFrom(loadContext(cDir, { ...m.tw.env, MAM_HOME: cDir }).creds.agentSecret);
     const opts = { ca: m.ctx.endpoint.ca, clientId: 'agent-JC-x1', reconnectPeriod: 0, protocolVersion: 4 as const };
     expect((await tryConnect(m.broker.url, { ...opts, ...cLogin })).connected).toBe(true);
-    expect((await tryConnect(m.broker.url, { ...opts, ...loginFrom(bundleB.agentSecret) })).connected).toBe(false);
+    expect((await tryConnect(m.broker.url, { ...opts, ...loginFrom(s.bundleB.agentSecret) })).connected).toBe(false);
   });
 });
 
@@ -184,7 +83,7 @@ describe('a compromised host B', () => {
   });
 
   it('is refused and recorded by the reconcilers when a broker lets the forgeries through; nothing changes on C', async () => {
-    // The reconciler login publishes anything, as an external broker without per-host ACLs would let B do.
+    // The admin's reconciler login publishes anything, as an external broker without per-host ACLs would let B do.
     const loose = await m.connect('reconciler');
     const before = rejectionsOn(join(cDir, '.mam', 'mam.db'), 'bad_signature');
     await publishAll(loose, forgeries());
@@ -210,8 +109,8 @@ describe('a compromised host B', () => {
     const payload = () => forge(status, msgOf('B', 'host.status', 'reconciler@B', { status: 'online' }), '@host:B');
     const open = await mqtt.connectAsync(m.broker.url, {
       ca: m.ctx.endpoint.ca,
-      username: bundleB.login.username,
-      password: bundleB.login.password,
+      username: s.bundleB.login.username,
+      password: s.bundleB.login.password,
       clientId: 'mam-host-open1',
       reconnectPeriod: 0,
       protocolVersion: 4,

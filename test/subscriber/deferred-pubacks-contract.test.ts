@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { connectClient, type MeshClient } from '../../broker/client.js';
+import { reconcilerClientId } from '../../broker/client-ids.js';
 import { deferPubacks } from '../../subscriber/deferred-pubacks.js';
 import { eventually, useBrokerSuite } from '../helpers/mesh.js';
 
@@ -48,7 +49,8 @@ describe('deferred PUBACKs (mqtt.js contract)', () => {
   });
 
   it('holds a PUBACK until released: held → redelivered after reconnect, released → not', async () => {
-    const id = `mam-reconciler-${NS}-contract`;
+    // This host's reconciler's durable session id: the only one its login (host:<host>) may use.
+    const id = reconcilerClientId(NS, s.ctx.cfg.host);
     const first = await durable(id);
     expect(await s.publishes('operator', topic, 'm1')).toBe(true);
     await eventually(() => expect(first.received.map((m) => m.payload)).toEqual(['m1']));

@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { connectClient, type MeshClient } from '../../../broker/client.js';
 import type { HostOptions, TestHost } from './types.js';
 import { emitEvent } from '../../../broker/emitter/emit-event.js';
+import { saveCredentialFile } from '../../../core/credentials.js';
 import { createLogger } from '../../../core/logger.js';
 import { topics } from '../../../core/topics.js';
 import { operatorIdentity } from '../../../subscriber/operator-identity.js';
@@ -41,6 +42,15 @@ export async function startHost(opts: HostOptions = {}): Promise<TestHost> {
   });
   // A second patch, so a test's `sessions` adds to the private socket instead of replacing it.
   if (opts.config) tw.patchConfig(opts.config);
+  // An external broker's password file cannot hold `host:<name>` (Mosquitto refuses the ':'): this host's
+  // reconciler gets a user of its own there, as docs/DEPLOYMENT.md says.
+  if (opts.externalBroker) {
+    const creds = tw.context().creds;
+    saveCredentialFile(tw.context().ws.credentials, {
+      ...creds,
+      reconciler: { ...creds.reconciler, username: 'host-testhost' },
+    });
+  }
   const external = await opts.externalBroker?.(tw);
   if (external) tw.patchConfig({ broker: external.config });
   const broker = external ? { close: external.stop } : await startBroker(tw);
