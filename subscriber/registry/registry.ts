@@ -8,6 +8,7 @@ import { createEventPruning } from './prune-events.js';
 import { createRejectionPruning } from './prune-rejections.js';
 import { createQueries } from './queries.js';
 import { createEscalationQueries } from './escalation-queries.js';
+import { createHostStatusQueries } from './host-status-queries.js';
 import { createQueueQueries } from './queue-queries.js';
 import { createRetryQueries } from './retry-queries.js';
 import { createScheduleWrites } from './schedule-writes.js';
@@ -20,6 +21,7 @@ import { createWriterCache } from './writer-cache.js';
 import type { EventRow, JobRow } from './rows.js';
 
 export type { EventRow, JobRow, RejectionRow, SessionRow } from './rows.js';
+export type { HostStatusRow } from './host-status-queries.js';
 
 export { REJECTION_RAW_MAX } from './log-writes.js';
 
@@ -208,6 +210,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     ...createQueueQueries(db),
     ...createRetryQueries(db),
     ...createEscalationQueries(db),
+    ...createHostStatusQueries(db),
     ...createEventPruning(db, reg.transaction),
     ...createRejectionPruning(db, reg.transaction),
     restoreJob: write(createJobRestore(db, reg, (id) => cache?.jobChanged(id))),
