@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { createNetHosts, type NetHosts } from './netns.js';
 import { mamIn, startDaemon } from './netns-mam.js';
 
@@ -29,6 +30,17 @@ export interface NetMesh {
   newRoot(): string;
   /** the tmux socket of host i's sessions */
   tmuxSocket(i: number): string;
+  /** `tmux -L <host i's socket> <args>` inside host i's namespace */
+  tmux(i: number, args: string[]): ReturnType<typeof execa>;
+  /** The names of host i's live tmux sessions. */
+  sessions(i: number): Promise<string[]>;
+  /** `mam job create` on A of a command job on `host` running `sh -c script` in a fresh workdir. */
+  createJob(
+    host: string,
+    id: string,
+    script: string,
+    more?: string[],
+  ): Promise<{ exitCode?: number; stderr: string; workdir: string }>;
   cleanup(): void;
 }
 
@@ -69,6 +81,18 @@ export async function startNetMesh(o: NetMeshOptions): Promise<NetMesh> {
     killReconciler: (i) => void reconcilers[i]?.kill('SIGKILL'),
     newRoot,
     tmuxSocket: (i) => `${tag}${names[i]}`,
+    tmux: (i, args) =>
+      execa('ip', ['netns', 'exec', net.ns(i), 'tmux', '-L', `${tag}${names[i]}`, ...args], { reject: false }),
+    async sessions(i) {
+      const r = await mesh.tmux(i, ['list-sessions', '-F', '#{session_name}']);
+      return String(r.stdout).split('\n').filter(Boolean);
+    },
+    async createJob(host, id, script, more = []) {
+      const workdir = newRoot();
+      const args = ['job', 'create', '--agent', 'command', '--host', host, '--id', id, '--workdir', workdir, ...more];
+      const r = await mam(0, [...args, '--no-worktree', '--', 'sh', '-c', script]);
+      return { exitCode: r.exitCode, stderr: String(r.stderr), workdir };
+    },
     cleanup() {
       net.cleanup();
       for (const r of [...roots, ...extra]) rmSync(r, { recursive: true, force: true });

@@ -7,13 +7,11 @@ import { createHostLogins, createJobOwners } from '../../broker/host-logins.js';
 import { createBroker } from '../../broker/server.js';
 import { loadContext } from '../../core/context.js';
 import { agentLogin } from '../../core/credentials.js';
-import type { Msg } from '../../core/envelope.js';
 import { hostsPath, type JoinBundle } from '../../core/host-identity.js';
-import { hostKeyring } from '../../core/host-keyring.js';
-import { hmac, type Keyring } from '../../core/keys.js';
 import { silentLogger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { createReconciler, type Reconciler } from '../../subscriber/reconciler.js';
+import { forger, forgeriesAgainst, msgOf as msgRec } from '../helpers/forge.js';
 import { eventually, tryConnect } from '../helpers/mesh.js';
 import { publishAll, sealEvent, startMesh, type Mesh } from '../helpers/reconciler.js';
 import { readRegistry, runMam } from '../helpers/workspace.js';
@@ -23,26 +21,10 @@ let admin: Reconciler;
 let onC: Reconciler;
 let cDir: string;
 let bundleB: JoinBundle;
-let ringB: Keyring;
 
 /** A forged message: B's key over any topic and text, the way a hand-written client would sign. */
-function forge(topic: string, msg: Msg<object>, scope: string): Buffer {
-  const text = JSON.stringify(msg);
-  const sig = hmac(ringB.keyFor(ringB.activeKid, scope)!, `mam-v1\n${topic}\n${text}`).toString('base64url');
-  return Buffer.from(JSON.stringify({ kid: ringB.activeKid, sig, msg: text }));
-}
-
-const msgOf = (job: string, type: string, sender: string, body: object, seq = Date.now()): Msg<object> => ({
-  v: 1,
-  ns: 'rec',
-  job,
-  type,
-  sender,
-  gen: 0,
-  seq,
-  ts: Date.now(),
-  body,
-});
+let forge: ReturnType<typeof forger>;
+const msgOf = (job: string, type: string, sender: string, body: object) => msgRec('rec', job, type, sender, body);
 
 /** Publishes with B's own login, as a compromised host would: true when the broker accepted it. */
 function publishAsB(topic: string, payload: Buffer): Promise<boolean> {
@@ -71,7 +53,7 @@ beforeAll(async () => {
   for (const h of ['B', 'C'])
     expect((await runMam(m.tw, ['host', 'add', h, '--out', join(m.tw.root, `${h}.json`)])).exitCode).toBe(0);
   bundleB = JSON.parse(readFileSync(join(m.tw.root, 'B.json'), 'utf8'));
-  ringB = hostKeyring('B', bundleB.active, bundleB.keys);
+  forge = forger(bundleB);
   // The workspace's broker again, now with host logins, on the same port.
   const port = m.broker.port;
   await m.broker.close();
@@ -146,38 +128,7 @@ describe('a compromised host B', () => {
     ).toBe(true);
   });
 
-  const stateOfC = () =>
-    msgOf('JC', 'job.state', 'reconciler@C', { state: 'done', gen: 0, host: 'C', updatedAt: Date.now() });
-  const forgeries = () => [
-    {
-      what: "C's job state",
-      topic: topics.state('rec', 'JC'),
-      payload: forge(topics.state('rec', 'JC'), stateOfC(), '@host:B'),
-    },
-    {
-      what: "a done for C's job",
-      topic: topics.events('rec', 'JC'),
-      payload: forge(topics.events('rec', 'JC'), msgOf('JC', 'job.done', 'agent', { summary: 'forged' }), '@host:B/JC'),
-    },
-    {
-      what: 'a control for C',
-      topic: topics.control('rec', 'C'),
-      payload: forge(
-        topics.control('rec', 'C'),
-        msgOf('JX', 'control.create', 'operator', { agent: 'command', launch: false }),
-        '@operator/@to:B',
-      ),
-    },
-    {
-      what: 'an operator command without the operator key',
-      topic: topics.events('rec', 'JC'),
-      payload: forge(
-        topics.events('rec', 'JC'),
-        msgOf('JC', 'job.cancelled', 'operator', { reason: 'forged' }),
-        '@operator/@to:B',
-      ),
-    },
-  ];
+  const forgeries = () => forgeriesAgainst('rec', bundleB, 'JC', 'C');
 
   it('is refused by the broker ACL for each forgery under its own login', async () => {
     for (const f of forgeries()) expect(await publishAsB(f.topic, f.payload), f.what).toBe(false);

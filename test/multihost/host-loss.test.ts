@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsUnavailable } from '../helpers/netns.js';
 import { startNetMesh, type NetMesh } from '../helpers/netns-mesh.js';
@@ -33,15 +32,7 @@ const hostOnA = async (name: string) =>
       lastSeen: number | null;
     }>
   ).find((h) => h.host === name);
-/** The tmux sessions alive on C (its own socket, inside its namespace). */
-const sessionsOnC = async () => {
-  const r = await execa(
-    'ip',
-    ['netns', 'exec', mesh.net.ns(C), 'tmux', '-L', mesh.tmuxSocket(C), 'list-sessions', '-F', '#{session_name}'],
-    { reject: false },
-  );
-  return String(r.stdout).split('\n').filter(Boolean);
-};
+const sessionsOnC = () => mesh.sessions(C);
 const sessionOf = async (id: string) =>
   (JSON.parse((await mesh.mam(C, ['job', 'show', id, '--json'])).stdout) as { sessions: Array<{ name: string }> })
     .sessions[0].name;
@@ -59,31 +50,10 @@ describe.skipIf(skip)(title, () => {
       hosts: [{ name: 'C' }],
       config: (name) => (name === 'C' ? { sessions: { maxConcurrent: 3 } } : {}),
     });
-    workL = mesh.newRoot();
-    const create = (id: string, work: string, script: string, more: string[] = []) =>
-      mesh.mam(A, [
-        'job',
-        'create',
-        '--agent',
-        'command',
-        '--host',
-        'C',
-        '--id',
-        id,
-        '--workdir',
-        work,
-        ...more,
-        '--no-worktree',
-        '--',
-        'sh',
-        '-c',
-        script,
-      ]);
-    for (const r of [
-      await create('JL', workL, WAITS),
-      await create('JG', mesh.newRoot(), RUNS, ['--retries', '1', '--backoff', '1s..1s']),
-    ])
-      expect(r.exitCode, r.stderr).toBe(0);
+    const l = await mesh.createJob('C', 'JL', WAITS);
+    const g = await mesh.createJob('C', 'JG', RUNS, ['--retries', '1', '--backoff', '1s..1s']);
+    workL = l.workdir;
+    for (const r of [l, g]) expect(r.exitCode, r.stderr).toBe(0);
     await waitFor(
       async () => (await jobsOn(A)).filter((j) => j.state === 'running').length === 2,
       30_000,
@@ -134,11 +104,7 @@ describe.skipIf(skip)(title, () => {
 
   it('C back: its live session continues and its later done is verified; a vanished one is lost, then retried', async () => {
     const gone = await sessionOf('JG');
-    const killed = await execa(
-      'ip',
-      ['netns', 'exec', mesh.net.ns(C), 'tmux', '-L', mesh.tmuxSocket(C), 'kill-session', '-t', `=${gone}`],
-      { reject: false },
-    );
+    const killed = await mesh.tmux(C, ['kill-session', '-t', `=${gone}`]);
     expect(killed.exitCode, killed.stderr).toBe(0);
     const kept = await sessionOf('JL');
     await mesh.startReconciler(C);
