@@ -2,6 +2,7 @@ import { adapterOverhead } from './adapter-overhead.js';
 import { adapterOverheadReal } from './adapter-overhead-real.js';
 import type { Benchmark } from './benchmark.js';
 import { clusterThroughput } from './cluster-throughput.js';
+import { crossHost } from './cross-host.js';
 import { emitLatency } from './emit-latency.js';
 import { publishThroughput } from './publish-throughput.js';
 import { queueThroughput } from './queue-throughput.js';
@@ -23,5 +24,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   registryScale,
   queueThroughput,
   clusterThroughput,
+  crossHost,
   workflowDag,
 ];

@@ -6,9 +6,9 @@ import { loadContext } from '../../core/context.js';
 import type { JoinBundle } from '../../core/host-identity.js';
 import { topics } from '../../core/topics.js';
 import { forger, forgeriesAgainst, msgOf } from '../helpers/forge.js';
-import { netnsUnavailable } from '../helpers/netns.js';
-import { envOf } from '../helpers/netns-mam.js';
-import { startNetMesh, type NetMesh } from '../helpers/netns-mesh.js';
+import { netnsUnavailable } from '../../bench/netns/net-hosts.js';
+import { envOf } from '../../bench/netns/mam-in-ns.js';
+import { startNetMesh, type NetMesh } from '../../bench/netns/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
 // In CI a machine without namespaces is a broken image, never a reason to pass: the suite runs and fails.

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsUnavailable } from '../helpers/netns.js';
-import { startNetMesh, type NetMesh } from '../helpers/netns-mesh.js';
+import { netnsUnavailable } from '../../bench/netns/net-hosts.js';
+import { startNetMesh, type NetMesh } from '../../bench/netns/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
 // In CI a machine without namespaces is a broken image, never a reason to pass: the suite runs and fails.
@@ -100,7 +100,7 @@ describe.skipIf(skip)(title, () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect((await sessionsOnC()).sort()).toEqual(before.sort());
     expect(await jobOn(A, 'JG')).toMatchObject({ host: 'C', state: 'running', gen: 1 });
-  }, 40_000);
+  }, 90_000);
 
   it('C back: its live session continues and its later done is verified; a vanished one is lost, then retried', async () => {
     const gone = await sessionOf('JG');

@@ -1,8 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsUnavailable } from '../helpers/netns.js';
-import { startNetMesh, type NetMesh } from '../helpers/netns-mesh.js';
+import { netnsUnavailable } from '../../bench/netns/net-hosts.js';
+import { startNetMesh, type NetMesh } from '../../bench/netns/mesh.js';
 import { withRegistryFile } from '../helpers/registry-file.js';
 import { waitFor } from '../helpers/wait.js';
 

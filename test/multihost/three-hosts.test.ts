@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsUnavailable } from '../helpers/netns.js';
-import { startNetMesh, type NetMesh } from '../helpers/netns-mesh.js';
+import { netnsUnavailable } from '../../bench/netns/net-hosts.js';
+import { startNetMesh, type NetMesh } from '../../bench/netns/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
 // In CI a machine without namespaces is a broken image, never a reason to pass: the suite runs and fails.

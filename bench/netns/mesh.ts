@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { createNetHosts, type NetHosts } from './netns.js';
-import { mamIn, startDaemon } from './netns-mam.js';
+import { createNetHosts, type NetHosts } from './net-hosts.js';
+import { mamIn, startDaemon } from './mam-in-ns.js';
 
 export interface NetMeshOptions {
   namespace: string;
@@ -67,10 +67,11 @@ export async function startNetMesh(o: NetMeshOptions): Promise<NetMesh> {
   const patch = (i: number) => {
     const path = join(roots[i], '.mam', 'config.json');
     const cfg = JSON.parse(readFileSync(path, 'utf8'));
-    const more = o.config?.(names[i]) ?? {};
-    const sessions = { ...cfg.sessions, tmuxSocket: `${tag}${names[i]}`, ...(more.sessions as object) };
-    const broker = i === 0 ? { ...cfg.broker, bind: '10.77.0.1' } : cfg.broker;
-    writeFileSync(path, JSON.stringify({ ...cfg, ...more, broker, sessions }, null, 2));
+    // One level deep: a section given adds to the one in the file.
+    for (const [k, v] of Object.entries(o.config?.(names[i]) ?? {})) cfg[k] = { ...cfg[k], ...(v as object) };
+    cfg.sessions = { ...cfg.sessions, tmuxSocket: `${tag}${names[i]}` };
+    if (i === 0) cfg.broker = { ...cfg.broker, bind: '10.77.0.1' };
+    writeFileSync(path, JSON.stringify(cfg, null, 2));
   };
   const mesh: NetMesh = {
     net,
