@@ -3,6 +3,7 @@ import { adapterOverheadReal } from './adapter-overhead-real.js';
 import type { Benchmark } from './benchmark.js';
 import { clusterThroughput } from './cluster-throughput.js';
 import { dashboardLoad } from './dashboard-load.js';
+import { crossHost } from './cross-host.js';
 import { emitLatency } from './emit-latency.js';
 import { publishThroughput } from './publish-throughput.js';
 import { queueThroughput } from './queue-throughput.js';
@@ -24,6 +25,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   registryScale,
   queueThroughput,
   clusterThroughput,
+  crossHost,
   workflowDag,
   dashboardLoad,
 ];

@@ -34,12 +34,13 @@ ${EXIT_CODES}`,
     load: () => import('./commands/dashboard.js'),
   },
   hosts: {
-    summary: 'list hosts: labels, online/offline from their retained status',
+    summary: 'list hosts: labels, online/offline, capacity and last seen from their retained status',
     help: `mam hosts [--json]
 
 The hosts of hosts.json and every host with a retained status: labels,
 operator or not, online/offline (the status its reconciler publishes, offline
-by its last will), since when, or revoked.
+by its last will), since when, or revoked; capacity (running/max sessions, max
+0: no limit) and when it was last heard online.
 ${EXIT_CODES}`,
     load: () => import('./commands/hosts.js'),
   },

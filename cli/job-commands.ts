@@ -37,7 +37,9 @@ event. --count exits after n messages. Stops on SIGINT/SIGTERM.`,
     summary: 'list jobs from the registry',
     help: `mam jobs [--state <state>] [--json]
 
-Lists jobs in this host's registry (.mam/mam.db), newest first.
+Lists jobs in this host's registry (.mam/mam.db), newest first. A job of
+another host whose reconciler went offline shows as \`host offline\` (its last
+state beside it; --json keeps state and adds display): never killed or moved.
 Monitoring from any MQTT client: subscribe to mam/v1/<ns>/jobs/+/state.`,
     load: () => import('./commands/jobs.js'),
   },

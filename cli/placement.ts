@@ -27,7 +27,8 @@ export async function placeJob(
     if (s?.status === 'offline')
       throw new MamError(
         'HOST_OFFLINE',
-        `host ${host} is offline (its status since ${new Date(s.since ?? 0).toISOString()})`,
+        // A last will carries no time (subscriber/reconciler/host-status.ts); a clean stop does.
+        `host ${host} is offline${s.since ? ` (its status since ${new Date(s.since).toISOString()})` : ''}`,
         {
           hint: `start its reconciler, choose another host (\`mam hosts\`, --host auto), or pass --queue-offline to queue the job for it`,
         },

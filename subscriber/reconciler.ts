@@ -14,6 +14,8 @@ import { createBatcher } from './reconciler/batcher.js';
 import { createBrokerSession } from './reconciler/broker-session.js';
 import { createCommitter } from './reconciler/commit.js';
 import { hostStatus } from './reconciler/host-status.js';
+import { recordingStatuses } from './reconciler/record-host-status.js';
+import { startStatusHeartbeat } from './reconciler/status-heartbeat.js';
 import { createPipeline } from './reconciler/pipeline.js';
 import { createPostCommit } from './reconciler/post-commit.js';
 import { createStatePublishing } from './reconciler/publish-states.js';
@@ -122,7 +124,8 @@ async function startReconciler(
     enqueue: batcher.add,
     closed: () => closed,
   });
-  const client = await session.connect(receive);
+  const client = await session.connect(recordingStatuses({ ctx, reg, log, closed: () => closed }, receive));
+  const heartbeat = startStatusHeartbeat({ client, status, log, reg, host, max: cfg.sessions.maxConcurrent });
   states = createStatePublisher({ client, reg, keyring, ns, host });
   const { publishState, publishCommitted } = createStatePublishing({ reg, host, log, states });
   const post = createPostCommit({ log, afterCommit: () => hooks.afterCommit });
@@ -135,6 +138,7 @@ async function startReconciler(
     stop: () => {
       closed = true;
       sweeps.stop();
+      heartbeat.stop();
       batcher.discard();
     },
   });
@@ -178,19 +182,20 @@ async function startReconciler(
   connected();
   client.mqtt.on('connect', () => {
     log.info('connected', { url: ctx.endpoint.url });
-    void client.publish(status.topic, status.seal('online'), { qos: 1, retain: true }).catch(() => {});
+    void heartbeat.connected();
     void republishStates().catch((err) => log.warn('state republish failed', err));
   });
   client.mqtt.on('offline', () => log.warn('broker connection lost; reconnecting'));
 
   try {
     await client.mqtt.subscribeAsync(`${prefix(ns)}/#`, { qos: 1 });
-    await client.publish(status.topic, status.seal('online'), { qos: 1, retain: true });
+    await heartbeat.connected();
     // The first connect came before the handler above was attached.
     void republishStates().catch((err) => log.warn('state republish failed', err));
   } catch (err) {
     closed = true;
     sweeps.stop();
+    heartbeat.stop();
     batcher.cancel();
     await client.close();
     throw err;
@@ -208,6 +213,7 @@ async function startReconciler(
     async close() {
       if (finished) return;
       finished = true;
+      heartbeat.stop();
       if (watch.wasLost()) {
         // Nothing to finish: what was received stays unacknowledged with the broker.
         await post.actions();

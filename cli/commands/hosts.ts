@@ -5,10 +5,15 @@ import { hostsPath, loadHostsFile } from '../../core/host-identity.js';
 import { prefix } from '../../core/topics.js';
 import { parseFlags } from '../args.js';
 import type { Io } from '../io.js';
+import { ago, readRegistryIfAny } from '../open-registry.js';
+import type { HostStatusRow } from '../../subscriber/registry/registry.js';
 
 export interface Status {
   status: string;
   since?: number;
+  seen?: number;
+  running?: number;
+  max?: number;
 }
 
 /** The hosts' retained, signed statuses, gathered for a short while (a retained message arrives at subscribe). */
@@ -37,23 +42,32 @@ export async function retainedStatuses(io: Io, waitMs: number): Promise<Map<stri
   return out;
 }
 
-/** `mam hosts`: the joined hosts with their labels, and online/offline from their retained status. */
+/** `mam hosts`: the joined hosts with their labels, online/offline and capacity from their retained status. */
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags('hosts', argv, { json: { type: 'boolean' } }, false);
   const ctx = loadContext(io.cwd, io.env);
   const file = loadHostsFile(hostsPath(ctx.ws));
   const statuses = await retainedStatuses(io, 300);
+  // When this workspace's reconciler last heard each host: a last will carries no time of its own.
+  const heard = readRegistryIfAny(ctx, new Map<string, HostStatusRow>(), (reg) => {
+    return new Map(reg.hostStatuses().map((r) => [r.host, r]));
+  });
   const names = [...new Set([ctx.cfg.host, ...Object.keys(file.hosts), ...statuses.keys()])].sort();
   const rows = names.map((name) => {
     const e = file.hosts[name];
     const s = statuses.get(name);
+    const h = heard.get(name);
+    const online = s?.status === 'online';
     return {
       host: name,
       labels: e?.labels ?? {},
       operator: e?.operator ?? false,
       revoked: e?.revoked ?? null,
       status: e?.revoked ? 'revoked' : (s?.status ?? 'unknown'),
-      since: s?.since ?? null,
+      since: s?.since ?? (h?.status === s?.status ? h?.since : null) ?? null,
+      running: online ? (s?.running ?? null) : null,
+      max: online ? (s?.max ?? null) : null,
+      lastSeen: Math.max(s?.seen ?? 0, h?.seen ?? 0) || null,
     };
   });
   if (values.json) {
@@ -63,8 +77,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   for (const r of rows) {
     const labels = Object.entries(r.labels).map(([k, v]) => `${k}=${v}`);
     const since = r.since ? ` since ${new Date(r.since).toISOString()}` : '';
+    const load = r.running === null ? '' : ` running ${r.running}/${r.max ? r.max : 'no limit'}`;
+    const seen = r.lastSeen ? ` seen ${ago(r.lastSeen)}` : '';
     io.out(
-      `${r.host.padEnd(20)} ${r.status.padEnd(8)}${since} ${labels.join(',') || '-'}${r.operator ? ' operator' : ''}\n`,
+      `${r.host.padEnd(20)} ${r.status.padEnd(8)}${since}${load}${seen} ${labels.join(',') || '-'}${r.operator ? ' operator' : ''}\n`,
     );
   }
   return 0;

@@ -7,6 +7,7 @@ import { parseFlags, usage } from '../args.js';
 import { gateReport, printGateReport } from '../gate-report.js';
 import type { Io } from '../io.js';
 import { ago, agingMs, noSuchJob, openRegistryReadOnly } from '../open-registry.js';
+import { displayState, offlineHosts } from '../host-offline.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags('job', argv, { json: { type: 'boolean' } });
@@ -23,11 +24,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const jobDir = openWorkspace(io.cwd, io.env).jobDir(id);
     const logLines = logTail(jobDir, 20);
     const gates = gateReport(reg, jobDir, id);
+    const offline = offlineHosts(reg);
+    const display = displayState(job, offline);
     const queuePosition = isWaiting(job) ? (queuePositions(reg, [job.host], agingMs(io)).get(id) ?? null) : null;
     if (values.json) {
       io.out(
         JSON.stringify({
-          job: { ...job, spec: JSON.parse(job.spec), queuePosition },
+          job: { ...job, spec: JSON.parse(job.spec), queuePosition, display },
           sessions,
           timeline,
           verdicts,
@@ -38,7 +41,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       );
       return 0;
     }
-    io.out(`job ${job.id}: ${job.state}${job.reason ? ` (${job.reason})` : ''}\n`);
+    io.out(`job ${job.id}: ${display}${job.reason ? ` (${job.reason})` : ''}\n`);
+    const down = display === job.state ? undefined : offline.get(job.host);
+    if (down)
+      io.out(
+        `  its host ${job.host} is offline${down.since ? ` since ${new Date(down.since).toISOString()}` : ''}${down.seen ? `, last seen ${ago(down.seen)}` : ''}; last state ${job.state}: nothing is killed or moved, it resumes when ${job.host}'s reconciler is back\n`,
+      );
     if (queuePosition !== null)
       io.out(
         `  queue position ${queuePosition} on ${job.host}, priority ${job.priority}${job.not_before && job.not_before > Date.now() ? `, not before ${new Date(job.not_before).toISOString()}` : ''}\n`,

@@ -4,6 +4,7 @@ import { queuePositions } from '../../subscriber/scheduler/queue-position.js';
 import { parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
 import { ago, agingMs, openRegistryReadOnly } from '../open-registry.js';
+import { displayState, offlineHosts } from '../host-offline.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags('jobs', argv, { state: { type: 'string' }, json: { type: 'boolean' } }, false);
@@ -21,10 +22,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
           agingMs(io),
         )
       : new Map<string, number>();
+    const offline = offlineHosts(reg);
     if (values.json) {
       io.out(
         JSON.stringify(
-          jobs.map(({ spec, ...j }) => ({ ...j, spec: JSON.parse(spec), queuePosition: position.get(j.id) ?? null })),
+          jobs.map(({ spec, ...j }) => ({
+            ...j,
+            spec: JSON.parse(spec),
+            queuePosition: position.get(j.id) ?? null,
+            // state stays the last one known; display says when its host is offline
+            display: displayState(j, offline),
+          })),
         ) + '\n',
       );
       return 0;
@@ -32,8 +40,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (jobs.length === 0) io.out('no jobs\n');
     for (const j of jobs) {
       const place = position.has(j.id) ? ` #${position.get(j.id)} p${j.priority}` : '';
+      const shown = displayState(j, offline);
+      const last = shown === j.state ? '' : `  (last state ${j.state})`;
       io.out(
-        `${j.id.padEnd(24)} ${j.state.padEnd(10)} gen=${j.gen} host=${j.host} agent=${j.agent ?? '-'}${place} updated ${ago(j.updated_at)}${j.reason ? `  (${j.reason})` : ''}\n`,
+        `${j.id.padEnd(24)} ${shown.padEnd(10)} gen=${j.gen} host=${j.host} agent=${j.agent ?? '-'}${place} updated ${ago(j.updated_at)}${last}${j.reason ? `  (${j.reason})` : ''}\n`,
       );
     }
     return 0;

@@ -31,7 +31,7 @@ export function createBrokerSession(ctx: Context, status: HostStatus) {
         reconnectMs: cfg.broker.reconnectMs,
         maxInflight: cfg.broker.maxInflight,
         keepaliveSeconds: cfg.broker.hostKeepaliveSeconds,
-        will: { topic: status.topic, payload: status.seal('offline'), qos: 1, retain: true },
+        will: { topic: status.topic, payload: status.will(), qos: 1, retain: true },
         // Installed before connecting: the persistent session's backlog may come with the CONNACK.
         prepare(c) {
           c.on('connect', (connack) => (sessionPresent = connack.sessionPresent));

@@ -208,6 +208,19 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX runs_host_state ON runs(host, state);
   `,
+  `
+  -- Other hosts' liveness as this reconciler last received it (hosts/<host>/status), with when it
+  -- last heard them online: \`mam hosts\` and \`mam jobs\` (host offline) read it.
+  CREATE TABLE host_status (
+    host TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    since INTEGER,
+    seen INTEGER,
+    running INTEGER,
+    max INTEGER,
+    received_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,7 @@ import { createQueries } from './queries.js';
 import { createEscalationQueries } from './escalation-queries.js';
 import { createDashboardQueries } from './dashboard-queries.js';
 import { createNotifyQueries } from './notify-queries.js';
+import { createHostStatusQueries } from './host-status-queries.js';
 import { createQueueQueries } from './queue-queries.js';
 import { createRetryQueries } from './retry-queries.js';
 import { createScheduleWrites } from './schedule-writes.js';
@@ -22,6 +23,7 @@ import { createWriterCache } from './writer-cache.js';
 import type { EventRow, JobRow } from './rows.js';
 
 export type { EventRow, JobRow, RejectionRow, SessionRow } from './rows.js';
+export type { HostStatusRow } from './host-status-queries.js';
 
 export { REJECTION_RAW_MAX } from './log-writes.js';
 
@@ -212,6 +214,7 @@ export function openRegistry(path: string, opts: { readonly?: boolean } = {}) {
     ...createEscalationQueries(db),
     ...createDashboardQueries(db),
     ...createNotifyQueries(db),
+    ...createHostStatusQueries(db),
     ...createEventPruning(db, reg.transaction),
     ...createRejectionPruning(db, reg.transaction),
     restoreJob: write(createJobRestore(db, reg, (id) => cache?.jobChanged(id))),

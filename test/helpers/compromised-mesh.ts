@@ -11,9 +11,10 @@ import { loadContext } from '../../core/context.js';
 import type { Msg } from '../../core/envelope.js';
 import type { JoinBundle } from '../../core/host-identity.js';
 import { hostKeyring } from '../../core/host-keyring.js';
-import { hmac, type Keyring } from '../../core/keys.js';
+import type { Keyring } from '../../core/keys.js';
 import { silentLogger } from '../../core/logger.js';
 import { createReconciler, type Reconciler } from '../../subscriber/reconciler.js';
+import { forger, msgOf as msgIn } from './forge.js';
 import { publishWithLogin } from './host-login.js';
 import { eventually } from './mesh.js';
 import { publishAll, sealCreate, startMesh, type Mesh } from './reconciler.js';
@@ -34,17 +35,8 @@ export interface CompromisedMesh {
   close(): Promise<void>;
 }
 
-export const msgOf = (job: string, type: string, sender: string, body: object, seq = Date.now()): Msg<object> => ({
-  v: 1,
-  ns: 'rec',
-  job,
-  type,
-  sender,
-  gen: 0,
-  seq,
-  ts: Date.now(),
-  body,
-});
+export const msgOf = (job: string, type: string, sender: string, body: object, seq = Date.now()): Msg<object> =>
+  msgIn('rec', job, type, sender, body, seq);
 
 export async function startCompromisedMesh(): Promise<CompromisedMesh> {
   const m = await startMesh();
@@ -72,11 +64,7 @@ export async function startCompromisedMesh(): Promise<CompromisedMesh> {
     cDb,
     bundleB,
     ringB,
-    forge(topic, msg, scope) {
-      const text = JSON.stringify(msg);
-      const sig = hmac(ringB.keyFor(ringB.activeKid, scope)!, `mam-v1\n${topic}\n${text}`).toString('base64url');
-      return Buffer.from(JSON.stringify({ kid: ringB.activeKid, sig, msg: text }));
-    },
+    forge: forger(bundleB),
     publishAsB: (topic, payload) => publishWithLogin(m.broker.url, m.ctx.endpoint.ca, bundleB.login, topic, payload),
     async close() {
       await onC.close();

@@ -5,6 +5,7 @@ import { loadContext } from '../../core/context.js';
 import { agentLogin } from '../../core/credentials.js';
 import { topics } from '../../core/topics.js';
 import { msgOf, rejectionsOn, startCompromisedMesh, type CompromisedMesh } from '../helpers/compromised-mesh.js';
+import { forgeriesAgainst } from '../helpers/forge.js';
 import { eventually, tryConnect } from '../helpers/mesh.js';
 import { publishAll, sealEvent, type Mesh } from '../helpers/reconciler.js';
 import { readRegistry, runMam } from '../helpers/workspace.js';
@@ -45,38 +46,7 @@ describe('a compromised host B', () => {
     ).toBe(true);
   });
 
-  const stateOfC = () =>
-    msgOf('JC', 'job.state', 'reconciler@C', { state: 'done', gen: 0, host: 'C', updatedAt: Date.now() });
-  const forgeries = () => [
-    {
-      what: "C's job state",
-      topic: topics.state('rec', 'JC'),
-      payload: forge(topics.state('rec', 'JC'), stateOfC(), '@host:B'),
-    },
-    {
-      what: "a done for C's job",
-      topic: topics.events('rec', 'JC'),
-      payload: forge(topics.events('rec', 'JC'), msgOf('JC', 'job.done', 'agent', { summary: 'forged' }), '@host:B/JC'),
-    },
-    {
-      what: 'a control for C',
-      topic: topics.control('rec', 'C'),
-      payload: forge(
-        topics.control('rec', 'C'),
-        msgOf('JX', 'control.create', 'operator', { agent: 'command', launch: false }),
-        '@operator/@to:B',
-      ),
-    },
-    {
-      what: 'an operator command without the operator key',
-      topic: topics.events('rec', 'JC'),
-      payload: forge(
-        topics.events('rec', 'JC'),
-        msgOf('JC', 'job.cancelled', 'operator', { reason: 'forged' }),
-        '@operator/@to:B',
-      ),
-    },
-  ];
+  const forgeries = () => forgeriesAgainst('rec', s.bundleB, 'JC', 'C');
 
   it('is refused by the broker ACL for each forgery under its own login', async () => {
     for (const f of forgeries()) expect(await publishAsB(f.topic, f.payload), f.what).toBe(false);

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
-import type { NetHosts } from './netns.js';
-import { MAM_BIN } from './workspace.js';
+import type { NetHosts } from './net-hosts.js';
+import { MAM_BIN } from '../spawn-node.js';
 
 /** The environment of a `mam` process of workspace `root`: MAM_HOME, and no other MAM_ setting of ours. */
 export function envOf(root: string): NodeJS.ProcessEnv {
