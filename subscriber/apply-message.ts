@@ -3,33 +3,14 @@ import { MamError } from '../core/errors.js';
 import { applyBreakerReset } from './policies/breaker-reset.js';
 import { applyScheduleCommand } from './schedules/apply-schedule.js';
 import { applyRunCommand } from './workflows/apply-run.js';
+import type { Outcome } from './outcome.js';
 import type { DoneChecks } from './policies/done-checks.js';
 import { afterOfSpec, dependencyCycle } from './scheduler/dependency-cycle.js';
 import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
 import type { JobRow, Registry } from './registry/registry.js';
 import { recordRejection } from './record-rejection.js';
 
-/** What committing one verified message did; the reconciler acts on these after the commit. */
-export type Outcome =
-  | {
-      kind: 'applied';
-      job: string;
-      sender: string;
-      seq: number;
-      type: string;
-      gen: number;
-      from: JobState;
-      to: JobState;
-      input: Transition;
-      reason: string | null;
-      body: Record<string, unknown>;
-    }
-  | { kind: 'recorded'; job: string; sender: string; seq: number }
-  | { kind: 'duplicate'; job: string; sender: string; seq: number }
-  | { kind: 'created'; job: string; sender: string; seq: number; launch: boolean; ownHost: boolean }
-  | { kind: 'resumed'; job: string; sender: string; seq: number; gen: number; ownHost: boolean; prompt?: string }
-  | { kind: 'breaker-reset'; job: string; sender: string; seq: number; agent: string; was: string }
-  | { kind: 'rejected'; reason: string; detail: string; job?: string; sender?: string; seq?: number };
+export type { Outcome } from './outcome.js';
 
 /** Operator commands about no job: their `job` field only keys the sender's seq. */
 const NOT_FOR_JOB = new Set([
