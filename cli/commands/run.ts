@@ -81,7 +81,9 @@ async function stopOrResume(what: 'stop' | 'resume', argv: string[], io: Io): Pr
   if (!readRegistryIfAny(ctx, undefined, (reg) => reg.getRun(id)))
     throw new MamError('UNKNOWN_RUN', `no run "${id}" on this host`, { hint: '`mam runs` lists the runs' });
   if (!(await send(io, ctx, id, `run.${what}`, { id }, values.wait))) return 75;
-  io.out(`run ${id} ${what === 'stop' ? 'stopped: its unfinished steps are cancelled, their sessions ended' : 'resumed'}\n`);
+  io.out(
+    `run ${id} ${what === 'stop' ? 'stopped: its unfinished steps are cancelled, their sessions ended' : 'resumed'}\n`,
+  );
   return 0;
 }
 
