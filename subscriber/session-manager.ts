@@ -149,6 +149,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   const runs = createRunDriver({
     reg,
     host,
+    cfg: ctx.cfg,
     log: log.child('runs'),
     publishState,
     kick: () => scheduler.kick(),

@@ -1,4 +1,5 @@
 import { isAbsolute, join } from 'node:path';
+import type { Config } from '../../core/config.js';
 import { parseWorkflow } from '../../core/workflow/parse-workflow.js';
 import { renderTemplate, type TemplateScope } from '../../core/workflow/render-template.js';
 import type { ParamValues, StepSpec } from '../../core/workflow/workflow-types.js';
@@ -18,6 +19,7 @@ import {
 import { tendBlocked } from './blocked-steps.js';
 import { doneSummary, stepItems, stepJobId } from './step-items.js';
 import { stepJobSpec } from './step-job-spec.js';
+import { jobOutcome, runEnd, type StepStatus } from './run-outcome.js';
 
 export { doneSummary, stepItems, stepJobId } from './step-items.js';
 
@@ -38,8 +40,6 @@ interface ItemView {
   findings?: Finding[];
 }
 
-const ENDED_BADLY = new Set(['failed', 'cancelled', 'timeout']);
-
 /**
  * One decision of a run's reconciler, inside a transaction: from the committed states of the run's
  * jobs, which launches are due now (a step whose needs are done, a review of a done attempt, a
@@ -47,7 +47,7 @@ const ENDED_BADLY = new Set(['failed', 'cancelled', 'timeout']);
  * created in the same transaction, under the id the decision determines: a decision taken again
  * after a crash finds the row and the job, and creates nothing twice.
  */
-export function decideRun(reg: Registry, host: string, run: RunRow, now: number): Decision {
+export function decideRun(reg: Registry, host: string, run: RunRow, now: number, cfg: Config): Decision {
   const out: Decision = { created: [], escalations: [], resumes: [] };
   const parsed = parseWorkflow(run.workflow);
   if (!parsed.ok) {
@@ -66,13 +66,14 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
   const view = (s: StepSpec, item: number): ItemView => {
     const row = latest.get(`${s.id}/${item}`);
     if (!row) return { status: 'pending' };
-    const state = reg.getJob(row.job)?.state;
-    if (state && ENDED_BADLY.has(state)) return { status: beforeResume(row) ? 'pending' : 'failed', row };
-    if (state !== 'done') return { status: 'live', row };
+    const job = reg.getJob(row.job);
+    const ended = job ? jobOutcome(job, cfg) : 'going';
+    if (ended === 'ended') return { status: beforeResume(row) ? 'pending' : 'failed', row };
+    if (ended !== 'done') return { status: 'live', row };
     if (!s.review) return { status: 'done', row };
     const last = latest.get(`${reviewKey(s.id)}/${item}`);
     const review = last?.attempt === row.attempt ? last : undefined;
-    const o = reviewOutcome(reg, review);
+    const o = reviewOutcome(reg, review, cfg);
     if (o.kind === 'none') return { status: 'review', row };
     if (o.kind === 'live') return { status: 'live', row, review };
     if (o.kind === 'failed') return { status: beforeResume(review!) ? 'pending' : 'failed', row, review };
@@ -81,7 +82,7 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
     return { status: exhausted ? 'exhausted' : 'rework', row, review, findings: o.findings };
   };
   const views = new Map(wf.steps.map((s) => [s.id, stepItems(s, params).map((i) => ({ ...i, v: view(s, i.item) }))]));
-  const stepStatus = new Map<string, 'pending' | 'live' | 'done' | 'failed'>();
+  const stepStatus = new Map<string, StepStatus>();
   let live = false;
   for (const s of wf.steps) {
     const st = views.get(s.id)!.map((i) => i.v.status);
@@ -201,10 +202,10 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
       }
     }
   }
-  if ([...stepStatus.values()].every((x) => x === 'done')) reg.setRunState(run.id, 'done', null);
-  else if (!live && out.created.length === 0) {
-    const failed = wf.steps.filter((s) => stepStatus.get(s.id) === 'failed').map((s) => s.id);
-    reg.setRunState(run.id, 'failed', `step${failed.length === 1 ? '' : 's'} ${failed.join(', ')} failed`);
+  // Nothing of the run is going: it is done, or failed with the steps that failed and those that needed them.
+  if (!live && out.created.length === 0) {
+    const end = runEnd(wf.steps, stepStatus);
+    reg.setRunState(run.id, 'done' in end ? 'done' : 'failed', 'done' in end ? null : end.reason);
   }
   return out;
 }

@@ -1,5 +1,7 @@
+import type { Config } from '../../core/config.js';
 import type { Registry } from '../registry/registry.js';
 import type { RunStepRow } from '../registry/run-writes.js';
+import { jobOutcome } from './run-outcome.js';
 
 /** A finding as schemas/events/review.verdict.json has it: structured, never parsed out of text. */
 export interface Finding {
@@ -27,12 +29,12 @@ export const followupJobId = (stepJob: string, n: number) => `${stepJob}-f${n}`;
  * (only that job's key or an operator's can sign on its verdicts topic), then ends done. Its
  * latest verdict decides; a reviewer that ended without one, or failed, fails the round.
  */
-export function reviewOutcome(reg: Registry, row: RunStepRow | undefined): ReviewOutcome {
+export function reviewOutcome(reg: Registry, row: RunStepRow | undefined, cfg: Config): ReviewOutcome {
   if (!row) return { kind: 'none' };
-  const state = reg.getJob(row.job)?.state;
-  if (state === 'failed' || state === 'cancelled' || state === 'timeout')
-    return { kind: 'failed', why: `the reviewer ${row.job} ended ${state}` };
-  if (state !== 'done') return { kind: 'live' };
+  const job = reg.getJob(row.job);
+  const ended = job ? jobOutcome(job, cfg) : 'going';
+  if (ended === 'ended') return { kind: 'failed', why: `the reviewer ${row.job} ended ${job!.state}` };
+  if (ended !== 'done') return { kind: 'live' };
   const v = reg.listVerdicts(row.job).at(-1);
   if (!v) return { kind: 'failed', why: `the reviewer ${row.job} ended without a verdict` };
   const findings = v.findings as Finding[];

@@ -1,3 +1,4 @@
+import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import type { Registry } from '../registry/registry.js';
 import { type Decision, decideRun } from './decide-steps.js';
@@ -5,6 +6,8 @@ import { type Decision, decideRun } from './decide-steps.js';
 export interface RunDriverDeps {
   reg: Registry;
   host: string;
+  /** the policies' defaults: whether a failed or lost step job still has a retry to come */
+  cfg: Config;
   log: Logger;
   publishState(job: string): Promise<void>;
   /** the queue: launches what was just created, by the jobs' own policies */
@@ -34,7 +37,7 @@ export function createRunDriver(d: RunDriverDeps) {
         const made = d.reg.transaction(() => {
           // Read again inside the write lock: a stop committed since the list was read is seen.
           const fresh = d.reg.getRun(run.id);
-          return fresh?.state === 'running' ? decideRun(d.reg, d.host, fresh, Date.now()) : undefined;
+          return fresh?.state === 'running' ? decideRun(d.reg, d.host, fresh, Date.now(), d.cfg) : undefined;
         });
         if (made?.created.length) d.log.info('run steps launched', { run: run.id, jobs: made.created });
         jobs.push(...(made?.created ?? []));
