@@ -17,7 +17,7 @@ import { createEscalations } from './policies/escalations.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createSessionBackends } from './session-backends.js';
 import { followSessionLogs, type SessionLogs } from './session-logs.js';
-import type { Transition } from './state-machine.js';
+import { isTerminal, type Transition } from './state-machine.js';
 import { terminateSession } from './terminate-session.js';
 import { createWorktreeSweeper } from './worktrees.js';
 import { createScheduleClock } from './schedules/schedule-clock.js';
@@ -125,6 +125,21 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     stuck: async (job, gen, reason) => reg.getJob(job)?.gen === gen && (await act(job, 'job.blocked', reason)),
   });
   const drive = driver.drive;
+  /** Brings a new prompt to the job's live session of `gen` through its adapter's confirmed submission. */
+  function promptSession(job: string, gen: number, prompt: string) {
+    const row = reg.getJob(job);
+    const s = reg.getSession(job, gen);
+    if (!row || row.gen !== gen || !s || s.ended_at) return;
+    const agent = row.agent ?? 'command';
+    const workdir = s.workdir ?? ctx.ws.root;
+    const config = ctx.cfg.agents[agent] ?? {};
+    const l = {
+      name: s.name,
+      backend: s.backend,
+      job: { id: job, gen, workdir, prompt, jobDir: ctx.ws.jobDir(job), env: {}, config },
+    };
+    drive(job, gen, agent, l);
+  }
   const { onJob, busy } = createJobChains(log);
 
   // A gate's outcome and its escalation commit together; the escalation's signed message follows its state.
@@ -155,6 +170,12 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     kick: () => scheduler.kick(),
     announce: (job) => escalations.announceJob(job),
     resume: (job, gen, prompt) => onJob(job, () => resume(job, gen, prompt)),
+    end: (job, gen, reason) =>
+      onJob(job, async () => {
+        const row = reg.getJob(job);
+        if (row?.gen === gen && isTerminal(row.state)) await end(row, reason);
+      }),
+    prompt: (job, gen, prompt) => promptSession(job, gen, prompt),
   });
   const clock = createScheduleClock({
     reg,

@@ -10,6 +10,7 @@ import {
   type Finding,
   findingsText,
   followupJobId,
+  isReviewOf,
   reviewerPrompt,
   reviewJobId,
   reviewKey,
@@ -20,6 +21,7 @@ import { tendBlocked } from './blocked-steps.js';
 import { doneSummary, stepItems, stepJobId } from './step-items.js';
 import { stepJobSpec } from './step-job-spec.js';
 import { jobOutcome, runEnd, type StepStatus } from './run-outcome.js';
+import { decideHeld, type HeldActions, heldForReview } from './held-review.js';
 
 export { doneSummary, stepItems, stepJobId } from './step-items.js';
 
@@ -30,6 +32,8 @@ export interface Decision {
   escalations: string[];
   /** blocked jobs resumed (committed) whose new generation launches after the commit */
   resumes: Array<{ job: string; gen: number; prompt: string }>;
+  /** held step jobs (held-review.ts): sessions to end, and findings to bring to live sessions */
+  held: HeldActions;
 }
 
 type ItemStatus = 'pending' | 'live' | 'done' | 'failed' | 'review' | 'rework' | 'exhausted';
@@ -38,6 +42,8 @@ interface ItemView {
   row?: RunStepRow;
   review?: RunStepRow;
   findings?: Finding[];
+  /** the reviewer due ('review'): its round and job id */
+  next?: { round: number; job: string };
 }
 
 /**
@@ -48,7 +54,7 @@ interface ItemView {
  * after a crash finds the row and the job, and creates nothing twice.
  */
 export function decideRun(reg: Registry, host: string, run: RunRow, now: number, cfg: Config): Decision {
-  const out: Decision = { created: [], escalations: [], resumes: [] };
+  const out: Decision = { created: [], escalations: [], resumes: [], held: { ends: [], prompts: [] } };
   const parsed = parseWorkflow(run.workflow);
   if (!parsed.ok) {
     reg.setRunState(run.id, 'failed', `the workflow no longer parses: ${parsed.problems[0]}`);
@@ -57,9 +63,14 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number,
   const wf = parsed.workflow;
   const params = JSON.parse(run.params) as ParamValues;
   const latest = new Map<string, RunStepRow>();
+  const reviews = new Map<string, RunStepRow[]>();
   for (const r of reg.runSteps(run.id)) {
     const k = `${r.step}/${r.item}`;
     if ((latest.get(k)?.attempt ?? 0) < r.attempt) latest.set(k, r);
+    reviews.set(
+      k,
+      [...(reviews.get(k) ?? []), r].sort((a, b) => a.attempt - b.attempt),
+    );
   }
   // Ended before the run was (re)started: a resume gives it another attempt.
   const beforeResume = (r: RunStepRow) => r.decided_at < run.updated_at;
@@ -69,16 +80,24 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number,
     const job = reg.getJob(row.job);
     const ended = job ? jobOutcome(job, cfg) : 'going';
     if (ended === 'ended') return { status: beforeResume(row) ? 'pending' : 'failed', row };
-    if (ended !== 'done') return { status: 'live', row };
-    if (!s.review) return { status: 'done', row };
-    const last = latest.get(`${reviewKey(s.id)}/${item}`);
-    const review = last?.attempt === row.attempt ? last : undefined;
+    if (!s.review) return { status: ended === 'done' ? 'done' : 'live', row };
+    // The item's reviews, each a round; this job's are `<job>-rv`, `<job>-rv2` …
+    const rounds = reviews.get(`${reviewKey(s.id)}/${item}`) ?? [];
+    const mine = rounds.filter((r) => isReviewOf(r.job, row.job));
+    const next = { round: (rounds.at(-1)?.attempt ?? 0) + 1, job: reviewJobId(row.job, mine.length + 1) };
+    const maxRounds = s.review.maxRounds ?? 3;
+    if (ended !== 'done') {
+      if (!job || !heldForReview(reg, job, cfg)) return { status: 'live', row };
+      const h = decideHeld(reg, job, mine.at(-1), (r) => reviewOutcome(reg, r, cfg), maxRounds, out.held, now);
+      return h.status === 'review' ? { status: 'review', row, next } : { ...h, row };
+    }
+    const review = mine.at(-1);
     const o = reviewOutcome(reg, review, cfg);
-    if (o.kind === 'none') return { status: 'review', row };
+    if (o.kind === 'none') return { status: 'review', row, next };
     if (o.kind === 'live') return { status: 'live', row, review };
     if (o.kind === 'failed') return { status: beforeResume(review!) ? 'pending' : 'failed', row, review };
     if (o.kind === 'pass') return { status: 'done', row, review, findings: o.findings };
-    const exhausted = row.attempt >= (s.review.maxRounds ?? 3) && !beforeResume(review!);
+    const exhausted = review!.attempt >= maxRounds && !beforeResume(review!);
     return { status: exhausted ? 'exhausted' : 'rework', row, review, findings: o.findings };
   };
   const views = new Map(wf.steps.map((s) => [s.id, stepItems(s, params).map((i) => ({ ...i, v: view(s, i.item) }))]));
@@ -194,11 +213,11 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number,
         const reviewer: JobSpec = {
           agent: s.review!.agent,
           workdir,
-          prompt: reviewerPrompt(own, v.row!.job, v.row!.attempt),
+          prompt: reviewerPrompt(own, v.row!.job, v.next!.round),
           ...(s.review!.command ? { command: s.review!.command.map((c) => renderTemplate(c, itemScope)) } : {}),
           ...(s.worktree === false ? {} : { from: [`mam/${v.row!.job}`] }),
         };
-        if (!create(reviewKey(s.id), item, v.row!.attempt, reviewJobId(v.row!.job), reviewer)) return out;
+        if (!create(reviewKey(s.id), item, v.next!.round, v.next!.job, reviewer)) return out;
       }
     }
   }

@@ -18,9 +18,16 @@ export type ReviewOutcome =
   | { kind: 'pass'; findings: Finding[] }
   | { kind: 'not-pass'; findings: Finding[] };
 
-/** The run_steps key of a step's reviews (its attempt is the reviewed attempt) and the reviewer's job id. */
+/**
+ * The run_steps key of a step's reviews (its attempt is the review's round, counted over the
+ * item's attempts) and the reviewer's job id: `<job>-rv`, then `<job>-rv2` … for the further rounds
+ * of a job held in its live session (held-review.ts).
+ */
 export const reviewKey = (step: string) => `${step}.review`;
-export const reviewJobId = (stepJob: string) => `${stepJob}-rv`;
+export const reviewJobId = (stepJob: string, n = 1) => `${stepJob}-rv${n === 1 ? '' : n}`;
+/** Whether a reviewer's job id is one of `stepJob`'s reviews. */
+export const isReviewOf = (reviewer: string, stepJob: string) =>
+  reviewer.startsWith(`${stepJob}-rv`) && /^\d*$/.test(reviewer.slice(stepJob.length + 3));
 /** A follow-up job of a finding: deterministic too, so a decision taken again creates none twice. */
 export const followupJobId = (stepJob: string, n: number) => `${stepJob}-f${n}`;
 

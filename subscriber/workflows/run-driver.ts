@@ -16,6 +16,10 @@ export interface RunDriverDeps {
   announce(job: string): unknown;
   /** launches the committed new generation of a resumed job with its prompt */
   resume(job: string, gen: number, prompt: string): unknown;
+  /** ends the session of a job whose end the decision committed (a held step's review decided it) */
+  end(job: string, gen: number, reason: string): unknown;
+  /** brings `prompt` to the job's live session through its adapter (a held step's findings) */
+  prompt(job: string, gen: number, prompt: string): unknown;
 }
 
 /**
@@ -32,6 +36,7 @@ export function createRunDriver(d: RunDriverDeps) {
     const jobs: string[] = [];
     const raise: Decision['escalations'] = [];
     const resumes: Decision['resumes'] = [];
+    const held: Decision['held'] = { ends: [], prompts: [] };
     for (const run of d.reg.activeRuns(d.host)) {
       try {
         const made = d.reg.transaction(() => {
@@ -43,16 +48,26 @@ export function createRunDriver(d: RunDriverDeps) {
         jobs.push(...(made?.created ?? []));
         raise.push(...(made?.escalations ?? []));
         resumes.push(...(made?.resumes ?? []));
+        held.ends.push(...(made?.held.ends ?? []));
+        held.prompts.push(...(made?.held.prompts ?? []));
       } catch (err) {
         d.log.error('run decision failed', { run: run.id, error: (err as Error).message });
       }
     }
     created += jobs.length;
     for (const job of raise) await d.announce(job);
-    if (resumes.length) await d.reg.synced();
+    if (resumes.length || held.ends.length || held.prompts.length) await d.reg.synced();
     for (const r of resumes) {
       await d.publishState(r.job);
       void d.resume(r.job, r.gen, r.prompt);
+    }
+    for (const e of held.ends) {
+      await d.publishState(e.job);
+      void d.end(e.job, e.gen, e.reason);
+    }
+    for (const p of held.prompts) {
+      await d.publishState(p.job);
+      void d.prompt(p.job, p.gen, p.prompt);
     }
     if (jobs.length === 0) return;
     await d.reg.synced();
