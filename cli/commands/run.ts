@@ -11,7 +11,14 @@ import { readWorkflow } from '../read-workflow.js';
 import { showRun } from '../run-show.js';
 
 /** Sends a run command to this host's reconciler and waits until it is committed (applied or refused). */
-async function send(io: Io, ctx: Context, id: string, type: string, body: object, wait?: string): Promise<boolean> {
+export async function sendRunCommand(
+  io: Io,
+  ctx: Context,
+  id: string,
+  type: string,
+  body: object,
+  wait?: string,
+): Promise<boolean> {
   const timeoutMs = wait ? parseDuration('run', wait) : ctx.cfg.emit.ackTimeoutMs;
   const seq = await sendOperatorCommand(ctx, ctx.cfg.host, `run-${id}`, type, body, timeoutMs);
   const v = await awaitCommand(ctx, `run-${id}`, seq, timeoutMs);
@@ -68,7 +75,7 @@ async function start(argv: string[], io: Io): Promise<number> {
     workdir,
     ...(Object.keys(wf.given).length ? { params: wf.given } : {}),
   };
-  if (!(await send(io, ctx, id, 'run.start', body, values.wait))) return 75;
+  if (!(await sendRunCommand(io, ctx, id, 'run.start', body, values.wait))) return 75;
   io.out(values.json ? `${JSON.stringify({ id })}\n` : `${id}\n`);
   return 0;
 }
@@ -80,7 +87,7 @@ async function stopOrResume(what: 'stop' | 'resume', argv: string[], io: Io): Pr
   const ctx = loadContext(io.cwd, io.env);
   if (!readRegistryIfAny(ctx, undefined, (reg) => reg.getRun(id)))
     throw new MamError('UNKNOWN_RUN', `no run "${id}" on this host`, { hint: '`mam runs` lists the runs' });
-  if (!(await send(io, ctx, id, `run.${what}`, { id }, values.wait))) return 75;
+  if (!(await sendRunCommand(io, ctx, id, `run.${what}`, { id }, values.wait))) return 75;
   io.out(
     `run ${id} ${what === 'stop' ? 'stopped: its unfinished steps are cancelled, their sessions ended' : 'resumed'}\n`,
   );
