@@ -52,7 +52,10 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   const job = forJob ? c.reg.getJob(msg.job) : undefined;
   if (!job && forJob && msg.type !== 'control.create')
     throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
-  if (job && msg.type === 'control.create') throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
+  // A run's step for another host, sent by this host: its decision recorded the job already.
+  const ownSend = !!job && job.host === o.topic.id && job.host !== c.host && !!c.reg.runStepOfJob(job.id);
+  if (job && msg.type === 'control.create' && !ownSend)
+    throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
   if (job) refuseIfBeforeJob(c, job, o);
 
   const hwm = c.reg.hwm(msg.job, msg.sender);
@@ -84,6 +87,10 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     return applyRunCommand(c, o, now, consume, (err) => refuse(c, o, raw, topic, consume, err));
   if (!forJob) return applyScheduleCommand(c, o, now, consume);
 
+  if (msg.type === 'control.create' && ownSend) {
+    consume(false, null);
+    return { kind: 'recorded', ...ids };
+  }
   if (msg.type === 'control.create') {
     const body = msg.body as { agent: string; workdir?: string; launch?: boolean; priority?: number; after?: string[] };
     const cycle = dependencyCycle(msg.job, body.after ?? [], (id) => afterOfSpec(c.reg.getJob(id)?.spec));

@@ -22,6 +22,7 @@ import { terminateSession } from './terminate-session.js';
 import { createWorktreeSweeper } from './worktrees.js';
 import { createScheduleClock } from './schedules/schedule-clock.js';
 import { createRunDriver } from './workflows/run-driver.js';
+import { createStepPlacer, sendStepCreate } from './workflows/step-host.js';
 import { scheduledRunStarter } from './workflows/scheduled-run.js';
 
 /**
@@ -176,6 +177,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         if (row?.gen === gen && isTerminal(row.state)) await end(row, reason);
       }),
     prompt: (job, gen, prompt) => promptSession(job, gen, prompt),
+    place: createStepPlacer(ctx),
+    send: (job, on, spec) => sendStepCreate(ctx, job, on, spec),
   });
   const clock = createScheduleClock({
     reg,

@@ -20,6 +20,7 @@ import {
 import { tendBlocked } from './blocked-steps.js';
 import { doneSummary, stepItems, stepJobId } from './step-items.js';
 import { stepJobSpec } from './step-job-spec.js';
+import { notCreatedThere } from './step-host.js';
 import { jobOutcome, runEnd, type StepStatus } from './run-outcome.js';
 import { decideHeld, type HeldActions, heldForReview } from './held-review.js';
 
@@ -34,6 +35,8 @@ export interface Decision {
   resumes: Array<{ job: string; gen: number; prompt: string }>;
   /** held step jobs (held-review.ts): sessions to end, and findings to bring to live sessions */
   held: HeldActions;
+  /** step jobs of other hosts not created there yet: their signed control.create goes after the commit */
+  sends: Array<{ run: string; job: string; host: string; spec: JobSpec }>;
 }
 
 type ItemStatus = 'pending' | 'live' | 'done' | 'failed' | 'review' | 'rework' | 'exhausted';
@@ -53,8 +56,15 @@ interface ItemView {
  * created in the same transaction, under the id the decision determines: a decision taken again
  * after a crash finds the row and the job, and creates nothing twice.
  */
-export function decideRun(reg: Registry, host: string, run: RunRow, now: number, cfg: Config): Decision {
-  const out: Decision = { created: [], escalations: [], resumes: [], held: { ends: [], prompts: [] } };
+export function decideRun(
+  reg: Registry,
+  host: string,
+  run: RunRow,
+  now: number,
+  cfg: Config,
+  place: (s: StepSpec) => string | undefined = () => host,
+): Decision {
+  const out: Decision = { created: [], escalations: [], resumes: [], held: { ends: [], prompts: [] }, sends: [] };
   const parsed = parseWorkflow(run.workflow);
   if (!parsed.ok) {
     reg.setRunState(run.id, 'failed', `the workflow no longer parses: ${parsed.problems[0]}`);
@@ -135,7 +145,7 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number,
         }),
       ),
     });
-  const create = (key: string, item: number, attempt: number, job: string, spec: JobSpec, record = true) => {
+  const create = (key: string, item: number, attempt: number, job: string, spec: JobSpec, record = true, on = host) => {
     if (reg.getJob(job)) {
       if (!record) return true;
       reg.setRunState(run.id, 'failed', `job id ${job} is taken by a job this run did not create`);
@@ -145,14 +155,16 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number,
     reg.createJob({
       id: job,
       state: 'queued',
-      host,
+      host: on,
       agent: spec.agent,
       workdir: spec.workdir,
       spec,
       bornTs: now,
       priority: spec.priority,
     });
-    out.created.push(job);
+    // Another host's job: recorded here like a create this host saw, sent to its host after the commit.
+    if (on !== host) out.sends.push({ run: run.id, job, host: on, spec });
+    else out.created.push(job);
     return true;
   };
   for (const s of wf.steps) {
@@ -194,6 +206,10 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number,
       (s.needs ?? []).every((n) => stepStatus.get(n) === 'done') &&
       (!s.needs_any?.length || s.needs_any.some((n) => stepStatus.get(n) === 'done'));
     for (const { item, value, v } of views.get(s.id)!) {
+      const unsent = v.row && notCreatedThere(reg, host, v.row.job);
+      if (unsent) out.sends.push({ run: run.id, ...unsent });
+      const on = (v.status === 'pending' && ready) || v.status === 'rework' ? place(s) : host;
+      if (!on) return (reg.setRunState(run.id, 'failed', `step ${s.id}: no host carries its labels`), out);
       const itemScope = { ...scope(), item: value };
       const spec = stepJobSpec(s, itemScope, workdir, renderTemplate);
       const attempt = (v.row?.attempt ?? 0) + 1;
@@ -202,12 +218,12 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number,
         const preds = [...(s.needs ?? []), ...(s.needs_any ?? []).filter((n) => stepStatus.get(n) === 'done')];
         const from = preds.flatMap((n) => itemScope.steps[n]?.branch?.split(',').filter(Boolean) ?? []);
         if (from.length && s.worktree !== false) spec.from = from;
-        if (!create(s.id, item, attempt, stepJobId(run.id, s.id, item, attempt), spec)) return out;
+        if (!create(s.id, item, attempt, stepJobId(run.id, s.id, item, attempt), spec, true, on)) return out;
       } else if (v.status === 'rework') {
         // The next round starts from the last one's branch, with the findings as its prompt.
         const rework: JobSpec = { ...spec, prompt: reworkPrompt(v.findings!, spec.prompt) };
         if (s.worktree !== false) rework.from = [`mam/${v.row!.job}`];
-        if (!create(s.id, item, attempt, stepJobId(run.id, s.id, item, attempt), rework)) return out;
+        if (!create(s.id, item, attempt, stepJobId(run.id, s.id, item, attempt), rework, true, on)) return out;
       } else if (v.status === 'review') {
         const own = s.review!.prompt ? renderTemplate(s.review!.prompt, itemScope) : undefined;
         const reviewer: JobSpec = {
@@ -222,7 +238,7 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number,
     }
   }
   // Nothing of the run is going: it is done, or failed with the steps that failed and those that needed them.
-  if (!live && out.created.length === 0) {
+  if (!live && out.created.length === 0 && out.sends.length === 0) {
     const end = runEnd(wf.steps, stepStatus);
     reg.setRunState(run.id, 'done' in end ? 'done' : 'failed', 'done' in end ? null : end.reason);
   }

@@ -1,5 +1,8 @@
 import type { Config } from '../../core/config.js';
+import { MamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { StepSpec } from '../../core/workflow/workflow-types.js';
+import type { JobSpec } from '../launch-session.js';
 import type { Registry } from '../registry/registry.js';
 import { type Decision, decideRun } from './decide-steps.js';
 
@@ -20,6 +23,10 @@ export interface RunDriverDeps {
   end(job: string, gen: number, reason: string): unknown;
   /** brings `prompt` to the job's live session through its adapter (a held step's findings) */
   prompt(job: string, gen: number, prompt: string): unknown;
+  /** the host a step's job goes to (step-host.ts); undefined: none carries its labels */
+  place(reg: Registry, s: StepSpec): string | undefined;
+  /** sends the signed control.create of a step job to the host it was placed on */
+  send(job: string, host: string, spec: JobSpec): Promise<void>;
 }
 
 /**
@@ -31,18 +38,23 @@ export function createRunDriver(d: RunDriverDeps) {
   let running: Promise<void> | undefined;
   let again = false;
   let created = 0;
+  // Creates sent to other hosts by this process: a decision that sees one not created there yet sends it once.
+  const sent = new Set<string>();
 
   async function once(): Promise<void> {
     const jobs: string[] = [];
     const raise: Decision['escalations'] = [];
     const resumes: Decision['resumes'] = [];
     const held: Decision['held'] = { ends: [], prompts: [] };
+    const sends: Decision['sends'] = [];
     for (const run of d.reg.activeRuns(d.host)) {
       try {
         const made = d.reg.transaction(() => {
           // Read again inside the write lock: a stop committed since the list was read is seen.
           const fresh = d.reg.getRun(run.id);
-          return fresh?.state === 'running' ? decideRun(d.reg, d.host, fresh, Date.now(), d.cfg) : undefined;
+          return fresh?.state === 'running'
+            ? decideRun(d.reg, d.host, fresh, Date.now(), d.cfg, (st) => d.place(d.reg, st))
+            : undefined;
         });
         if (made?.created.length) d.log.info('run steps launched', { run: run.id, jobs: made.created });
         jobs.push(...(made?.created ?? []));
@@ -50,6 +62,7 @@ export function createRunDriver(d: RunDriverDeps) {
         resumes.push(...(made?.resumes ?? []));
         held.ends.push(...(made?.held.ends ?? []));
         held.prompts.push(...(made?.held.prompts ?? []));
+        sends.push(...(made?.sends ?? []).filter((x) => !sent.has(x.job)));
       } catch (err) {
         d.log.error('run decision failed', { run: run.id, error: (err as Error).message });
       }
@@ -64,6 +77,21 @@ export function createRunDriver(d: RunDriverDeps) {
     for (const e of held.ends) {
       await d.publishState(e.job);
       void d.end(e.job, e.gen, e.reason);
+    }
+    if (sends.length) await d.reg.synced();
+    for (const x of sends) {
+      sent.add(x.job);
+      d.log.info('run step sent to its host', { job: x.job, host: x.host });
+      await d.send(x.job, x.host, x.spec).catch((err: Error) => {
+        // This workspace cannot sign for that host (no operator key): no later decision could either.
+        if (err instanceof MamError) {
+          const why = `step job ${x.job} cannot be sent to host ${x.host}: ${err.message}`;
+          d.reg.transaction(() => d.reg.setRunState(x.run, 'failed', why));
+          return void d.log.error('run step not sent', { run: x.run, job: x.job, error: err.message });
+        }
+        sent.delete(x.job);
+        d.log.warn('run step not sent; the next decision sends it again', { job: x.job, error: err.message });
+      });
     }
     for (const p of held.prompts) {
       await d.publishState(p.job);
