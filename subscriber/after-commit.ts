@@ -16,6 +16,8 @@ export interface AfterCommitDeps {
   resume(job: string, gen: number, prompt?: string): Promise<void>;
   /** ends the job's session after its terminal state was committed; its policies decide what follows */
   end(row: JobRow, reason: string): Promise<void>;
+  /** tells another host to cancel its job (a run's step placed there): the operator's signed job.cancelled */
+  cancelElsewhere(job: string, reason: string): Promise<void>;
 }
 
 /**
@@ -50,6 +52,10 @@ export function createAfterCommit(d: AfterCommitDeps) {
         if (o.kind === 'run-stopped')
           return Promise.all(
             o.stopped.map(async (s) => {
+              if (s.host)
+                return d
+                  .cancelElsewhere(s.job, `run stopped by ${o.sender}`)
+                  .catch((err: Error) => d.log.warn('stop not sent', { job: s.job, error: err.message }));
               if (s.from === 'testing') d.gates.abandon(s.job);
               await d.escalations.settle(s.job);
               await endCommitted(s.job, s.gen, `run.stop (seq ${o.seq} from ${o.sender})`);

@@ -9,7 +9,7 @@ import { createGateRunner } from './policies/gate-runner.js';
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
 import { createAfterCommit } from './after-commit.js';
-import { createAgentDriver, createJobChains } from './agent-driver.js';
+import { createAgentDriver, createJobChains, promptLiveSession } from './agent-driver.js';
 import { createLaunches } from './session-launches.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
 import { createJobPolicies } from './policies/job-policies.js';
@@ -22,7 +22,7 @@ import { terminateSession } from './terminate-session.js';
 import { createWorktreeSweeper } from './worktrees.js';
 import { createScheduleClock } from './schedules/schedule-clock.js';
 import { createRunDriver } from './workflows/run-driver.js';
-import { createStepPlacer, sendStepCreate } from './workflows/step-host.js';
+import { createStepPlacer, sendStepCancel, sendStepCreate } from './workflows/step-host.js';
 import { scheduledRunStarter } from './workflows/scheduled-run.js';
 
 /**
@@ -126,21 +126,6 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     stuck: async (job, gen, reason) => reg.getJob(job)?.gen === gen && (await act(job, 'job.blocked', reason)),
   });
   const drive = driver.drive;
-  /** Brings a new prompt to the job's live session of `gen` through its adapter's confirmed submission. */
-  function promptSession(job: string, gen: number, prompt: string) {
-    const row = reg.getJob(job);
-    const s = reg.getSession(job, gen);
-    if (!row || row.gen !== gen || !s || s.ended_at) return;
-    const agent = row.agent ?? 'command';
-    const workdir = s.workdir ?? ctx.ws.root;
-    const config = ctx.cfg.agents[agent] ?? {};
-    const l = {
-      name: s.name,
-      backend: s.backend,
-      job: { id: job, gen, workdir, prompt, jobDir: ctx.ws.jobDir(job), env: {}, config },
-    };
-    drive(job, gen, agent, l);
-  }
   const { onJob, busy } = createJobChains(log);
 
   // A gate's outcome and its escalation commit together; the escalation's signed message follows its state.
@@ -176,7 +161,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
         const row = reg.getJob(job);
         if (row?.gen === gen && isTerminal(row.state)) await end(row, reason);
       }),
-    prompt: (job, gen, prompt) => promptSession(job, gen, prompt),
+    prompt: (job, gen, prompt) => promptLiveSession(ctx, reg, drive, { job, gen, prompt }),
     place: createStepPlacer(ctx),
     send: (job, on, spec) => sendStepCreate(ctx, job, on, spec),
   });
@@ -188,7 +173,19 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   });
 
   // What follows each committed batch: launches, terminations, gates, the runs' next steps.
-  const afterCommit = createAfterCommit({ reg, host, log, scheduler, runs, escalations, gates, onJob, resume, end });
+  const afterCommit = createAfterCommit({
+    reg,
+    host,
+    log,
+    scheduler,
+    runs,
+    escalations,
+    gates,
+    onJob,
+    resume,
+    end,
+    cancelElsewhere: (job, why) => sendStepCancel(ctx, job, why),
+  });
 
   const driftSweep = createDriftSweep(
     {

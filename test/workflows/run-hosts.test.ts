@@ -44,6 +44,14 @@ steps:
     command: ${STEP('last')}
 `;
 
+// A step on B that waits: the run is stopped while it runs.
+const WAITING = `steps:
+  - id: away
+    agent: command
+    host: B
+    command: [sh, -c, 'mam emit job.started || exit 1; exec sleep 600']
+`;
+
 describe('steps on another host', () => {
   let h: TestHost;
   let bRoot: string;
@@ -114,5 +122,19 @@ describe('steps on another host', () => {
     expect(h.read((reg) => reg.jobTimeline('mh-there-1', 50).filter((e) => e.type === 'control.create'))).toHaveLength(
       1,
     );
+  });
+
+  it("a run's stop cancels its step on B through B: the operator's signed job.cancelled, B ends the session", async () => {
+    const dir = join(h.tw.root, 'away');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'wf.yaml'), WAITING);
+    expect((await h.mam(['run', join(dir, 'wf.yaml'), '--id', 'aw', '--workdir', dir])).exitCode).toBe(0);
+    const onB = <T>(fn: Parameters<typeof readRegistry<T>>[1]) => readRegistry(join(bRoot, '.mam', 'mam.db'), fn);
+    await waitFor(() => h.job('aw-away-1')?.state === 'running', 30_000, 'running on B, as A sees it');
+    expect((await h.mam(['run', 'stop', 'aw'])).exitCode).toBe(0);
+    await waitFor(() => onB((reg) => reg.getJob('aw-away-1')?.state) === 'cancelled', 20_000, 'cancelled on B');
+    await waitFor(() => !!onB((reg) => reg.getSession('aw-away-1', 1)?.ended_at), 20_000, 'its session ended on B');
+    await waitFor(() => h.job('aw-away-1')?.state === 'cancelled', 20_000, "A's copy says cancelled");
+    expect(onB((reg) => reg.getJob('aw-away-1')!.reason)).toBe(`run stopped by operator@${h.ctx.cfg.host}`);
   });
 });
