@@ -9,6 +9,7 @@ import { readRegistryIfAny } from '../open-registry.js';
 import { awaitCommand, sendOperatorCommand } from '../operator-command.js';
 import { readWorkflow } from '../read-workflow.js';
 import { showRun } from '../run-show.js';
+import { checkStepHosts } from '../step-hosts.js';
 
 /** Sends a run command to this host's reconciler and waits until it is committed (applied or refused). */
 export async function sendRunCommand(
@@ -67,6 +68,7 @@ async function start(argv: string[], io: Io): Promise<number> {
   if (id.length > 24)
     throw usage('run', `--id is at most 24 characters (it begins every step's job id), got ${id.length}`);
   const ctx = loadContext(io.cwd, io.env);
+  await checkStepHosts(ctx, io, wf.file, wf.workflow);
   const workdir = values.workdir ? resolve(io.cwd, values.workdir) : io.cwd;
   const body = {
     id,

@@ -124,6 +124,16 @@ describe('steps on another host', () => {
     );
   });
 
+  it('refuses a run whose step names a host nobody knows, starting nothing', async () => {
+    const dir = join(h.tw.root, 'ghost');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'wf.yaml'), WAITING.replace('host: B', 'host: ghost'));
+    const r = await h.mam(['run', join(dir, 'wf.yaml'), '--id', 'gh', '--workdir', dir]);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/host "ghost" named by a step is not known here/);
+    expect(h.read((reg) => reg.getRun('gh'))).toBeUndefined();
+  });
+
   it("a run's stop cancels its step on B through B: the operator's signed job.cancelled, B ends the session", async () => {
     const dir = join(h.tw.root, 'away');
     mkdirSync(dir);
