@@ -155,7 +155,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     publishState,
     kick: () => scheduler.kick(),
     announce: (job) => escalations.announceJob(job),
-    resume: (job, gen, prompt) => onJob(job, () => resume(job, gen, prompt)),
+    resume: (job, gen, prompt) => onJob(job, () => reg.synced().then(() => resume(job, gen, prompt))),
     end: (job, gen, reason) =>
       onJob(job, async () => {
         const row = reg.getJob(job);

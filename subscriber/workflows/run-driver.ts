@@ -17,7 +17,7 @@ export interface RunDriverDeps {
   kick(): Promise<void> | void;
   /** publishes a job's committed escalation (subscriber/policies/escalations.ts) */
   announce(job: string): unknown;
-  /** launches the committed new generation of a resumed job with its prompt */
+  /** launches the committed new generation of a resumed job with its prompt, once the commit is synced */
   resume(job: string, gen: number, prompt: string): unknown;
   /** ends the session of a job whose end the decision committed (a held step's review decided it) */
   end(job: string, gen: number, reason: string): unknown;
@@ -68,12 +68,12 @@ export function createRunDriver(d: RunDriverDeps) {
       }
     }
     created += jobs.length;
+    // Queued on the job's chain at once (the launch waits there for the commit to be synced): the drift
+    // sweep, which launches a generation no action is under way for, must not launch this one as well.
+    for (const r of resumes) void d.resume(r.job, r.gen, r.prompt);
     for (const job of raise) await d.announce(job);
     if (resumes.length || held.ends.length || held.prompts.length) await d.reg.synced();
-    for (const r of resumes) {
-      await d.publishState(r.job);
-      void d.resume(r.job, r.gen, r.prompt);
-    }
+    for (const r of resumes) await d.publishState(r.job);
     for (const e of held.ends) {
       await d.publishState(e.job);
       void d.end(e.job, e.gen, e.reason);
