@@ -140,14 +140,16 @@ time (is the reconciler running?). ${EXIT_CODES}`,
     load: () => import('./commands/breaker.js'),
   },
   demo: {
-    summary: 'the end-to-end demo: a scripted agent does real work, mam verifies and ends it',
+    summary: 'the end-to-end demo: a workflow of scripted agents, verified and ended by mam',
     help: `mam demo [--backend auto|tmux|pty] [--keep]
 
-Initialises the workspace if needed, starts the daemons, launches a job whose
-agent is a small script working in a temporary git repository (writes a file,
-commits, reports progress and done), streams its verified events live, shows
-the verified termination, then stops the daemons it started (--keep leaves
-them running).`,
+Initialises the workspace if needed, starts the daemons, and runs a small
+workflow of scripted agents in a temporary git repository: plan, two parts
+implemented in parallel, each through its gate and a review (one NOT_PASS and
+its rework round), then a merge. Streams every verified event, verdict and
+state, ends with a table of steps, attempts, verdicts and durations, then
+stops the daemons it started (--keep leaves them running). Exit 0 when the run
+is done, 1 otherwise.`,
     longRunning: () => true,
     load: () => import('./commands/demo.js'),
   },

@@ -18,8 +18,9 @@ schemas/workflow.schema.json (unknown fields included), step ids, needs and need
 existing steps, foreach over a list param, steps that wait for each other, and the params
 (required ones given, no unknown ones, numbers and booleans well formed). Every problem is
 listed at once, with its line where the file gives one; nothing is started. show draws the steps under the steps they need, with the state, host,
-attempts and job of each. stop launches no more steps (live ones go on); resume goes on with a
-stopped or failed run, giving its failed steps a new attempt. start, stop and resume are signed
+attempts and job of each. stop launches no more steps and cancels the run's unfinished jobs (waiting ones never
+launch, live sessions are ended); resume goes on with a stopped or failed run, giving its
+cancelled and failed steps a new attempt. start, stop and resume are signed
 operator commands (run.start, run.stop, run.resume) waited for (--wait, default
 emit.ackTimeoutMs) until the reconciler committed them. Exit 0 done; 2 a workflow or param with
 problems (all listed); 4 no such file or run; 65 refused; 75 not committed in time.

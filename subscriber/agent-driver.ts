@@ -1,7 +1,9 @@
 import { adapterFor } from '../agents/adapters/index.js';
 import type { BackendName } from '../agents/session-backend.js';
+import type { Context } from '../core/context.js';
 import { errorData, type Logger } from '../core/logger.js';
 import type { Launched } from './launch-session.js';
+import type { Registry } from './registry/registry.js';
 import type { SessionBackends } from './session-backends.js';
 
 /**
@@ -58,4 +60,30 @@ export function createJobChains(log: Logger) {
     return next;
   }
   return { onJob, busy: (job: string) => chains.has(job) };
+}
+
+/**
+ * Brings a new prompt to the job's live session of `gen` through its adapter's confirmed
+ * submission (a held run step's review findings); nothing when that session has ended.
+ */
+export function promptLiveSession(
+  ctx: Context,
+  reg: Registry,
+  drive: ReturnType<typeof createAgentDriver>['drive'],
+  p: { job: string; gen: number; prompt: string },
+): void {
+  const row = reg.getJob(p.job);
+  const s = reg.getSession(p.job, p.gen);
+  if (!row || row.gen !== p.gen || !s || s.ended_at) return;
+  const agent = row.agent ?? 'command';
+  const job = {
+    id: p.job,
+    gen: p.gen,
+    workdir: s.workdir ?? ctx.ws.root,
+    prompt: p.prompt,
+    jobDir: ctx.ws.jobDir(p.job),
+    env: {},
+    config: ctx.cfg.agents[agent] ?? {},
+  };
+  drive(p.job, p.gen, agent, { name: s.name, backend: s.backend, job });
 }

@@ -3,33 +3,14 @@ import { MamError } from '../core/errors.js';
 import { applyBreakerReset } from './policies/breaker-reset.js';
 import { applyScheduleCommand } from './schedules/apply-schedule.js';
 import { applyRunCommand } from './workflows/apply-run.js';
+import type { Outcome } from './outcome.js';
 import type { DoneChecks } from './policies/done-checks.js';
 import { afterOfSpec, dependencyCycle } from './scheduler/dependency-cycle.js';
 import { nextState, transitionFor, type JobState, type Transition } from './state-machine.js';
 import type { JobRow, Registry } from './registry/registry.js';
 import { recordRejection } from './record-rejection.js';
 
-/** What committing one verified message did; the reconciler acts on these after the commit. */
-export type Outcome =
-  | {
-      kind: 'applied';
-      job: string;
-      sender: string;
-      seq: number;
-      type: string;
-      gen: number;
-      from: JobState;
-      to: JobState;
-      input: Transition;
-      reason: string | null;
-      body: Record<string, unknown>;
-    }
-  | { kind: 'recorded'; job: string; sender: string; seq: number }
-  | { kind: 'duplicate'; job: string; sender: string; seq: number }
-  | { kind: 'created'; job: string; sender: string; seq: number; launch: boolean; ownHost: boolean }
-  | { kind: 'resumed'; job: string; sender: string; seq: number; gen: number; ownHost: boolean; prompt?: string }
-  | { kind: 'breaker-reset'; job: string; sender: string; seq: number; agent: string; was: string }
-  | { kind: 'rejected'; reason: string; detail: string; job?: string; sender?: string; seq?: number };
+export type { Outcome } from './outcome.js';
 
 /** Operator commands about no job: their `job` field only keys the sender's seq. */
 const NOT_FOR_JOB = new Set([
@@ -71,7 +52,10 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   const job = forJob ? c.reg.getJob(msg.job) : undefined;
   if (!job && forJob && msg.type !== 'control.create')
     throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
-  if (job && msg.type === 'control.create') throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
+  // A run's step for another host, sent by this host: its decision recorded the job already.
+  const ownSend = !!job && job.host === o.topic.id && job.host !== c.host && !!c.reg.runStepOfJob(job.id);
+  if (job && msg.type === 'control.create' && !ownSend)
+    throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
   if (job) refuseIfBeforeJob(c, job, o);
 
   const hwm = c.reg.hwm(msg.job, msg.sender);
@@ -103,6 +87,10 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
     return applyRunCommand(c, o, now, consume, (err) => refuse(c, o, raw, topic, consume, err));
   if (!forJob) return applyScheduleCommand(c, o, now, consume);
 
+  if (msg.type === 'control.create' && ownSend) {
+    consume(false, null);
+    return { kind: 'recorded', ...ids };
+  }
   if (msg.type === 'control.create') {
     const body = msg.body as { agent: string; workdir?: string; launch?: boolean; priority?: number; after?: string[] };
     const cycle = dependencyCycle(msg.job, body.after ?? [], (id) => afterOfSpec(c.reg.getJob(id)?.spec));

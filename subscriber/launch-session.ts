@@ -38,6 +38,8 @@ export interface JobSpec {
   approval?: 'auto' | 'human' | 'risk';
   /** a workflow step's predecessors' branches: its worktree starts from the first, the others merged in order */
   from?: string[];
+  /** a run step with a review whose agent can be prompted again: its done waits for the review in its live session */
+  reviewHold?: boolean;
 }
 
 export interface Launched {

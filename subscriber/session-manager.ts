@@ -2,14 +2,14 @@ import { adapterFor } from '../agents/adapters/index.js';
 import type { BackendName } from '../agents/session-backend.js';
 import type { Context } from '../core/context.js';
 import { type Logger } from '../core/logger.js';
-import type { Outcome } from './apply-message.js';
 import { missingArtifacts } from './check-artifacts.js';
 import { type JobSpec } from './launch-session.js';
 import { createDoneChecks } from './policies/done-checks.js';
 import { createGateRunner } from './policies/gate-runner.js';
 import type { ReconcilerCore } from './reconciler.js';
 import type { JobRow } from './registry/registry.js';
-import { createAgentDriver, createJobChains } from './agent-driver.js';
+import { createAfterCommit } from './after-commit.js';
+import { createAgentDriver, createJobChains, promptLiveSession } from './agent-driver.js';
 import { createLaunches } from './session-launches.js';
 import { createDriftSweep } from './drift/sweep-drift.js';
 import { createJobPolicies } from './policies/job-policies.js';
@@ -22,6 +22,7 @@ import { terminateSession } from './terminate-session.js';
 import { createWorktreeSweeper } from './worktrees.js';
 import { createScheduleClock } from './schedules/schedule-clock.js';
 import { createRunDriver } from './workflows/run-driver.js';
+import { createStepPlacer, sendStepCancel, sendStepCreate } from './workflows/step-host.js';
 import { scheduledRunStarter } from './workflows/scheduled-run.js';
 
 /**
@@ -149,11 +150,20 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   const runs = createRunDriver({
     reg,
     host,
+    cfg: ctx.cfg,
     log: log.child('runs'),
     publishState,
     kick: () => scheduler.kick(),
     announce: (job) => escalations.announceJob(job),
-    resume: (job, gen, prompt) => onJob(job, () => resume(job, gen, prompt)),
+    resume: (job, gen, prompt) => onJob(job, () => reg.synced().then(() => resume(job, gen, prompt))),
+    end: (job, gen, reason) =>
+      onJob(job, async () => {
+        const row = reg.getJob(job);
+        if (row?.gen === gen && isTerminal(row.state)) await end(row, reason);
+      }),
+    prompt: (job, gen, prompt) => promptLiveSession(ctx, reg, drive, { job, gen, prompt }),
+    place: createStepPlacer(ctx),
+    send: (job, on, spec) => sendStepCreate(ctx, job, on, spec),
   });
   const clock = createScheduleClock({
     reg,
@@ -162,32 +172,20 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     startRun: scheduledRunStarter(reg, host, ctx.ws.root),
   });
 
-  async function afterCommit(outcomes: Outcome[]) {
-    // Created jobs, freed slots and dependencies that ended: the queue decides what launches now.
-    const kicked = scheduler.kick();
-    // Queued at once, in commit order; awaited together, so the reconciler's close still waits for all of it.
-    await Promise.all([
-      kicked,
-      runs.advance(),
-      escalations.afterCommit(outcomes),
-      ...outcomes.map((o) => {
-        if (o.kind === 'resumed' && o.ownHost) return onJob(o.job, () => resume(o.job, o.gen, o.prompt));
-        if (o.kind === 'applied' && o.from === 'testing' && o.to !== 'testing') gates.abandon(o.job);
-        if (o.kind === 'applied' && o.input === 'gate') return onJob(o.job, () => gates.run(o.job));
-        // Committed already (the queue, kicked above, launches what the breaker held); said here for the log.
-        if (o.kind === 'breaker-reset')
-          return void log.info('breaker reset by operator', { agent: o.agent, was: o.was, by: o.sender });
-        if (o.kind === 'applied' && o.from !== o.to && isTerminal(o.to)) {
-          return onJob(o.job, async () => {
-            const row = reg.getJob(o.job);
-            if (row && row.host === host && row.gen === o.gen)
-              await end(row, `${o.type} (seq ${o.seq} from ${o.sender})`);
-          });
-        }
-        return undefined;
-      }),
-    ]);
-  }
+  // What follows each committed batch: launches, terminations, gates, the runs' next steps.
+  const afterCommit = createAfterCommit({
+    reg,
+    host,
+    log,
+    scheduler,
+    runs,
+    escalations,
+    gates,
+    onJob,
+    resume,
+    end,
+    cancelElsewhere: (job, why) => sendStepCancel(ctx, job, why),
+  });
 
   const driftSweep = createDriftSweep(
     {

@@ -9,9 +9,17 @@ import { readRegistryIfAny } from '../open-registry.js';
 import { awaitCommand, sendOperatorCommand } from '../operator-command.js';
 import { readWorkflow } from '../read-workflow.js';
 import { showRun } from '../run-show.js';
+import { checkStepHosts } from '../step-hosts.js';
 
 /** Sends a run command to this host's reconciler and waits until it is committed (applied or refused). */
-async function send(io: Io, ctx: Context, id: string, type: string, body: object, wait?: string): Promise<boolean> {
+export async function sendRunCommand(
+  io: Io,
+  ctx: Context,
+  id: string,
+  type: string,
+  body: object,
+  wait?: string,
+): Promise<boolean> {
   const timeoutMs = wait ? parseDuration('run', wait) : ctx.cfg.emit.ackTimeoutMs;
   const seq = await sendOperatorCommand(ctx, ctx.cfg.host, `run-${id}`, type, body, timeoutMs);
   const v = await awaitCommand(ctx, `run-${id}`, seq, timeoutMs);
@@ -60,6 +68,7 @@ async function start(argv: string[], io: Io): Promise<number> {
   if (id.length > 24)
     throw usage('run', `--id is at most 24 characters (it begins every step's job id), got ${id.length}`);
   const ctx = loadContext(io.cwd, io.env);
+  await checkStepHosts(ctx, io, wf.file, wf.workflow);
   const workdir = values.workdir ? resolve(io.cwd, values.workdir) : io.cwd;
   const body = {
     id,
@@ -68,7 +77,7 @@ async function start(argv: string[], io: Io): Promise<number> {
     workdir,
     ...(Object.keys(wf.given).length ? { params: wf.given } : {}),
   };
-  if (!(await send(io, ctx, id, 'run.start', body, values.wait))) return 75;
+  if (!(await sendRunCommand(io, ctx, id, 'run.start', body, values.wait))) return 75;
   io.out(values.json ? `${JSON.stringify({ id })}\n` : `${id}\n`);
   return 0;
 }
@@ -80,8 +89,10 @@ async function stopOrResume(what: 'stop' | 'resume', argv: string[], io: Io): Pr
   const ctx = loadContext(io.cwd, io.env);
   if (!readRegistryIfAny(ctx, undefined, (reg) => reg.getRun(id)))
     throw new MamError('UNKNOWN_RUN', `no run "${id}" on this host`, { hint: '`mam runs` lists the runs' });
-  if (!(await send(io, ctx, id, `run.${what}`, { id }, values.wait))) return 75;
-  io.out(`run ${id} ${what === 'stop' ? 'stopped: no more steps launch (live ones go on)' : 'resumed'}\n`);
+  if (!(await sendRunCommand(io, ctx, id, `run.${what}`, { id }, values.wait))) return 75;
+  io.out(
+    `run ${id} ${what === 'stop' ? 'stopped: its unfinished steps are cancelled, their sessions ended' : 'resumed'}\n`,
+  );
   return 0;
 }
 

@@ -28,7 +28,7 @@ export interface DoneChecks {
 /** Whether a job's done must pass a gate or an approval before it is done. */
 export function needsChecks(spec: JobSpec, cfg: Config): boolean {
   const p = jobPolicy(spec, cfg);
-  return p.gate !== undefined || p.approval !== 'auto';
+  return p.gate !== undefined || p.approval !== 'auto' || spec.reviewHold === true;
 }
 
 export function createDoneChecks(reg: Registry, cfg: Config): DoneChecks {

@@ -10,6 +10,7 @@ import type { JobRow, Registry, SessionRow } from '../registry/registry.js';
 import type { SessionBackends } from '../session-backends.js';
 import { programEnv } from '../session-env.js';
 import type { Transition } from '../state-machine.js';
+import { holdsForReview } from '../workflows/held-review.js';
 import { decideApproval } from './approval-decision.js';
 import { gateFeedback, gateOutcome } from './gate-feedback.js';
 import { jobPolicy, type JobPolicy } from './job-policy.js';
@@ -81,13 +82,19 @@ export function createGateRunner(d: GateRunnerDeps) {
     gate: GateRun | undefined,
     session: SessionRow | undefined,
   ) {
+    const ran = gate ? `quality gate run ${check.n} passed` : 'no quality gate';
+    if (holdsForReview(JSON.parse(row.spec) as JobSpec, ctx.cfg)) {
+      // A run step held for its reviewer, its session live: the run's decision ends the hold (held-review.ts).
+      const end: CheckEnd = { result: gate ? 'passed' : 'no-gate', exitCode: gate?.exitCode, approval: 'pending' };
+      await settle(check, 'needs-approval', `${ran}; its review decides, its session kept for the findings`, end);
+      return;
+    }
     const cwd = session?.workdir ?? row.workdir ?? ctx.ws.root;
     const a = await decideApproval(policy.approval, {
       cwd,
       base: session?.git_base,
       highRisk: ctx.cfg.approvals.highRisk,
     });
-    const ran = gate ? `quality gate run ${check.n} passed` : 'no quality gate';
     const end: CheckEnd = {
       result: gate ? 'passed' : 'no-gate',
       exitCode: gate?.exitCode,

@@ -97,6 +97,8 @@ export function createCommitter(d: CommitDeps) {
         }
         noteRefusal(o, out);
         touched.add(o.msg.job);
+        // A run's stop changed its jobs' states: each one's retained state is published.
+        if (out.kind === 'run-stopped') for (const s of out.stopped) touched.add(s.job);
       });
     });
     return { outcomes, ackedByJob, refusedByJob, touched };
@@ -141,6 +143,7 @@ export function createCommitter(d: CommitDeps) {
         out.kind === 'created' ||
         out.kind === 'resumed' ||
         out.kind === 'recorded' ||
+        out.kind === 'run-stopped' ||
         out.kind === 'breaker-reset'
       )
         d.stats.committed++;

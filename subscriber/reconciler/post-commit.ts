@@ -27,7 +27,14 @@ export function createPostCommit(d: PostCommitDeps) {
      */
     begin(outcomes: Outcome[]): { handOver(): void; end(): void } {
       // Until the batch's post-commit work is done, the drift sweep leaves its jobs to it.
-      const jobs = [...new Set(outcomes.flatMap((o) => (o.job ? [o.job] : [])))];
+      const jobs = [
+        ...new Set(
+          outcomes.flatMap((o) => [
+            ...(o.job ? [o.job] : []),
+            ...(o.kind === 'run-stopped' ? o.stopped.map((s) => s.job) : []),
+          ]),
+        ),
+      ];
       for (const j of jobs) settling.set(j, (settling.get(j) ?? 0) + 1);
       const settled = () => {
         for (const j of jobs) {

@@ -3,11 +3,13 @@ import { MamError } from '../../core/errors.js';
 import type { RunIdBody, RunStartBody } from '../../schemas/event-bodies.js';
 import type { ApplyContext, Outcome } from '../apply-message.js';
 import { ownRun, startRun } from './start-run.js';
+import { cancelRunJobs } from './stop-run.js';
 
 /**
  * An operator's run.start, run.stop or run.resume, inside the commit that consumes its seq. Only
  * the host it is addressed to owns the run; other hosts keep the audit trail. The message's `job`
- * (`run-<id>` by convention) keys the operator's seq, so a replayed command is refused.
+ * (`run-<id>` by convention) keys the operator's seq, so a replayed command is refused. A stop
+ * cancels the run's unended jobs in the same commit (stop-run.ts).
  */
 export function applyRunCommand(
   c: ApplyContext,
@@ -33,9 +35,11 @@ export function applyRunCommand(
     if (o.msg.type === 'run.stop') {
       if (run.state !== 'running')
         throw new MamError('ILLEGAL_TRANSITION', `run ${run.id} is ${run.state}, not running`);
-      c.reg.setRunState(run.id, 'stopped', `stopped by ${o.msg.sender}`);
+      const reason = `stopped by ${o.msg.sender}`;
+      c.reg.setRunState(run.id, 'stopped', reason);
+      const stopped = cancelRunJobs(c.reg, run, `run ${run.id} ${reason}`, now);
       consume(true, 'stopped');
-      return { kind: 'recorded', ...ids };
+      return { kind: 'run-stopped', ...ids, stopped };
     }
     if (run.state === 'running' || run.state === 'done')
       throw new MamError('ILLEGAL_TRANSITION', `run ${run.id} is ${run.state}: only a stopped or failed run resumes`);

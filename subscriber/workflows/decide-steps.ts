@@ -1,4 +1,5 @@
 import { isAbsolute, join } from 'node:path';
+import type { Config } from '../../core/config.js';
 import { parseWorkflow } from '../../core/workflow/parse-workflow.js';
 import { renderTemplate, type TemplateScope } from '../../core/workflow/render-template.js';
 import type { ParamValues, StepSpec } from '../../core/workflow/workflow-types.js';
@@ -9,6 +10,7 @@ import {
   type Finding,
   findingsText,
   followupJobId,
+  isReviewOf,
   reviewerPrompt,
   reviewJobId,
   reviewKey,
@@ -18,6 +20,9 @@ import {
 import { tendBlocked } from './blocked-steps.js';
 import { doneSummary, stepItems, stepJobId } from './step-items.js';
 import { stepJobSpec } from './step-job-spec.js';
+import { notCreatedThere } from './step-host.js';
+import { jobOutcome, runEnd, type StepStatus } from './run-outcome.js';
+import { decideHeld, type HeldActions, heldForReview } from './held-review.js';
 
 export { doneSummary, stepItems, stepJobId } from './step-items.js';
 
@@ -28,6 +33,10 @@ export interface Decision {
   escalations: string[];
   /** blocked jobs resumed (committed) whose new generation launches after the commit */
   resumes: Array<{ job: string; gen: number; prompt: string }>;
+  /** held step jobs (held-review.ts): sessions to end, and findings to bring to live sessions */
+  held: HeldActions;
+  /** step jobs of other hosts not created there yet: their signed control.create goes after the commit */
+  sends: Array<{ run: string; job: string; host: string; spec: JobSpec }>;
 }
 
 type ItemStatus = 'pending' | 'live' | 'done' | 'failed' | 'review' | 'rework' | 'exhausted';
@@ -36,9 +45,9 @@ interface ItemView {
   row?: RunStepRow;
   review?: RunStepRow;
   findings?: Finding[];
+  /** the reviewer due ('review'): its round and job id */
+  next?: { round: number; job: string };
 }
-
-const ENDED_BADLY = new Set(['failed', 'cancelled', 'timeout']);
 
 /**
  * One decision of a run's reconciler, inside a transaction: from the committed states of the run's
@@ -47,8 +56,15 @@ const ENDED_BADLY = new Set(['failed', 'cancelled', 'timeout']);
  * created in the same transaction, under the id the decision determines: a decision taken again
  * after a crash finds the row and the job, and creates nothing twice.
  */
-export function decideRun(reg: Registry, host: string, run: RunRow, now: number): Decision {
-  const out: Decision = { created: [], escalations: [], resumes: [] };
+export function decideRun(
+  reg: Registry,
+  host: string,
+  run: RunRow,
+  now: number,
+  cfg: Config,
+  place: (s: StepSpec) => string | undefined = () => host,
+): Decision {
+  const out: Decision = { created: [], escalations: [], resumes: [], held: { ends: [], prompts: [] }, sends: [] };
   const parsed = parseWorkflow(run.workflow);
   if (!parsed.ok) {
     reg.setRunState(run.id, 'failed', `the workflow no longer parses: ${parsed.problems[0]}`);
@@ -57,31 +73,45 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
   const wf = parsed.workflow;
   const params = JSON.parse(run.params) as ParamValues;
   const latest = new Map<string, RunStepRow>();
+  const reviews = new Map<string, RunStepRow[]>();
   for (const r of reg.runSteps(run.id)) {
     const k = `${r.step}/${r.item}`;
     if ((latest.get(k)?.attempt ?? 0) < r.attempt) latest.set(k, r);
+    reviews.set(
+      k,
+      [...(reviews.get(k) ?? []), r].sort((a, b) => a.attempt - b.attempt),
+    );
   }
   // Ended before the run was (re)started: a resume gives it another attempt.
   const beforeResume = (r: RunStepRow) => r.decided_at < run.updated_at;
   const view = (s: StepSpec, item: number): ItemView => {
     const row = latest.get(`${s.id}/${item}`);
     if (!row) return { status: 'pending' };
-    const state = reg.getJob(row.job)?.state;
-    if (state && ENDED_BADLY.has(state)) return { status: beforeResume(row) ? 'pending' : 'failed', row };
-    if (state !== 'done') return { status: 'live', row };
-    if (!s.review) return { status: 'done', row };
-    const last = latest.get(`${reviewKey(s.id)}/${item}`);
-    const review = last?.attempt === row.attempt ? last : undefined;
-    const o = reviewOutcome(reg, review);
-    if (o.kind === 'none') return { status: 'review', row };
+    const job = reg.getJob(row.job);
+    const ended = job ? jobOutcome(job, cfg) : 'going';
+    if (ended === 'ended') return { status: beforeResume(row) ? 'pending' : 'failed', row };
+    if (!s.review) return { status: ended === 'done' ? 'done' : 'live', row };
+    // The item's reviews, each a round; this job's are `<job>-rv`, `<job>-rv2` …
+    const rounds = reviews.get(`${reviewKey(s.id)}/${item}`) ?? [];
+    const mine = rounds.filter((r) => isReviewOf(r.job, row.job));
+    const next = { round: (rounds.at(-1)?.attempt ?? 0) + 1, job: reviewJobId(row.job, mine.length + 1) };
+    const maxRounds = s.review.maxRounds ?? 3;
+    if (ended !== 'done') {
+      if (!job || !heldForReview(reg, job, cfg)) return { status: 'live', row };
+      const h = decideHeld(reg, job, mine.at(-1), (r) => reviewOutcome(reg, r, cfg), maxRounds, out.held, now);
+      return h.status === 'review' ? { status: 'review', row, next } : { ...h, row };
+    }
+    const review = mine.at(-1);
+    const o = reviewOutcome(reg, review, cfg);
+    if (o.kind === 'none') return { status: 'review', row, next };
     if (o.kind === 'live') return { status: 'live', row, review };
     if (o.kind === 'failed') return { status: beforeResume(review!) ? 'pending' : 'failed', row, review };
     if (o.kind === 'pass') return { status: 'done', row, review, findings: o.findings };
-    const exhausted = row.attempt >= (s.review.maxRounds ?? 3) && !beforeResume(review!);
+    const exhausted = review!.attempt >= maxRounds && !beforeResume(review!);
     return { status: exhausted ? 'exhausted' : 'rework', row, review, findings: o.findings };
   };
   const views = new Map(wf.steps.map((s) => [s.id, stepItems(s, params).map((i) => ({ ...i, v: view(s, i.item) }))]));
-  const stepStatus = new Map<string, 'pending' | 'live' | 'done' | 'failed'>();
+  const stepStatus = new Map<string, StepStatus>();
   let live = false;
   for (const s of wf.steps) {
     const st = views.get(s.id)!.map((i) => i.v.status);
@@ -115,7 +145,7 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
         }),
       ),
     });
-  const create = (key: string, item: number, attempt: number, job: string, spec: JobSpec, record = true) => {
+  const create = (key: string, item: number, attempt: number, job: string, spec: JobSpec, record = true, on = host) => {
     if (reg.getJob(job)) {
       if (!record) return true;
       reg.setRunState(run.id, 'failed', `job id ${job} is taken by a job this run did not create`);
@@ -125,14 +155,16 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
     reg.createJob({
       id: job,
       state: 'queued',
-      host,
+      host: on,
       agent: spec.agent,
       workdir: spec.workdir,
       spec,
       bornTs: now,
       priority: spec.priority,
     });
-    out.created.push(job);
+    // Another host's job: recorded here like a create this host saw, sent to its host after the commit.
+    if (on !== host) out.sends.push({ run: run.id, job, host: on, spec });
+    else out.created.push(job);
     return true;
   };
   for (const s of wf.steps) {
@@ -174,6 +206,10 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
       (s.needs ?? []).every((n) => stepStatus.get(n) === 'done') &&
       (!s.needs_any?.length || s.needs_any.some((n) => stepStatus.get(n) === 'done'));
     for (const { item, value, v } of views.get(s.id)!) {
+      const unsent = v.row && notCreatedThere(reg, host, v.row.job);
+      if (unsent) out.sends.push({ run: run.id, ...unsent });
+      const on = (v.status === 'pending' && ready) || v.status === 'rework' ? place(s) : host;
+      if (!on) return (reg.setRunState(run.id, 'failed', `step ${s.id}: no host carries its labels`), out);
       const itemScope = { ...scope(), item: value };
       const spec = stepJobSpec(s, itemScope, workdir, renderTemplate);
       const attempt = (v.row?.attempt ?? 0) + 1;
@@ -182,29 +218,29 @@ export function decideRun(reg: Registry, host: string, run: RunRow, now: number)
         const preds = [...(s.needs ?? []), ...(s.needs_any ?? []).filter((n) => stepStatus.get(n) === 'done')];
         const from = preds.flatMap((n) => itemScope.steps[n]?.branch?.split(',').filter(Boolean) ?? []);
         if (from.length && s.worktree !== false) spec.from = from;
-        if (!create(s.id, item, attempt, stepJobId(run.id, s.id, item, attempt), spec)) return out;
+        if (!create(s.id, item, attempt, stepJobId(run.id, s.id, item, attempt), spec, true, on)) return out;
       } else if (v.status === 'rework') {
         // The next round starts from the last one's branch, with the findings as its prompt.
         const rework: JobSpec = { ...spec, prompt: reworkPrompt(v.findings!, spec.prompt) };
         if (s.worktree !== false) rework.from = [`mam/${v.row!.job}`];
-        if (!create(s.id, item, attempt, stepJobId(run.id, s.id, item, attempt), rework)) return out;
+        if (!create(s.id, item, attempt, stepJobId(run.id, s.id, item, attempt), rework, true, on)) return out;
       } else if (v.status === 'review') {
         const own = s.review!.prompt ? renderTemplate(s.review!.prompt, itemScope) : undefined;
         const reviewer: JobSpec = {
           agent: s.review!.agent,
           workdir,
-          prompt: reviewerPrompt(own, v.row!.job, v.row!.attempt),
+          prompt: reviewerPrompt(own, v.row!.job, v.next!.round),
           ...(s.review!.command ? { command: s.review!.command.map((c) => renderTemplate(c, itemScope)) } : {}),
           ...(s.worktree === false ? {} : { from: [`mam/${v.row!.job}`] }),
         };
-        if (!create(reviewKey(s.id), item, v.row!.attempt, reviewJobId(v.row!.job), reviewer)) return out;
+        if (!create(reviewKey(s.id), item, v.next!.round, v.next!.job, reviewer)) return out;
       }
     }
   }
-  if ([...stepStatus.values()].every((x) => x === 'done')) reg.setRunState(run.id, 'done', null);
-  else if (!live && out.created.length === 0) {
-    const failed = wf.steps.filter((s) => stepStatus.get(s.id) === 'failed').map((s) => s.id);
-    reg.setRunState(run.id, 'failed', `step${failed.length === 1 ? '' : 's'} ${failed.join(', ')} failed`);
+  // Nothing of the run is going: it is done, or failed with the steps that failed and those that needed them.
+  if (!live && out.created.length === 0 && out.sends.length === 0) {
+    const end = runEnd(wf.steps, stepStatus);
+    reg.setRunState(run.id, 'done' in end ? 'done' : 'failed', 'done' in end ? null : end.reason);
   }
   return out;
 }

@@ -1,5 +1,7 @@
+import type { Config } from '../../core/config.js';
 import type { Registry } from '../registry/registry.js';
 import type { RunStepRow } from '../registry/run-writes.js';
+import { jobOutcome } from './run-outcome.js';
 
 /** A finding as schemas/events/review.verdict.json has it: structured, never parsed out of text. */
 export interface Finding {
@@ -16,9 +18,16 @@ export type ReviewOutcome =
   | { kind: 'pass'; findings: Finding[] }
   | { kind: 'not-pass'; findings: Finding[] };
 
-/** The run_steps key of a step's reviews (its attempt is the reviewed attempt) and the reviewer's job id. */
+/**
+ * The run_steps key of a step's reviews (its attempt is the review's round, counted over the
+ * item's attempts) and the reviewer's job id: `<job>-rv`, then `<job>-rv2` … for the further rounds
+ * of a job held in its live session (held-review.ts).
+ */
 export const reviewKey = (step: string) => `${step}.review`;
-export const reviewJobId = (stepJob: string) => `${stepJob}-rv`;
+export const reviewJobId = (stepJob: string, n = 1) => `${stepJob}-rv${n === 1 ? '' : n}`;
+/** Whether a reviewer's job id is one of `stepJob`'s reviews. */
+export const isReviewOf = (reviewer: string, stepJob: string) =>
+  reviewer.startsWith(`${stepJob}-rv`) && /^\d*$/.test(reviewer.slice(stepJob.length + 3));
 /** A follow-up job of a finding: deterministic too, so a decision taken again creates none twice. */
 export const followupJobId = (stepJob: string, n: number) => `${stepJob}-f${n}`;
 
@@ -27,12 +36,12 @@ export const followupJobId = (stepJob: string, n: number) => `${stepJob}-f${n}`;
  * (only that job's key or an operator's can sign on its verdicts topic), then ends done. Its
  * latest verdict decides; a reviewer that ended without one, or failed, fails the round.
  */
-export function reviewOutcome(reg: Registry, row: RunStepRow | undefined): ReviewOutcome {
+export function reviewOutcome(reg: Registry, row: RunStepRow | undefined, cfg: Config): ReviewOutcome {
   if (!row) return { kind: 'none' };
-  const state = reg.getJob(row.job)?.state;
-  if (state === 'failed' || state === 'cancelled' || state === 'timeout')
-    return { kind: 'failed', why: `the reviewer ${row.job} ended ${state}` };
-  if (state !== 'done') return { kind: 'live' };
+  const job = reg.getJob(row.job);
+  const ended = job ? jobOutcome(job, cfg) : 'going';
+  if (ended === 'ended') return { kind: 'failed', why: `the reviewer ${row.job} ended ${job!.state}` };
+  if (ended !== 'done') return { kind: 'live' };
   const v = reg.listVerdicts(row.job).at(-1);
   if (!v) return { kind: 'failed', why: `the reviewer ${row.job} ended without a verdict` };
   const findings = v.findings as Finding[];

@@ -12,12 +12,13 @@ export function stepItems(s: StepSpec, params: ParamValues): Array<{ item: numbe
   return (Array.isArray(list) ? list : []).map((value, item) => ({ item, value }));
 }
 
-/** What a done job's summary said (its latest applied job.done). */
+/**
+ * What a done job's summary said: its latest applied job.done, or for a job of another host (whose
+ * events this host only records, its owner applying them) its latest recorded one.
+ */
 export function doneSummary(reg: Registry, job: string): string | undefined {
-  const done = reg
-    .jobTimeline(job, 200)
-    .filter((e) => e.type === 'job.done' && e.applied === 1)
-    .at(-1);
+  const dones = reg.jobTimeline(job, 200).filter((e) => e.type === 'job.done');
+  const done = dones.filter((e) => e.applied === 1).at(-1) ?? dones.at(-1);
   const s = (done?.body as { summary?: unknown } | null)?.summary;
   return typeof s === 'string' ? s : undefined;
 }

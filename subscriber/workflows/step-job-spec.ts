@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { adapterFor } from '../../agents/adapters/index.js';
 import type { TemplateScope } from '../../core/workflow/render-template.js';
 import type { StepSpec } from '../../core/workflow/workflow-types.js';
 import type { JobSpec } from '../launch-session.js';
@@ -36,6 +37,8 @@ export function stepJobSpec(
   if (s.retries !== undefined) spec.retries = s.retries;
   if (s.priority !== undefined) spec.priority = s.priority;
   if (s.approval) spec.approval = s.approval;
+  // Its review's findings can go to its live session: its done waits in review for the reviewer (held-review.ts).
+  if (s.review && adapterFor(s.agent).drive) spec.reviewHold = true;
   if (s.timeout) {
     const m = /^(\d+)(ms|s|m|h)$/.exec(s.timeout)!;
     spec.timeoutMs = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];

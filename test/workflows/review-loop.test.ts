@@ -89,7 +89,10 @@ describe('the review loop', () => {
   it('rounds exhausted: the run fails and an escalation says what resumes it', async () => {
     await start('ex', workflow(2, 'list'));
     await ended('ex');
-    expect(runOf('ex')).toMatchObject({ state: 'failed', reason: 'step build failed' });
+    expect(runOf('ex')).toMatchObject({
+      state: 'failed',
+      reason: 'step build failed; cancelled, as they depend on it: ship',
+    });
     expect(h.job('ex-build-3')).toBeUndefined();
     expect(h.job('ex-build-1-f1')).toBeUndefined();
     await waitFor(

@@ -106,7 +106,7 @@ describe('workflow runs', () => {
     expect(text).toMatch(/\n {4}impl \[command\] {2}← plan\n/);
   });
 
-  it('needs_any goes on when one of its steps is done; stop holds the rest; resume goes on', async () => {
+  it('needs_any goes on when one of its steps is done; stop cancels the rest; resume starts it again', async () => {
     const file = join(h.tw.root, 'any.yaml');
     writeFileSync(file, ANY);
     const id = await start(file, '--id', 'any-1');
@@ -119,12 +119,15 @@ describe('workflow runs', () => {
     const stop = await h.mam(['run', 'stop', id]);
     expect(stop.exitCode, String(stop.stderr)).toBe(0);
     expect(runState(id)).toBe('stopped');
+    // The stop cancelled the step still at work; the done ones stay done.
+    await h.waitJob('any-1-slow-1', (j) => j.state === 'cancelled', 'slow cancelled by the stop');
+    expect(h.job('any-1-first-1')!.state).toBe('done');
     writeFileSync(join(h.tw.root, 'release'), '');
-    await h.waitJob('any-1-slow-1', (j) => j.state === 'done', 'slow done');
     await h.sweeps(2);
     expect(runState(id)).toBe('stopped');
     expect((await h.mam(['run', 'resume', id])).exitCode).toBe(0);
     await waitRun(id, 'done');
+    expect(h.job('any-1-slow-2')!.state).toBe('done');
     expect((await h.mam(['run', 'resume', id])).exitCode).toBe(65);
     expect((await h.mam(['run', 'show', 'no-such-run'])).exitCode).toBe(4);
     expect(existsSync(join(h.tw.root, 'any-1-first-2.prompt'))).toBe(false);

@@ -7,10 +7,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../../core/package-root.js';
-import { startHost, type TestHost } from '../../helpers/host/index.js';
+import { startFakeClaudeHost } from '../../helpers/host/fake-claude-host.js';
+import type { TestHost } from '../../helpers/host/index.js';
 
-const FAKE = join(packageRoot(), 'test', 'fixtures', 'fake-claude.mjs');
 const MARK = 'NOT-FIXED-YET';
 // The gate: state.txt must say "fixed".
 const GATE = `grep -q fixed state.txt || { echo "state.txt: ${MARK}"; exit 1; }`;
@@ -19,11 +18,7 @@ const ON_PROMPT = `p=$(cat); case "$p" in *${MARK}*) n=$(( $(cat feedback 2>/dev
 
 let h: TestHost;
 beforeAll(async () => {
-  h = await startHost({
-    killGraceMs: 1500,
-    config: { sessions: { isolation: 'none' } },
-    agents: () => ({ claude: { bin: FAKE, readyTimeoutMs: 20_000 } }),
-  });
+  h = await startFakeClaudeHost();
 });
 afterAll(async () => {
   await h?.close();

@@ -1,0 +1,150 @@
+/**
+ * Steps on another host, with two reconcilers (each with its sessions) on one machine sharing one
+ * real broker: host B is a workspace of copied keys (docs/MULTIHOST.md) with its own registry and
+ * tmux socket. The run's owner records each launch decision, then sends the step's signed
+ * control.create to the host `host:` names or `labels:` pick; that host runs it, and the owner
+ * follows its state from the host's signed snapshots.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadContext } from '../../core/context.js';
+import { silentLogger } from '../../core/logger.js';
+import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
+import { startHost, type TestHost } from '../helpers/host/index.js';
+import { waitFor } from '../helpers/wait.js';
+import { readRegistry } from '../helpers/workspace.js';
+
+const STEP = (name: string) =>
+  `[sh, -c, 'printf %s "$MAM_PROMPT" > ${name}.prompt; mam emit job.done --field "summary=${name} ran" || exit 1; exec sleep 600']`;
+
+const WORKFLOW = `name: hosts
+steps:
+  - id: here
+    agent: command
+    command: ${STEP('here')}
+  - id: there
+    agent: command
+    host: B
+    needs: [here]
+    prompt: "after {{steps.here.summary}}"
+    command: ${STEP('there')}
+  - id: zoned
+    agent: command
+    labels: [zone=b]
+    needs: [here]
+    command: ${STEP('zoned')}
+  - id: last
+    agent: command
+    needs: [there, zoned]
+    prompt: "{{steps.there.summary}}; {{steps.zoned.summary}}"
+    command: ${STEP('last')}
+`;
+
+// A step on B that waits: the run is stopped while it runs.
+const WAITING = `steps:
+  - id: away
+    agent: command
+    host: B
+    command: [sh, -c, 'mam emit job.started || exit 1; exec sleep 600']
+`;
+
+describe('steps on another host', () => {
+  let h: TestHost;
+  let bRoot: string;
+  let b: HostDaemon | undefined;
+  const bSocket = `test-b-${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    h = await startHost({ config: { sessions: { isolation: 'none' } } });
+    // B in A's hosts.json, with the label the zoned step asks for.
+    const add = await h.mam(['host', 'add', 'B', '--labels', 'zone=b', '--out', join(h.tw.root, 'B.json')]);
+    expect(add.exitCode, String(add.stderr)).toBe(0);
+    bRoot = mkdtempSync(join(tmpdir(), 'mam-host-b-'));
+    // A's keys, logins and CA copied; B's own config, registry, job folders and runtime files.
+    cpSync(join(h.tw.root, '.mam'), join(bRoot, '.mam'), {
+      recursive: true,
+      filter: (src) =>
+        !/[/\\](mam\.db[^/\\]*|jobs|operator|hosts\.json)$/.test(src) && !/[/\\]run[/\\](?!broker)/.test(src),
+    });
+    const cfgFile = join(bRoot, '.mam', 'config.json');
+    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
+    cfg.host = 'B';
+    cfg.sessions = { ...cfg.sessions, tmuxSocket: bSocket };
+    writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
+    const envB = { ...h.tw.env, MAM_HOME: bRoot };
+    b = await createHostDaemon(loadContext(bRoot, envB), silentLogger, envB);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await execa('tmux', ['-L', bSocket, 'kill-server'], { reject: false });
+    await h?.close();
+    if (bRoot) rmSync(bRoot, { recursive: true, force: true });
+  });
+
+  it('sends the steps placed on B to B, which runs them; the run goes on from their states', async () => {
+    const dir = join(h.tw.root, 'hosts');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'wf.yaml'), WORKFLOW);
+    const r = await h.mam(['run', join(dir, 'wf.yaml'), '--id', 'mh', '--workdir', dir]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const onB = <T>(fn: Parameters<typeof readRegistry<T>>[1]) => readRegistry(join(bRoot, '.mam', 'mam.db'), fn);
+    await waitFor(() => h.read((reg) => reg.getRun('mh')?.state) !== 'running', 60_000, 'the run ended').catch(() => {
+      throw new Error(`run is ${h.read((reg) => reg.getRun('mh')?.state)}\n${h.logs()}`);
+    });
+    expect(h.read((reg) => reg.getRun('mh'))).toMatchObject({ state: 'done', reason: null });
+    // A recorded each decision; the jobs of B ran in B's sessions, A's in A's.
+    expect(h.read((reg) => reg.runSteps('mh').map((s) => [s.job, reg.getJob(s.job)?.host]))).toEqual([
+      ['mh-here-1', 'testhost'],
+      ['mh-there-1', 'B'],
+      ['mh-zoned-1', 'B'],
+      ['mh-last-1', 'testhost'],
+    ]);
+    for (const job of ['mh-there-1', 'mh-zoned-1']) {
+      expect(onB((reg) => reg.getJob(job))).toMatchObject({ host: 'B', state: 'done' });
+      expect(onB((reg) => reg.getSession(job, 1))).toMatchObject({ job });
+      expect(h.session(job, 1)).toBeUndefined();
+      expect(h.job(job)).toMatchObject({ state: 'done' });
+    }
+    expect(onB((reg) => reg.getJob('mh-here-1'))).toBeUndefined();
+    // The handoff of summaries crosses hosts: B's step got A's, and A's last step got B's.
+    expect(readFileSync(join(dir, 'there.prompt'), 'utf8')).toBe('after here ran');
+    expect(readFileSync(join(dir, 'last.prompt'), 'utf8')).toBe('there ran; zoned ran');
+    // Each create went to B once: B refused no second one.
+    const exists = (reg: Parameters<Parameters<typeof readRegistry>[1]>[0]) =>
+      reg.listRejections({ limit: 1000 }).filter((x) => x.reason === 'job_exists');
+    expect(onB(exists)).toEqual([]);
+    // A saw its own creates for B go by: recorded, not refused.
+    expect(h.read(exists)).toEqual([]);
+    expect(h.read((reg) => reg.jobTimeline('mh-there-1', 50).filter((e) => e.type === 'control.create'))).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses a run whose step names a host nobody knows, starting nothing', async () => {
+    const dir = join(h.tw.root, 'ghost');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'wf.yaml'), WAITING.replace('host: B', 'host: ghost'));
+    const r = await h.mam(['run', join(dir, 'wf.yaml'), '--id', 'gh', '--workdir', dir]);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/host "ghost" named by a step is not known here/);
+    expect(h.read((reg) => reg.getRun('gh'))).toBeUndefined();
+  });
+
+  it("a run's stop cancels its step on B through B: the operator's signed job.cancelled, B ends the session", async () => {
+    const dir = join(h.tw.root, 'away');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'wf.yaml'), WAITING);
+    expect((await h.mam(['run', join(dir, 'wf.yaml'), '--id', 'aw', '--workdir', dir])).exitCode).toBe(0);
+    const onB = <T>(fn: Parameters<typeof readRegistry<T>>[1]) => readRegistry(join(bRoot, '.mam', 'mam.db'), fn);
+    await waitFor(() => h.job('aw-away-1')?.state === 'running', 30_000, 'running on B, as A sees it');
+    expect((await h.mam(['run', 'stop', 'aw'])).exitCode).toBe(0);
+    await waitFor(() => onB((reg) => reg.getJob('aw-away-1')?.state) === 'cancelled', 20_000, 'cancelled on B');
+    await waitFor(() => !!onB((reg) => reg.getSession('aw-away-1', 1)?.ended_at), 20_000, 'its session ended on B');
+    await waitFor(() => h.job('aw-away-1')?.state === 'cancelled', 20_000, "A's copy says cancelled");
+    expect(onB((reg) => reg.getJob('aw-away-1')!.reason)).toBe(`run stopped by operator@${h.ctx.cfg.host}`);
+  });
+});
