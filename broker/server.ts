@@ -4,6 +4,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type Client } from 'aedes';
+import { startStatsWriter } from '../core/daemon-stats.js';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { createHash } from 'node:crypto';
 import { agentJobOf, agentLogin, type CredentialFile } from '../core/credentials.js';
@@ -38,6 +39,8 @@ export interface BrokerOptions {
   logger: Logger;
   /** per-host logins (hosts.json; every host's reconciler, the admin's own too) and the job ownership their ACL follows */
   hosts: { logins: HostLogins; owners: JobOwners };
+  /** where to keep the broker's counters (connected clients) for the dashboard's /metrics */
+  statsFile?: string;
 }
 
 export interface RunningBroker {
@@ -201,10 +204,14 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     closers.push(() => new Promise((r) => plain.close(() => r())));
   }
 
+  const stopStats = opts.statsFile
+    ? startStatsWriter(opts.statsFile, () => ({ clients: aedes.connectedClients }))
+    : undefined;
   let closed = false;
   result.close = async () => {
     if (closed) return;
     closed = true;
+    stopStats?.();
     await new Promise<void>((r) => aedes.close(() => r()));
     await cluster?.destroy();
     for (const s of sockets) s.destroy();

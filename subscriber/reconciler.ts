@@ -24,6 +24,7 @@ import { watchRegistry } from './reconciler/registry-watch.js';
 import { startSweepLoop } from './reconciler/sweep-loop.js';
 import type { CreateHooks, Reconciler, ReconcilerHooks } from './reconciler/types.js';
 import { createVerifier } from './reconciler/verify.js';
+import { daemonStatsFile, startStatsWriter } from '../core/daemon-stats.js';
 
 export type { CreateHooks, Reconciler, ReconcilerCore, ReconcilerHooks } from './reconciler/types.js';
 
@@ -84,6 +85,8 @@ async function startReconciler(
     duplicates: 0,
     rejected: 0,
     batches: 0,
+    batchItems: 0,
+    commitMs: 0,
     sweeps: 0,
     sweepMs: [] as number[],
     announces: 0,
@@ -201,6 +204,11 @@ async function startReconciler(
     throw err;
   }
   log.info('reconciling', { ns, host, db: ctx.ws.db });
+  // The counters for the dashboard's /metrics (the sweeps' recent durations stay in the log).
+  const stopStats = startStatsWriter(daemonStatsFile(ctx.ws.runDir, 'reconciler'), () => ({
+    ...stats,
+    sweepMs: undefined,
+  }));
 
   return {
     reg,
@@ -214,6 +222,7 @@ async function startReconciler(
       if (finished) return;
       finished = true;
       heartbeat.stop();
+      stopStats();
       if (watch.wasLost()) {
         // Nothing to finish: what was received stays unacknowledged with the broker.
         await post.actions();

@@ -5,6 +5,7 @@ import { createBroker } from '../../broker/server.js';
 import { loadContext } from '../../core/context.js';
 import { migrateSharedReconcilerLogin } from '../../core/own-host-login.js';
 import { brokerRunFile } from '../../core/endpoint.js';
+import { daemonStatsFile } from '../../core/daemon-stats.js';
 import { createLogger } from '../../core/logger.js';
 import { writeSecretFile } from '../../core/secret-file.js';
 import { MamError } from '../../core/errors.js';
@@ -69,6 +70,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     cluster: cluster ? { redis: cluster, heartbeatMs: ctx.cfg.broker.clusterHeartbeatMs } : undefined,
     logger: log,
     hosts: workspaceHosts(ctx, log),
+    statsFile: daemonStatsFile(ctx.ws.runDir, 'broker'),
   }).catch((err: NodeJS.ErrnoException & { port?: number }) => portInUse(err, bind, ctx.ws.config));
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   const url = `mqtts://${host.includes(':') ? `[${host}]` : host}:${broker.port}`;

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
 import type { Registry } from '../../subscriber/registry/registry.js';
 import { JOB_STATES } from '../../subscriber/state-machine.js';
+import { registerDaemonMetrics } from './daemon-metrics.js';
 
 /**
  * /metrics, computed from the SQLite registry at each scrape: the registry is what the reconciler
@@ -8,8 +9,9 @@ import { JOB_STATES } from '../../subscriber/state-machine.js';
  * (and it survives restarts). Counters are set to the registry's totals, which only grow, except
  * when `mam gc` prunes old events or refusals.
  */
-export function createMetrics(reg: () => Registry, sseClients: () => number) {
+export function createMetrics(reg: () => Registry, sseClients: () => number, runDir: string) {
   const registry = new PromRegistry();
+  registerDaemonMetrics(registry, runDir);
   collectDefaultMetrics({ register: registry, prefix: 'mam_dashboard_' });
   const setCounter = (c: Counter<string>, rows: Array<[Record<string, string>, number]>) => {
     c.reset();

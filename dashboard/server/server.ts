@@ -75,7 +75,7 @@ export async function startDashboard(
     actions: createActions(ctx, reg),
     notifications: () => ({ sinks: notifier.sinks(), pending: notifier.pending(), recent: notifier.recent() }),
   };
-  const metrics = createMetrics(reg, live.clients);
+  const metrics = createMetrics(reg, live.clients, ctx.ws.runDir);
   const assetsDir = join(packageRoot(), 'dist', 'dashboard', 'web');
 
   // An action must come from the page itself: an operator login, the session's CSRF token in a

@@ -27,7 +27,14 @@ export interface CommitDeps {
   /** the registry, this host and the rules every message is applied by */
   apply: ApplyContext;
   log: Logger;
-  stats: { batches: number; committed: number; duplicates: number; rejected: number };
+  stats: {
+    batches: number;
+    batchItems: number;
+    commitMs: number;
+    committed: number;
+    duplicates: number;
+    rejected: number;
+  };
 }
 
 /** Commits a batch of verified messages to the registry and counts what each did. */
@@ -127,7 +134,9 @@ export function createCommitter(d: CommitDeps) {
 
   return function commitBatch(items: Pending[]): Committed {
     d.stats.batches++;
+    d.stats.batchItems += items.length;
     const now = Date.now();
+    const t0 = performance.now();
     let done: Committed;
     try {
       done = commit(items, now, false);
@@ -137,6 +146,7 @@ export function createCommitter(d: CommitDeps) {
       d.log.warn('a message failed after writing; batch committed again message by message', err.cause);
       done = commit(items, now, true);
     }
+    d.stats.commitMs += performance.now() - t0;
     for (const out of done.outcomes) {
       if (
         out.kind === 'applied' ||

@@ -52,6 +52,9 @@ export interface Reconciler {
     duplicates: number;
     rejected: number;
     batches: number;
+    /** messages committed in batches, and the time spent in their transactions (ms) */
+    batchItems: number;
+    commitMs: number;
     sweeps: number;
     sweepMs: number[];
     /** state announcements made at connects, and how many job snapshots the last one published */

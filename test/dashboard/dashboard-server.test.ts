@@ -39,11 +39,14 @@ const json = (cookie: string, csrf?: string, extra: Record<string, string> = {})
 });
 const session = async (cookie: string) => JSON.parse((await d.fetch('/api/session', { headers: { cookie } })).body);
 
-/** Prometheus text exposition: every line a comment, blank, or `name{labels} value`. */
+/**
+ * Prometheus text exposition: every line a comment, blank, or `name{labels} value`; NaN and Inf in
+ * any case, as Prometheus' own parser reads them (prom-client writes `Nan`).
+ */
 function parseMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();
   const sample =
-    /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
+    /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]?Inf)$/i;
   for (const line of text.split('\n')) {
     if (line === '' || /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$/.test(line)) continue;
     const m = sample.exec(line);
@@ -160,6 +163,17 @@ describe('dashboard server', () => {
     );
     expect(after.get('mam_jobs{state="done"}')).toBeGreaterThan(before.get('mam_jobs{state="done"}') ?? 0);
     expect(after.has('mam_queue_length')).toBe(true);
+    // The daemons' own counters: the reconciler's messages and commits, the broker's clients.
+    await waitFor(
+      async () => sum(await scrape(), 'mam_reconciler_batches_total') > sum(before, 'mam_reconciler_batches_total'),
+      15_000,
+      'the reconciler to write its counters',
+    );
+    const daemons = await scrape();
+    expect(daemons.get('mam_events_received_total')).toBeGreaterThan(0);
+    expect(daemons.get('mam_reconciler_commit_seconds_total')).toBeGreaterThan(0);
+    expect(daemons.get('mam_broker_connections')).toBeGreaterThanOrEqual(1);
+    expect(daemons.get('mam_daemon_up{daemon="reconciler"}')).toBe(1);
   });
 
   it("the dashboard daemon's notifier tells a blocked job to a webhook once, signed, with a link to the job's page", async () => {

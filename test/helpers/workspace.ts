@@ -6,6 +6,7 @@ import { workspaceHosts } from '../../broker/host-logins.js';
 import { createBroker, type RunningBroker } from '../../broker/server.js';
 import { loadContext, type Context } from '../../core/context.js';
 import { brokerRunFile } from '../../core/endpoint.js';
+import { daemonStatsFile } from '../../core/daemon-stats.js';
 import { initWorkspace } from '../../core/init-workspace.js';
 import { silentLogger } from '../../core/logger.js';
 import { writeSecretFile } from '../../core/secret-file.js';
@@ -63,6 +64,7 @@ export async function startBroker(
     agentLogin: ctx.cfg.broker.agentLogin,
     logger: silentLogger,
     hosts: workspaceHosts(ctx, silentLogger),
+    statsFile: daemonStatsFile(ctx.ws.runDir, 'broker'),
   });
   const url = `mqtts://127.0.0.1:${b.port}`;
   writeSecretFile(brokerRunFile(ctx.ws), JSON.stringify({ url, pid: process.pid, port: b.port }));
