@@ -17,8 +17,9 @@ function carries(labels: Record<string, string>, label: string): boolean {
 /**
  * Where a step's job goes, decided once with the launch (the job's row keeps it): `host:` as
  * written; `labels:` among this host and the hosts of hosts.json not revoked, those carrying every
- * label, the one with the fewest unended jobs in this registry (ties by name), as `mam job create
- * --labels` places a job; neither: this host. Undefined: no host carries the labels.
+ * label, an online one first (this host, or one whose status this reconciler last received as
+ * online), then the one with the fewest unended jobs in this registry (ties by name), as `mam job
+ * create --labels` places a job; neither: this host. Undefined: no host carries the labels.
  */
 export function createStepPlacer(ctx: Context) {
   return (reg: Registry, s: StepSpec): string | undefined => {
@@ -32,7 +33,9 @@ export function createStepPlacer(ctx: Context) {
     const load = new Map<string, number>();
     for (const j of reg.listJobs({ limit: 100_000 }))
       if (!isTerminal(j.state as JobState)) load.set(j.host, (load.get(j.host) ?? 0) + 1);
-    return fits.sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a.localeCompare(b))[0];
+    // A host last heard offline is taken only when no online one carries the labels: its create waits for it.
+    const away = (h: string) => (h !== ctx.cfg.host && reg.hostStatus(h)?.status !== 'online' ? 1 : 0);
+    return fits.sort((a, b) => away(a) - away(b) || (load.get(a) ?? 0) - (load.get(b) ?? 0) || a.localeCompare(b))[0];
   };
 }
 
