@@ -184,7 +184,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
     onJob,
     resume,
     end,
-    cancelElsewhere: (job, why) => sendStepCancel(ctx, job, why),
+    cancelElsewhere: (job, why) => sendStepCancel(ctx, job, why, reg.getJob(job)?.host),
   });
 
   const driftSweep = createDriftSweep(

@@ -5,7 +5,7 @@ import { assertId } from '../../core/topics.js';
 import { openRegistry } from '../../subscriber/registry/registry.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
 import type { Io } from '../io.js';
-import { operatorIdentity } from '../../subscriber/operator-identity.js';
+import { operatorForJob } from '../operator-for-job.js';
 import { publishVerdict, verdictBody } from './verdict.js';
 
 /**
@@ -26,7 +26,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   refuseUnlessInReview(ctx.ws.db, job);
   const body = verdictBody('PASS', values.finding ?? [], [], `operator@${ctx.cfg.host}`);
   const timeoutMs = values.timeout ? parseDuration('approve', values.timeout) : ctx.cfg.emit.ackTimeoutMs;
-  return publishVerdict(io, 'approve', operatorIdentity(ctx, job), body, {
+  return publishVerdict(io, 'approve', operatorForJob(ctx, job), body, {
     timeoutMs,
     wait: !values['no-wait'],
     json: values.json,

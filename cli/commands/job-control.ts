@@ -7,6 +7,7 @@ import { parseDuration, parseFlags, usage } from '../args.js';
 import { isQueued, queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
 import { noSuchJob, openRegistryReadOnly } from '../open-registry.js';
+import { operatorForJob } from '../operator-for-job.js';
 
 function target(argv: string[], io: Io, what: string) {
   const { values, positionals } = parseFlags('job', argv, {
@@ -44,7 +45,7 @@ function report(
  */
 export function sendStop(ctx: Context, job: string, reason: string, by: string, timeoutMs: number) {
   return emitEvent(
-    operatorIdentity(ctx, job),
+    operatorForJob(ctx, job),
     topics.events(ctx.cfg.namespace, job),
     'job.cancelled',
     { reason, by },

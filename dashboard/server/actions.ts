@@ -7,7 +7,7 @@ import { sendOperatorCommand } from '../../cli/operator-command.js';
 import type { Context } from '../../core/context.js';
 import { MamError } from '../../core/errors.js';
 import { assertId, topics } from '../../core/topics.js';
-import { operatorIdentity } from '../../subscriber/operator-identity.js';
+import { operatorForJob } from '../../cli/operator-for-job.js';
 import type { Registry } from '../../subscriber/registry/registry.js';
 import type { DashboardSession } from './logins.js';
 
@@ -61,7 +61,7 @@ export function createActions(ctx: Context, reg: () => Registry) {
         ? body.findings.map((f) => text(f, 4096)).filter((f) => f !== undefined)
         : [];
       const v = verdictBody(verdict, findings as string[], [], by(who));
-      r = await emitEvent(operatorIdentity(ctx, job), topics.verdicts(ctx.cfg.namespace, job), 'review.verdict', v, {
+      r = await emitEvent(operatorForJob(ctx, job), topics.verdicts(ctx.cfg.namespace, job), 'review.verdict', v, {
         wait: true,
         timeoutMs,
       });

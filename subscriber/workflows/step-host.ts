@@ -76,11 +76,18 @@ export async function sendStepCreate(ctx: Context, job: string, host: string, sp
   if (r.unreachable) throw new Error(`the broker is unreachable (${r.unreachable}): kept in the outbox`);
 }
 
-/** A run's stop for its step job on another host: the operator's signed job.cancelled, as `mam job stop` sends it. */
-export async function sendStepCancel(ctx: Context, job: string, reason: string): Promise<void> {
+/**
+ * A run's stop for its step job on another host: the operator's signed job.cancelled, as `mam job
+ * stop` sends it, under that host's control key, the one operator key a joined host can check.
+ */
+export async function sendStepCancel(ctx: Context, job: string, reason: string, host?: string): Promise<void> {
   const body = { reason, by: `operator@${ctx.cfg.host}` };
-  await emitEvent(operatorIdentity(ctx, job), topics.events(ctx.cfg.namespace, job), 'job.cancelled', body, {
-    wait: false,
-    timeoutMs: ctx.cfg.emit.ackTimeoutMs,
-  });
+  const to = host !== ctx.cfg.host ? host : undefined;
+  await emitEvent(
+    operatorIdentity(ctx, job, undefined, to),
+    topics.events(ctx.cfg.namespace, job),
+    'job.cancelled',
+    body,
+    { wait: false, timeoutMs: ctx.cfg.emit.ackTimeoutMs },
+  );
 }

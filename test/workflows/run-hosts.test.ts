@@ -1,12 +1,12 @@
 /**
  * Steps on another host, with two reconcilers (each with its sessions) on one machine sharing one
- * real broker: host B is a workspace of copied keys (docs/MULTIHOST.md) with its own registry and
- * tmux socket. The run's owner records each launch decision, then sends the step's signed
+ * real broker: host B joined with its bundle (docs/MULTIHOST.md), with its own registry and tmux
+ * socket. The run's owner records each launch decision, then sends the step's signed
  * control.create to the host `host:` names or `labels:` pick; that host runs it, and the owner
  * follows its state from the host's signed snapshots.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -16,7 +16,7 @@ import { silentLogger } from '../../core/logger.js';
 import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
 import { startHost, type TestHost } from '../helpers/host/index.js';
 import { waitFor } from '../helpers/wait.js';
-import { readRegistry } from '../helpers/workspace.js';
+import { readRegistry, runMam } from '../helpers/workspace.js';
 
 const STEP = (name: string) =>
   `[sh, -c, 'printf %s "$MAM_PROMPT" > ${name}.prompt; mam emit job.done --field "summary=${name} ran" || exit 1; exec sleep 600']`;
@@ -64,18 +64,14 @@ describe('steps on another host', () => {
     const add = await h.mam(['host', 'add', 'B', '--labels', 'zone=b', '--out', join(h.tw.root, 'B.json')]);
     expect(add.exitCode, String(add.stderr)).toBe(0);
     bRoot = mkdtempSync(join(tmpdir(), 'mam-host-b-'));
-    // A's keys, logins and CA copied; B's own config, registry, job folders and runtime files.
-    cpSync(join(h.tw.root, '.mam'), join(bRoot, '.mam'), {
-      recursive: true,
-      filter: (src) =>
-        !/[/\\](mam\.db[^/\\]*|jobs|operator|hosts\.json)$/.test(src) && !/[/\\]run[/\\](?!broker)/.test(src),
-    });
+    // B joins with its bundle (its own login and keys, no master key), then gets its own tmux socket.
+    const envB = { ...h.tw.env, MAM_HOME: bRoot };
+    const joined = await runMam(h.tw, ['join', join(h.tw.root, 'B.json')], { env: envB, cwd: bRoot });
+    expect(joined.exitCode, String(joined.stderr)).toBe(0);
     const cfgFile = join(bRoot, '.mam', 'config.json');
     const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
-    cfg.host = 'B';
-    cfg.sessions = { ...cfg.sessions, tmuxSocket: bSocket };
+    cfg.sessions = { ...cfg.sessions, tmuxSocket: bSocket, isolation: 'none' };
     writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
-    const envB = { ...h.tw.env, MAM_HOME: bRoot };
     b = await createHostDaemon(loadContext(bRoot, envB), silentLogger, envB);
   });
   afterAll(async () => {
@@ -146,5 +142,21 @@ describe('steps on another host', () => {
     await waitFor(() => !!onB((reg) => reg.getSession('aw-away-1', 1)?.ended_at), 20_000, 'its session ended on B');
     await waitFor(() => h.job('aw-away-1')?.state === 'cancelled', 20_000, "A's copy says cancelled");
     expect(onB((reg) => reg.getJob('aw-away-1')!.reason)).toBe(`run stopped by operator@${h.ctx.cfg.host}`);
+  });
+
+  it("`mam job stop` on the admin ends a job of the joined host B: signed under B's control key, which B checks", async () => {
+    const dir = join(h.tw.root, 'remote');
+    mkdirSync(dir);
+    const program = ['sh', '-c', 'mam emit job.started || exit 1; exec sleep 600'];
+    const args = ['job', 'create', '--agent', 'command', '--host', 'B', '--id', 'rs', '--workdir', dir, '--no-wait'];
+    const created = await h.mam([...args, '--', ...program]);
+    expect(created.exitCode, String(created.stderr)).toBe(0);
+    const onB = <T>(fn: Parameters<typeof readRegistry<T>>[1]) => readRegistry(join(bRoot, '.mam', 'mam.db'), fn);
+    await waitFor(() => h.job('rs')?.state === 'running', 30_000, 'running on B, as A sees it');
+    const stopped = await h.mam(['job', 'stop', 'rs', '--reason', 'from the admin']);
+    expect(stopped.exitCode, String(stopped.stderr)).toBe(0);
+    await waitFor(() => onB((reg) => reg.getJob('rs')?.state) === 'cancelled', 20_000, 'cancelled on B');
+    await waitFor(() => !!onB((reg) => reg.getSession('rs', 1)?.ended_at), 20_000, 'its session ended on B');
+    expect(onB((reg) => reg.listRejections({ job: 'rs' }))).toEqual([]);
   });
 });
