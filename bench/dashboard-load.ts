@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { existsSync, rmSync } from 'node:fs';
 import { sendStop } from '../cli/commands/job-control.js';
 import { issueLogin } from '../dashboard/server/logins.js';
 import type { JobState } from '../subscriber/state-machine.js';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { figure, type Benchmark, type BenchOptions, type Figure } from './benchmark.js';
 import { seedRegistry } from './seed-registry.js';
 import { createJobs, MAM_BIN, spawnNode, withMesh } from './setup.js';
@@ -13,7 +10,6 @@ import { percentile } from './stats.js';
 import { readRegistry } from './termination-latency.js';
 
 const NAME = 'dashboard-load';
-const CHROMIUM = '/usr/bin/chromium';
 const ENDED: JobState[] = ['done', 'done', 'done', 'failed', 'cancelled', 'timeout'];
 
 /** In the page: resolves with Date.now() once a card of `job` shows `state` (at once if it does). */
@@ -44,20 +40,7 @@ async function scenario(opts: BenchOptions, jobs: number, eventsPerJob: number, 
     });
     mesh.defer(() => dash.stop());
     const url = (JSON.parse(line) as { url: string }).url;
-    const profile = mkdtempSync(join(tmpdir(), 'mam-bench-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      ignoreHTTPSErrors: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    const { context: browser, profile } = await launchChromium('mam-bench-chromium-');
     try {
       const page = browser.pages()[0] ?? (await browser.newPage());
       await page.goto(`${url}/login?t=${issueLogin(mesh.ctx.ws, 'operator', 'bench', 60_000)}`);

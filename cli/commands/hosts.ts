@@ -7,14 +7,7 @@ import { parseFlags } from '../args.js';
 import type { Io } from '../io.js';
 import { ago, readRegistryIfAny } from '../open-registry.js';
 import type { HostStatusRow } from '../../subscriber/registry/registry.js';
-
-export interface Status {
-  status: string;
-  since?: number;
-  seen?: number;
-  running?: number;
-  max?: number;
-}
+import { hostRows, type Status } from '../host-rows.js';
 
 /** The hosts' retained, signed statuses, gathered for a short while (a retained message arrives at subscribe). */
 export async function retainedStatuses(io: Io, waitMs: number): Promise<Map<string, Status>> {
@@ -52,24 +45,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const heard = readRegistryIfAny(ctx, new Map<string, HostStatusRow>(), (reg) => {
     return new Map(reg.hostStatuses().map((r) => [r.host, r]));
   });
-  const names = [...new Set([ctx.cfg.host, ...Object.keys(file.hosts), ...statuses.keys()])].sort();
-  const rows = names.map((name) => {
-    const e = file.hosts[name];
-    const s = statuses.get(name);
-    const h = heard.get(name);
-    const online = s?.status === 'online';
-    return {
-      host: name,
-      labels: e?.labels ?? {},
-      operator: e?.operator ?? false,
-      revoked: e?.revoked ?? null,
-      status: e?.revoked ? 'revoked' : (s?.status ?? 'unknown'),
-      since: s?.since ?? (h?.status === s?.status ? h?.since : null) ?? null,
-      running: online ? (s?.running ?? null) : null,
-      max: online ? (s?.max ?? null) : null,
-      lastSeen: Math.max(s?.seen ?? 0, h?.seen ?? 0) || null,
-    };
-  });
+  const rows = hostRows(ctx.cfg.host, file, statuses, heard);
   if (values.json) {
     io.out(JSON.stringify(rows) + '\n');
     return 0;

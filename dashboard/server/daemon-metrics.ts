@@ -1,15 +1,9 @@
 import { Counter, Gauge, type Registry as PromRegistry } from 'prom-client';
 import { daemonStatsFile, readDaemonStats } from '../../core/daemon-stats.js';
+import type { Reconciler } from '../../subscriber/reconciler/types.js';
 
-interface ReconcilerStats {
-  received: number;
-  committed: number;
-  duplicates: number;
-  rejected: number;
-  batches: number;
-  batchItems: number;
-  commitMs: number;
-}
+// The counters the reconciler writes (its stats less the sweeps' recent durations).
+type ReconcilerStats = Omit<Reconciler['stats'], 'sweepMs'>;
 
 // A daemon writes its counters every 5 s: one older than three writes is taken as not running.
 const FRESH_MS = 15_000;

@@ -1,17 +1,15 @@
 import { connectAs } from '../../broker/connect-role.js';
 import type { MeshClient } from '../../broker/client.js';
+import type { Status } from '../../cli/host-rows.js';
 import type { Context } from '../../core/context.js';
 import { openEnvelope } from '../../core/envelope.js';
 import type { Logger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 
+/** A host's signed status as it last arrived. */
 export interface HostStatus {
   host: string;
-  status: string;
-  since?: number;
-  /** the rest of the signed status body (capacity, labels…), as the host sent it */
-  detail: Record<string, unknown>;
-  seenAt: number;
+  body: Status;
 }
 
 /**
@@ -30,8 +28,7 @@ export async function followBroker(ctx: Context, log: Logger, onCommitted: () =>
     try {
       const o = openEnvelope(ns, topic, payload, ctx.keyring, ctx.cfg.events.maxMessageBytes);
       if (o.msg.type !== 'host.status') return;
-      const { status, since, ...detail } = o.msg.body as { status: string; since?: number };
-      const h = { host: o.topic.id, status: String(status), since, detail, seenAt: Date.now() };
+      const h = { host: o.topic.id, body: o.msg.body as unknown as Status };
       hosts.set(h.host, h);
       for (const l of listeners) l(h);
     } catch (err) {

@@ -1,3 +1,4 @@
+import { hostRows } from '../../cli/host-rows.js';
 import { describeRun } from '../../cli/run-show.js';
 import type { Context } from '../../core/context.js';
 import { hostsPath, loadHostsFile } from '../../core/host-identity.js';
@@ -12,27 +13,15 @@ const DAY_MS = 86_400_000;
 export function createReadViews(ctx: Context, reg: () => Registry, statuses: () => HostStatus[]) {
   const agingMs = ctx.cfg.scheduler.agingSeconds * 1000;
   return {
-    /** Every known host: joined (hosts.json), seen on the broker, or this one; with its breakers. */
+    /** Every known host, as `mam hosts` lists it (cli/host-rows.ts), with its breakers. */
     hosts() {
-      const file = loadHostsFile(hostsPath(ctx.ws));
-      const seen = new Map(statuses().map((s) => [s.host, s]));
       const r = reg();
-      const running = r.jobCounts();
-      const names = [...new Set([ctx.cfg.host, ...Object.keys(file.hosts), ...seen.keys()])].sort();
-      return names.map((host) => {
-        const e = file.hosts[host];
-        const s = seen.get(host);
-        return {
-          host,
-          labels: e?.labels ?? {},
-          status: e?.revoked ? 'revoked' : (s?.status ?? 'unknown'),
-          since: s?.since ?? null,
-          lastSeen: s?.seenAt ?? null,
-          detail: s?.detail ?? {},
-          breakers: r.breakersOf(host),
-          ...(host === ctx.cfg.host ? { running: running.running ?? 0, max: ctx.cfg.sessions.maxConcurrent } : {}),
-        };
-      });
+      const seen = new Map(statuses().map((s) => [s.host, s.body]));
+      const heard = new Map(r.hostStatuses().map((h) => [h.host, h]));
+      return hostRows(ctx.cfg.host, loadHostsFile(hostsPath(ctx.ws)), seen, heard).map((h) => ({
+        ...h,
+        breakers: r.breakersOf(h.host),
+      }));
     },
     /** Waiting jobs in the order each host's scheduler takes them, with why they wait. */
     queue() {

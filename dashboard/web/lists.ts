@@ -139,9 +139,8 @@ interface HostRow {
   status: string;
   since: number | null;
   lastSeen: number | null;
-  running?: number;
-  max?: number;
-  detail: Record<string, unknown>;
+  running: number | null;
+  max: number | null;
   breakers: Array<{ agent: string; state: string; failures: number; reason: string | null }>;
 }
 
@@ -150,12 +149,8 @@ export const hostsView = (root: HTMLElement) =>
     root,
     async () => {
       const rows = await get<HostRow[]>('/api/hosts');
-      const capacity = (r: HostRow) => {
-        const d = r.detail as { running?: number; max?: number };
-        const run = r.running ?? d.running;
-        const max = r.max ?? d.max;
-        return run === undefined ? '-' : `${run}/${max ?? '-'}`;
-      };
+      // max 0: no limit, as `mam hosts` says it.
+      const capacity = (r: HostRow) => (r.running === null ? '-' : `${r.running}/${r.max || 'no limit'}`);
       const breakers = (r: HostRow) =>
         h(
           'div',

@@ -129,6 +129,24 @@ describe('dashboard server', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('lists the hosts as `mam hosts` does: this one online, with its capacity and breakers', async () => {
+    const cookie = await d.login('reader');
+    await waitFor(
+      async () => {
+        const hosts = JSON.parse((await d.fetch('/api/hosts', { headers: { cookie } })).body);
+        return hosts.some((x: { host: string; status: string }) => x.host === 'testhost' && x.status === 'online');
+      },
+      10_000,
+      'this host online on the dashboard',
+    );
+    const hosts = JSON.parse((await d.fetch('/api/hosts', { headers: { cookie } })).body);
+    const cli = JSON.parse(String((await h.mam(['hosts', '--json'])).stdout));
+    const self = hosts.find((x: { host: string }) => x.host === 'testhost');
+    expect(self).toMatchObject({ status: 'online', breakers: [] });
+    expect(typeof self.running).toBe('number');
+    expect(hosts.map((x: { host: string }) => x.host)).toEqual(cli.map((x: { host: string }) => x.host));
+  });
+
   it('the live stream replays what a reconnecting page missed, from Last-Event-ID', async () => {
     const cookie = await d.login('reader');
     const last = h.read((reg) => reg.lastEventId());

@@ -2,12 +2,11 @@
  * Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, each launch with a
  * fresh profile, for the dashboard's tests. In CI a missing browser fails the suite.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../bench/chromium.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
 export const skipBrowser = !existsSync(CHROMIUM) && process.env.CI !== 'true';
 export const browserTitle = (what: string) =>
   skipBrowser ? `${what} (skipped: ${CHROMIUM} not installed; CI=true makes this fail)` : what;
@@ -21,21 +20,7 @@ export interface Browser {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  const profile = mkdtempSync(join(tmpdir(), 'mam-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    // The dashboard's certificate is issued by the workspace's own CA, which this profile does not know.
-    ignoreHTTPSErrors: true,
-    viewport: { width: 1400, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  const { context, profile } = await launchChromium('mam-chromium-');
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
