@@ -115,7 +115,7 @@ export function createTmuxBackend(opts: TmuxBackendOptions = {}): SessionBackend
 
   const pid = async (name: string): Promise<number | undefined> => {
     // list-panes fails on an unknown session; display-message would quietly print nothing.
-    const result = await batched([['list-panes', '-s', '-t', paneOf(name), '-F', '#{pane_pid}']]);
+    const result = await runOn(name)([['list-panes', '-s', '-t', paneOf(name), '-F', '#{pane_pid}']]);
     const value = Number.parseInt(result.stdout.split('\n')[0] ?? '', 10);
     return result.ok && value > 0 ? value : undefined;
   };

@@ -10,6 +10,7 @@ import type { AdapterSession } from '../adapter.js';
 import { planDialog } from './plan-dialog.js';
 import { classifyScreen, describeState, type DialogSpec, type ScreenSpec, type ScreenState } from './screen-spec.js';
 import { createPoller, lastLine, saveStuckScreen } from './screen-watch.js';
+import { takesKeys } from './takes-keys.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
 /** Keys sent to one dialog before the probe gives up on it: a menu that ignores them. */
@@ -54,9 +55,10 @@ export interface ReadyResult {
 /** Sends what gets the dialog's wanted option picked; false when there was nothing to do yet. */
 async function answer(s: AdapterSession, dialog: DialogSpec, screen: string): Promise<'confirm' | 'step' | false> {
   const plan = planDialog(screen, dialog);
+  if (plan.kind === 'wait') return false;
+  // A menu drawn while the terminal is still in line mode would get the keys as echoed text: wait until it reads keys.
+  if ((await takesKeys(s)) === false) return false;
   switch (plan.kind) {
-    case 'wait':
-      return false;
     case 'confirm':
     case 'submit':
       await s.backend.sendKeys(s.name, ['Enter']);

@@ -49,6 +49,7 @@ describe.each(['tmux', 'pty'] as const)('example workflows (%s sessions)', (back
     const r = await h.mam(args);
     expect(r.exitCode, `${r.stderr}\n${h.logs()}`).toBe(0);
   };
+  // The waits below give up with the run and the logs before the test's own timeout does, which would say nothing.
   const runDone = (id: string) =>
     waitFor(() => h.read((reg) => reg.getRun(id)?.state) === 'done', 120_000, `run ${id} done`).catch(() => {
       throw new Error(`run ${id}: ${JSON.stringify(h.read((reg) => reg.getRun(id)))}\n${h.logs()}`);
@@ -69,7 +70,7 @@ describe.each(['tmux', 'pty'] as const)('example workflows (%s sessions)', (back
       expect(h.read((reg) => reg.checksOf('ex1-test-1').map((c) => c.result))).toContain('passed');
       const prompt = readFileSync(join(h.ctx.ws.jobDir('ex1-implement-1'), 'prompt.txt'), 'utf8');
       expect(prompt).toContain('Implement the plan on branch mam/ex1-plan-1.');
-    });
+    }, 300_000);
 
   it('fan-out over modules and fan-in: one job per module, the last step on all their branches merged', async () => {
     const repo = exampleRepo();
@@ -82,5 +83,5 @@ describe.each(['tmux', 'pty'] as const)('example workflows (%s sessions)', (back
     expect(survey).toMatchObject({ summary: expect.stringMatching(/^\s*\d+ files tracked$/) });
     const backends = h.read((reg) => reg.runSteps('ex2').map((r) => reg.getSession(r.job, 1)?.backend));
     expect(new Set(backends)).toEqual(new Set([backend]));
-  });
+  }, 180_000);
 });
