@@ -52,8 +52,8 @@ export function applyMessage(c: ApplyContext, o: Opened, raw: Buffer, topic: str
   const job = forJob ? c.reg.getJob(msg.job) : undefined;
   if (!job && forJob && msg.type !== 'control.create')
     throw new MamError('UNKNOWN_JOB', `no job "${msg.job}" in the registry`);
-  // A run's step for another host, sent by this host: its decision recorded the job already.
-  const ownSend = !!job && job.host === o.topic.id && job.host !== c.host && !!c.reg.runStepOfJob(job.id);
+  // A run's step sent to its host by this host, or claimed by this joined host for itself: its decision recorded the job already.
+  const ownSend = !!job && job.host === o.topic.id && !!c.reg.runStepOfJob(job.id);
   if (job && msg.type === 'control.create' && !ownSend)
     throw new MamError('JOB_EXISTS', `job "${msg.job}" already exists`);
   if (job) refuseIfBeforeJob(c, job, o);

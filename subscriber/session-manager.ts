@@ -24,6 +24,7 @@ import { createScheduleClock } from './schedules/schedule-clock.js';
 import { createRunDriver } from './workflows/run-driver.js';
 import { createStepPlacer, sendStepCancel, sendStepCreate } from './workflows/step-host.js';
 import { scheduledRunStarter } from './workflows/scheduled-run.js';
+import { briefForSend } from './workflows/brief-file.js';
 
 /**
  * Sessions of this host: launches on create/resume, ends a session through
@@ -163,7 +164,8 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
       }),
     prompt: (job, gen, prompt) => promptLiveSession(ctx, reg, drive, { job, gen, prompt }),
     place: createStepPlacer(ctx),
-    send: (job, on, spec) => sendStepCreate(ctx, job, on, spec),
+    send: (job, on, spec) => sendStepCreate(ctx, job, on, spec, () => briefForSend(ctx, reg, job)),
+    ...(ctx.joined && { claim: (job: string, spec: JobSpec) => sendStepCreate(ctx, job, host, spec) }),
   });
   const clock = createScheduleClock({
     reg,

@@ -41,3 +41,9 @@ export function briefAtLaunch(
     return { prompt };
   }
 }
+
+/** A step job's brief as text for its create to another host; empty when none can be built. */
+export function briefForSend(ctx: Context, reg: Registry, job: string): string {
+  const b = buildBrief(reg, job, (j) => worktreeBranch(ctx, j));
+  return b ? briefText(b) : '';
+}

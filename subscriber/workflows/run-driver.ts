@@ -27,6 +27,12 @@ export interface RunDriverDeps {
   place(reg: Registry, s: StepSpec): string | undefined;
   /** sends the signed control.create of a step job to the host it was placed on */
   send(job: string, host: string, spec: JobSpec): Promise<void>;
+  /**
+   * A joined host's claim of a step job it launches itself: its signed control.create on its own
+   * control topic, which makes the job this host's at the broker (whose ACL lets a host's agents
+   * publish only for jobs it saw created for that host). Absent on the admin, whose logins need none.
+   */
+  claim?(job: string, spec: JobSpec): Promise<void>;
 }
 
 /**
@@ -40,6 +46,21 @@ export function createRunDriver(d: RunDriverDeps) {
   let created = 0;
   // Creates sent to other hosts by this process: a decision that sees one not created there yet sends it once.
   const sent = new Set<string>();
+  // Claims acknowledged by the broker in this process (see `claim`).
+  const claimed = new Set<string>();
+
+  /**
+   * This host's step jobs not launched yet (queued, generation 0) and not claimed by this process:
+   * the ones just created, and after a restart those whose claim may have been lost with it.
+   */
+  const unclaimed = (): Array<{ job: string; spec: JobSpec }> =>
+    d.reg.activeRuns(d.host).flatMap((run) =>
+      d.reg.runSteps(run.id).flatMap((r) => {
+        const row = d.reg.getJob(r.job);
+        if (!row || claimed.has(r.job) || row.host !== d.host || row.state !== 'queued' || row.gen !== 0) return [];
+        return [{ job: r.job, spec: JSON.parse(row.spec) as JobSpec }];
+      }),
+    );
 
   async function once(): Promise<void> {
     const jobs: string[] = [];
@@ -97,8 +118,17 @@ export function createRunDriver(d: RunDriverDeps) {
       await d.publishState(p.job);
       void d.prompt(p.job, p.gen, p.prompt);
     }
-    if (jobs.length === 0) return;
+    const claims = d.claim ? unclaimed() : [];
+    if (jobs.length === 0 && claims.length === 0) return;
     await d.reg.synced();
+    for (const c of claims) {
+      // Before the launch: an agent publishing for a job its host has not claimed is refused by the broker.
+      await d.claim!(c.job, c.spec).then(
+        () => claimed.add(c.job),
+        (err: Error) =>
+          d.log.warn('run step not claimed; the next decision claims it again', { job: c.job, error: err.message }),
+      );
+    }
     for (const j of jobs) await d.publishState(j);
     await d.kick();
   }

@@ -60,12 +60,22 @@ export function notCreatedThere(
 /**
  * Sends a step job's signed control.create to the host it was placed on, as `mam job create
  * --host` does (the operator key of this workspace, through the control key of that host). A
- * create carries what its schema allows: the handoff branches, the brief and the review hold are
- * this host's (docs/WORKFLOWS.md, steps on other hosts).
+ * create carries what its schema allows: `{{brief}}` is filled here with this host's brief of the
+ * step (`brief`; the run, its params and predecessors are known only here), the handoff branches
+ * and the review hold stay this host's (docs/WORKFLOWS.md, steps on other hosts).
  */
-export async function sendStepCreate(ctx: Context, job: string, host: string, spec: JobSpec): Promise<void> {
+export async function sendStepCreate(
+  ctx: Context,
+  job: string,
+  host: string,
+  spec: JobSpec,
+  brief: () => string = () => '',
+): Promise<void> {
   const { run: _run, briefMark, from: _from, reviewHold: _hold, ...body } = spec as JobSpec & { run?: unknown };
-  if (briefMark && body.prompt) body.prompt = body.prompt.replaceAll(`{{brief:${briefMark}}}`, '');
+  if (briefMark && body.prompt) {
+    const text = brief();
+    body.prompt = body.prompt.replaceAll(`{{brief:${briefMark}}}`, () => text);
+  }
   const r = await emitEvent(
     operatorIdentity(ctx, job, 0, host),
     topics.control(ctx.cfg.namespace, host),

@@ -5,18 +5,13 @@
  * control.create to the host `host:` names or `labels:` pick; that host runs it, and the owner
  * follows its state from the host's signed snapshots.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContext } from '../../core/context.js';
-import { silentLogger } from '../../core/logger.js';
-import { createHostDaemon, type HostDaemon } from '../../subscriber/host-daemon.js';
+import type { Registry } from '../../subscriber/registry/registry.js';
 import { startHost, type TestHost } from '../helpers/host/index.js';
 import { waitFor } from '../helpers/wait.js';
-import { readRegistry, runMam } from '../helpers/workspace.js';
+import { joinHost, type JoinedHost } from '../helpers/joined-host.js';
 
 const STEP = (name: string) =>
   `[sh, -c, 'printf %s "$MAM_PROMPT" > ${name}.prompt; mam emit job.done --field "summary=${name} ran" || exit 1; exec sleep 600']`;
@@ -36,6 +31,7 @@ steps:
     agent: command
     labels: [zone=b]
     needs: [here]
+    prompt: "{{brief}}"
     command: ${STEP('zoned')}
   - id: last
     agent: command
@@ -54,31 +50,16 @@ const WAITING = `steps:
 
 describe('steps on another host', () => {
   let h: TestHost;
-  let bRoot: string;
-  let b: HostDaemon | undefined;
-  const bSocket = `test-b-${randomBytes(4).toString('hex')}`;
+  let b: JoinedHost | undefined;
 
   beforeAll(async () => {
     h = await startHost({ config: { sessions: { isolation: 'none' } } });
     // B in A's hosts.json, with the label the zoned step asks for.
-    const add = await h.mam(['host', 'add', 'B', '--labels', 'zone=b', '--out', join(h.tw.root, 'B.json')]);
-    expect(add.exitCode, String(add.stderr)).toBe(0);
-    bRoot = mkdtempSync(join(tmpdir(), 'mam-host-b-'));
-    // B joins with its bundle (its own login and keys, no master key), then gets its own tmux socket.
-    const envB = { ...h.tw.env, MAM_HOME: bRoot };
-    const joined = await runMam(h.tw, ['join', join(h.tw.root, 'B.json')], { env: envB, cwd: bRoot });
-    expect(joined.exitCode, String(joined.stderr)).toBe(0);
-    const cfgFile = join(bRoot, '.mam', 'config.json');
-    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
-    cfg.sessions = { ...cfg.sessions, tmuxSocket: bSocket, isolation: 'none' };
-    writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
-    b = await createHostDaemon(loadContext(bRoot, envB), silentLogger, envB);
+    b = await joinHost(h, 'B', ['--labels', 'zone=b']);
   });
   afterAll(async () => {
     await b?.close();
-    await execa('tmux', ['-L', bSocket, 'kill-server'], { reject: false });
     await h?.close();
-    if (bRoot) rmSync(bRoot, { recursive: true, force: true });
   });
 
   it('sends the steps placed on B to B, which runs them; the run goes on from their states', async () => {
@@ -87,7 +68,7 @@ describe('steps on another host', () => {
     writeFileSync(join(dir, 'wf.yaml'), WORKFLOW);
     const r = await h.mam(['run', join(dir, 'wf.yaml'), '--id', 'mh', '--workdir', dir]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    const onB = <T>(fn: Parameters<typeof readRegistry<T>>[1]) => readRegistry(join(bRoot, '.mam', 'mam.db'), fn);
+    const onB = b!.read;
     await waitFor(() => h.read((reg) => reg.getRun('mh')?.state) !== 'running', 60_000, 'the run ended').catch(() => {
       throw new Error(`run is ${h.read((reg) => reg.getRun('mh')?.state)}\n${h.logs()}`);
     });
@@ -109,9 +90,12 @@ describe('steps on another host', () => {
     // The handoff of summaries crosses hosts: B's step got A's, and A's last step got B's.
     expect(readFileSync(join(dir, 'there.prompt'), 'utf8')).toBe('after here ran');
     expect(readFileSync(join(dir, 'last.prompt'), 'utf8')).toBe('there ran; zoned ran');
+    // {{brief}} of a step on B is the run host's brief of it, filled in when its create was sent.
+    const brief = readFileSync(join(dir, 'zoned.prompt'), 'utf8');
+    expect(brief).toContain('Run mh (running), step zoned, attempt 1');
+    expect(brief).toMatch(/Before this step:\n {2}here \(mh-here-1\): done\n {4}here ran/);
     // Each create went to B once: B refused no second one.
-    const exists = (reg: Parameters<Parameters<typeof readRegistry>[1]>[0]) =>
-      reg.listRejections({ limit: 1000 }).filter((x) => x.reason === 'job_exists');
+    const exists = (reg: Registry) => reg.listRejections({ limit: 1000 }).filter((x) => x.reason === 'job_exists');
     expect(onB(exists)).toEqual([]);
     // A saw its own creates for B go by: recorded, not refused.
     expect(h.read(exists)).toEqual([]);
@@ -135,7 +119,7 @@ describe('steps on another host', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'wf.yaml'), WAITING);
     expect((await h.mam(['run', join(dir, 'wf.yaml'), '--id', 'aw', '--workdir', dir])).exitCode).toBe(0);
-    const onB = <T>(fn: Parameters<typeof readRegistry<T>>[1]) => readRegistry(join(bRoot, '.mam', 'mam.db'), fn);
+    const onB = b!.read;
     await waitFor(() => h.job('aw-away-1')?.state === 'running', 30_000, 'running on B, as A sees it');
     expect((await h.mam(['run', 'stop', 'aw'])).exitCode).toBe(0);
     await waitFor(() => onB((reg) => reg.getJob('aw-away-1')?.state) === 'cancelled', 20_000, 'cancelled on B');
@@ -151,7 +135,7 @@ describe('steps on another host', () => {
     const args = ['job', 'create', '--agent', 'command', '--host', 'B', '--id', 'rs', '--workdir', dir, '--no-wait'];
     const created = await h.mam([...args, '--', ...program]);
     expect(created.exitCode, String(created.stderr)).toBe(0);
-    const onB = <T>(fn: Parameters<typeof readRegistry<T>>[1]) => readRegistry(join(bRoot, '.mam', 'mam.db'), fn);
+    const onB = b!.read;
     await waitFor(() => h.job('rs')?.state === 'running', 30_000, 'running on B, as A sees it');
     const stopped = await h.mam(['job', 'stop', 'rs', '--reason', 'from the admin']);
     expect(stopped.exitCode, String(stopped.stderr)).toBe(0);
