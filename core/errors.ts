@@ -75,6 +75,7 @@ export const CODES = {
   WORKFLOW_INVALID: EXIT.USAGE,
   /** a step's predecessors' branches conflict when merged for it (the paths are named) */
   HANDOFF_CONFLICT: EXIT.FAILURE,
+  HANDOFF_MISSING: EXIT.FAILURE,
   WORKDIR_MISSING: EXIT.NOT_FOUND,
   /** a file the job's program needs exists in the workdir but not in the fresh worktree of HEAD */
   PROGRAM_NOT_COMMITTED: EXIT.NOT_FOUND,

@@ -38,6 +38,8 @@ export interface JobSpec {
   approval?: 'auto' | 'human' | 'risk';
   /** a workflow step's predecessors' branches: its worktree starts from the first, the others merged in order */
   from?: string[];
+  /** the git remote `from` branches missing here are fetched from; the job's branch is pushed there when done */
+  remote?: string;
   /** a run step with a review whose agent can be prompted again: its done waits for the review in its live session */
   reviewHold?: boolean;
 }
@@ -66,7 +68,7 @@ export async function launchSession(opts: {
   const { ctx, reg, spec, jobId, gen } = opts;
   const adapter = adapterFor(spec.agent);
   // The job's own git worktree when it gets one: the session, its artifacts and git:commit live there.
-  const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree, spec.from);
+  const tree = await prepareWorktree(ctx, jobId, spec.workdir ?? ctx.ws.root, spec.worktree, spec.from, spec.remote);
   const workdir = tree?.cwd ?? spec.workdir ?? ctx.ws.root;
   const jobDir = ctx.ws.jobDir(jobId);
   // The newest agent session id of an earlier generation: one that died before reporting its own must not lose the

@@ -59,8 +59,9 @@ export function createLaunches(d: LaunchDeps) {
       await publishState(job);
       drive(job, row.gen, specOf(row).agent, l);
     } catch (err) {
-      if (isMamError(err, 'HANDOFF_CONFLICT')) {
-        // Predecessors whose branches conflict: a person resolves it, then resumes the job; no retry can.
+      if (isMamError(err, 'HANDOFF_CONFLICT') || isMamError(err, 'HANDOFF_MISSING')) {
+        // Predecessors whose branches conflict, or never reached the remote: a person sorts it out, then resumes
+        // the job; no retry can.
         log.warn('handoff conflict; job blocked', { job, error: err.message });
         if (!reg.transitionJob(row, 'job.blocked', err.message.slice(0, 4000))) reg.setJobReason(row, err.message);
         await publishState(job);

@@ -22,7 +22,7 @@ import { terminateSession } from './terminate-session.js';
 import { createWorktreeSweeper } from './worktrees.js';
 import { createScheduleClock } from './schedules/schedule-clock.js';
 import { createRunDriver } from './workflows/run-driver.js';
-import { createStepPlacer, sendStepCancel, sendStepCreate } from './workflows/step-host.js';
+import { createStepPlacer, handOnBranch, sendStepCancel, sendStepCreate } from './workflows/step-host.js';
 import { scheduledRunStarter } from './workflows/scheduled-run.js';
 import { briefForSend } from './workflows/brief-file.js';
 
@@ -60,6 +60,7 @@ export function createSessionManager(ctx: Context, log: Logger, env: NodeJS.Proc
   /** Ends the job's session after its terminal state was committed; then its policies decide what follows. */
   async function end(row: JobRow, reason: string) {
     await terminate(row, reason);
+    if (row.state === 'done') await handOnBranch(ctx, row.id, specOf(row), log);
     await policies.settle(row.id, row.gen);
     // The removal policy decides (a job retrying has not ended); a session that refused to end keeps its worktree.
     await sweepWorktrees(reg, row.id);

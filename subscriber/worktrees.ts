@@ -20,7 +20,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Registry } from './registry/registry.js';
 import { isTerminal, type JobState } from './state-machine.js';
 import { withWorktreeLock } from './worktree-lock.js';
-import { existingBranches, mergePredecessors } from './workflows/handoff-branches.js';
+import { existingBranches, fetchPredecessors, mergePredecessors } from './workflows/handoff-branches.js';
 
 /** What .mam/jobs/<job>/worktree.json records of a job's worktree. */
 export interface JobWorktree {
@@ -60,6 +60,7 @@ export async function prepareWorktree(
   workdir: string,
   want?: boolean,
   from: string[] = [],
+  remote?: string,
 ): Promise<{ cwd: string; base: string } | undefined> {
   if (want === false || (want === undefined && !ctx.cfg.worktrees.enabled)) return undefined;
   const where = await git(workdir, 'rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir');
@@ -79,6 +80,8 @@ export async function prepareWorktree(
   const meta = readWorktreeMeta(ctx.ws, job);
   let handoffBase: string | undefined;
   if (!existsSync(join(path, '.git'))) {
+    // Outside the lock: the wait for a branch another host is still pushing holds up no other job's worktree.
+    if (remote && from.length) await fetchPredecessors(top.out, remote, from);
     await withWorktreeLock(commonDir!, async () => {
       // A worktree folder deleted by hand is still registered: prune, or `add` refuses the path.
       await git(top.out, 'worktree', 'prune');

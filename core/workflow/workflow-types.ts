@@ -33,6 +33,8 @@ export interface StepSpec {
 export interface Workflow {
   name?: string;
   description?: string;
+  /** the git remote the run's hosts hand branches on through (docs/WORKFLOWS.md, Handoffs across hosts) */
+  remote?: string;
   params?: ParamSpec[];
   steps: StepSpec[];
 }

@@ -152,6 +152,7 @@ export function decideRun(
       return false;
     }
     if (record) reg.recordRunStep({ run: run.id, step: key, item, attempt, job, decided_at: now });
+    if (wf.remote) spec.remote = wf.remote;
     reg.createJob({
       id: job,
       state: 'queued',

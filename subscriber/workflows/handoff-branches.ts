@@ -47,3 +47,39 @@ export async function mergePredecessors(path: string, others: string[]): Promise
   }
   return (await git(path, 'rev-parse', 'HEAD')).out;
 }
+
+/** How long a step waits for a predecessor's branch to reach the remote: its host pushes it when that job is done. */
+export const HANDOFF_FETCH_WAIT_MS = 60_000;
+
+/**
+ * A step on another host than its predecessors: the `from` branches this repository lacks are
+ * fetched from the run's remote (never over a branch it has: a predecessor of this host has its
+ * own). A branch not there yet is asked for again until `waitMs` has passed — its host pushes it
+ * once its job is done, and this create may have come first — then the step is blocked naming it.
+ */
+export async function fetchPredecessors(
+  repo: string,
+  remote: string,
+  branches: string[],
+  waitMs = HANDOFF_FETCH_WAIT_MS,
+): Promise<void> {
+  const missing = branches.filter((b) => /^mam\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(b));
+  const deadline = Date.now() + waitMs;
+  for (const b of missing) {
+    if ((await git(repo, 'rev-parse', '--verify', '--quiet', `refs/heads/${b}`)).ok) continue;
+    for (let pause = 250; ; pause = Math.min(pause * 2, 4000)) {
+      // `--` ends the options: the remote comes from a signed create, and is matched by its schema too.
+      const f = await git(repo, 'fetch', '--no-tags', '--quiet', '--', remote, `refs/heads/${b}:refs/heads/${b}`);
+      if (f.ok) break;
+      if (Date.now() + pause > deadline)
+        throw new MamError(
+          'HANDOFF_MISSING',
+          `the predecessor branch ${b} is not on the remote ${remote}: ${f.err.split('\n').at(-1) ?? ''}`,
+          {
+            hint: `its host pushes it there when its job is done; push it (git push ${remote} ${b}), then \`mam job resume\` the step's job`,
+          },
+        );
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}

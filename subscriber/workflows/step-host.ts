@@ -1,5 +1,7 @@
+import { execa } from 'execa';
 import { emitEvent } from '../../broker/emitter/emit-event.js';
 import type { Context } from '../../core/context.js';
+import type { Logger } from '../../core/logger.js';
 import { topics } from '../../core/topics.js';
 import { hostsPath, loadHostsFile } from '../../core/host-identity.js';
 import type { StepSpec } from '../../core/workflow/workflow-types.js';
@@ -61,8 +63,9 @@ export function notCreatedThere(
  * Sends a step job's signed control.create to the host it was placed on, as `mam job create
  * --host` does (the operator key of this workspace, through the control key of that host). A
  * create carries what its schema allows: `{{brief}}` is filled here with this host's brief of the
- * step (`brief`; the run, its params and predecessors are known only here), the handoff branches
- * and the review hold stay this host's (docs/WORKFLOWS.md, steps on other hosts).
+ * step (`brief`; the run, its params and predecessors are known only here); the predecessors'
+ * branches go as `from`, fetched there from the run's `remote`; the review hold stays this host's
+ * (docs/WORKFLOWS.md, steps on other hosts).
  */
 export async function sendStepCreate(
   ctx: Context,
@@ -71,7 +74,7 @@ export async function sendStepCreate(
   spec: JobSpec,
   brief: () => string = () => '',
 ): Promise<void> {
-  const { run: _run, briefMark, from: _from, reviewHold: _hold, ...body } = spec as JobSpec & { run?: unknown };
+  const { run: _run, briefMark, reviewHold: _hold, ...body } = spec as JobSpec & { run?: unknown };
   if (briefMark && body.prompt) {
     const text = brief();
     body.prompt = body.prompt.replaceAll(`{{brief:${briefMark}}}`, () => text);
@@ -100,4 +103,22 @@ export async function sendStepCancel(ctx: Context, job: string, reason: string, 
     body,
     { wait: false, timeoutMs: ctx.cfg.emit.ackTimeoutMs },
   );
+}
+
+/**
+ * A done job of a run with a `remote`: its branch is pushed there, for the steps after it on other
+ * hosts (they fetch it, handoff-branches.ts). The branch outlives the job's worktree, which the
+ * sweep may have removed by now: it is found from the job's workdir. The branch is the job's own,
+ * so the push replaces whatever an earlier push of it left. A failed push is logged: the step
+ * waiting for the branch is blocked naming it, and a person can push it by hand.
+ */
+export async function handOnBranch(ctx: Context, job: string, spec: JobSpec, log: Logger): Promise<void> {
+  if (!spec.remote) return;
+  const git = (...args: string[]) =>
+    execa('git', ['-C', spec.workdir ?? ctx.ws.root, ...args], { reject: false, timeout: 120_000, stdin: 'ignore' });
+  const ref = `refs/heads/mam/${job}`;
+  if ((await git('rev-parse', '--verify', '--quiet', ref)).exitCode !== 0) return; // it ran without a worktree
+  const p = await git('push', '--quiet', '--', spec.remote, `+${ref}:${ref}`);
+  if (p.exitCode === 0) log.info('branch pushed for the steps after it', { job, remote: spec.remote });
+  else log.warn('branch not pushed', { job, remote: spec.remote, error: String(p.stderr).trim().slice(0, 500) });
 }

@@ -4,7 +4,7 @@
  * steps hand their branches on, with a gate and a human approval on the way.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../core/package-root.js';
 import { git, makeRepo, startHost, type TestHost } from '../helpers/host/index.js';
@@ -17,6 +17,7 @@ const EXAMPLES = join(packageRoot(), 'examples', 'workflows');
 function exampleRepo(): string {
   const repo = makeRepo();
   const fake = {
+    FAKE_LOG: join(repo, '..', `${basename(repo)}-fake.log`),
     FAKE_START_MS: '200',
     FAKE_TRUSTED: '1',
     FAKE_ON_PROMPT: 'echo done > "turn-$MAM_JOB_ID.txt" && git add -A && git commit -qm "$MAM_JOB_ID"',
@@ -50,9 +51,14 @@ describe.each(['tmux', 'pty'] as const)('example workflows (%s sessions)', (back
     expect(r.exitCode, `${r.stderr}\n${h.logs()}`).toBe(0);
   };
   // The waits below give up with the run and the logs before the test's own timeout does, which would say nothing.
-  const runDone = (id: string) =>
+  const runDone = (id: string, repo: string) =>
     waitFor(() => h.read((reg) => reg.getRun(id)?.state) === 'done', 120_000, `run ${id} done`).catch(() => {
-      throw new Error(`run ${id}: ${JSON.stringify(h.read((reg) => reg.getRun(id)))}\n${h.logs()}`);
+      const jobs = h.read((reg) => reg.runSteps(id).map((r) => reg.getJob(r.job)));
+      const fakeLog = (repo: string) =>
+        readFileSync(JSON.parse(readFileSync(join(repo, '.fake.json'), 'utf8')).FAKE_LOG, 'utf8');
+      throw new Error(
+        `run ${id}: ${JSON.stringify([h.read((reg) => reg.getRun(id)), jobs])}\n${h.logs()}\n${fakeLog(repo)}`,
+      );
     });
 
   // The longer example on one backend only: the steps' sessions are alike on both.
@@ -63,7 +69,7 @@ describe.each(['tmux', 'pty'] as const)('example workflows (%s sessions)', (back
       await h.waitJob('ex1-review-1', (j) => j.state === 'review', 'review waits for a person', 120_000);
       const approve = await h.mam(['approve', 'ex1-review-1']);
       expect(approve.exitCode, String(approve.stderr)).toBe(0);
-      await runDone('ex1');
+      await runDone('ex1', repo);
       // The review's branch holds every step's turn: each started from the one before.
       const files = git(repo, 'ls-tree', '--name-only', 'mam/ex1-review-1').split('\n');
       for (const s of ['plan', 'implement', 'test', 'review']) expect(files).toContain(`turn-ex1-${s}-1.txt`);
@@ -75,7 +81,7 @@ describe.each(['tmux', 'pty'] as const)('example workflows (%s sessions)', (back
   it('fan-out over modules and fan-in: one job per module, the last step on all their branches merged', async () => {
     const repo = exampleRepo();
     await start('fan-out-modules.yaml', 'ex2', repo, 'modules=core,cli,broker');
-    await runDone('ex2');
+    await runDone('ex2', repo);
     const files = git(repo, 'ls-tree', '--name-only', 'mam/ex2-combine-1').split('\n');
     for (const j of ['per_module-0', 'per_module-1', 'per_module-2', 'combine'])
       expect(files).toContain(`turn-ex2-${j}-1.txt`);
