@@ -3,7 +3,7 @@
  * and Codex CLIs (test/fixtures) and the command agent, on tmux and on pty, in a git repository whose
  * steps hand their branches on, with a gate and a human approval on the way.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../core/package-root.js';
@@ -56,8 +56,14 @@ describe.each(['tmux', 'pty'] as const)('example workflows (%s sessions)', (back
       const jobs = h.read((reg) => reg.runSteps(id).map((r) => reg.getJob(r.job)));
       const fakeLog = (repo: string) =>
         readFileSync(JSON.parse(readFileSync(join(repo, '.fake.json'), 'utf8')).FAKE_LOG, 'utf8');
+      const hooks = jobs.map((j) => {
+        const file = join(h.ctx.ws.jobDir(j!.id), 'hooks.log');
+        return `${j!.id}: ${existsSync(file) ? readFileSync(file, 'utf8') : '(no hooks.log)'}`;
+      });
+      const refused = h.read((reg) => reg.listRejections({ limit: 50 }));
+      const run = h.read((reg) => reg.getRun(id));
       throw new Error(
-        `run ${id}: ${JSON.stringify([h.read((reg) => reg.getRun(id)), jobs])}\n${h.logs()}\n${fakeLog(repo)}`,
+        `run ${id}: ${JSON.stringify([run, jobs, refused])}\n${h.logs()}\n${fakeLog(repo)}\n${hooks.join('\n')}`,
       );
     });
 
