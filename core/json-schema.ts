@@ -46,7 +46,9 @@ export function validatorFor(relPath: string): ValidateFunction {
       // Through the code cache: the config's validator alone is ≈ 40 KB to compile at every command.
       fn = runCached(pre, join(packageRoot(), 'dist', 'code-cache', `${basename(pre)}.bin`)) as ValidateFunction;
     } else {
-      runtimeAjv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
+      // The class taken out first: `new (require(…)).Ajv(…)` loses its parentheses in the bundle.
+      const { Ajv } = require('ajv') as typeof import('ajv');
+      runtimeAjv ??= new Ajv(AJV_OPTIONS);
       fn = runtimeAjv.compile(JSON.parse(text));
     }
     compiled.set(relPath, fn);

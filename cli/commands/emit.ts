@@ -7,7 +7,7 @@ import { MamError } from '../../core/errors.js';
 import { isKnownType } from '../../core/event-schema.js';
 import { singleKeyring } from '../../core/keys.js';
 import { assertId, topics } from '../../core/topics.js';
-import { operatorIdentity } from '../../subscriber/operator-identity.js';
+import { operatorForJob } from '../operator-for-job.js';
 import { parseDuration, parseFlags, usage } from '../args.js';
 import { isQueued, queuedReport } from '../emit-outcome.js';
 import type { Io } from '../io.js';
@@ -110,7 +110,8 @@ export function resolveIdentity(
   if (!job) throw usage('emit', '--job <id> is required outside an agent session');
   const ctx = loadContext(io.cwd, env);
   assertId(job, 'job id');
-  const id = operatorIdentity(ctx, job, gen);
+  // A job of another host: signed under that host's control key, the one operator key it can check.
+  const id = operatorForJob(ctx, job, gen);
   return { ...id, sender: sender ?? id.sender, ackTimeoutMs: ctx.cfg.emit.ackTimeoutMs };
 }
 

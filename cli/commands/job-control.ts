@@ -56,7 +56,7 @@ export function sendStop(ctx: Context, job: string, reason: string, by: string, 
 /** Resume = a signed control.resume to the job's host: a new session generation. */
 export function sendResume(ctx: Context, job: string, host: string, prompt: string | undefined, timeoutMs: number) {
   return emitEvent(
-    operatorIdentity(ctx, job, 0),
+    operatorIdentity(ctx, job, 0, host),
     topics.control(ctx.cfg.namespace, host),
     'control.resume',
     prompt ? { prompt } : {},

@@ -142,5 +142,14 @@ describe('steps on another host', () => {
     await waitFor(() => onB((reg) => reg.getJob('rs')?.state) === 'cancelled', 20_000, 'cancelled on B');
     await waitFor(() => !!onB((reg) => reg.getSession('rs', 1)?.ended_at), 20_000, 'its session ended on B');
     expect(onB((reg) => reg.listRejections({ job: 'rs' }))).toEqual([]);
+    // The admin's resume and its own `mam emit` about B's job: signed under B's control key too.
+    const resumed = await h.mam(['job', 'resume', 'rs']);
+    expect(resumed.exitCode, String(resumed.stderr)).toBe(0);
+    await waitFor(() => onB((reg) => reg.getJob('rs'))?.gen === 2, 20_000, 'generation 2 on B');
+    await waitFor(() => onB((reg) => reg.getJob('rs')?.state) === 'running', 20_000, 'running again on B');
+    const blocked = await h.mam(['emit', 'job.blocked', '--job', 'rs', '--field', 'reason=a person decides']);
+    expect(blocked.exitCode, String(blocked.stderr)).toBe(0);
+    await waitFor(() => onB((reg) => reg.getJob('rs')?.state) === 'blocked', 20_000, 'blocked on B');
+    expect(onB((reg) => reg.listRejections({ job: 'rs' }))).toEqual([]);
   });
 });
