@@ -6,6 +6,7 @@
  * retried a bounded number of times; after that MamError SUBMIT_FAILED — the
  * job is never reported as prompted when it was not.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MamError } from '../../core/errors.js';
 import type { AdapterSession } from '../adapter.js';
 import { classifyScreen, describeState, inputText, type ScreenSpec } from './screen-spec.js';
@@ -13,6 +14,8 @@ import { createPoller, lastLine, saveStuckScreen, watchScreen, type ScreenPoller
 
 /** How long each Enter gets to show an effect; three Enters in all. */
 export const ENTER_WINDOWS_MS = [300, 1500, 5000] as const;
+/** How long a screen without the prompt on its input line must stay the same to prove the submission. */
+export const SUBMIT_HOLD_MS = 150;
 /** How long the typed text may take to appear on the input line. */
 const TYPED_WAIT_MS = 2000;
 const FRAGMENT_CHARS = 20;
@@ -99,7 +102,18 @@ async function submitWith(
     await checkNoDialog();
     await s.backend.sendKeys(s.name, ['Enter']);
     poller.sent();
-    const seen = await watchScreen(poller, s, windowMs, submitted);
+    const windowEnd = Date.now() + windowMs;
+    let seen = await watchScreen(poller, s, windowMs, submitted);
+    // The prompt gone from the input line proves the submission only on a screen that holds: a frame read
+    // half-drawn (cleared, the input line's start written, its text not yet) looks just like it.
+    while (seen.hit && !working(seen.screen)) {
+      await sleep(SUBMIT_HOLD_MS);
+      const again = await poller.read();
+      if (again === undefined) throw exited();
+      // A screen that keeps changing (an animation the spec does not know) is taken once the window is up.
+      if (working(again) || (submitted(again) && (again === seen.screen || Date.now() >= windowEnd))) break;
+      seen = await watchScreen(poller, s, Math.max(0, windowEnd - Date.now()), submitted);
+    }
     if (seen.hit) return { enters: i + 1, ms: Date.now() - started };
     if (seen.gone) throw exited();
     screen = seen.screen;
