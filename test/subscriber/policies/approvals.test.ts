@@ -109,7 +109,7 @@ describe('approval human', () => {
       /no quality gate; waiting for approval \(`mam approve human`\): approval human: a person decides/,
     );
     step(id, 2, 'mam emit job.done --field summary=again; mam verdict PASS; touch step-2.sent');
-    await h.waitJob(id, () => agentEvents(id).length >= 4, "the agent's done and PASS recorded");
+    await h.waitJob(id, () => agentEvents(id).length >= 4, "the agent's done and PASS recorded", 45_000);
     expect(h.job(id)!.state, 'the agent cannot approve itself').toBe('review');
     expect(agentEvents(id).slice(-2)).toEqual([
       { type: 'job.done', applied: 0 },
