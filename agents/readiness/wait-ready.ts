@@ -7,8 +7,8 @@
  */
 import { MamError } from '../../core/errors.js';
 import type { AdapterSession } from '../adapter.js';
-import { planDialog } from './plan-dialog.js';
-import { classifyScreen, describeState, type DialogSpec, type ScreenSpec, type ScreenState } from './screen-spec.js';
+import { type DialogAction, planDialog } from './plan-dialog.js';
+import { classifyScreen, describeState, type ScreenSpec, type ScreenState } from './screen-spec.js';
 import { createPoller, lastLine, saveStuckScreen } from './screen-watch.js';
 import { takesKeys } from './takes-keys.js';
 
@@ -52,9 +52,15 @@ export interface ReadyResult {
   readyAt: number;
 }
 
+/**
+ * A dialog is acted on only once what it asks for has held this long: a frame read half-drawn can
+ * show the marker still on the option it just left, and a second arrow sent for it moves past the
+ * wanted option — on a menu that wraps, back onto "No, exit" just as Enter follows.
+ */
+export const DIALOG_HOLD_MS = 150;
+
 /** Sends what gets the dialog's wanted option picked; false when there was nothing to do yet. */
-async function answer(s: AdapterSession, dialog: DialogSpec, screen: string): Promise<'confirm' | 'step' | false> {
-  const plan = planDialog(screen, dialog);
+async function answer(s: AdapterSession, plan: DialogAction): Promise<'confirm' | 'step' | false> {
   if (plan.kind === 'wait') return false;
   // A menu drawn while the terminal is still in line mode would get the keys as echoed text: wait until it reads keys.
   if ((await takesKeys(s)) === false) return false;
@@ -85,6 +91,8 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
   let readySince: number | undefined;
   // The last key sent to a dialog, and on which screen: the next waits until that key has had its effect.
   let acted: { dialog: string; confirm: boolean; screen: string; at: number } | undefined;
+  // What the dialog on screen asks for, and since when it has asked for it (DIALOG_HOLD_MS).
+  let held: { wanted: string; since: number } | undefined;
   const settled = (dialog: string): boolean => {
     if (!acted || acted.dialog !== dialog) return true;
     const waited = Date.now() - acted.at;
@@ -116,21 +124,28 @@ export async function waitUntilReady(s: AdapterSession, spec: ScreenSpec, opts: 
       else if (readySince === undefined) readySince = Date.now();
       else if (Date.now() - readySince >= holdMs)
         return { screen, answered, ms: Date.now() - started, readyAt: readySince };
-      if (state.kind === 'dialog' && settled(state.dialog.name)) {
+      const plan = state.kind === 'dialog' ? planDialog(screen, state.dialog) : undefined;
+      const wanted = plan && state.kind === 'dialog' ? `${state.dialog.name} ${JSON.stringify(plan)}` : undefined;
+      if (wanted !== held?.wanted) held = wanted ? { wanted, since: Date.now() } : undefined;
+      if (state.kind === 'dialog' && plan && settled(state.dialog.name) && Date.now() - held!.since >= DIALOG_HOLD_MS) {
         const name = state.dialog.name;
         const count = (actions.get(name) ?? 0) + 1;
         if (count > MAX_DIALOG_ACTIONS) throw fail(`did not take ${MAX_DIALOG_ACTIONS} answers to a dialog`);
-        const did = await answer(s, state.dialog, screen);
+        const did = await answer(s, plan);
         if (did) {
           actions.set(name, count);
           if (did === 'confirm') answered.push(name);
           acted = { dialog: name, confirm: did === 'confirm', screen, at: Date.now() };
+          // What the screen asks for next must hold again, even if a half-drawn frame asks the same as before.
+          held = undefined;
           poller.sent();
         }
       }
       if (Date.now() >= deadline) throw fail(`was not ready after ${opts.timeoutMs} ms`);
-      // While a ready screen holds, look again when the hold is up even if nothing is drawn.
-      await poller.pause(readySince === undefined ? deadline : Math.min(deadline, readySince + holdMs));
+      // While a ready screen or a dialog's plan holds, look again when the hold is up even if nothing is drawn.
+      const holdUp = held && held.since + DIALOG_HOLD_MS > Date.now() ? held.since + DIALOG_HOLD_MS : deadline;
+      const until = readySince !== undefined ? readySince + holdMs : holdUp;
+      await poller.pause(Math.min(deadline, until));
     }
   } finally {
     poller.close();

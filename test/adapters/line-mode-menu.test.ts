@@ -1,11 +1,12 @@
 /**
- * Keys reach a menu only once the program reads keys: a menu drawn while its
- * terminal is still in line mode is waited on, not answered, because the
- * terminal would echo the keys as text onto the screen ("^[[B") instead of
- * handing them over. Real tmux on a private socket and real node-pty.
+ * Menus as real terminals show them, on real tmux (private socket) and real node-pty:
+ * - keys reach a menu only once the program reads keys: a menu drawn while its terminal is still
+ *   in line mode is waited on, because the terminal would echo the keys as text ("^[[B");
+ * - a menu that draws its answer in two writes is answered from what holds, never from the
+ *   half-drawn frame between them, which still shows the marker where it was.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -17,7 +18,7 @@ import { waitUntilReady } from '../../agents/readiness/wait-ready.js';
 import type { SessionBackend } from '../../agents/session-backend.js';
 import { packageRoot } from '../../core/package-root.js';
 
-const FIXTURE = join(packageRoot(), 'test', 'fixtures', 'line-mode-menu.mjs');
+const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 const socket = `test-${randomBytes(4).toString('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'mam-line-mode-'));
 const backends: Record<string, SessionBackend> = { tmux: createTmuxBackend({ socket }), pty: createPtyBackend() };
@@ -45,7 +46,7 @@ describe.each(['tmux', 'pty'])('a menu drawn in line mode (%s)', (kind) => {
       name,
       cwd: dir,
       command: process.execPath,
-      args: [FIXTURE],
+      args: [join(FIXTURES, 'line-mode-menu.mjs')],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', LINE_MODE_MS: '1500' },
     });
     try {
@@ -55,6 +56,36 @@ describe.each(['tmux', 'pty'])('a menu drawn in line mode (%s)', (kind) => {
       expect(ready.answered).toEqual(['color']);
       expect(ready.screen).toContain('picked Blue');
       expect(ready.screen).not.toContain('^[');
+    } finally {
+      await backend.terminate(name, { graceMs: 500 });
+    }
+  });
+});
+
+const TRUST: ScreenSpec = {
+  ...SPEC,
+  agent: 'trusting',
+  dialogs: [{ name: 'trust', detect: /Is this a project you trust\?/, choose: /^Yes\b/ }],
+};
+
+describe.each(['tmux', 'pty'])('a menu drawn in two writes (%s)', (kind) => {
+  it('gets one Down and Enter on Yes: no second Down from the half-drawn frame, which would wrap to No', async () => {
+    const backend = backends[kind]!;
+    const name = `mam-slow-draw-${kind}`;
+    const keysLog = join(dir, `keys-${kind}.log`);
+    await backend.start({
+      name,
+      cwd: dir,
+      command: process.execPath,
+      args: [join(FIXTURES, 'slow-draw-menu.mjs')],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', DRAW_GAP_MS: '40', KEYS_LOG: keysLog },
+    });
+    try {
+      const jobDir = mkdtempSync(join(dir, 'job-'));
+      const signal = new AbortController().signal;
+      const ready = await waitUntilReady({ backend, name, signal }, TRUST, { timeoutMs: 20_000, jobId: 'j2', jobDir });
+      expect(ready.screen).toContain('picked Yes, I trust this folder');
+      expect(readFileSync(keysLog, 'utf8').trim().split('\n')).toEqual(['"\\u001b[B"', '"\\r"']);
     } finally {
       await backend.terminate(name, { graceMs: 500 });
     }
