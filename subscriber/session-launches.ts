@@ -62,7 +62,7 @@ export function createLaunches(d: LaunchDeps) {
       if (isMamError(err, 'HANDOFF_CONFLICT') || isMamError(err, 'HANDOFF_MISSING')) {
         // Predecessors whose branches conflict, or never reached the remote: a person sorts it out, then resumes
         // the job; no retry can.
-        log.warn('handoff conflict; job blocked', { job, error: err.message });
+        log.warn('handoff failed; job blocked', { job, error: err.message });
         if (!reg.transitionJob(row, 'job.blocked', err.message.slice(0, 4000))) reg.setJobReason(row, err.message);
         await publishState(job);
         return;

@@ -118,7 +118,11 @@ export function createRunDriver(d: RunDriverDeps) {
       await d.publishState(p.job);
       void d.prompt(p.job, p.gen, p.prompt);
     }
-    const claims = d.claim ? unclaimed() : [];
+    // The jobs this decision created (blockers and follow-ups are no run steps) and the run steps still unclaimed.
+    const fresh = jobs
+      .filter((j) => !claimed.has(j))
+      .map((job) => ({ job, spec: JSON.parse(d.reg.getJob(job)!.spec) as JobSpec }));
+    const claims = d.claim ? [...fresh, ...unclaimed().filter((u) => !jobs.includes(u.job))] : [];
     if (jobs.length === 0 && claims.length === 0) return;
     await d.reg.synced();
     for (const c of claims) {
