@@ -1,3 +1,4 @@
+import type { Delivery } from '../server/notify/notification.js';
 import { canAct, get, post } from './api.js';
 import { ago, h, show, stateBadge, table, time } from './dom.js';
 import { debounce, on } from './live.js';
@@ -91,17 +92,7 @@ export const rejectionsView = (root: HTMLElement) =>
 interface Deliveries {
   sinks: Array<{ name: string; events: string[] }>;
   pending: number;
-  recent: Array<{
-    at: number;
-    sink: string;
-    kind: string;
-    job?: string;
-    host: string;
-    attempt: number;
-    ok: boolean;
-    error?: string;
-    gaveUp?: boolean;
-  }>;
+  recent: Delivery[];
 }
 
 export const notificationsView = (root: HTMLElement) =>

@@ -1,18 +1,11 @@
+import type { Outcome } from '../../subscriber/registry/dashboard-queries.js';
 import { get } from './api.js';
 import { h, show, table } from './dom.js';
 import { debounce, on } from './live.js';
 
 interface Stats {
   counts: Record<string, number>;
-  outcomes: Array<{
-    host: string;
-    agent: string;
-    jobs: number;
-    done: number;
-    failed: number;
-    retries: number;
-    avg_done_ms: number | null;
-  }>;
+  outcomes: Outcome[];
   changes: Array<{ hour: number; state: string; n: number }>;
 }
 

@@ -4,19 +4,16 @@
  * another host's (C's) jobs or control, whatever filter it subscribes with.
  * The admin's reconciler, an operator host and the reader read everything.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, type MeshClient } from '../../broker/client.js';
 import type { Login } from '../../core/credentials.js';
-import type { JoinBundle } from '../../core/host-identity.js';
 import { prefix, topics } from '../../core/topics.js';
 import { eventually, grantedFor, subscribeAll, type Received } from '../helpers/mesh.js';
+import { addHostLogins } from '../helpers/host-login.js';
 import { publishAll, sealCreate, startMesh, type Mesh } from '../helpers/reconciler.js';
-import { runMam } from '../helpers/workspace.js';
 
 let m: Mesh;
-const logins: Record<string, Login> = {};
+let logins: Record<string, Login> = {};
 const clients: MeshClient[] = [];
 
 async function connectWith(login: Login): Promise<MeshClient> {
@@ -27,11 +24,7 @@ async function connectWith(login: Login): Promise<MeshClient> {
 
 beforeAll(async () => {
   m = await startMesh();
-  for (const [h, ...flags] of [['B'], ['C'], ['O', '--operator']]) {
-    const out = join(m.tw.root, `${h}.json`);
-    expect((await runMam(m.tw, ['host', 'add', h, ...flags, '--out', out])).exitCode).toBe(0);
-    logins[h] = (JSON.parse(readFileSync(out, 'utf8')) as JoinBundle).login;
-  }
+  logins = await addHostLogins(m.tw, [['B'], ['C'], ['O', '--operator']]);
   await publishAll(await m.connect('operator'), [sealCreate(m, 'JB', 'B'), sealCreate(m, 'JC', 'C')]);
   // A retained state of each job, as its host's reconciler leaves it.
   const admin = await m.connect('reconciler');

@@ -3,27 +3,20 @@
  * outlives a broker restart: B still cannot publish for C's job, and still can
  * for its own.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobOwnersPath } from '../../broker/job-owners.js';
 import type { Login } from '../../core/credentials.js';
-import type { JoinBundle } from '../../core/host-identity.js';
 import { topics } from '../../core/topics.js';
-import { publishWithLogin } from '../helpers/host-login.js';
+import { addHostLogins, publishWithLogin } from '../helpers/host-login.js';
 import { publishAll, sealCreate, sealEvent, startMesh, type Mesh } from '../helpers/reconciler.js';
-import { runMam } from '../helpers/workspace.js';
 
 let m: Mesh;
-const logins: Record<string, Login> = {};
+let logins: Record<string, Login> = {};
 
 beforeAll(async () => {
   m = await startMesh();
-  for (const [h, ...flags] of [['B'], ['C'], ['O', '--operator']]) {
-    const out = join(m.tw.root, `${h}.json`);
-    expect((await runMam(m.tw, ['host', 'add', h, ...flags, '--out', out])).exitCode).toBe(0);
-    logins[h] = (JSON.parse(readFileSync(out, 'utf8')) as JoinBundle).login;
-  }
+  logins = await addHostLogins(m.tw, [['B'], ['C'], ['O', '--operator']]);
   const op = await m.connect('operator');
   await publishAll(op, [sealCreate(m, 'JB', 'B'), sealCreate(m, 'JC', 'C')]);
 }, 60_000);
