@@ -63,9 +63,10 @@ export async function fetchPredecessors(
   branches: string[],
   waitMs = HANDOFF_FETCH_WAIT_MS,
 ): Promise<void> {
-  const missing = branches.filter((b) => /^mam\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(b));
+  // Only job branches, as the create's schema allows: nothing else is ever fetched over this repository's refs.
+  const jobBranches = branches.filter((b) => /^mam\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(b));
   const deadline = Date.now() + waitMs;
-  for (const b of missing) {
+  for (const b of jobBranches) {
     if ((await git(repo, 'rev-parse', '--verify', '--quiet', `refs/heads/${b}`)).ok) continue;
     for (let pause = 250; ; pause = Math.min(pause * 2, 4000)) {
       // `--` ends the options: the remote comes from a signed create, and is matched by its schema too.

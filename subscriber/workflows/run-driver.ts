@@ -50,17 +50,21 @@ export function createRunDriver(d: RunDriverDeps) {
   const claimed = new Set<string>();
 
   /**
-   * This host's step jobs not launched yet (queued, generation 0) and not claimed by this process:
-   * the ones just created, and after a restart those whose claim may have been lost with it.
+   * What this host has to claim: the jobs a decision just created (blockers and follow-ups are no
+   * run steps), and its runs' step jobs not launched yet (queued, generation 0) — after a restart,
+   * those whose claim may have been lost with it — less what this process has claimed already.
    */
-  const unclaimed = (): Array<{ job: string; spec: JobSpec }> =>
-    d.reg.activeRuns(d.host).flatMap((run) =>
-      d.reg.runSteps(run.id).flatMap((r) => {
+  const toClaim = (made: string[]): Array<{ job: string; spec: JobSpec }> => {
+    const ids = new Set(made);
+    for (const run of d.reg.activeRuns(d.host))
+      for (const r of d.reg.runSteps(run.id)) {
         const row = d.reg.getJob(r.job);
-        if (!row || claimed.has(r.job) || row.host !== d.host || row.state !== 'queued' || row.gen !== 0) return [];
-        return [{ job: r.job, spec: JSON.parse(row.spec) as JobSpec }];
-      }),
-    );
+        if (row?.host === d.host && row.state === 'queued' && row.gen === 0) ids.add(r.job);
+      }
+    return [...ids]
+      .filter((job) => !claimed.has(job))
+      .map((job) => ({ job, spec: JSON.parse(d.reg.getJob(job)!.spec) as JobSpec }));
+  };
 
   async function once(): Promise<void> {
     const jobs: string[] = [];
@@ -118,11 +122,7 @@ export function createRunDriver(d: RunDriverDeps) {
       await d.publishState(p.job);
       void d.prompt(p.job, p.gen, p.prompt);
     }
-    // The jobs this decision created (blockers and follow-ups are no run steps) and the run steps still unclaimed.
-    const fresh = jobs
-      .filter((j) => !claimed.has(j))
-      .map((job) => ({ job, spec: JSON.parse(d.reg.getJob(job)!.spec) as JobSpec }));
-    const claims = d.claim ? [...fresh, ...unclaimed().filter((u) => !jobs.includes(u.job))] : [];
+    const claims = d.claim ? toClaim(jobs) : [];
     if (jobs.length === 0 && claims.length === 0) return;
     await d.reg.synced();
     for (const c of claims) {
