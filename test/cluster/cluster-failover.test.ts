@@ -43,12 +43,16 @@ describe.skipIf(skip)(title, () => {
     const streams = planStream(m, plan);
     // Emitters on nodes 2 and 3 only: node 1 carries nothing but the reconciler's session.
     const emitters = await Promise.all(streams.map((_, i) => c!.connect(1 + (i % 2))));
-    const publishing = Promise.all(streams.map((s, i) => publishAll(emitters[i]!, s)));
+    // The first half of each stream before the kill, the second after it: however slow the machine, the kill
+    // lands in the middle of the stream (with the whole stream sent at once, a slow test could kill too late).
+    const half = Math.floor(plan.perEmitter / 2);
+    const publishing = Promise.all(streams.map((s, i) => publishAll(emitters[i]!, s.slice(0, half))));
     await waitUntil(streamed, 300, 'the first committed events', 30_000);
     await c.nodes[0]!.kill();
     const atKill = streamed();
     expect(atKill, 'the kill must land in the middle of the stream').toBeLessThan(total);
     await publishing;
+    await Promise.all(streams.map((s, i) => publishAll(emitters[i]!, s.slice(half))));
 
     await waitUntil(streamed, total, `all ${total} events committed through another node`, 60_000);
     // Anything still arriving would be a second copy: give a straggler time to show itself.
